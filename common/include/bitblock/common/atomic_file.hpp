@@ -1,0 +1,20 @@
+#pragma once
+// Every file a run writes (checkpoints, reports, models, CSVs) goes through here: write to
+// "<path>.tmp.<pid>", flush, fsync, rename over <path>. A crash or Ctrl-C leaves either the old
+// file or the new one, never a torn one.
+#include <string>
+#include <string_view>
+
+namespace bitblock {
+
+void write_file_atomic(const std::string& path, std::string_view bytes);
+
+// Reads a whole file; throws InputError naming the path when it cannot.
+std::string read_file(const std::string& path);
+
+// mkdir -p; throws InputError naming the path on failure.
+void make_dirs(const std::string& path);
+
+bool file_exists(const std::string& path);
+
+}  // namespace bitblock

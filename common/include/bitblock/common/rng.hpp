@@ -1,0 +1,84 @@
+#pragma once
+// Deterministic random numbers for everything the framework draws (initialisation, masks,
+// shuffles, dropout, augmentation). Own distributions, not <random>'s, so a seed gives the
+// same numbers with any standard library.
+#include <cmath>
+#include <cstdint>
+
+namespace bitblock {
+
+// PCG32 (O'Neill): small state, good statistics, cheap to copy into a checkpoint.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed = 0x853c49e6748fea9bULL, uint64_t stream = 0xda3e39cb94b95bdbULL) {
+    seed_with(seed, stream);
+  }
+  void seed_with(uint64_t seed, uint64_t stream) {
+    state_ = 0;
+    inc_ = (stream << 1u) | 1u;
+    next_u32();
+    state_ += seed;
+    next_u32();
+  }
+  uint32_t next_u32() {
+    uint64_t old = state_;
+    state_ = old * 6364136223846793005ULL + inc_;
+    auto xorshifted = static_cast<uint32_t>(((old >> 18u) ^ old) >> 27u);
+    auto rot = static_cast<uint32_t>(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((32 - rot) & 31));
+  }
+  // Uniform in [0, 1) with 24 random bits (exactly representable floats).
+  float uniform() { return static_cast<float>(next_u32() >> 8) * (1.0f / 16777216.0f); }
+  float uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
+  // Unbiased integer in [0, n) (Lemire's method with rejection).
+  uint32_t below(uint32_t n) {
+    uint64_t m = static_cast<uint64_t>(next_u32()) * n;
+    auto low = static_cast<uint32_t>(m);
+    if (low < n) {
+      uint32_t threshold = (0u - n) % n;
+      while (low < threshold) {
+        m = static_cast<uint64_t>(next_u32()) * n;
+        low = static_cast<uint32_t>(m);
+      }
+    }
+    return static_cast<uint32_t>(m >> 32);
+  }
+  // Standard normal by Box-Muller (one value per call; simple and reproducible).
+  float normal() {
+    float u1 = uniform();
+    float u2 = uniform();
+    if (u1 < 1e-12f) u1 = 1e-12f;
+    return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.28318530717958647692f * u2);
+  }
+  uint64_t state() const { return state_; }
+  uint64_t increment() const { return inc_; }
+  void restore(uint64_t state, uint64_t inc) {
+    state_ = state;
+    inc_ = inc;
+  }
+
+ private:
+  uint64_t state_ = 0;
+  uint64_t inc_ = 0;
+};
+
+// Derive independent seeds for sub-streams (layer i's init, epoch e's shuffle, ...).
+inline uint64_t mix_seed(uint64_t seed, uint64_t salt) {
+  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (salt + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Fisher-Yates shuffle with our generator.
+template <typename T>
+void shuffle(T* data, uint64_t n, Rng& rng) {
+  for (uint64_t i = n; i > 1; --i) {
+    uint32_t j = rng.below(static_cast<uint32_t>(i));
+    T tmp = data[i - 1];
+    data[i - 1] = data[j];
+    data[j] = tmp;
+  }
+}
+
+}  // namespace bitblock

@@ -1,0 +1,51 @@
+#pragma once
+// The layer seam: forward caches what backward needs; backward accumulates parameter
+// gradients and returns the input gradient. Parameters and buffers are exposed by name so the
+// optimizer, the checkpoint and the exporter can walk them without knowing layer types.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bitblock/common/rng.hpp"
+#include "bitblock/framework/tensor.hpp"
+
+namespace bitblock {
+
+class WeightConstraint;
+
+struct Param {
+  std::string name;     // e.g. "weight", "bias", "gamma"; the model prefixes "<index>."
+  Tensor* value;
+  Tensor* grad;
+  bool decay;           // weight decay applies (weights yes; biases and BN no)
+};
+
+struct Buffer {          // non-learned state saved in checkpoints (BN running stats)
+  std::string name;
+  Tensor* value;
+};
+
+struct Context {
+  bool training = true;
+  Rng* rng = nullptr;    // dropout draws from it (seeded per batch by the trainer)
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual std::string kind() const = 0;          // "linear", "conv2d", "batchnorm", ...
+  virtual std::string describe() const = 0;      // one line for summaries
+  virtual Shape output_shape(const Shape& input) const = 0;  // per-sample shapes (no batch)
+  virtual Tensor forward(const Tensor& x, Context& ctx) = 0;  // x: [batch, ...]
+  virtual Tensor backward(const Tensor& grad_y) = 0;          // after forward (training)
+  virtual std::vector<Param> params() { return {}; }
+  virtual std::vector<Buffer> buffers() { return {}; }
+  // Weight layers under a constraint (null for float or for layers without weights).
+  virtual WeightConstraint* constraint() { return nullptr; }
+  // Multiply-accumulates per sample of one forward pass (dense; constraints report kept MACs).
+  virtual int64_t macs(const Shape& /*input*/) const { return 0; }
+};
+
+using LayerPtr = std::unique_ptr<Layer>;
+
+}  // namespace bitblock
