@@ -1,0 +1,91 @@
+#pragma once
+// Experiment configuration: YAML file + --set overrides -> one validated struct. Unknown keys
+// and invalid values are errors (InputError naming the file and the key), never ignored.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bitblock/framework/constraint.hpp"
+
+namespace bitblock {
+
+// Partial constraint: only the keys a config section sets; merged default <- first/last <- layer.
+struct ConstraintOverride {
+  std::optional<int> weight_bits;
+  std::optional<ScaleMode> scale;
+  std::optional<Structure> structure;
+  std::optional<int> block_rows, block_cols;
+  std::optional<double> ratio;
+  std::optional<Selection> selection;
+  std::optional<int> prune_start_epoch, prune_end_epoch;
+  std::optional<float> clip;
+  void apply_to(ConstraintSpec& spec) const;
+};
+
+struct LayerConfig {
+  std::string type;                      // linear | conv | batchnorm | act | maxpool | dropout | flatten
+  int64_t out = 0;                       // linear: out features; conv: out channels
+  int kernel = 3, stride = 1, padding = 0;
+  bool bias = true;
+  std::string fn = "relu";               // act: relu | hardtanh | sign | identity
+  int bits = 32;                         // act: activation bits (1 = sign, 2..8, 32 = float)
+  float max = 1.0f;                      // act: clip of unsigned fixed-point relu
+  float p = 0.5f;                        // dropout probability
+  ConstraintOverride constraint;         // weight layers only
+};
+
+struct OptimizerConfig {
+  std::string type = "adam";             // sgd | adam
+  double lr = 1e-3;
+  double momentum = 0.9;
+  bool nesterov = false;
+  double weight_decay = 0.0;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+};
+
+struct ScheduleConfig {
+  std::string type = "constant";         // constant | step | exponential | cosine
+  int step_size = 10;
+  double gamma = 0.1;
+  double min_lr = 0.0;
+};
+
+struct ExperimentConfig {
+  std::string source;                    // file it came from (for messages)
+  std::string name;
+  uint64_t seed = 1;
+  // data
+  std::string dataset = "mnist";         // mnist | fashion_mnist | cifar10
+  float norm_mean = 0.0f, norm_std = 1.0f;
+  int crop_padding = 0;
+  bool hflip = false;
+  // model
+  std::vector<LayerConfig> layers;
+  ConstraintOverride constraint_default, constraint_first, constraint_last;
+  // training
+  int epochs = 10;
+  int batch_size = 100;
+  int eval_batch_size = 1000;
+  std::string loss = "cross_entropy";    // cross_entropy | squared_hinge
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  int log_every = 100;                   // batches between progress lines
+  std::string kernels = "auto";          // auto | dense | packed
+  // hardware simulation after training (optional)
+  std::string hwsim_arch;
+};
+
+// Loads and validates; overrides are "dotted.key=value" applied on the YAML tree before
+// validation (value parsed as YAML, so "model.layers[1].out=512" or "x=[8,8]" work).
+ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+ExperimentConfig parse_config(const std::string& yaml_text, const std::string& source,
+                              const std::vector<std::string>& overrides = {});
+// The resolved config (every default filled in) as YAML; parse_config(to_yaml(c)) == c.
+std::string to_yaml(const ExperimentConfig& config);
+
+// Constraint of the i-th weight layer (0-based) among n weight layers.
+ConstraintSpec resolve_constraint(const ExperimentConfig& config, int weight_layer, int num_weight_layers,
+                                  const LayerConfig& layer);
+
+}  // namespace bitblock

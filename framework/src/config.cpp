@@ -1,0 +1,462 @@
+#include "bitblock/framework/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/error.hpp"
+
+namespace bitblock {
+
+namespace {
+
+// Reads one YAML map, remembering which keys were read, so leftovers are reported as unknown.
+class MapReader {
+ public:
+  MapReader(const YAML::Node& node, std::string path, const std::string& source)
+      : node_(node), path_(std::move(path)), source_(source) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) fail(path_, "expected a map");
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    fail_input(source_, "key '" + key + "': " + problem);
+  }
+  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  bool has(const std::string& key) {
+    used_.insert(key);
+    return node_ && node_.IsMap() && node_[key] && !node_[key].IsNull();
+  }
+  YAML::Node node(const std::string& key) {
+    used_.insert(key);
+    return node_[key];
+  }
+  template <typename T>
+  void get(const std::string& key, T& out) {
+    if (!has(key)) return;
+    try {
+      out = node_[key].as<T>();
+    } catch (const YAML::Exception&) {
+      fail(key_path(key), "cannot read '" + scalar_text(key) + "' as " + type_name<T>());
+    }
+  }
+  template <typename T>
+  void get(const std::string& key, std::optional<T>& out) {
+    if (!has(key)) return;
+    T value{};
+    get(key, value);
+    out = value;
+  }
+  void finish() const {
+    if (!node_ || !node_.IsMap()) return;
+    for (const auto& kv : node_) {
+      std::string key = kv.first.as<std::string>();
+      if (!used_.count(key)) fail(key_path(key), "unknown key");
+    }
+  }
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string scalar_text(const std::string& key) const {
+    YAML::Emitter e;
+    e << YAML::Flow << node_[key];
+    return e.c_str();
+  }
+  template <typename T>
+  static const char* type_name() {
+    if constexpr (std::is_same_v<T, bool>) return "a boolean";
+    else if constexpr (std::is_integral_v<T>) return "an integer";
+    else if constexpr (std::is_floating_point_v<T>) return "a number";
+    else return "a string";
+  }
+  YAML::Node node_;
+  std::string path_;
+  const std::string& source_;
+  std::set<std::string> used_;
+};
+
+void check_one_of(const MapReader& r, const std::string& key, const std::string& value,
+                  std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (value == a) return;
+    list += list.empty() ? a : std::string(", ") + a;
+  }
+  r.fail(r.key_path(key), "'" + value + "' is not one of " + list);
+}
+
+ConstraintOverride read_constraint(const YAML::Node& node, const std::string& path, const std::string& source) {
+  ConstraintOverride c;
+  MapReader r(node, path, source);
+  r.get("weight_bits", c.weight_bits);
+  if (r.has("scale")) c.scale = parse_scale_mode(r.node("scale").as<std::string>(), source + ": key '" + r.key_path("scale") + "'");
+  if (r.has("structure"))
+    c.structure = parse_structure(r.node("structure").as<std::string>(), source + ": key '" + r.key_path("structure") + "'");
+  if (r.has("block")) {
+    YAML::Node b = r.node("block");
+    try {
+      if (b.IsScalar()) {
+        c.block_rows = c.block_cols = b.as<int>();
+      } else if (b.IsSequence() && b.size() == 2) {
+        c.block_rows = b[0].as<int>();
+        c.block_cols = b[1].as<int>();
+      } else {
+        r.fail(r.key_path("block"), "expected N or [rows, cols]");
+      }
+    } catch (const YAML::Exception&) {
+      r.fail(r.key_path("block"), "expected N or [rows, cols] of integers");
+    }
+  }
+  r.get("ratio", c.ratio);
+  if (r.has("selection"))
+    c.selection = parse_selection(r.node("selection").as<std::string>(), source + ": key '" + r.key_path("selection") + "'");
+  if (r.has("prune")) {
+    YAML::Node p = r.node("prune");
+    if (!p.IsSequence() || p.size() != 2) r.fail(r.key_path("prune"), "expected [start_epoch, end_epoch]");
+    try {
+      c.prune_start_epoch = p[0].as<int>();
+      c.prune_end_epoch = p[1].as<int>();
+    } catch (const YAML::Exception&) {
+      r.fail(r.key_path("prune"), "expected [start_epoch, end_epoch] of integers");
+    }
+  }
+  r.get("clip", c.clip);
+  r.finish();
+  return c;
+}
+
+LayerConfig read_layer(const YAML::Node& node, const std::string& path, const std::string& source) {
+  LayerConfig l;
+  MapReader r(node, path, source);
+  if (!r.has("type")) r.fail(path + ".type", "missing (linear, conv, batchnorm, act, maxpool, dropout, flatten)");
+  r.get("type", l.type);
+  check_one_of(r, "type", l.type, {"linear", "conv", "batchnorm", "act", "maxpool", "dropout", "flatten"});
+  if (l.type == "linear" || l.type == "conv") {
+    if (!r.has("out")) r.fail(r.key_path("out"), "missing (output features / channels)");
+    r.get("out", l.out);
+    if (l.out < 1) r.fail(r.key_path("out"), "must be >= 1");
+    r.get("bias", l.bias);
+    if (r.has("constraint")) l.constraint = read_constraint(r.node("constraint"), r.key_path("constraint"), source);
+  }
+  if (l.type == "conv" || l.type == "maxpool") {
+    l.kernel = l.type == "maxpool" ? 2 : 3;
+    l.stride = l.type == "maxpool" ? 2 : 1;
+    r.get("kernel", l.kernel);
+    r.get("stride", l.stride);
+    if (l.kernel < 1) r.fail(r.key_path("kernel"), "must be >= 1");
+    if (l.stride < 1) r.fail(r.key_path("stride"), "must be >= 1");
+  }
+  if (l.type == "conv") {
+    r.get("padding", l.padding);
+    if (l.padding < 0) r.fail(r.key_path("padding"), "must be >= 0");
+  }
+  if (l.type == "act") {
+    r.get("fn", l.fn);
+    check_one_of(r, "fn", l.fn, {"relu", "hardtanh", "sign", "identity"});
+    r.get("bits", l.bits);
+    r.get("max", l.max);
+    if (l.fn == "sign") {
+      if (r.has("bits") && l.bits != 1) r.fail(r.key_path("bits"), "sign activations have 1 bit");
+      l.bits = 1;
+    } else if (!(l.bits == 32 || (l.bits >= 2 && l.bits <= 8))) {
+      r.fail(r.key_path("bits"), std::to_string(l.bits) + " is not 2..8 or 32 (use fn: sign for 1 bit)");
+    }
+    if (!(l.max > 0.0f) || !std::isfinite(l.max)) r.fail(r.key_path("max"), "must be a positive number");
+  }
+  if (l.type == "dropout") {
+    r.get("p", l.p);
+    if (!(l.p >= 0.0f && l.p < 1.0f)) r.fail(r.key_path("p"), "must be in [0, 1)");
+  }
+  r.finish();
+  return l;
+}
+
+// Splits "model.layers[1].out" into {"model", "layers", "[1]", "out"}.
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char ch : key) {
+    if (ch == '.') {
+      if (!cur.empty()) parts.push_back(cur);
+      cur.clear();
+    } else if (ch == '[') {
+      if (!cur.empty()) parts.push_back(cur);
+      cur = "[";
+    } else if (ch == ']') {
+      parts.push_back(cur + "]");
+      cur.clear();
+    } else {
+      cur += ch;
+    }
+  }
+  if (!cur.empty()) parts.push_back(cur);
+  return parts;
+}
+
+void apply_override(YAML::Node root, const std::string& assignment) {
+  size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    fail_input("--set " + assignment, "expected key=value (e.g. train.epochs=5)");
+  std::string key = assignment.substr(0, eq);
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    fail_input("--set " + assignment, std::string("value is not valid YAML: ") + e.what());
+  }
+  std::vector<std::string> parts = split_key(key);
+  // yaml-cpp nodes are handles: walking with reset() keeps the tree shared.
+  YAML::Node cur;
+  cur.reset(root);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    bool last = i + 1 == parts.size();
+    YAML::Node next;
+    if (p.front() == '[') {
+      size_t idx = 0;
+      try {
+        idx = std::stoul(p.substr(1, p.size() - 2));
+      } catch (const std::exception&) {
+        fail_input("--set " + assignment, "bad index " + p);
+      }
+      if (!cur.IsSequence() || idx >= cur.size())
+        fail_input("--set " + assignment, "index " + p + " is out of range");
+      if (last) {
+        cur[idx] = value;
+        return;
+      }
+      next.reset(cur[idx]);
+    } else {
+      if (last) {
+        cur[p] = value;
+        return;
+      }
+      if (!cur[p]) cur[p] = YAML::Node(YAML::NodeType::Map);
+      next.reset(cur[p]);
+    }
+    cur.reset(next);
+  }
+}
+
+void emit_constraint(YAML::Emitter& e, const ConstraintOverride& c) {
+  e << YAML::BeginMap;
+  if (c.weight_bits) e << YAML::Key << "weight_bits" << YAML::Value << *c.weight_bits;
+  if (c.scale) e << YAML::Key << "scale" << YAML::Value << to_string(*c.scale);
+  if (c.structure) e << YAML::Key << "structure" << YAML::Value << to_string(*c.structure);
+  if (c.block_rows || c.block_cols)
+    e << YAML::Key << "block" << YAML::Value << YAML::Flow << YAML::BeginSeq << c.block_rows.value_or(1)
+      << c.block_cols.value_or(1) << YAML::EndSeq;
+  if (c.ratio) e << YAML::Key << "ratio" << YAML::Value << *c.ratio;
+  if (c.selection) e << YAML::Key << "selection" << YAML::Value << to_string(*c.selection);
+  if (c.prune_start_epoch || c.prune_end_epoch)
+    e << YAML::Key << "prune" << YAML::Value << YAML::Flow << YAML::BeginSeq << c.prune_start_epoch.value_or(0)
+      << c.prune_end_epoch.value_or(0) << YAML::EndSeq;
+  if (c.clip) e << YAML::Key << "clip" << YAML::Value << *c.clip;
+  e << YAML::EndMap;
+}
+
+bool is_empty(const ConstraintOverride& c) {
+  return !c.weight_bits && !c.scale && !c.structure && !c.block_rows && !c.block_cols && !c.ratio &&
+         !c.selection && !c.prune_start_epoch && !c.prune_end_epoch && !c.clip;
+}
+
+}  // namespace
+
+void ConstraintOverride::apply_to(ConstraintSpec& spec) const {
+  if (weight_bits) spec.weight_bits = *weight_bits;
+  if (scale) spec.scale = *scale;
+  if (structure) spec.structure = *structure;
+  if (block_rows) spec.block_rows = *block_rows;
+  if (block_cols) spec.block_cols = *block_cols;
+  if (ratio) spec.ratio = *ratio;
+  if (selection) spec.selection = *selection;
+  if (prune_start_epoch) spec.prune_start_epoch = *prune_start_epoch;
+  if (prune_end_epoch) spec.prune_end_epoch = *prune_end_epoch;
+  if (clip) spec.clip = *clip;
+}
+
+ExperimentConfig parse_config(const std::string& yaml_text, const std::string& source,
+                              const std::vector<std::string>& overrides) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    fail_input(source, std::string("invalid YAML: ") + e.what());
+  }
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) fail_input(source, "expected a map at the top level");
+  for (const std::string& o : overrides) apply_override(root, o);
+
+  ExperimentConfig c;
+  c.source = source;
+  MapReader top(root, "", c.source);
+  top.get("name", c.name);
+  top.get("seed", c.seed);
+
+  MapReader data(top.node("data"), "data", c.source);
+  data.get("set", c.dataset);
+  check_one_of(data, "set", c.dataset, {"mnist", "fashion_mnist", "cifar10"});
+  {
+    MapReader norm(data.node("normalize"), "data.normalize", c.source);
+    norm.get("mean", c.norm_mean);
+    norm.get("std", c.norm_std);
+    if (!(c.norm_std > 0.0f)) norm.fail("data.normalize.std", "must be > 0");
+    norm.finish();
+    MapReader aug(data.node("augment"), "data.augment", c.source);
+    aug.get("crop_padding", c.crop_padding);
+    aug.get("hflip", c.hflip);
+    if (c.crop_padding < 0) aug.fail("data.augment.crop_padding", "must be >= 0");
+    aug.finish();
+  }
+  data.finish();
+
+  MapReader model(top.node("model"), "model", c.source);
+  if (!model.has("layers") || !model.node("layers").IsSequence() || model.node("layers").size() == 0)
+    model.fail("model.layers", "missing or empty (a list of layers)");
+  YAML::Node layers = model.node("layers");
+  for (size_t i = 0; i < layers.size(); ++i)
+    c.layers.push_back(read_layer(layers[i], "model.layers[" + std::to_string(i) + "]", c.source));
+  model.finish();
+
+  MapReader cons(top.node("constraints"), "constraints", c.source);
+  if (cons.has("default")) c.constraint_default = read_constraint(cons.node("default"), "constraints.default", c.source);
+  if (cons.has("first")) c.constraint_first = read_constraint(cons.node("first"), "constraints.first", c.source);
+  if (cons.has("last")) c.constraint_last = read_constraint(cons.node("last"), "constraints.last", c.source);
+  cons.finish();
+
+  MapReader train(top.node("train"), "train", c.source);
+  train.get("epochs", c.epochs);
+  train.get("batch_size", c.batch_size);
+  train.get("eval_batch_size", c.eval_batch_size);
+  train.get("loss", c.loss);
+  train.get("log_every", c.log_every);
+  train.get("kernels", c.kernels);
+  if (c.epochs < 1) train.fail("train.epochs", "must be >= 1");
+  if (c.batch_size < 1) train.fail("train.batch_size", "must be >= 1");
+  if (c.eval_batch_size < 1) train.fail("train.eval_batch_size", "must be >= 1");
+  if (c.log_every < 1) train.fail("train.log_every", "must be >= 1");
+  check_one_of(train, "loss", c.loss, {"cross_entropy", "squared_hinge"});
+  check_one_of(train, "kernels", c.kernels, {"auto", "dense", "packed"});
+  {
+    MapReader opt(train.node("optimizer"), "train.optimizer", c.source);
+    OptimizerConfig& o = c.optimizer;
+    opt.get("type", o.type);
+    check_one_of(opt, "type", o.type, {"sgd", "adam"});
+    opt.get("lr", o.lr);
+    opt.get("momentum", o.momentum);
+    opt.get("nesterov", o.nesterov);
+    opt.get("weight_decay", o.weight_decay);
+    opt.get("beta1", o.beta1);
+    opt.get("beta2", o.beta2);
+    opt.get("eps", o.eps);
+    if (!(o.lr > 0.0) || !std::isfinite(o.lr)) opt.fail("train.optimizer.lr", "must be a positive number");
+    if (o.weight_decay < 0.0) opt.fail("train.optimizer.weight_decay", "must be >= 0");
+    if (o.momentum < 0.0 || o.momentum >= 1.0) opt.fail("train.optimizer.momentum", "must be in [0, 1)");
+    opt.finish();
+    MapReader sch(train.node("schedule"), "train.schedule", c.source);
+    ScheduleConfig& s = c.schedule;
+    sch.get("type", s.type);
+    check_one_of(sch, "type", s.type, {"constant", "step", "exponential", "cosine"});
+    sch.get("step_size", s.step_size);
+    sch.get("gamma", s.gamma);
+    sch.get("min_lr", s.min_lr);
+    if (s.step_size < 1) sch.fail("train.schedule.step_size", "must be >= 1");
+    if (!(s.gamma > 0.0)) sch.fail("train.schedule.gamma", "must be > 0");
+    sch.finish();
+  }
+  train.finish();
+
+  MapReader hw(top.node("hwsim"), "hwsim", c.source);
+  hw.get("arch", c.hwsim_arch);
+  hw.finish();
+  top.finish();
+
+  // Validate every weight layer's resolved constraint on its own (shape checks need the data set
+  // dims and happen when the model is built).
+  int num_weight = 0;
+  for (const LayerConfig& l : c.layers) num_weight += (l.type == "linear" || l.type == "conv");
+  if (num_weight == 0) fail_input(c.source, "key 'model.layers': no linear or conv layer");
+  return c;
+}
+
+ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  return parse_config(read_file(path), path, overrides);
+}
+
+ConstraintSpec resolve_constraint(const ExperimentConfig& config, int weight_layer, int num_weight_layers,
+                                  const LayerConfig& layer) {
+  ConstraintSpec spec;
+  config.constraint_default.apply_to(spec);
+  if (weight_layer == 0) config.constraint_first.apply_to(spec);
+  if (weight_layer == num_weight_layers - 1) config.constraint_last.apply_to(spec);
+  layer.constraint.apply_to(spec);
+  return spec;
+}
+
+std::string to_yaml(const ExperimentConfig& c) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  e << YAML::Key << "name" << YAML::Value << c.name;
+  e << YAML::Key << "seed" << YAML::Value << c.seed;
+  e << YAML::Key << "data" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "set" << YAML::Value << c.dataset;
+  e << YAML::Key << "normalize" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "mean" << YAML::Value
+    << c.norm_mean << YAML::Key << "std" << YAML::Value << c.norm_std << YAML::EndMap;
+  e << YAML::Key << "augment" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "crop_padding"
+    << YAML::Value << c.crop_padding << YAML::Key << "hflip" << YAML::Value << c.hflip << YAML::EndMap;
+  e << YAML::EndMap;
+  e << YAML::Key << "model" << YAML::Value << YAML::BeginMap << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
+  for (const LayerConfig& l : c.layers) {
+    e << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value << l.type;
+    if (l.type == "linear" || l.type == "conv") {
+      e << YAML::Key << "out" << YAML::Value << l.out << YAML::Key << "bias" << YAML::Value << l.bias;
+    }
+    if (l.type == "conv" || l.type == "maxpool")
+      e << YAML::Key << "kernel" << YAML::Value << l.kernel << YAML::Key << "stride" << YAML::Value << l.stride;
+    if (l.type == "conv") e << YAML::Key << "padding" << YAML::Value << l.padding;
+    if (l.type == "act")
+      e << YAML::Key << "fn" << YAML::Value << l.fn << YAML::Key << "bits" << YAML::Value << l.bits << YAML::Key
+        << "max" << YAML::Value << l.max;
+    if (l.type == "dropout") e << YAML::Key << "p" << YAML::Value << l.p;
+    if ((l.type == "linear" || l.type == "conv") && !is_empty(l.constraint)) {
+      e << YAML::Key << "constraint" << YAML::Value;
+      emit_constraint(e, l.constraint);
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::EndMap;
+  e << YAML::Key << "constraints" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "default" << YAML::Value;
+  emit_constraint(e, c.constraint_default);
+  e << YAML::Key << "first" << YAML::Value;
+  emit_constraint(e, c.constraint_first);
+  e << YAML::Key << "last" << YAML::Value;
+  emit_constraint(e, c.constraint_last);
+  e << YAML::EndMap;
+  e << YAML::Key << "train" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "epochs" << YAML::Value << c.epochs;
+  e << YAML::Key << "batch_size" << YAML::Value << c.batch_size;
+  e << YAML::Key << "eval_batch_size" << YAML::Value << c.eval_batch_size;
+  e << YAML::Key << "loss" << YAML::Value << c.loss;
+  e << YAML::Key << "log_every" << YAML::Value << c.log_every;
+  e << YAML::Key << "kernels" << YAML::Value << c.kernels;
+  const OptimizerConfig& o = c.optimizer;
+  e << YAML::Key << "optimizer" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value
+    << o.type << YAML::Key << "lr" << YAML::Value << o.lr << YAML::Key << "momentum" << YAML::Value << o.momentum
+    << YAML::Key << "nesterov" << YAML::Value << o.nesterov << YAML::Key << "weight_decay" << YAML::Value
+    << o.weight_decay << YAML::Key << "beta1" << YAML::Value << o.beta1 << YAML::Key << "beta2" << YAML::Value
+    << o.beta2 << YAML::Key << "eps" << YAML::Value << o.eps << YAML::EndMap;
+  const ScheduleConfig& s = c.schedule;
+  e << YAML::Key << "schedule" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value
+    << s.type << YAML::Key << "step_size" << YAML::Value << s.step_size << YAML::Key << "gamma" << YAML::Value
+    << s.gamma << YAML::Key << "min_lr" << YAML::Value << s.min_lr << YAML::EndMap;
+  e << YAML::EndMap;
+  if (!c.hwsim_arch.empty())
+    e << YAML::Key << "hwsim" << YAML::Value << YAML::BeginMap << YAML::Key << "arch" << YAML::Value << c.hwsim_arch
+      << YAML::EndMap;
+  e << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace bitblock
