@@ -33,8 +33,9 @@ Structure parse_structure(const std::string& s, const std::string& where);   // 
 Selection parse_selection(const std::string& s, const std::string& where);
 ScaleMode parse_scale_mode(const std::string& s, const std::string& where);
 
-// Throws InputError "<where>: <problem>" for impossible settings: bits 0 or 9..31, ratio < 1,
-// block larger than the matrix, ratio larger than the number of units that can be dropped, ...
+// Throws InputError "<where>.<field>: <problem>" (e.g. "constraints.default.weight_bits: ...")
+// for impossible settings: bits 0 or 9..31, ratio < 1, block larger than the matrix, ratio
+// larger than the number of units that can be dropped, ...
 void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::string& where);
 
 // Weight memory of one constrained matrix, in bits (see README "Memory accounting").
@@ -47,7 +48,7 @@ struct MemoryCost {
   int64_t scale_bits = 0;               // 32 per scale
   int64_t total_bits() const { return value_bits + index_bits + scale_bits; }
   int64_t dense_float_bits() const { return rows * cols * 32; }
-  double kept_fraction() const { return rows * cols ? double(kept_values) / double(rows * cols) : 0.0; }
+  double kept_fraction() const { return rows > 0 && cols > 0 ? double(kept_values) / double(rows * cols) : 0.0; }
 };
 
 class WeightConstraint {
@@ -83,14 +84,14 @@ class WeightConstraint {
   MemoryCost memory() const;
 
  private:
-  void compute_scales(const float* masked_latent);
   ConstraintSpec spec_;
   int64_t rows_, cols_;
   uint64_t seed_;
   bool mask_drawn_ = false;
   std::vector<uint8_t> mask_;
   std::vector<float> scales_;
-  std::vector<float> masked_;           // scratch: mask (.) latent
+  std::vector<double> row_stat_;        // scratch: per-row sum or max of |kept w| (scales)
+  std::vector<int64_t> row_count_;      // scratch: per-row kept count (binary mean)
 };
 
 }  // namespace bitblock

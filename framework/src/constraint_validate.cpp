@@ -1,0 +1,77 @@
+// Rejects constraint settings that cannot be met on a given matrix, naming the config key.
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <utility>
+
+#include "bitblock/common/error.hpp"
+#include "bitblock/framework/constraint.hpp"
+#include "constraint_units.hpp"
+
+namespace bitblock {
+namespace {
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+std::string dims(int64_t a, int64_t b) { return std::to_string(a) + "x" + std::to_string(b); }
+
+// The units the ratio divides, as "<count> <what>" for the message.
+std::pair<int64_t, std::string> ratio_units(const ConstraintSpec& spec, int64_t rows, int64_t cols) {
+  bool random = spec.selection == Selection::Random;
+  switch (spec.structure) {
+    case Structure::None: break;
+    case Structure::Element:
+      return random ? std::make_pair(cols, std::string("weights per row")) : std::make_pair(rows * cols, std::string("weights"));
+    case Structure::Row: return {rows, "rows"};
+    case Structure::Column: return {cols, "columns"};
+    case Structure::Block:
+      return random ? std::make_pair(detail::block_grid_cols(spec, cols), std::string("blocks per block-row"))
+                    : std::make_pair(detail::unit_count(spec, rows, cols), std::string("blocks"));
+  }
+  return {rows * cols, "weights"};
+}
+
+}  // namespace
+
+void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::string& where) {
+  auto key = [&where](const char* field) { return where + "." + field; };
+  if (rows < 1 || cols < 1) fail_input(where, "weight matrix " + dims(rows, cols) + " is empty");
+  int bits = spec.weight_bits;
+  if (!((bits >= 1 && bits <= 8) || bits == 32))
+    fail_input(key("weight_bits"), std::to_string(bits) + " is not supported (use 1..8 or 32)");
+  if (!std::isfinite(spec.clip) || spec.clip <= 0.0f)
+    fail_input(key("clip"), "must be a finite number > 0, got " + number(spec.clip));
+  if (!std::isfinite(spec.ratio) || spec.ratio < 1.0)
+    fail_input(key("ratio"), "must be a finite number >= 1, got " + number(spec.ratio));
+  if (spec.structure == Structure::None) {
+    if (spec.ratio > 1.0)
+      fail_input(key("ratio"), "ratio " + number(spec.ratio) + " needs a sparsity structure (structure is none)");
+    return;
+  }
+  if (spec.structure == Structure::Block) {
+    if (spec.block_rows < 1) fail_input(key("block_rows"), "must be >= 1, got " + std::to_string(spec.block_rows));
+    if (spec.block_cols < 1) fail_input(key("block_cols"), "must be >= 1, got " + std::to_string(spec.block_cols));
+    std::string block = dims(spec.block_rows, spec.block_cols);
+    if (spec.block_rows > rows)
+      fail_input(key("block_rows"), "block " + block + " is larger than the " + dims(rows, cols) + " matrix");
+    if (spec.block_cols > cols)
+      fail_input(key("block_cols"), "block " + block + " is larger than the " + dims(rows, cols) + " matrix");
+  }
+  auto [units, what] = ratio_units(spec, rows, cols);
+  if (spec.ratio > static_cast<double>(units))
+    fail_input(key("ratio"), "ratio " + number(spec.ratio) + " needs at least " + number(std::ceil(spec.ratio)) +
+                                 " " + what + ", matrix has " + std::to_string(units));
+  if (spec.selection == Selection::Magnitude && spec.ratio > 1.0) {
+    if (spec.prune_start_epoch < 0)
+      fail_input(key("prune_start_epoch"), "must be >= 0, got " + std::to_string(spec.prune_start_epoch));
+    if (spec.prune_end_epoch <= spec.prune_start_epoch)
+      fail_input(key("prune_end_epoch"), "must be after prune_start_epoch (" + std::to_string(spec.prune_end_epoch) +
+                                             " <= " + std::to_string(spec.prune_start_epoch) + ")");
+  }
+}
+
+}  // namespace bitblock
