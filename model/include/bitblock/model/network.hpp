@@ -1,0 +1,150 @@
+#pragma once
+// The integer network a model file (.bbm) holds, defined so that `bitblock eval --model` and
+// hwsim compute exactly the same integers.
+//
+// Input: uint8 image C x H x W (CHW). Input code x0 = pixel (InputMode::Pixel) or 2*pixel-255
+// (InputMode::Centered); real value = x0 * input_scale.
+// Each stage:
+//   1. weight op: dense (K -> N) or conv (Cin,H,W -> Cout, kernel k, stride, zero padding; the
+//      weight is viewed as [Cout, Cin*k*k], im2col order c, ky, kx) with BsrWeights codes:
+//      acc = x * codes^T in int32 (scales are folded into the requantization).
+//   2. optional max-pool on the accumulators (Pool::placement == Acc), defined as picking, per
+//      channel, the accumulator whose z (below) is largest: max acc when m_c >= 0, min acc when
+//      m_c < 0. Because every activation is non-decreasing in z, this equals pooling the codes
+//      after the activation, so both placements are exact; Acc saves requantization work.
+//   3. z_c = acc * m_c + b_c (int64; m_c int32, b_c int64), then the activation with a common
+//      right shift `shift`:
+//        Sign:     code = z >= 0 ? +1 : -1
+//        Unsigned: code = clamp(floor(z / 2^shift), 0, 2^bits - 1)
+//        Signed:   code = clamp(floor(z / 2^shift), -(2^(bits-1)-1), 2^(bits-1)-1)
+//        None:     (final stage) logits = z, class = argmax (lowest index on ties)
+//      Rounding to nearest is pre-added into b_c by make_requant.
+//   4. optional max-pool on the codes (Pool::placement == Codes).
+// Flatten between conv and dense stages is implicit (CHW order). A stage's output codes are the
+// next stage's input codes (int16).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bitblock/kernels/bsr.hpp"
+
+namespace bitblock::model {
+
+enum class InputMode { Pixel, Centered };
+enum class OpKind { Dense, Conv };
+enum class ActKind { Sign, Unsigned, Signed, None };
+enum class PoolPlacement { Acc, Codes };
+
+const char* to_string(InputMode m);
+const char* to_string(OpKind k);
+const char* to_string(ActKind k);
+const char* to_string(PoolPlacement p);
+// Parsers throw InputError naming `where`.
+InputMode parse_input_mode(const std::string& s, const std::string& where);
+OpKind parse_op_kind(const std::string& s, const std::string& where);
+ActKind parse_act_kind(const std::string& s, const std::string& where);
+PoolPlacement parse_pool_placement(const std::string& s, const std::string& where);
+
+struct Shape {
+  int c = 0, h = 1, w = 1;
+  int64_t size() const { return int64_t{c} * h * w; }
+  bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
+};
+
+// Max-pool, no padding: out = (in - size) / stride + 1. size 0 = no pool.
+struct Pool {
+  int size = 0;
+  int stride = 0;
+  PoolPlacement placement = PoolPlacement::Codes;
+  bool active() const { return size > 0; }
+};
+
+// Weight memory of a stage as the exporter accounts it (see the framework README), in bits.
+struct StageMemory {
+  int64_t kept_values = 0;
+  int64_t value_bits = 0;
+  int64_t index_bits = 0;
+  int64_t scale_bits = 0;
+  int64_t total_bits() const { return value_bits + index_bits + scale_bits; }
+};
+
+struct Stage {
+  std::string name;
+  OpKind op = OpKind::Dense;
+  Shape input;                  // dense: {K, 1, 1} (a conv output is flattened CHW)
+  int kernel = 1, stride = 1, padding = 0;  // conv only
+  kernels::BsrWeights weights;  // rows = output channels, cols = K or Cin*k*k
+  Pool pool;
+  ActKind act = ActKind::Sign;
+  int act_bits = 1;             // Sign: 1; Unsigned: 1..8; Signed: 2..8; None: 32 (logits)
+  std::vector<int32_t> mult;    // m_c, one per output channel
+  std::vector<int64_t> bias;    // b_c
+  int shift = 0;                // 0..62
+  nlohmann::json constraints = nlohmann::json::object();  // metadata: bits, structure, block, ratio, selection
+  StageMemory memory;
+
+  int out_channels() const { return static_cast<int>(weights.layout.rows); }
+  // Spatial size of the weight op's output (before pooling); dense: 1 x 1.
+  int conv_out_h() const;
+  int conv_out_w() const;
+  Shape pre_pool_shape() const { return {out_channels(), conv_out_h(), conv_out_w()}; }
+  Shape output_shape() const;   // after pooling
+  int64_t positions() const { return int64_t{conv_out_h()} * conv_out_w(); }
+};
+
+struct Network {
+  std::string dataset;          // e.g. "mnist" (metadata: which test set eval/hwsim use)
+  Shape input;                  // C x H x W of the uint8 image
+  InputMode input_mode = InputMode::Pixel;
+  double input_scale = 1.0 / 255.0;  // real = code * input_scale (metadata)
+  int num_classes = 0;
+  std::vector<Stage> stages;
+  nlohmann::json training = nlohmann::json::object();  // free-form metadata
+};
+
+// Range of the code values a stage's input can take (input codes for stage 0).
+struct CodeRange {
+  int lo = 0, hi = 0;
+  int max_abs() const { return hi > -lo ? hi : -lo; }
+};
+CodeRange input_code_range(InputMode mode);
+CodeRange activation_code_range(ActKind act, int bits);
+CodeRange stage_input_range(const Network& net, size_t stage);
+
+// Checks shapes chain (conv/pool arithmetic, dense K == previous output size, final stage is
+// None with num_classes outputs, only the final stage is None), parameter sizes, activation
+// bits, and that no accumulator can overflow int32 and no z can overflow int64 given the code
+// ranges. Throws InputError "<where>: stage <k> (<name>): <problem>".
+void validate_network(const Network& net, const std::string& where);
+
+// Largest |acc| a stage can produce: max over rows of sum_k |code[n][k]| * max|x|.
+int64_t accumulator_bound(const Stage& s, const CodeRange& in);
+
+// Fixed-point requantization from real per-channel z_c = A_c * acc + B_c (the pre-activation
+// divided by the activation step; for Sign only its sign matters; for None the logits).
+// shift is the largest value <= 40 with every |m_c| <= 2^30 and |acc_bound * m_c| + |b_c| <=
+// 2^61 (headroom for the sum); m_c = round(A_c * 2^shift), b_c = round(B_c * 2^shift), rounding
+// half away from zero. For Unsigned/Signed, 2^(shift-1) is added to b_c so that floor(z /
+// 2^shift) rounds A*acc+B half up (to nearest); an exporter whose quantizer floors passes B - 0.5.
+struct Requant {
+  std::vector<int32_t> mult;
+  std::vector<int64_t> bias;
+  int shift = 0;
+};
+Requant make_requant(const std::vector<double>& A, const std::vector<double>& B, ActKind act,
+                     int64_t acc_bound);
+
+// The activation of one z (see the header comment); None returns z unchanged.
+int64_t floor_shift(int64_t z, int shift);
+int16_t activate(int64_t z, ActKind act, int bits, int shift);
+
+// Memory accounting computed from the weights alone (used when building models in code):
+// kept_values = in-matrix elements of kept blocks, value_bits = kept_values * bits,
+// index_bits = 0 when every block is kept, else kept_blocks * ceil(log2(block_cols_total)) +
+// (block_rows_total + 1) * 32 (CSR pointers), scale_bits = rows * 32.
+StageMemory weights_memory(const kernels::BsrWeights& w);
+int64_t kept_in_matrix_elements(const kernels::BsrLayout& l);
+
+}  // namespace bitblock::model
