@@ -1,0 +1,34 @@
+#pragma once
+// Float block-sparse GEMMs for training with BsrWeights (bsr.hpp). Wd = dequantized weights,
+// Wd[n][k] = code[n][k] * row_scales[n] inside kept blocks, 0 elsewhere. Dropped blocks cost
+// nothing in all three products. Optimized versions: AVX2 + FMA or portable by active_isa(),
+// OpenMP over block-rows / block-columns.
+#include <cstdint>
+
+#include "bitblock/kernels/bsr.hpp"
+
+namespace bitblock::kernels {
+
+// Forward: Y[M x N] = X[M x K] * Wd^T (Y overwritten).
+void bsgemm_forward(const float* X, int64_t M, int64_t ldx, const BsrWeights& W, float* Y, int64_t ldy);
+// Input gradient: dX[M x K] = dY[M x N] * Wd (dX overwritten).
+void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrWeights& W, float* dX,
+                           int64_t lddx);
+// Weight gradient on kept blocks only: for kept block b at (block-row i, block-column j),
+// dW[b * block_elems + r * block_cols + c] = sum_m dY[m][i*br + r] * X[m][j*bc + c], i.e. the
+// gradient with respect to Wd, in the order of the packed codes; ragged-edge positions are 0.
+// dW has layout.kept_blocks() * layout.block_elems() floats (overwritten).
+void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
+                            const BsrLayout& layout, float* dW);
+// Kept-block values (as from bsgemm_backward_weight) -> dense rows x cols, 0 outside kept blocks.
+void bsr_scatter_blocks(const BsrLayout& layout, const float* blocks, float* dense);
+
+namespace reference {
+void bsgemm_forward(const float* X, int64_t M, int64_t ldx, const BsrWeights& W, float* Y, int64_t ldy);
+void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrWeights& W, float* dX,
+                           int64_t lddx);
+void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
+                            const BsrLayout& layout, float* dW);
+}  // namespace reference
+
+}  // namespace bitblock::kernels

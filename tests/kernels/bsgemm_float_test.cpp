@@ -1,0 +1,124 @@
+// Float block-sparse training GEMMs: references against dense products of the dequantized
+// (masked) weights, every CPU path against the references, within a relative tolerance.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "bitblock/kernels/bsgemm.hpp"
+#include "kernels/isa_guard.hpp"
+#include "kernels/kernel_test_data.hpp"
+
+namespace bitblock::kernels {
+namespace {
+
+// Float sums of up to ~1000 terms of magnitude <= 8 vs double-accumulated references: allow
+// kRelTol relative to the sum of |terms| bound (sqrt(len) * typical size).
+constexpr double kRelTol = 2e-5;
+
+struct Case {
+  int64_t M, N, K;
+  int br, bc, bits, ratio;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  const Case shapes[] = {{1, 1, 1, 8, 8, 1, 1},      {1, 7, 33, 8, 8, 2, 2},     {7, 33, 7, 16, 8, 3, 1},
+                         {13, 100, 784, 8, 16, 4, 4}, {6, 10, 1000, 32, 4, 8, 8}, {33, 64, 64, 64, 64, 1, 1},
+                         {20, 129, 70, 8, 8, 3, 16},  {9, 40, 130, 24, 40, 2, 2}};
+  for (const Case& s : shapes) out.push_back(s);
+  return out;
+}
+
+struct Problem {
+  BsrWeights w;
+  std::vector<float> dense;  // N x K dequantized masked weights
+};
+
+Problem make_problem(const Case& c, Rng& rng) {
+  const auto codes = testing::random_codes(c.N * c.K, c.bits, rng);
+  const auto mask = testing::random_block_mask(c.N, c.K, c.br, c.bc, c.ratio, rng);
+  const auto scales = testing::random_floats(c.N, rng);
+  Problem p{bsr_pack(codes.data(), mask.data(), c.N, c.K, c.br, c.bc, c.bits, scales.data()), {}};
+  const auto masked = testing::masked_dense(codes, mask, c.N, c.K, c.br, c.bc);
+  p.dense.resize(masked.size());
+  for (int64_t n = 0; n < c.N; ++n) {
+    for (int64_t k = 0; k < c.K; ++k) p.dense[n * c.K + k] = masked[n * c.K + k] * scales[n];
+  }
+  return p;
+}
+
+void expect_close(const float* got, int64_t ldg, const std::vector<double>& want, int64_t rows, int64_t cols,
+                  double size) {
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      ASSERT_NEAR(got[r * ldg + c], want[r * cols + c], kRelTol * size) << r << "," << c;
+    }
+  }
+}
+
+TEST(BsgemmFloat, AllPathsMatchDenseProducts) {
+  Rng rng(77);
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(::testing::Message() << c.M << "x" << c.N << "x" << c.K << " block " << c.br << "x" << c.bc
+                                      << " bits " << c.bits << " ratio " << c.ratio);
+    const Problem p = make_problem(c, rng);
+    const int64_t ldx = c.K + 1, ldy = c.N + 2;
+    const auto X = testing::random_floats(c.M * ldx, rng);
+    const auto dY = testing::random_floats(c.M * ldy, rng);
+    // Dense expectations in double.
+    std::vector<double> y(static_cast<size_t>(c.M * c.N), 0.0), dx(static_cast<size_t>(c.M * c.K), 0.0),
+        dw(static_cast<size_t>(c.N * c.K), 0.0);
+    for (int64_t m = 0; m < c.M; ++m) {
+      for (int64_t n = 0; n < c.N; ++n) {
+        for (int64_t k = 0; k < c.K; ++k) {
+          const double w = p.dense[n * c.K + k];
+          y[m * c.N + n] += w * X[m * ldx + k];
+          dx[m * c.K + k] += w * dY[m * ldy + n];
+        }
+      }
+    }
+    std::vector<float> dwmask(static_cast<size_t>(c.N * c.K));
+    {
+      // Kept positions: scatter of all-ones blocks.
+      std::vector<float> ones(static_cast<size_t>(p.w.layout.kept_blocks() * p.w.layout.block_elems()), 1.0f);
+      bsr_scatter_blocks(p.w.layout, ones.data(), dwmask.data());
+    }
+    for (int64_t n = 0; n < c.N; ++n) {
+      for (int64_t k = 0; k < c.K; ++k) {
+        if (dwmask[n * c.K + k] == 0.0f) continue;
+        for (int64_t m = 0; m < c.M; ++m) dw[n * c.K + k] += static_cast<double>(dY[m * ldy + n]) * X[m * ldx + k];
+      }
+    }
+    const double size_y = 8.0 * std::sqrt(static_cast<double>(c.K)) + 1.0;
+    const double size_dx = 8.0 * std::sqrt(static_cast<double>(c.N)) + 1.0;
+    const double size_dw = std::sqrt(static_cast<double>(c.M)) + 1.0;
+    const int64_t kept_vals = p.w.layout.kept_blocks() * p.w.layout.block_elems();
+    std::vector<float> got_y(static_cast<size_t>(c.M * ldy)), got_dx(static_cast<size_t>(c.M * ldx)),
+        got_dw(static_cast<size_t>(kept_vals)), dense_dw(static_cast<size_t>(c.N * c.K));
+
+    reference::bsgemm_forward(X.data(), c.M, ldx, p.w, got_y.data(), ldy);
+    expect_close(got_y.data(), ldy, y, c.M, c.N, size_y);
+    reference::bsgemm_backward_input(dY.data(), c.M, ldy, p.w, got_dx.data(), ldx);
+    expect_close(got_dx.data(), ldx, dx, c.M, c.K, size_dx);
+    reference::bsgemm_backward_weight(dY.data(), c.M, ldy, X.data(), ldx, p.w.layout, got_dw.data());
+    bsr_scatter_blocks(p.w.layout, got_dw.data(), dense_dw.data());
+    expect_close(dense_dw.data(), c.K, dw, c.N, c.K, size_dw);
+
+    testing::for_each_isa([&](Isa) {
+      std::fill(got_y.begin(), got_y.end(), 123.0f);
+      bsgemm_forward(X.data(), c.M, ldx, p.w, got_y.data(), ldy);
+      expect_close(got_y.data(), ldy, y, c.M, c.N, size_y);
+      std::fill(got_dx.begin(), got_dx.end(), 123.0f);
+      bsgemm_backward_input(dY.data(), c.M, ldy, p.w, got_dx.data(), ldx);
+      expect_close(got_dx.data(), ldx, dx, c.M, c.K, size_dx);
+      std::fill(got_dw.begin(), got_dw.end(), 123.0f);
+      bsgemm_backward_weight(dY.data(), c.M, ldy, X.data(), ldx, p.w.layout, got_dw.data());
+      bsr_scatter_blocks(p.w.layout, got_dw.data(), dense_dw.data());
+      expect_close(dense_dw.data(), c.K, dw, c.N, c.K, size_dw);
+    });
+  }
+}
+
+}  // namespace
+}  // namespace bitblock::kernels
