@@ -1,0 +1,275 @@
+// IDX (MNIST / Fashion-MNIST) loading: small files written here with known values (raw and
+// gzip), every kind of damage reported with the file name, and the real data sets when present.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "bitblock/common/error.hpp"
+#include "bitblock/framework/dataset.hpp"
+
+namespace bitblock {
+namespace {
+
+std::string make_temp_dir() {
+  std::string pattern = ::testing::TempDir() + "bitblock_idx_XXXXXX";
+  char* dir = mkdtemp(pattern.data());
+  if (dir == nullptr) throw std::runtime_error("mkdtemp failed");
+  return dir;
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(out.good()) << path;
+}
+
+std::string be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+
+std::string idx_images(uint32_t n, uint32_t h, uint32_t w, const std::vector<uint8_t>& pixels) {
+  return be32(0x803) + be32(n) + be32(h) + be32(w) + std::string(pixels.begin(), pixels.end());
+}
+
+std::string idx_labels(const std::vector<uint8_t>& labels) {
+  return be32(0x801) + be32(static_cast<uint32_t>(labels.size())) +
+         std::string(labels.begin(), labels.end());
+}
+
+// gzip with zlib's own writer (gzopen/gzwrite), independent of the loader's inflate code.
+void write_gz(const std::string& path, const std::string& bytes) {
+  gzFile f = gzopen(path.c_str(), "wb9");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())),
+            static_cast<int>(bytes.size()));
+  ASSERT_EQ(gzclose(f), Z_OK);
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Runs f, expects an InputError whose message contains every fragment.
+template <typename F>
+void expect_input_error(F f, const std::vector<std::string>& fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "no InputError thrown";
+  } catch (const InputError& e) {
+    std::string msg = e.what();
+    for (const std::string& frag : fragments)
+      EXPECT_NE(msg.find(frag), std::string::npos) << "'" << frag << "' not in: " << msg;
+  }
+}
+
+// Three 2x3 images with pixel value 10 * image + position, labels 0, 9, 4.
+const std::vector<uint8_t> kPixels = {0,  1,  2,  3,  4,  5,  10, 11, 12,
+                                      13, 14, 15, 20, 21, 22, 23, 24, 25};
+const std::vector<uint8_t> kLabels = {0, 9, 4};
+
+void expect_small_dataset(const Dataset& d) {
+  EXPECT_EQ(d.size(), 3);
+  EXPECT_EQ(d.channels, 1);
+  EXPECT_EQ(d.height, 2);
+  EXPECT_EQ(d.width, 3);
+  EXPECT_EQ(d.num_classes, 10);
+  EXPECT_EQ(d.sample_size(), 6);
+  EXPECT_EQ(d.images, kPixels);
+  EXPECT_EQ(d.labels, kLabels);
+}
+
+TEST(DataIdx, RawFilesKnownValues) {
+  std::string dir = make_temp_dir();
+  write_bytes(dir + "/img", idx_images(3, 2, 3, kPixels));
+  write_bytes(dir + "/lab", idx_labels(kLabels));
+  Dataset d = load_idx_split("toy", dir + "/img", dir + "/lab", 10);
+  expect_small_dataset(d);
+  EXPECT_EQ(d.name, "toy");
+  EXPECT_NE(d.source.find(dir + "/img"), std::string::npos);
+}
+
+TEST(DataIdx, GzipFilesFoundByBaseNameOrGivenDirectly) {
+  std::string dir = make_temp_dir();
+  write_gz(dir + "/img.gz", idx_images(3, 2, 3, kPixels));
+  write_gz(dir + "/lab.gz", idx_labels(kLabels));
+  expect_small_dataset(load_idx_split("toy", dir + "/img", dir + "/lab", 10));
+  expect_small_dataset(load_idx_split("toy", dir + "/img.gz", dir + "/lab.gz", 10));
+}
+
+TEST(DataIdx, ConcatenatedGzipMembersAreOneFile) {
+  std::string dir = make_temp_dir();
+  std::string bytes = idx_images(3, 2, 3, kPixels);
+  write_gz(dir + "/a.gz", bytes.substr(0, 10));
+  write_gz(dir + "/b.gz", bytes.substr(10));
+  std::string joined = read_all(dir + "/a.gz") + read_all(dir + "/b.gz");
+  EXPECT_EQ(gunzip(joined, "joined"), bytes);
+}
+
+TEST(DataIdx, HeaderProblemsNameTheFile) {
+  std::string dir = make_temp_dir();
+  std::string img = dir + "/img", lab = dir + "/lab";
+  write_bytes(lab, idx_labels(kLabels));
+
+  write_bytes(img, be32(0x801) + be32(3) + be32(2) + be32(3) + std::string(18, '\0'));
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "bad magic"});
+
+  write_bytes(img, idx_images(3, 2, 3, kPixels).substr(0, 10));
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "truncated"});
+
+  write_bytes(img, idx_images(3, 2, 3, kPixels).substr(0, 16 + 17));
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "truncated"});
+
+  write_bytes(img, idx_images(3, 2, 3, kPixels) + "x");
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "trailing"});
+}
+
+TEST(DataIdx, LabelProblemsNameTheFile) {
+  std::string dir = make_temp_dir();
+  std::string img = dir + "/img", lab = dir + "/lab";
+  write_bytes(img, idx_images(3, 2, 3, kPixels));
+
+  write_bytes(lab, idx_labels({0, 9}));
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {lab, "2 labels", "3 images"});
+
+  write_bytes(lab, idx_labels({0, 10, 4}));
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {lab, "out of range"});
+
+  write_bytes(lab, be32(0x803) + be32(3) + "abc");
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {lab, "bad magic"});
+}
+
+TEST(DataIdx, BadGzipNamesTheFile) {
+  std::string dir = make_temp_dir();
+  std::string img = dir + "/img.gz", lab = dir + "/lab";
+  write_bytes(lab, idx_labels(kLabels));
+  write_gz(img, idx_images(3, 2, 3, kPixels));
+  std::string good = read_all(img);
+
+  write_bytes(img, good.substr(0, good.size() - 12));
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "truncated gzip"});
+
+  std::string flipped = good;
+  flipped[good.size() - 6] = static_cast<char>(flipped[good.size() - 6] ^ 0x5a);  // length field
+  write_bytes(img, flipped);
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "corrupt gzip"});
+
+  write_bytes(img, "plain text, not gzip at all");
+  expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "not a gzip"});
+}
+
+TEST(DataIdx, MissingDataSaysHowToGetIt) {
+  std::string dir = make_temp_dir();
+  expect_input_error([&] { load_dataset("mnist", dir); },
+                     {dir + "/mnist/train-images-idx3-ubyte", "scripts/fetch-data.sh mnist"});
+  expect_input_error([&] { load_dataset("fashion_mnist", dir); },
+                     {dir + "/fashion-mnist/train-images-idx3-ubyte",
+                      "apt-get install dataset-fashion-mnist"});
+  expect_input_error([&] { load_dataset("imagenet", dir); }, {"dataset", "imagenet"});
+}
+
+TEST(DataIdx, WrongImageSizeForMnist) {
+  std::string dir = make_temp_dir();
+  std::string m = dir + "/mnist/";
+  ASSERT_EQ(system(("mkdir -p " + m).c_str()), 0);
+  for (const char* prefix : {"train", "t10k"}) {
+    write_bytes(m + prefix + "-images-idx3-ubyte", idx_images(3, 2, 3, kPixels));
+    write_bytes(m + prefix + "-labels-idx1-ubyte", idx_labels(kLabels));
+  }
+  expect_input_error([&] { load_dataset("mnist", dir); }, {m + "train-images", "1x28x28"});
+}
+
+// --- Real data (used when present) ---
+
+const std::string kMnistDir = std::string(BITBLOCK_SOURCE_DIR) + "/data/mnist";
+
+bool have_real_mnist() {
+  std::ifstream f(kMnistDir + "/t10k-labels-idx1-ubyte");
+  std::ifstream g(kMnistDir + "/t10k-labels-idx1-ubyte.gz");
+  return f.good() || g.good();
+}
+
+std::array<int, 10> histogram(const Dataset& d) {
+  std::array<int, 10> h{};
+  for (uint8_t l : d.labels) ++h[l];
+  return h;
+}
+
+TEST(DataIdx, RealMnist) {
+  if (!have_real_mnist()) GTEST_SKIP() << "no MNIST in " << kMnistDir;
+  DataSplits s = load_dataset("mnist", std::string(BITBLOCK_SOURCE_DIR) + "/data");
+  EXPECT_EQ(s.train.size(), 60000);
+  EXPECT_EQ(s.test.size(), 10000);
+  EXPECT_EQ(s.train.channels, 1);
+  EXPECT_EQ(s.train.height, 28);
+  EXPECT_EQ(s.train.width, 28);
+  EXPECT_EQ(s.train.images.size(), 60000u * 784u);
+  EXPECT_EQ(histogram(s.train),
+            (std::array<int, 10>{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}));
+  EXPECT_EQ(histogram(s.test),
+            (std::array<int, 10>{980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}));
+  EXPECT_EQ(s.train.labels[0], 5);  // the well-known first training digit
+  EXPECT_EQ(s.test.labels[0], 7);
+  EXPECT_EQ(s.train.images[0], 0);  // corners are background
+}
+
+TEST(DataIdx, RealMnistCorruptedCopies) {
+  if (!have_real_mnist()) GTEST_SKIP() << "no MNIST in " << kMnistDir;
+  std::string images = read_maybe_gzip(kMnistDir + "/t10k-images-idx3-ubyte");
+  std::string labels = read_maybe_gzip(kMnistDir + "/t10k-labels-idx1-ubyte");
+  std::string dir = make_temp_dir();
+  std::string img = dir + "/images", lab = dir + "/labels";
+
+  write_bytes(lab, labels);
+  std::string bad_magic = images;
+  bad_magic[3] = 0x01;
+  write_bytes(img, bad_magic);
+  expect_input_error([&] { load_idx_split("mnist", img, lab, 10); }, {img, "bad magic"});
+
+  write_bytes(img, images.substr(0, images.size() - 784 / 2));
+  expect_input_error([&] { load_idx_split("mnist", img, lab, 10); }, {img, "truncated"});
+
+  write_bytes(img, images);
+  std::string fewer = labels.substr(0, labels.size() - 1);
+  fewer[7] = static_cast<char>(static_cast<uint8_t>(fewer[7]) - 1);  // 9999 labels, consistent header
+  write_bytes(lab, fewer);
+  expect_input_error([&] { load_idx_split("mnist", img, lab, 10); }, {lab, "9999 labels"});
+
+  std::string out_of_range = labels;
+  out_of_range[8 + 1234] = 11;
+  write_bytes(lab, out_of_range);
+  expect_input_error([&] { load_idx_split("mnist", img, lab, 10); }, {lab, "sample 1234"});
+
+  std::string gz = dir + "/labels.gz";
+  write_gz(gz, labels);
+  std::string compressed = read_all(gz);
+  for (size_t i = 20; i < 60; ++i) compressed[i] = static_cast<char>(compressed[i] ^ 0xff);
+  write_bytes(gz, compressed);
+  expect_input_error([&] { load_idx_split("mnist", img, gz, 10); }, {gz, "gzip"});
+}
+
+TEST(DataIdx, RealFashionMnistFromGzip) {
+  const std::string installed = "/usr/share/datasets/fashion-mnist";
+  std::ifstream probe(installed + "/t10k-labels-idx1-ubyte.gz");
+  if (!probe.good()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  std::string dir = make_temp_dir();
+  ASSERT_EQ(system(("ln -s " + installed + " " + dir + "/fashion-mnist").c_str()), 0);
+  DataSplits s = load_dataset("fashion_mnist", dir);
+  EXPECT_EQ(s.train.size(), 60000);
+  EXPECT_EQ(s.test.size(), 10000);
+  EXPECT_EQ(s.train.height, 28);
+  // Fashion-MNIST is balanced: 6000 training and 1000 test images per class.
+  for (int c = 0; c < 10; ++c) {
+    EXPECT_EQ(histogram(s.train)[static_cast<size_t>(c)], 6000);
+    EXPECT_EQ(histogram(s.test)[static_cast<size_t>(c)], 1000);
+  }
+}
+
+}  // namespace
+}  // namespace bitblock
