@@ -1,0 +1,84 @@
+#pragma once
+// Shared pieces of the benchmark suite: shapes, random operands, our own wall-clock timing and
+// the per-shape SGEMM baseline each kernel's "speedup" counter is divided by (measured in the
+// same process; measured on demand when a filter skipped the baseline benchmark).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bitblock/common/rng.hpp"
+#include "bitblock/kernels/bsr.hpp"
+
+namespace bitblock::bench {
+
+struct GemmShape {
+  int64_t M, K, N;  // Y[M x N] = X[M x K] * W^T, W is N x K
+  std::string name() const {
+    return "M" + std::to_string(M) + "_K" + std::to_string(K) + "_N" + std::to_string(N);
+  }
+};
+
+// MNIST MLP layers (784 -> 1024 -> 1024 -> 10) and the 4096 square, batch 100 and 1000.
+std::vector<GemmShape> cpu_shapes();
+
+std::vector<float> random_floats(int64_t n, uint64_t seed);
+// Random codes of `bits` bits with 1/ratio of the block_rows x block_cols blocks kept in each
+// block-row (at least one), and random positive row scales.
+kernels::BsrWeights random_bsr(int64_t rows, int64_t cols, int block_rows, int block_cols, int bits, int ratio,
+                               uint64_t seed);
+// Dense float matrix of the dequantized weights (0 outside kept blocks).
+std::vector<float> dense_weights(const kernels::BsrWeights& w);
+
+// Runs fn while the state asks, returns seconds per iteration (wall clock).
+template <typename Fn>
+double timed_loop(benchmark::State& state, Fn&& fn) {
+  int64_t iters = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    fn();
+    ++iters;
+  }
+  const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+  return iters ? dt.count() / static_cast<double>(iters) : 0.0;
+}
+
+// Baseline seconds per call for a key ("cpu_sgemm/<shape>", ...). record() stores a measurement;
+// baseline() returns it, measuring with `measure` first when absent.
+void record_baseline(const std::string& key, double seconds);
+template <typename Fn>
+double baseline(const std::string& key, Fn&& measure);
+bool has_baseline(const std::string& key);
+double stored_baseline(const std::string& key);
+
+// Sets the speedup counter (baseline / ours) and the dense-equivalent GFLOP/s.
+void set_counters(benchmark::State& state, double seconds, double base_seconds, const GemmShape& s);
+
+void register_cpu_gemm_benchmarks();
+void register_int_mlp_benchmarks();
+// Registers the CUDA benchmarks when a device is present; returns false (and registers
+// nothing) otherwise or in a CPU-only build.
+bool register_cuda_benchmarks();
+
+template <typename Fn>
+double baseline(const std::string& key, Fn&& measure) {
+  if (!has_baseline(key)) {
+    // A few timed calls after one warm-up call.
+    measure();
+    const auto t0 = std::chrono::steady_clock::now();
+    int calls = 0;
+    std::chrono::duration<double> dt{};
+    do {
+      measure();
+      ++calls;
+      dt = std::chrono::steady_clock::now() - t0;
+    } while (dt.count() < 0.2 && calls < 100);
+    record_baseline(key, dt.count() / calls);
+  }
+  return stored_baseline(key);
+}
+
+}  // namespace bitblock::bench
