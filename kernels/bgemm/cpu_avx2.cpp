@@ -43,25 +43,32 @@ void tile(const __m256i* a, const __m256i* b, int64_t vecs, int64_t K, int32_t* 
                                        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
   const __m256i zero = _mm256_setzero_si256();
   __m256i wide[MR][NR];
+  #pragma GCC unroll 8
   for (auto& row : wide) {
+    #pragma GCC unroll 8
     for (auto& w : row) w = zero;
   }
   // At most 8 counted bits per byte and step: 31 steps stay below 256.
   for (int64_t v0 = 0; v0 < vecs; v0 += 31) {
     const int64_t v1 = std::min(vecs, v0 + 31);
     __m256i bytes[MR][NR];
+    #pragma GCC unroll 8
     for (auto& row : bytes) {
+      #pragma GCC unroll 8
       for (auto& x : row) x = zero;
     }
     for (int64_t v = v0; v < v1; ++v) {
       __m256i alo[MR], ahi[MR];
+      #pragma GCC unroll 8
       for (int i = 0; i < MR; ++i) {
         alo[i] = _mm256_loadu_si256(a + (i * vecs + v) * 2);
         ahi[i] = _mm256_loadu_si256(a + (i * vecs + v) * 2 + 1);
       }
+      #pragma GCC unroll 8
       for (int j = 0; j < NR; ++j) {
         const __m256i blo = _mm256_loadu_si256(b + (j * vecs + v) * 2);
         const __m256i bhi = _mm256_loadu_si256(b + (j * vecs + v) * 2 + 1);
+        #pragma GCC unroll 8
         for (int i = 0; i < MR; ++i) {
           const __m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_xor_si256(alo[i], blo)),
                                             _mm256_shuffle_epi8(lut, _mm256_xor_si256(ahi[i], bhi)));
@@ -69,11 +76,15 @@ void tile(const __m256i* a, const __m256i* b, int64_t vecs, int64_t K, int32_t* 
         }
       }
     }
+    #pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
+      #pragma GCC unroll 8
       for (int j = 0; j < NR; ++j) wide[i][j] = _mm256_add_epi64(wide[i][j], _mm256_sad_epu8(bytes[i][j], zero));
     }
   }
+  #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
+    #pragma GCC unroll 8
     for (int j = 0; j < NR; ++j) C[i * ldc + j] = static_cast<int32_t>(K - 2 * hsum64(wide[i][j]));
   }
 }

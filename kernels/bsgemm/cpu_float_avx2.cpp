@@ -15,20 +15,28 @@ inline __m256i lane_mask(int valid) {
 template <int RR, int NV>
 void tile(const float* dY, int64_t lddy, const float* X, int64_t ldx, int64_t rows, int nc, float* dWb, int ldw) {
   __m256i mask[NV];
+  #pragma GCC unroll 8
   for (int v = 0; v < NV; ++v) mask[v] = lane_mask(nc - 8 * v);
   __m256 acc[RR][NV];
+  #pragma GCC unroll 8
   for (int r = 0; r < RR; ++r) {
+    #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_maskload_ps(dWb + r * ldw + 8 * v, mask[v]);
   }
   for (int64_t m = 0; m < rows; ++m) {
     __m256 x[NV];
+    #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) x[v] = _mm256_maskload_ps(X + m * ldx + 8 * v, mask[v]);
+    #pragma GCC unroll 8
     for (int r = 0; r < RR; ++r) {
       const __m256 g = _mm256_broadcast_ss(dY + m * lddy + r);
+      #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(g, x[v], acc[r][v]);
     }
   }
+  #pragma GCC unroll 8
   for (int r = 0; r < RR; ++r) {
+    #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) _mm256_maskstore_ps(dWb + r * ldw + 8 * v, mask[v], acc[r][v]);
   }
 }

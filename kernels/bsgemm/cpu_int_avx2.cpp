@@ -47,9 +47,11 @@ void int_panel_product_avx2(const int16_t* X, int64_t M, int64_t ldx, const IntP
     for (int r0 = 0; r0 < p.rows; r0 += 8) {
       const int16_t* w = p.codes.data() + static_cast<int64_t>(r0) * len;
       __m256i acc[8];
+      #pragma GCC unroll 8
       for (auto& a : acc) a = _mm256_setzero_si256();
       for (int64_t k = 0; k < len; k += 16) {
         const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg + k));
+        #pragma GCC unroll 8
         for (int r = 0; r < 8; ++r) {
           const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + r * len + k));
           acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(xv, wv));

@@ -12,33 +12,47 @@ namespace {
 template <int MR, int NV, bool kFlip>
 void tile(const float* A, int64_t lda, const FloatPanel& p, int c, float* out, int64_t ldo, const float* scale) {
   __m256 acc[MR][NV];
+#pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
   }
+  // Loop invariants in locals so the accumulators can live in registers (no aliasing doubts).
   const float* t = p.term(c, 0);
-  const int stride = NV * 8;
   const int32_t* idx = p.idx.data();
-  for (int64_t l = 0; l < p.len; ++l, t += stride) {
+  const int64_t len = p.len;
+  const float* rows[MR];
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) rows[r] = A + r * lda;
+  for (int64_t l = 0; l < len; ++l, t += NV * 8) {
     const int64_t k = idx[l];
     __m256 w[NV];
+#pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) w[v] = _mm256_loadu_ps(t + 8 * v);
+#pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
-      const __m256 x = _mm256_broadcast_ss(A + r * lda + k);
+      const __m256 x = _mm256_broadcast_ss(rows[r] + k);
+#pragma GCC unroll 2
       for (int v = 0; v < NV; ++v) {
         acc[r][v] = kFlip ? _mm256_add_ps(acc[r][v], _mm256_xor_ps(x, w[v])) : _mm256_fmadd_ps(x, w[v], acc[r][v]);
       }
     }
   }
+  // Spill the accumulators once, in a fully unrolled loop, so they stay in registers above.
+  alignas(32) float buf[MR][16] = {};
+#pragma GCC unroll 8
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) _mm256_store_ps(&buf[r][8 * v], acc[r][v]);
+  }
   const int w = std::min(kPanelChunk, p.width - c * kPanelChunk);
   const int64_t col = p.out0 + c * kPanelChunk;
   for (int r = 0; r < MR; ++r) {
-    alignas(32) float buf[16] = {};
-    for (int v = 0; v < NV; ++v) _mm256_store_ps(buf + 8 * v, acc[r][v]);
     float* o = out + r * ldo + col;
     if (scale) {
-      for (int v = 0; v < w; ++v) o[v] = buf[v] * scale[col + v];
+      for (int v = 0; v < w; ++v) o[v] = buf[r][v] * scale[col + v];
     } else {
-      std::copy(buf, buf + w, o);
+      std::copy(buf[r], buf[r] + w, o);
     }
   }
 }
