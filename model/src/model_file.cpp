@@ -217,8 +217,9 @@ std::string serialize_model(const Network& net) {
   std::memcpy(out.data() + 8, &header_len, 8);
   std::memcpy(out.data() + kPrefixBytes, text.data(), text.size());
   for (const std::string& p : payloads) {
-    out += p;
+    // Pad to the next 64-byte boundary before each blob (not after the last one).
     out.resize(static_cast<size_t>(data_start + align_up(static_cast<int64_t>(out.size()) - data_start)), '\0');
+    out += p;
   }
   return out;
 }

@@ -1,0 +1,229 @@
+// .bbm model files: round trip, packed size, and every kind of bad file -> InputError naming
+// the file (and the blob where there is one).
+#include <gtest/gtest.h>
+
+#include <zlib.h>
+
+#include <cstring>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/error.hpp"
+#include "bitblock/model/infer.hpp"
+#include "bitblock/model/model_file.hpp"
+#include "model/random_network.hpp"
+
+namespace bitblock::testing {
+namespace {
+
+using model::ActKind;
+using nlohmann::json;
+
+std::string temp_path(const std::string& name) { return std::string(BITBLOCK_BINARY_DIR) + "/test_model_file_" + name; }
+
+StageSpec spec(model::OpKind op, int out, int bits, int br, int bc, double keep, ActKind act, int act_bits) {
+  StageSpec s;
+  s.op = op;
+  s.out = out;
+  s.bits = bits;
+  s.block_rows = br;
+  s.block_cols = bc;
+  s.keep = keep;
+  s.act = act;
+  s.act_bits = act_bits;
+  return s;
+}
+
+RandomModel small_model() {
+  StageSpec conv = spec(model::OpKind::Conv, 4, 3, 2, 3, 0.7, ActKind::Unsigned, 2);
+  conv.pool = {2, 2, model::PoolPlacement::Acc};
+  return random_model({1, 8, 8}, model::InputMode::Centered,
+                      {conv, spec(model::OpKind::Dense, 13, 1, 3, 5, 0.5, ActKind::Sign, 1),
+                       spec(model::OpKind::Dense, 5, 8, 1, 1, 0.5, ActKind::None, 32)},
+                      11);
+}
+
+// Header and data section of a serialised model, and the inverse, for crafting bad files.
+struct Split {
+  json header;
+  std::string data;
+};
+Split split(const std::string& bytes) {
+  uint64_t len = 0;
+  std::memcpy(&len, bytes.data() + 8, 8);
+  const size_t start = (16 + len + 63) / 64 * 64;
+  return {json::parse(bytes.substr(16, len)), bytes.substr(start)};
+}
+std::string join(const Split& s) {
+  const std::string text = s.header.dump();
+  std::string out(16, '\0');
+  std::memcpy(out.data(), "BBM1", 4);
+  const uint32_t version = 1;
+  const uint64_t len = text.size();
+  std::memcpy(out.data() + 4, &version, 4);
+  std::memcpy(out.data() + 8, &len, 8);
+  out += text;
+  out.resize((out.size() + 63) / 64 * 64, '\0');
+  return out + s.data;
+}
+json& blob_entry(json& header, const std::string& name) {
+  for (json& b : header["blobs"])
+    if (b["name"] == name) return b;
+  throw std::runtime_error("no blob " + name);
+}
+// Overwrites bytes of a blob and fixes its CRC, so only the semantic check can catch it.
+void patch_blob(Split& s, const std::string& name, size_t at, const void* bytes, size_t n) {
+  json& b = blob_entry(s.header, name);
+  const size_t off = b["offset"].get<size_t>();
+  std::memcpy(s.data.data() + off + at, bytes, n);
+  b["crc32"] = crc32(0L, reinterpret_cast<const Bytef*>(s.data.data() + off), b["size"].get<uInt>());
+}
+
+void expect_bad(const std::string& bytes, const std::string& name, const std::string& fragment) {
+  const std::string path = temp_path(name);
+  write_file_atomic(path, bytes);
+  try {
+    model::load_model(path);
+    FAIL() << name << ": loaded without error";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind(path, 0), 0u) << "message does not start with the file name: " << what;
+    EXPECT_NE(what.find(fragment), std::string::npos) << "expected '" << fragment << "' in: " << what;
+  }
+}
+
+TEST(ModelFile, RoundTripKeepsEverything) {
+  RandomModel m = small_model();
+  m.net.training = {{"epochs", 3}, {"note", "x"}};
+  m.net.stages[0].constraints = {{"structure", "block"}, {"ratio", 2.0}, {"selection", "random"}};
+  const std::string path = temp_path("roundtrip.bbm");
+  model::save_model({m.net, 0}, path);
+  const model::ModelFile back = model::load_model(path);
+  const model::Network& n = back.network;
+  EXPECT_EQ(back.file_bytes, static_cast<int64_t>(read_file(path).size()));
+  EXPECT_EQ(n.dataset, m.net.dataset);
+  EXPECT_EQ(n.input_mode, m.net.input_mode);
+  EXPECT_DOUBLE_EQ(n.input_scale, m.net.input_scale);
+  EXPECT_EQ(n.training, m.net.training);
+  ASSERT_EQ(n.stages.size(), m.net.stages.size());
+  for (size_t k = 0; k < n.stages.size(); ++k) {
+    const model::Stage &a = n.stages[k], &b = m.net.stages[k];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.op, b.op);
+    EXPECT_EQ(a.weights.packed, b.weights.packed);
+    EXPECT_EQ(a.weights.layout.block_row_ptr, b.weights.layout.block_row_ptr);
+    EXPECT_EQ(a.weights.layout.block_col_idx, b.weights.layout.block_col_idx);
+    EXPECT_EQ(a.weights.row_scales, b.weights.row_scales);
+    EXPECT_EQ(a.mult, b.mult);
+    EXPECT_EQ(a.bias, b.bias);
+    EXPECT_EQ(a.shift, b.shift);
+    EXPECT_EQ(a.pool.size, b.pool.size);
+    EXPECT_EQ(a.pool.placement, b.pool.placement);
+    EXPECT_EQ(a.act, b.act);
+    EXPECT_EQ(a.constraints, b.constraints);
+    EXPECT_EQ(a.memory.index_bits, b.memory.index_bits);
+  }
+  const std::vector<uint8_t> images = random_images(20, 64, 3);
+  EXPECT_EQ(model::run_inference(n, images.data(), 20).logits, model::run_inference(m.net, images.data(), 20).logits);
+}
+
+TEST(ModelFile, BlobsAreAlignedAndSizeReflectsPacking) {
+  // 784-1024 with 3-bit 8x8 blocks, 1 in 8 kept: the codes are ~37 KB; a dense int8 copy
+  // alone would be 784 KB.
+  const RandomModel m = random_model({1, 28, 28}, model::InputMode::Pixel,
+                                     {spec(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
+                                      spec(model::OpKind::Dense, 10, 3, 8, 8, 1.0, ActKind::None, 32)},
+                                     12);
+  const std::string bytes = model::serialize_model(m.net);
+  const Split s = split(bytes);
+  int64_t payload = 0;
+  for (const json& b : s.header["blobs"]) {
+    EXPECT_EQ(b["offset"].get<int64_t>() % 64, 0);
+    payload += b["size"].get<int64_t>();
+  }
+  EXPECT_EQ((bytes.size() - s.data.size()) % 64, 0u);
+  EXPECT_LT(static_cast<int64_t>(bytes.size()), payload + 64 * 12 + static_cast<int64_t>(s.header.dump().size()) + 80);
+  EXPECT_LT(bytes.size(), 784u * 1024u / 10u);
+}
+
+TEST(ModelFile, BadMagicVersionAndJson) {
+  const std::string good = model::serialize_model(small_model().net);
+  std::string b = good;
+  b[0] = 'X';
+  expect_bad(b, "magic.bbm", "bad magic");
+  b = good;
+  b[4] = 7;
+  expect_bad(b, "version.bbm", "unsupported model file version 7");
+  b = good;
+  b[16] = '#';
+  expect_bad(b, "json.bbm", "invalid JSON header");
+  Split s = split(good);
+  s.header["stages"][1].erase("activation");
+  expect_bad(join(s), "missing_key.bbm", "activation");
+  expect_bad("BB", "tiny.bbm", "bad magic");
+}
+
+TEST(ModelFile, Truncation) {
+  const std::string good = model::serialize_model(small_model().net);
+  expect_bad(good.substr(0, 12), "trunc_prefix.bbm", "truncated");
+  expect_bad(good.substr(0, 100), "trunc_header.bbm", "truncated: the JSON header");
+  const Split s = split(good);
+  const json last = s.header["blobs"].back();
+  expect_bad(good.substr(0, good.size() - 1), "trunc_blob.bbm", "truncated: blob '" + last["name"].get<std::string>() + "'");
+}
+
+TEST(ModelFile, CrcMismatchNamesTheBlob) {
+  const std::string good = model::serialize_model(small_model().net);
+  Split s = split(good);
+  const size_t off = blob_entry(s.header, "stage1.codes")["offset"].get<size_t>();
+  s.data[off] = static_cast<char>(s.data[off] ^ 0x10);
+  expect_bad(join(s), "crc.bbm", "CRC mismatch in blob 'stage1.codes'");
+}
+
+TEST(ModelFile, HeaderBlobDisagreement) {
+  const std::string good = model::serialize_model(small_model().net);
+  {  // header claims one kept block more than the blobs hold
+    Split s = split(good);
+    s.header["stages"][1]["weights"]["kept_blocks"] = s.header["stages"][1]["weights"]["kept_blocks"].get<int>() + 1;
+    expect_bad(join(s), "kept.bbm", "blob 'stage1.codes' has");
+  }
+  {  // more output channels than multipliers
+    Split s = split(good);
+    s.header["stages"][2]["weights"]["rows"] = 6;
+    expect_bad(join(s), "rows.bbm", "blob 'stage2.");
+  }
+  {  // block pointers that do not span the index array (CRC fixed up)
+    Split s = split(good);
+    const int32_t bad = 0x7fff;
+    patch_blob(s, "stage1.block_row_ptr", 4, &bad, 4);
+    expect_bad(join(s), "ptr.bbm", "stage 1 block index");
+  }
+  {  // block column index out of range
+    Split s = split(good);
+    const int32_t bad = 1000;
+    patch_blob(s, "stage1.block_col_idx", 0, &bad, 4);
+    expect_bad(join(s), "idx.bbm", "out of range");
+  }
+  {  // codes in positions readers ignore (stage 1 is 13 x 64 in 3x5 blocks: its last block-row is
+     // ragged, so the stream's last byte lies outside the matrix or past the last code)
+    Split s = split(good);
+    const uint8_t ones = 0xff;
+    patch_blob(s, "stage1.codes", blob_entry(s.header, "stage1.codes")["size"].get<size_t>() - 1, &ones, 1);
+    expect_bad(join(s), "codes.bbm", "blob 'stage1.codes'");
+  }
+  {  // output shape in the header disagrees with the op
+    Split s = split(good);
+    s.header["stages"][0]["output"] = json::array({4, 3, 3});
+    expect_bad(join(s), "output.bbm", "output shape");
+  }
+  {  // shape chain broken
+    Split s = split(good);
+    s.header["input"]["shape"] = json::array({1, 9, 8});
+    expect_bad(join(s), "chain.bbm", "stage 0");
+  }
+}
+
+}  // namespace
+}  // namespace bitblock::testing
