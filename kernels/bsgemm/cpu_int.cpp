@@ -66,22 +66,30 @@ void bsgemm_int(const int16_t* X, int64_t M, int64_t ldx, const BsrWeights& W, i
   const BsrLayout& l = W.layout;
   const bool avx2 = active_isa() != Isa::Portable;
   const int64_t nbr = l.num_block_rows();
+  std::vector<detail::IntPanel> panels(static_cast<size_t>(nbr));
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t i = 0; i < nbr; ++i) detail::build_int_panel(W, i, panels[static_cast<size_t>(i)]);
+  // Rows of X per pass: about 128 KiB of activations stay in L2 while every panel goes by.
+  const int64_t mb = std::clamp<int64_t>((int64_t{1} << 16) / std::max<int64_t>(l.cols, 1), 8, 1024);
+  for (int64_t m0 = 0; m0 < M; m0 += mb) {
+    const int64_t rows = std::min(mb, M - m0);
 #pragma omp parallel
-  {
-    detail::IntPanel panel;
-    std::vector<int16_t> xg;
+    {
+      std::vector<int16_t> xg;
 #pragma omp for schedule(dynamic)
-    for (int64_t i = 0; i < nbr; ++i) {
-      detail::build_int_panel(W, i, panel);
-      if (panel.col_start.empty()) {
-        for (int64_t m = 0; m < M; ++m) std::fill_n(Y + m * ldy + panel.row0, panel.rows, 0);
-        continue;
-      }
-      xg.resize(static_cast<size_t>(panel.len));
-      if (avx2) {
-        detail::int_panel_product_avx2(X, M, ldx, panel, Y, ldy, xg.data());
-      } else {
-        detail::int_panel_product_portable(X, M, ldx, panel, Y, ldy, xg.data());
+      for (int64_t i = 0; i < nbr; ++i) {
+        const detail::IntPanel& panel = panels[static_cast<size_t>(i)];
+        int32_t* y = Y + m0 * ldy;
+        if (panel.col_start.empty()) {
+          for (int64_t m = 0; m < rows; ++m) std::fill_n(y + m * ldy + panel.row0, panel.rows, 0);
+          continue;
+        }
+        xg.resize(static_cast<size_t>(panel.len));
+        if (avx2) {
+          detail::int_panel_product_avx2(X + m0 * ldx, rows, ldx, panel, y, ldy, xg.data());
+        } else {
+          detail::int_panel_product_portable(X + m0 * ldx, rows, ldx, panel, y, ldy, xg.data());
+        }
       }
     }
   }
