@@ -1,6 +1,8 @@
 #include "common/panel_gemm.hpp"
 
 #include <algorithm>
+#include <omp.h>
+
 #include <cmath>
 
 #include "bitblock/kernels/cpu_features.hpp"
@@ -45,14 +47,29 @@ void run_panels(const float* A, int64_t M, int64_t lda, int64_t a_cols, const st
   // Rows of A per pass: about 256 KiB of A stays cached while every panel streams by.
   const int64_t mb = std::clamp<int64_t>((int64_t{1} << 16) / std::max<int64_t>(a_cols, 1) / 6 * 6, 6, 480);
   const auto np = static_cast<int64_t>(panels.size());
-  for (int64_t m0 = 0; m0 < M; m0 += mb) {
-    const int64_t rows = std::min(mb, M - m0);
-#pragma omp parallel for schedule(dynamic)
-    for (int64_t i = 0; i < np; ++i) {
-      if (avx2) {
-        panel_rows_avx2(A + m0 * lda, rows, lda, panels[i], out + m0 * ldo, ldo, op);
-      } else {
-        panel_rows_portable(A + m0 * lda, rows, lda, panels[i], out + m0 * ldo, ldo, op);
+  // Each thread owns a contiguous run of panels with an equal share of the work and walks the
+  // batch by itself: one parallel region, no barrier per pass (a descheduled thread on a busy
+  // machine then delays only its own share).
+  std::vector<int64_t> work(static_cast<size_t>(np + 1), 0);
+  for (int64_t i = 0; i < np; ++i) {
+    const FloatPanel& p = panels[static_cast<size_t>(i)];
+    work[i + 1] = work[i] + (p.len + 1) * p.chunks();
+  }
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t lo = work[np] * t / nt, hi = work[np] * (t + 1) / nt;
+    const int64_t p0 = std::lower_bound(work.begin(), work.end() - 1, lo) - work.begin();
+    const int64_t p1 = std::lower_bound(work.begin(), work.end() - 1, hi) - work.begin();
+    const int64_t first = t == 0 ? 0 : p0, last = t == nt - 1 ? np : p1;
+    for (int64_t m0 = 0; m0 < M; m0 += mb) {
+      const int64_t rows = std::min(mb, M - m0);
+      for (int64_t i = first; i < last; ++i) {
+        if (avx2) {
+          panel_rows_avx2(A + m0 * lda, rows, lda, panels[i], out + m0 * ldo, ldo, op);
+        } else {
+          panel_rows_portable(A + m0 * lda, rows, lda, panels[i], out + m0 * ldo, ldo, op);
+        }
       }
     }
   }
