@@ -1,0 +1,111 @@
+#include "bitblock/framework/linear.hpp"
+
+#include <cmath>
+
+#include "bitblock/common/error.hpp"
+#include "bitblock/framework/ops.hpp"
+
+namespace bitblock {
+
+namespace {
+int64_t features_per_sample(const Shape& s, size_t first) {
+  int64_t n = 1;
+  for (size_t i = first; i < s.size(); ++i) n *= s[i];
+  return n;
+}
+}  // namespace
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool bias, std::unique_ptr<WeightConstraint> constraint)
+    : in_(in_features), out_(out_features), has_bias_(bias), constraint_(std::move(constraint)) {
+  if (in_ <= 0 || out_ <= 0)
+    fail_input("linear", "features must be positive, got in " + std::to_string(in_) + ", out " + std::to_string(out_));
+  if (constraint_ && (constraint_->rows() != out_ || constraint_->cols() != in_))
+    fail_input("linear", "constraint sized " + std::to_string(constraint_->rows()) + "x" +
+                             std::to_string(constraint_->cols()) + " for a " + std::to_string(out_) + "x" +
+                             std::to_string(in_) + " weight");
+  weight_ = Tensor({out_, in_});
+  weight_grad_ = Tensor({out_, in_});
+  if (has_bias_) {
+    bias_ = Tensor({out_});
+    bias_grad_ = Tensor({out_});
+  }
+}
+
+void Linear::init(Rng& rng) {
+  const float bound = std::sqrt(6.0f / static_cast<float>(in_));
+  for (float& w : weight_.values()) w = rng.uniform(-bound, bound);
+  bias_.fill(0.0f);
+}
+
+std::string Linear::describe() const {
+  std::string s = "linear " + std::to_string(in_) + " -> " + std::to_string(out_);
+  if (!has_bias_) s += " (no bias)";
+  if (constraint_) s += " weight_bits " + std::to_string(constraint_->spec().weight_bits) + " " +
+                        to_string(constraint_->spec().structure) + " ratio " + std::to_string(constraint_->spec().ratio);
+  return s;
+}
+
+Shape Linear::output_shape(const Shape& input) const {
+  if (features_per_sample(input, 0) != in_)
+    fail_input("linear", "expects " + std::to_string(in_) + " input features, got shape " + shape_str(input));
+  return {out_};
+}
+
+const float* Linear::refresh_effective() {
+  if (!constraint_) return weight_.data();
+  effective_.resize(weight_.shape());
+  constraint_->apply(weight_.data(), effective_.data());
+  return effective_.data();
+}
+
+Tensor Linear::effective_weight() {
+  const float* w = refresh_effective();
+  return Tensor(weight_.shape(), std::vector<float>(w, w + weight_.numel()));
+}
+
+Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
+  if (x.rank() < 2 || features_per_sample(x.shape(), 1) != in_)
+    fail_input("linear", "expects [batch, " + std::to_string(in_) + "] input, got " + shape_str(x.shape()));
+  const int64_t batch = x.dim(0);
+  input_.resize(x.shape());
+  ops::copy(x.numel(), x.data(), input_.data());
+  const float* w = refresh_effective();
+  Tensor y({batch, out_});
+  ops::gemm(false, true, batch, out_, in_, 1.0f, x.data(), w, 0.0f, y.data());
+  if (has_bias_) ops::add_bias_rows(y.data(), bias_.data(), batch, out_);
+  return y;
+}
+
+Tensor Linear::backward(const Tensor& grad_y) {
+  const int64_t batch = input_.empty() ? 0 : input_.dim(0);
+  if (grad_y.rank() != 2 || grad_y.dim(0) != batch || grad_y.dim(1) != out_)
+    fail_input("linear", "backward expects [" + std::to_string(batch) + ", " + std::to_string(out_) + "], got " +
+                             shape_str(grad_y.shape()));
+  const float* dy = grad_y.data();
+  if (constraint_) {
+    grad_effective_.resize(weight_.shape());
+    grad_latent_.resize(weight_.shape());
+    ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 0.0f, grad_effective_.data());
+    constraint_->backward(weight_.data(), grad_effective_.data(), grad_latent_.data());
+    ops::axpy(weight_.numel(), 1.0f, grad_latent_.data(), weight_grad_.data());
+  } else {
+    ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 1.0f, weight_grad_.data());
+  }
+  if (has_bias_) ops::sum_rows_into(dy, batch, out_, bias_grad_.data());
+  Tensor dx(input_.shape());
+  const float* w = constraint_ ? effective_.data() : weight_.data();
+  ops::gemm(false, false, batch, in_, out_, 1.0f, dy, w, 0.0f, dx.data());
+  return dx;
+}
+
+std::vector<Param> Linear::params() {
+  std::vector<Param> p{{"weight", &weight_, &weight_grad_, true}};
+  if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, false});
+  return p;
+}
+
+int64_t Linear::macs(const Shape& /*input*/) const {
+  return constraint_ ? constraint_->kept() : in_ * out_;
+}
+
+}  // namespace bitblock
