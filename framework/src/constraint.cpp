@@ -1,6 +1,7 @@
 // WeightConstraint: W_eff = Q_k(M (.) W) forward, straight-through gradients backward.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "bitblock/common/error.hpp"
@@ -54,7 +55,10 @@ void WeightConstraint::apply(const float* latent, float* effective) {
   if (bits == 32) {
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelWeights)
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t i = r * cols; i < (r + 1) * cols; ++i) effective[i] = mask[i] ? latent[i] : 0.0f;
+      for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
+        float w = latent[i];  // loaded unconditionally so the select vectorizes
+        effective[i] = mask[i] ? w : 0.0f;
+      }
     return;
   }
   detail::row_statistics(latent, mask, rows, cols, bits, row_stat_.data(), row_count_.data());
@@ -63,9 +67,25 @@ void WeightConstraint::apply(const float* latent, float* effective) {
   const bool per_row = spec_.scale == ScaleMode::PerRow;
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelWeights)
   for (int64_t r = 0; r < rows; ++r) {
-    float s = scales[per_row ? r : 0];
-    for (int64_t i = r * cols; i < (r + 1) * cols; ++i)
-      effective[i] = mask[i] ? static_cast<float>(detail::quantize_code(latent[i], s, bits)) * s : 0.0f;
+    const float s = scales[per_row ? r : 0];
+    const int64_t end = (r + 1) * cols;
+    // Separate branch-free loops per quantizer so the compiler vectorizes them.
+    if (bits == 1) {
+      for (int64_t i = r * cols; i < end; ++i) {
+        float v = latent[i] >= 0.0f ? s : -s;
+        effective[i] = mask[i] ? v : 0.0f;
+      }
+    } else if (s == 0.0f) {
+      std::fill(effective + r * cols, effective + end, 0.0f);
+    } else {
+      const int limit = detail::max_code(bits);
+      for (int64_t i = r * cols; i < end; ++i) {
+        // Multiplying by the 0/1 mask (not selecting) keeps the loop free of branches and
+        // brings masked weights inside kbit_code's range: they get code 0.
+        float w = latent[i] * static_cast<float>(mask[i]);
+        effective[i] = static_cast<float>(detail::kbit_code(w, s, limit)) * s;
+      }
+    }
   }
 }
 
@@ -74,12 +94,13 @@ void WeightConstraint::backward(const float* latent, const float* grad_effective
   const uint8_t* mask = mask_.data();
   // Only binary clamps latent weights, so only binary has a window; k-bit scales follow max|w|
   // and never saturate, so the straight-through estimate holds everywhere.
-  const bool window = spec_.weight_bits == 1;
-  const float clip = spec_.clip;
+  // Infinite clip (no window) keeps one branch-free loop for every quantizer.
+  const float clip = spec_.weight_bits == 1 ? spec_.clip : std::numeric_limits<float>::infinity();
 #pragma omp parallel for schedule(static) if (n >= kParallelWeights)
   for (int64_t i = 0; i < n; ++i) {
-    bool pass = mask[i] && !(window && std::fabs(latent[i]) > clip);
-    grad_latent[i] = pass ? grad_effective[i] : 0.0f;
+    float g = grad_effective[i];
+    bool pass = (mask[i] != 0) & (std::fabs(latent[i]) <= clip);
+    grad_latent[i] = pass ? g : 0.0f;
   }
 }
 
