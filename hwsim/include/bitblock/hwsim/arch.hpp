@@ -1,0 +1,58 @@
+#pragma once
+// Accelerator architecture (arch/*.yaml): a block-skipping, output-stationary integer MAC array
+// with separate weight, index, parameter and (ping-pong) activation SRAMs.
+#include <cstdint>
+#include <string>
+
+#include "bitblock/model/network.hpp"
+
+namespace bitblock::hwsim {
+
+struct SramSpec {
+  int banks = 1;                 // equal macros; all banks are read in parallel each cycle
+  int word_bits = 64;            // bits per access of one bank
+  int64_t capacity_bytes = 0;    // total over banks
+  int64_t bank_bytes() const { return capacity_bytes / banks; }
+};
+
+struct Arch {
+  std::string name, source;
+  double clock_mhz = 200;
+  double supply_v = 1.1;         // metadata: energies are at the tech sources' nominal supply
+  std::string cell_type = "itrs-lstp";
+  int lanes = 16;                // parallel multipliers (MACs per cycle)
+  int max_weight_bits = 8;       // multiplier operand widths the array is built for
+  int max_act_bits = 9;
+  int accumulator_bits = 24;
+  int accumulators = 64;         // accumulator registers (>= the largest block height)
+  double control_overhead = 0.1; // control logic = this fraction of datapath logic (area and energy)
+  SramSpec weight_sram, index_sram, param_sram, act_sram;  // act_sram: each ping-pong half
+
+  double clock_ns() const { return 1000.0 / clock_mhz; }
+};
+
+// Throws InputError naming the file and key for unknown/missing keys and values out of range
+// (zero lanes, zero banks, capacity not a multiple of banks, ...).
+Arch load_arch(const std::string& path);
+// Validates an Arch built in code (load_arch calls it); `where` names it in errors.
+void validate_arch(const Arch& a, const std::string& where);
+
+// Bits the hardware stores per stage (see events.hpp for the layout).
+struct StageStorage {
+  int64_t weight_bits = 0;   // kept blocks x block elements x code bits
+  int64_t index_bits = 0;    // compact column indices + row pointers (0 when nothing is dropped)
+  int64_t param_bits = 0;    // m_c (32) + b_c (64) per channel
+  int64_t input_bits = 0;    // the stage's input feature map at its code width
+  int64_t output_bits = 0;   // the stage's output codes (0 for the final stage: logits go to registers)
+  int index_col_bits = 0, index_ptr_bits = 0;
+  int input_code_bits = 0;   // stored input code width (8 for the image: pixels)
+  int mult_act_bits = 0;     // operand width at the multiplier (9 for centered input, 1 for sign)
+};
+StageStorage stage_storage(const model::Network& net, size_t k);
+
+// Checks the model fits the arch: SRAM capacities ("weight SRAM holds N bytes, model needs M
+// bytes (stage k): set weight_sram.capacity_bytes >= M"), operand widths, accumulator width
+// (worst-case |acc| per stage) and accumulator count. InputError naming the arch file and key.
+void check_model_fits(const Arch& a, const model::Network& net);
+
+}  // namespace bitblock::hwsim

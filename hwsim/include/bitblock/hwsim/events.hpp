@@ -1,0 +1,62 @@
+#pragma once
+// Event counts of one classification under the block-skipping schedule. The schedule depends
+// on the model's layout only (never on the data), so counts are computed once per model by
+// formula (count_events) and checked against a cycle-by-cycle walk of the schedule
+// (walk_events).
+//
+// Schedule (output-stationary, per stage, per output position p of a conv / once for dense):
+//   for each block-row i: clear the accumulators of its block_rows rows; for each kept block
+//   (i, j) in CSR order:
+//     * the lanes consume the block's stored block_rows x block_cols codes row-major, pc at a
+//       time, pc = min(lanes, floor(weight banks * word_bits / bits)) -> ceil(E / pc) cycles
+//       (E = stored block elements; ragged-edge positions take a slot but their MAC is gated);
+//     * each cycle, every block row touched adds its lanes' products (adder tree) into its
+//       accumulator: one accumulator update per row touched per cycle;
+//     * the block's input codes are read from the activation SRAM into operand registers:
+//       dense: ceil(cols_in_block * input_bits / act word_bits) words (contiguous); conv: one
+//       word per column (an im2col gather); the banks serve one word each per cycle, so a block
+//       takes max(ceil(E / pc), ceil(act words / act banks)) cycles;
+//     * the packed weight stream, the compact block index (column index of ceil(log2(block
+//       columns)) bits per kept block, row pointer of ceil(log2(kept + 1)) bits per block-row;
+//       none when nothing is dropped) and the requantization parameters (m_c 32 + b_c 64 bits
+//       per channel) are read sequentially, one word per read (reads = ceil(bits / word_bits)
+//       per stage pass);
+//   then each output is requantized (one per cycle, not overlapped: 1 multiply acc x 32-bit
+//   and one 64-bit add), max-pooled (size^2 - 1 compares per pooled output at acc or code
+//   width) and written to the other activation SRAM half (ceil(output bits / word_bits)
+//   words) or, for the final stage, to 64-bit logit registers.
+// The image is first written into the activation SRAM (8-bit pixels), counted in stage 0.
+#include <cstdint>
+#include <vector>
+
+#include "bitblock/hwsim/arch.hpp"
+#include "bitblock/model/network.hpp"
+
+namespace bitblock::hwsim {
+
+struct EventCounts {
+  int64_t weight_reads = 0, index_reads = 0, param_reads = 0;  // words
+  int64_t act_reads = 0, act_writes = 0;                        // words
+  int64_t macs = 0;              // executed multiply-accumulates (in-matrix weights of kept blocks)
+  int64_t acc_updates = 0;       // accumulator register writes
+  int64_t operand_bits = 0;      // bits written into operand registers
+  int64_t requants = 0;
+  int64_t pool_compares = 0;
+  int64_t output_reg_bits = 0;   // final logits
+  int64_t mac_cycles = 0, requant_cycles = 0, load_cycles = 0;
+  // Operand widths for the energy model.
+  int weight_bits = 0, act_bits = 0, pool_bits = 0;
+
+  int64_t cycles() const { return mac_cycles + requant_cycles + load_cycles; }
+  bool operator==(const EventCounts& o) const;
+};
+
+// Weights per cycle of a stage (pc above).
+int weights_per_cycle(const Arch& a, int weight_bits);
+// Accumulator updates of one stored block processed pc elements at a time, row-major.
+int64_t block_row_updates(int block_rows, int block_cols, int pc);
+
+std::vector<EventCounts> count_events(const model::Network& net, const Arch& a);
+std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a);
+
+}  // namespace bitblock::hwsim

@@ -1,0 +1,53 @@
+#pragma once
+// hwsim reports: report.json, report.md (area with breakdown, clock, cycles and latency per
+// classification, classifications/s, energy per classification with breakdown, accuracy in
+// simulation, per-stage table), stages.csv, PNG plots via gnuplot when installed; and
+// architecture sweeps (sweep.csv + plot).
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bitblock/hwsim/simulate.hpp"
+#include "bitblock/hwsim/tech.hpp"
+
+namespace bitblock::hwsim {
+
+struct RunInfo {
+  std::string model_path, dataset;
+};
+
+nlohmann::json report_json(const SimResult& r, const model::Network& net, const Arch& a, const Tech& t, const RunInfo& info);
+std::string report_markdown(const SimResult& r, const model::Network& net, const Arch& a, const Tech& t, const RunInfo& info);
+std::string stages_csv(const SimResult& r, const model::Network& net);
+// A few lines for the terminal.
+std::string report_summary(const SimResult& r, const Arch& a);
+// Writes report.json, report.md, stages.csv (atomically) and, if gnuplot runs, energy_components.png
+// and energy_stages.png into out_dir (created). Returns the names of the plots written.
+std::vector<std::string> write_reports(const std::string& out_dir, const SimResult& r, const model::Network& net,
+                                       const Arch& a, const Tech& t, const RunInfo& info);
+
+// --sweep key=v1,v2,...: keys lanes, freq (clock_mhz), weight_banks, weight_word_bits,
+// accumulator_bits. InputError naming the option for anything else.
+struct SweepAxis {
+  std::string key;
+  std::vector<double> values;
+};
+SweepAxis parse_sweep(const std::string& spec);
+void apply_sweep_value(Arch& a, const std::string& key, double value);
+
+struct SweepPoint {
+  std::vector<double> values;   // one per axis
+  bool fits = true;
+  std::string problem;          // why it does not fit
+  double energy_nj = 0, area_mm2 = 0, classifications_per_s = 0, latency_us = 0;
+};
+// Every combination of the axes (counts and cost only: the datapath values do not depend on
+// the architecture).
+std::vector<SweepPoint> run_sweep(const model::Network& net, const Arch& base, const Tech& t,
+                                  const std::vector<SweepAxis>& axes);
+// sweep.csv and, if gnuplot runs, sweep.png. Returns the plot names written.
+std::vector<std::string> write_sweep(const std::string& out_dir, const std::vector<SweepAxis>& axes,
+                                     const std::vector<SweepPoint>& points);
+
+}  // namespace bitblock::hwsim

@@ -1,0 +1,30 @@
+#pragma once
+// One hwsim run: fit check, event counts (formula, checked against the schedule walk), cost,
+// and the datapath replay of every image checked against the integer inference `bitblock eval`
+// runs (classes and logits on every image), with accuracy measured in simulation.
+#include <cstdint>
+#include <vector>
+
+#include "bitblock/hwsim/cost.hpp"
+#include "bitblock/hwsim/events.hpp"
+#include "bitblock/model/network.hpp"
+
+namespace bitblock::hwsim {
+
+struct SimResult {
+  std::vector<EventCounts> counts;  // per stage, per classification
+  CostReport cost;
+  int64_t images = 0;
+  double accuracy = 0;              // in simulation
+  double replay_seconds = 0;        // datapath replay of all images
+  double images_per_s = 0;
+  int64_t images_checked = 0;       // images whose classes and logits equal the inference's
+};
+
+// Throws InputError when the model does not fit the arch; std::logic_error when the counts
+// disagree with the walk or the datapath disagrees with the inference (an internal bug).
+// labels may be null (accuracy 0).
+SimResult simulate(const model::Network& net, const Arch& a, const Tech& t, const uint8_t* images,
+                   const uint8_t* labels, int64_t count);
+
+}  // namespace bitblock::hwsim

@@ -1,0 +1,163 @@
+#include "bitblock/hwsim/arch.hpp"
+
+#include <algorithm>
+
+#include "bitblock/common/error.hpp"
+#include "yaml_util.hpp"
+
+namespace bitblock::hwsim {
+
+namespace {
+
+SramSpec load_sram(const YAML::Node& root, const std::string& key, const std::string& file) {
+  const YAML::Node n = child(root, key, file, "");
+  check_keys(n, {"banks", "word_bits", "capacity_bytes"}, file, key);
+  SramSpec s;
+  s.banks = static_cast<int>(get_int(n, "banks", file, key, 1, 64));
+  s.word_bits = static_cast<int>(get_int(n, "word_bits", file, key, 8, 1024));
+  s.capacity_bytes = get_int(n, "capacity_bytes", file, key, 64, int64_t{1} << 30);
+  return s;
+}
+
+void check_sram(const SramSpec& s, const std::string& key, const std::string& where) {
+  if (s.banks < 1) fail_input(where, key + ".banks: must be >= 1");
+  if (s.word_bits < 8) fail_input(where, key + ".word_bits: must be >= 8");
+  if (s.capacity_bytes < 1 || s.capacity_bytes % s.banks != 0)
+    fail_input(where, key + ".capacity_bytes: must be a positive multiple of banks (" + std::to_string(s.banks) + ")");
+  if (s.bank_bytes() * 8 < s.word_bits) fail_input(where, key + ": a bank is smaller than one word");
+}
+
+int bits_for(int64_t values) {  // bits to index `values` distinct values (>= 1)
+  int b = 1;
+  while ((int64_t{1} << b) < values) ++b;
+  return b;
+}
+
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+}  // namespace
+
+void validate_arch(const Arch& a, const std::string& where) {
+  if (a.lanes < 1) fail_input(where, "lanes: must be >= 1 (got " + std::to_string(a.lanes) + ")");
+  if (!(a.clock_mhz > 0)) fail_input(where, "clock_mhz: must be > 0");
+  if (!(a.supply_v > 0)) fail_input(where, "supply_v: must be > 0");
+  if (a.cell_type != "itrs-lop" && a.cell_type != "itrs-lstp")
+    fail_input(where, "cell_type: '" + a.cell_type + "' is not itrs-lop or itrs-lstp");
+  if (a.max_weight_bits < 1 || a.max_weight_bits > 8) fail_input(where, "max_weight_bits: must be 1..8");
+  if (a.max_act_bits < 1 || a.max_act_bits > 16) fail_input(where, "max_act_bits: must be 1..16");
+  if (a.accumulator_bits < 8 || a.accumulator_bits > 32) fail_input(where, "accumulator_bits: must be 8..32");
+  if (a.accumulators < 1) fail_input(where, "accumulators: must be >= 1");
+  if (a.control_overhead < 0 || a.control_overhead > 1) fail_input(where, "control_overhead: must be 0..1");
+  check_sram(a.weight_sram, "weight_sram", where);
+  check_sram(a.index_sram, "index_sram", where);
+  check_sram(a.param_sram, "param_sram", where);
+  check_sram(a.act_sram, "act_sram", where);
+}
+
+Arch load_arch(const std::string& path) {
+  const YAML::Node root = load_yaml(path);
+  check_keys(root,
+             {"name", "clock_mhz", "supply_v", "cell_type", "lanes", "max_weight_bits", "max_act_bits",
+              "accumulator_bits", "accumulators", "control_overhead", "weight_sram", "index_sram", "param_sram",
+              "act_sram"},
+             path, "");
+  Arch a;
+  a.source = path;
+  a.name = get_string(root, "name", path, "");
+  a.clock_mhz = get_positive(root, "clock_mhz", path, "");
+  a.supply_v = get_positive(root, "supply_v", path, "");
+  a.cell_type = get_string(root, "cell_type", path, "");
+  a.lanes = static_cast<int>(get_int(root, "lanes", path, "", 1, 4096));
+  a.max_weight_bits = static_cast<int>(get_int(root, "max_weight_bits", path, "", 1, 8));
+  a.max_act_bits = static_cast<int>(get_int(root, "max_act_bits", path, "", 1, 16));
+  a.accumulator_bits = static_cast<int>(get_int(root, "accumulator_bits", path, "", 8, 32));
+  a.accumulators = static_cast<int>(get_int(root, "accumulators", path, "", 1, 1 << 20));
+  a.control_overhead = get_number(root, "control_overhead", path, "", 0.0, 1.0);
+  a.weight_sram = load_sram(root, "weight_sram", path);
+  a.index_sram = load_sram(root, "index_sram", path);
+  a.param_sram = load_sram(root, "param_sram", path);
+  a.act_sram = load_sram(root, "act_sram", path);
+  validate_arch(a, path);
+  return a;
+}
+
+StageStorage stage_storage(const model::Network& net, size_t k) {
+  const model::Stage& s = net.stages[k];
+  const kernels::BsrLayout& l = s.weights.layout;
+  StageStorage st;
+  st.weight_bits = l.kept_blocks() * l.block_elems() * s.weights.bits;
+  if (l.kept_blocks() < l.num_block_rows() * l.num_block_cols()) {
+    st.index_col_bits = bits_for(l.num_block_cols());
+    st.index_ptr_bits = bits_for(l.kept_blocks() + 1);
+    st.index_bits = l.kept_blocks() * st.index_col_bits + (l.num_block_rows() + 1) * st.index_ptr_bits;
+  }
+  st.param_bits = l.rows * 96;
+  if (k == 0) {
+    st.input_code_bits = 8;
+    st.mult_act_bits = net.input_mode == model::InputMode::Pixel ? 8 : 9;
+  } else {
+    st.input_code_bits = net.stages[k - 1].act_bits;
+    st.mult_act_bits = st.input_code_bits;
+  }
+  st.input_bits = s.input.size() * st.input_code_bits;
+  st.output_bits = k + 1 == net.stages.size() ? 0 : s.output_shape().size() * s.act_bits;
+  return st;
+}
+
+void check_model_fits(const Arch& a, const model::Network& net) {
+  const std::string& f = a.source.empty() ? a.name : a.source;
+  struct Mem {
+    const char* key;
+    const SramSpec* spec;
+    int64_t StageStorage::*bits;
+    const char* what;
+  };
+  const Mem mems[] = {{"weight_sram", &a.weight_sram, &StageStorage::weight_bits, "weight SRAM"},
+                      {"index_sram", &a.index_sram, &StageStorage::index_bits, "index SRAM"},
+                      {"param_sram", &a.param_sram, &StageStorage::param_bits, "parameter SRAM"}};
+  for (const Mem& m : mems) {
+    // Each stage's stream starts on a full row of banks.
+    const int64_t row_bits = int64_t{m.spec->banks} * m.spec->word_bits;
+    int64_t need_bits = 0;
+    for (size_t k = 0; k < net.stages.size(); ++k) need_bits += round_up(stage_storage(net, k).*(m.bits), row_bits);
+    const int64_t need = need_bits / 8;
+    if (need > m.spec->capacity_bytes) {
+      int64_t acc = 0;
+      size_t k = 0;
+      for (; k < net.stages.size(); ++k) {
+        acc += round_up(stage_storage(net, k).*(m.bits), row_bits);
+        if (acc / 8 > m.spec->capacity_bytes) break;
+      }
+      fail_input(f, std::string(m.key) + ".capacity_bytes: " + m.what + " holds " + std::to_string(m.spec->capacity_bytes) +
+                        " bytes, model needs " + std::to_string(need) + " bytes (stage " + std::to_string(k) +
+                        "): set " + m.key + ".capacity_bytes >= " + std::to_string(round_up(need, m.spec->banks)));
+    }
+  }
+  for (size_t k = 0; k < net.stages.size(); ++k) {
+    const model::Stage& s = net.stages[k];
+    const StageStorage st = stage_storage(net, k);
+    const std::string sk = " (stage " + std::to_string(k) + " " + s.name + ")";
+    const int64_t act_need = (std::max(st.input_bits, st.output_bits) + 7) / 8;
+    if (act_need > a.act_sram.capacity_bytes)
+      fail_input(f, "act_sram.capacity_bytes: each activation SRAM half holds " + std::to_string(a.act_sram.capacity_bytes) +
+                        " bytes, model needs " + std::to_string(act_need) + " bytes" + sk +
+                        ": set act_sram.capacity_bytes >= " + std::to_string(round_up(act_need, a.act_sram.banks)));
+    if (s.weights.bits > a.max_weight_bits)
+      fail_input(f, "max_weight_bits: " + std::to_string(a.max_weight_bits) + " < the model's " +
+                        std::to_string(s.weights.bits) + "-bit weights" + sk);
+    if (st.mult_act_bits > a.max_act_bits)
+      fail_input(f, "max_act_bits: " + std::to_string(a.max_act_bits) + " < the model's " +
+                        std::to_string(st.mult_act_bits) + "-bit activations" + sk);
+    if (s.weights.layout.block_rows > a.accumulators)
+      fail_input(f, "accumulators: " + std::to_string(a.accumulators) + " < block height " +
+                        std::to_string(s.weights.layout.block_rows) + sk);
+    const int64_t bound = model::accumulator_bound(s, model::stage_input_range(net, k));
+    int need_bits = 1;
+    while (need_bits < 32 && (int64_t{1} << (need_bits - 1)) - 1 < bound) ++need_bits;
+    if (need_bits > a.accumulator_bits)
+      fail_input(f, "accumulator_bits: " + std::to_string(a.accumulator_bits) + " bits cannot hold |acc| up to " +
+                        std::to_string(bound) + sk + ": set accumulator_bits >= " + std::to_string(need_bits));
+  }
+}
+
+}  // namespace bitblock::hwsim

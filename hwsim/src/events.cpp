@@ -1,0 +1,166 @@
+#include "bitblock/hwsim/events.hpp"
+
+#include <algorithm>
+
+namespace bitblock::hwsim {
+
+namespace {
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Per-stage widths shared by both counters.
+EventCounts stage_base(const model::Network& net, size_t k, const Arch& a) {
+  const model::Stage& s = net.stages[k];
+  const StageStorage st = stage_storage(net, k);
+  EventCounts e;
+  e.weight_bits = s.weights.bits;
+  e.act_bits = st.mult_act_bits;
+  e.pool_bits = s.pool.placement == model::PoolPlacement::Acc ? a.accumulator_bits
+                : s.act == model::ActKind::None                 ? 64
+                                                                : s.act_bits;
+  return e;
+}
+
+// Act SRAM words holding `cols` input codes of a kept block.
+int64_t block_act_words(const model::Stage& s, int cols, int code_bits, const Arch& a) {
+  return s.op == model::OpKind::Dense ? ceil_div(int64_t{cols} * code_bits, a.act_sram.word_bits) : cols;
+}
+
+void add_outputs(const model::Network& net, size_t k, const Arch& a, EventCounts& e) {
+  const model::Stage& s = net.stages[k];
+  const StageStorage st = stage_storage(net, k);
+  const model::Shape out = s.output_shape();
+  const int64_t N = s.out_channels();
+  const bool acc_pool = s.pool.active() && s.pool.placement == model::PoolPlacement::Acc;
+  e.requants = N * (acc_pool ? int64_t{out.h} * out.w : s.positions());
+  e.requant_cycles = e.requants;
+  if (s.pool.active()) e.pool_compares = out.size() * (int64_t{s.pool.size} * s.pool.size - 1);
+  if (k + 1 == net.stages.size()) {
+    e.output_reg_bits = out.size() * 64;
+  } else {
+    e.act_writes = ceil_div(st.output_bits, a.act_sram.word_bits);
+  }
+  if (k == 0) {
+    const int64_t load_words = ceil_div(net.input.size() * 8, a.act_sram.word_bits);
+    e.act_writes += load_words;
+    e.load_cycles = ceil_div(load_words, a.act_sram.banks);
+  }
+}
+}  // namespace
+
+bool EventCounts::operator==(const EventCounts& o) const {
+  return weight_reads == o.weight_reads && index_reads == o.index_reads && param_reads == o.param_reads &&
+         act_reads == o.act_reads && act_writes == o.act_writes && macs == o.macs && acc_updates == o.acc_updates &&
+         operand_bits == o.operand_bits && requants == o.requants && pool_compares == o.pool_compares &&
+         output_reg_bits == o.output_reg_bits && mac_cycles == o.mac_cycles && requant_cycles == o.requant_cycles &&
+         load_cycles == o.load_cycles && weight_bits == o.weight_bits && act_bits == o.act_bits &&
+         pool_bits == o.pool_bits;
+}
+
+int weights_per_cycle(const Arch& a, int weight_bits) {
+  return std::max(1, std::min(a.lanes, a.weight_sram.banks * a.weight_sram.word_bits / weight_bits));
+}
+
+int64_t block_row_updates(int block_rows, int block_cols, int pc) {
+  const int64_t E = int64_t{block_rows} * block_cols;
+  int64_t updates = 0;
+  for (int64_t first = 0; first < E; first += pc) {
+    const int64_t last = std::min(E, first + pc) - 1;
+    updates += last / block_cols - first / block_cols + 1;
+  }
+  return updates;
+}
+
+std::vector<EventCounts> count_events(const model::Network& net, const Arch& a) {
+  std::vector<EventCounts> out;
+  for (size_t k = 0; k < net.stages.size(); ++k) {
+    const model::Stage& s = net.stages[k];
+    const kernels::BsrLayout& l = s.weights.layout;
+    const StageStorage st = stage_storage(net, k);
+    EventCounts e = stage_base(net, k, a);
+    const int pc = weights_per_cycle(a, s.weights.bits);
+    const int64_t P = s.positions(), E = l.block_elems();
+    const int64_t weight_cycles = ceil_div(E, pc);
+    const int64_t updates = block_row_updates(l.block_rows, l.block_cols, pc);
+    // Per pass: sums over kept blocks of the column-dependent quantities.
+    int64_t act_words = 0, block_cycles = 0, operand_bits = 0;
+    for (int32_t b = 0; b < l.kept_blocks(); ++b) {
+      const int cols = l.cols_in_block_col(l.block_col_idx[b]);
+      const int64_t words = block_act_words(s, cols, st.input_code_bits, a);
+      act_words += words;
+      block_cycles += std::max(weight_cycles, ceil_div(words, a.act_sram.banks));
+      operand_bits += int64_t{cols} * st.input_code_bits;
+    }
+    e.macs = model::kept_in_matrix_elements(l) * P;
+    e.mac_cycles = block_cycles * P;
+    e.acc_updates = updates * l.kept_blocks() * P;
+    e.act_reads = act_words * P;
+    e.operand_bits = operand_bits * P;
+    e.weight_reads = ceil_div(st.weight_bits, a.weight_sram.word_bits) * P;
+    e.index_reads = ceil_div(st.index_bits, a.index_sram.word_bits) * P;
+    e.param_reads = ceil_div(st.param_bits, a.param_sram.word_bits) * P;
+    add_outputs(net, k, a, e);
+    out.push_back(e);
+  }
+  return out;
+}
+
+namespace {
+// Reads of a sequential stream: a new word is read whenever the cursor enters one.
+struct Stream {
+  int64_t word_bits, bits = 0, reads = 0;
+  void take(int64_t n) {
+    bits += n;
+    while (reads * word_bits < bits) ++reads;
+  }
+};
+}  // namespace
+
+std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a) {
+  std::vector<EventCounts> out;
+  for (size_t k = 0; k < net.stages.size(); ++k) {
+    const model::Stage& s = net.stages[k];
+    const kernels::BsrLayout& l = s.weights.layout;
+    const StageStorage st = stage_storage(net, k);
+    EventCounts e = stage_base(net, k, a);
+    const int pc = weights_per_cycle(a, s.weights.bits);
+    const int64_t E = l.block_elems();
+    for (int64_t p = 0; p < s.positions(); ++p) {
+      Stream w{a.weight_sram.word_bits}, idx{a.index_sram.word_bits}, par{a.param_sram.word_bits};
+      const bool indexed = st.index_bits > 0;
+      if (indexed) idx.take(st.index_ptr_bits);  // row_ptr[0]
+      for (int64_t i = 0; i < l.num_block_rows(); ++i) {
+        if (indexed) idx.take(st.index_ptr_bits);  // row_ptr[i + 1]
+        for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
+          if (indexed) idx.take(st.index_col_bits);
+          const int cols_in = l.cols_in_block_col(l.block_col_idx[b]);
+          const int64_t words = block_act_words(s, cols_in, st.input_code_bits, a);
+          e.act_reads += words;
+          e.operand_bits += int64_t{cols_in} * st.input_code_bits;
+          int64_t cycles = 0;
+          for (int64_t first = 0; first < E; first += pc) {  // one cycle of the lanes
+            ++cycles;
+            int last_row = -1;
+            for (int64_t el = first; el < std::min(E, first + pc); ++el) {
+              const int r = static_cast<int>(el / l.block_cols), c = static_cast<int>(el % l.block_cols);
+              w.take(s.weights.bits);
+              if (r < l.rows_in_block_row(i) && c < cols_in) ++e.macs;
+              if (r != last_row) ++e.acc_updates;
+              last_row = r;
+            }
+          }
+          const int64_t act_cycles = (words + a.act_sram.banks - 1) / a.act_sram.banks;
+          e.mac_cycles += std::max(cycles, act_cycles);
+        }
+      }
+      for (int64_t c = 0; c < l.rows; ++c) par.take(96);
+      e.weight_reads += w.reads;
+      e.index_reads += idx.reads;
+      e.param_reads += par.reads;
+    }
+    add_outputs(net, k, a, e);
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace bitblock::hwsim

@@ -1,0 +1,40 @@
+#include "bitblock/hwsim/simulate.hpp"
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "bitblock/hwsim/datapath.hpp"
+#include "bitblock/model/infer.hpp"
+
+namespace bitblock::hwsim {
+
+SimResult simulate(const model::Network& net, const Arch& a, const Tech& t, const uint8_t* images,
+                   const uint8_t* labels, int64_t count) {
+  check_model_fits(a, net);
+  SimResult r;
+  r.counts = count_events(net, a);
+  const std::vector<EventCounts> walked = walk_events(net, a);
+  for (size_t k = 0; k < walked.size(); ++k)
+    if (!(walked[k] == r.counts[k]))
+      throw std::logic_error("hwsim: event counts of stage " + std::to_string(k) + " differ from the schedule walk");
+  r.cost = estimate_cost(a, t, r.counts);
+  r.images = count;
+  if (count == 0) return r;
+  const auto t0 = std::chrono::steady_clock::now();
+  const DatapathResult hw = run_datapath(net, images, count);
+  r.replay_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.images_per_s = r.replay_seconds > 0 ? double(count) / r.replay_seconds : 0.0;
+  const model::InferenceResult ev = model::run_inference(net, images, count);
+  for (int64_t i = 0; i < count; ++i) {
+    const auto n = static_cast<size_t>(net.num_classes);
+    bool same = hw.classes[static_cast<size_t>(i)] == ev.classes[static_cast<size_t>(i)];
+    for (size_t c = 0; c < n && same; ++c) same = hw.logits[static_cast<size_t>(i) * n + c] == ev.logits[static_cast<size_t>(i) * n + c];
+    if (!same) throw std::logic_error("hwsim: datapath output differs from the integer inference on image " + std::to_string(i));
+    ++r.images_checked;
+  }
+  if (labels) r.accuracy = model::accuracy(hw.classes, labels);
+  return r;
+}
+
+}  // namespace bitblock::hwsim

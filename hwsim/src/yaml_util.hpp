@@ -1,0 +1,24 @@
+#pragma once
+// Strict YAML reading for tech and arch files: every key known, every required key present,
+// every number in range; errors name the file and the dotted key.
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+namespace bitblock::hwsim {
+
+YAML::Node load_yaml(const std::string& path);
+// Throws InputError "<file>: <prefix>.<key>: unknown key (known: ...)" for any other key, and
+// "<file>: <prefix>: must be a mapping" when node is not a map.
+void check_keys(const YAML::Node& node, const std::vector<std::string>& known, const std::string& file,
+                const std::string& prefix);
+YAML::Node child(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix);
+std::string get_string(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix);
+double get_positive(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix);
+double get_number(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix,
+                  double lo, double hi);
+int64_t get_int(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix,
+                int64_t lo, int64_t hi);
+
+}  // namespace bitblock::hwsim
