@@ -1,4 +1,5 @@
-// Rejects constraint settings that cannot be met on a given matrix, naming the config key.
+// Rejects constraint settings that cannot be met on a given matrix, naming the config key
+// (the config's spelling: weight_bits, ratio, block, prune, clip).
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -53,24 +54,21 @@ void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols,
     return;
   }
   if (spec.structure == Structure::Block) {
-    if (spec.block_rows < 1) fail_input(key("block_rows"), "must be >= 1, got " + std::to_string(spec.block_rows));
-    if (spec.block_cols < 1) fail_input(key("block_cols"), "must be >= 1, got " + std::to_string(spec.block_cols));
     std::string block = dims(spec.block_rows, spec.block_cols);
-    if (spec.block_rows > rows)
-      fail_input(key("block_rows"), "block " + block + " is larger than the " + dims(rows, cols) + " matrix");
-    if (spec.block_cols > cols)
-      fail_input(key("block_cols"), "block " + block + " is larger than the " + dims(rows, cols) + " matrix");
+    if (spec.block_rows < 1 || spec.block_cols < 1)
+      fail_input(key("block"), "block " + block + " needs at least 1 row and 1 column");
+    if (spec.block_rows > rows || spec.block_cols > cols)
+      fail_input(key("block"), "block " + block + " is larger than the " + dims(rows, cols) + " matrix");
   }
   auto [units, what] = ratio_units(spec, rows, cols);
   if (spec.ratio > static_cast<double>(units))
     fail_input(key("ratio"), "ratio " + number(spec.ratio) + " needs at least " + number(std::ceil(spec.ratio)) +
                                  " " + what + ", matrix has " + std::to_string(units));
   if (spec.selection == Selection::Magnitude && spec.ratio > 1.0) {
-    if (spec.prune_start_epoch < 0)
-      fail_input(key("prune_start_epoch"), "must be >= 0, got " + std::to_string(spec.prune_start_epoch));
+    std::string prune = "[" + std::to_string(spec.prune_start_epoch) + ", " + std::to_string(spec.prune_end_epoch) + "]";
+    if (spec.prune_start_epoch < 0) fail_input(key("prune"), "start epoch must be >= 0, got " + prune);
     if (spec.prune_end_epoch <= spec.prune_start_epoch)
-      fail_input(key("prune_end_epoch"), "must be after prune_start_epoch (" + std::to_string(spec.prune_end_epoch) +
-                                             " <= " + std::to_string(spec.prune_start_epoch) + ")");
+      fail_input(key("prune"), "end epoch must be after the start epoch, got " + prune);
   }
 }
 

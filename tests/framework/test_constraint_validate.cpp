@@ -61,12 +61,13 @@ TEST(ConstraintValidate, Ratio) {
 }
 
 TEST(ConstraintValidate, BlockSize) {
-  EXPECT_EQ(rejection(blocks(0, 4, 1.0), 10, 12), "constraints.default.block_rows: must be >= 1, got 0");
-  EXPECT_EQ(rejection(blocks(4, -1, 1.0), 10, 12), "constraints.default.block_cols: must be >= 1, got -1");
-  EXPECT_EQ(rejection(blocks(16, 4, 1.0), 10, 12),
-            "constraints.default.block_rows: block 16x4 is larger than the 10x12 matrix");
-  EXPECT_EQ(rejection(blocks(4, 13, 1.0), 10, 12),
-            "constraints.default.block_cols: block 4x13 is larger than the 10x12 matrix");
+  EXPECT_EQ(rejection(blocks(0, 4, 1.0), 10, 12), "constraints.default.block: block 0x4 needs at least 1 row and 1 column");
+  EXPECT_EQ(rejection(blocks(4, -1, 1.0), 10, 12), "constraints.default.block: block 4x-1 needs at least 1 row and 1 column");
+  EXPECT_EQ(rejection(blocks(16, 4, 1.0), 10, 12), "constraints.default.block: block 16x4 is larger than the 10x12 matrix");
+  EXPECT_EQ(rejection(blocks(4, 13, 1.0), 10, 12), "constraints.default.block: block 4x13 is larger than the 10x12 matrix");
+  ConstraintSpec rows = blocks(0, 0, 1.0);  // block sizes only matter for block structure
+  rows.structure = Structure::Row;
+  EXPECT_EQ(rejection(rows, 10, 12), "");
   EXPECT_EQ(rejection(blocks(10, 12, 1.0), 10, 12), "");  // one block covering the matrix
 }
 
@@ -99,11 +100,11 @@ TEST(ConstraintValidate, MagnitudeSchedule) {
   ConstraintSpec s = blocks(2, 2, 4.0, Selection::Magnitude);
   s.prune_start_epoch = 5;
   s.prune_end_epoch = 5;
-  EXPECT_EQ(rejection(s, 8, 8), "constraints.default.prune_end_epoch: must be after prune_start_epoch (5 <= 5)");
+  EXPECT_EQ(rejection(s, 8, 8), "constraints.default.prune: end epoch must be after the start epoch, got [5, 5]");
   s.prune_end_epoch = 3;
-  EXPECT_EQ(rejection(s, 8, 8), "constraints.default.prune_end_epoch: must be after prune_start_epoch (3 <= 5)");
+  EXPECT_EQ(rejection(s, 8, 8), "constraints.default.prune: end epoch must be after the start epoch, got [5, 3]");
   s.prune_start_epoch = -1;
-  EXPECT_EQ(rejection(s, 8, 8), "constraints.default.prune_start_epoch: must be >= 0, got -1");
+  EXPECT_EQ(rejection(s, 8, 8), "constraints.default.prune: start epoch must be >= 0, got [-1, 3]");
   s = blocks(2, 2, 1.0, Selection::Magnitude);  // ratio 1 prunes nothing: no schedule needed
   s.prune_end_epoch = 0;
   EXPECT_EQ(rejection(s, 8, 8), "");

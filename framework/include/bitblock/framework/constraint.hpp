@@ -33,8 +33,8 @@ Structure parse_structure(const std::string& s, const std::string& where);   // 
 Selection parse_selection(const std::string& s, const std::string& where);
 ScaleMode parse_scale_mode(const std::string& s, const std::string& where);
 
-// Throws InputError "<where>.<field>: <problem>" (e.g. "constraints.default.weight_bits: ...")
-// for impossible settings: bits 0 or 9..31, ratio < 1, block larger than the matrix, ratio
+// Throws InputError "<where>.<key>: <problem>" (e.g. "constraints.default.weight_bits: ...";
+// key is the config's: weight_bits, ratio, block, prune or clip) for impossible settings: bits 0 or 9..31, ratio < 1, block larger than the matrix, ratio
 // larger than the number of units that can be dropped, ...
 void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::string& where);
 
