@@ -9,11 +9,6 @@
 
 namespace bitblock::ops {
 
-namespace {
-// Below this many elements a loop runs serially: a parallel region costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
-}  // namespace
-
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
@@ -35,7 +30,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
 void im2col(const float* image, const ConvGeometry& g, float* cols, int64_t ld) {
   const int64_t oh = g.out_height(), ow = g.out_width(), k = g.kernel;
   const int64_t rows = g.patch_size();
-#pragma omp parallel for schedule(static) if (rows * oh * ow >= kParallelMin)
+#pragma omp parallel for schedule(static) if (rows * oh * ow >= kParallelMinElements)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t c = row / (k * k), ky = (row / k) % k, kx = row % k;
     const float* plane = image + c * g.height * g.width;
@@ -60,7 +55,7 @@ void col2im(const float* cols, int64_t ld, const ConvGeometry& g, float* image) 
   const int64_t oh = g.out_height(), ow = g.out_width(), k = g.kernel;
   const int64_t plane_size = g.height * g.width;
   // One thread per channel: the k*k rows of a channel touch only that channel's plane.
-#pragma omp parallel for schedule(static) if (g.patch_size() * oh * ow >= kParallelMin)
+#pragma omp parallel for schedule(static) if (g.patch_size() * oh * ow >= kParallelMinElements)
   for (int64_t c = 0; c < g.channels; ++c) {
     float* plane = image + c * plane_size;
     std::fill(plane, plane + plane_size, 0.0f);
@@ -83,7 +78,7 @@ void col2im(const float* cols, int64_t ld, const ConvGeometry& g, float* image) 
 }
 
 void add_bias_rows(float* y, const float* bias, int64_t rows, int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) {
     float* row = y + r * cols;
     for (int64_t c = 0; c < cols; ++c) row[c] += bias[c];
@@ -94,7 +89,7 @@ void sum_rows_into(const float* y, int64_t rows, int64_t cols, float* out) {
   // Columns are split into chunks; each chunk sums its rows in order in one thread.
   constexpr int64_t kChunk = 64;
   const int64_t chunks = (cols + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
     const int64_t c0 = chunk * kChunk, c1 = std::min(cols, c0 + kChunk);
     for (int64_t r = 0; r < rows; ++r) {
@@ -105,7 +100,7 @@ void sum_rows_into(const float* y, int64_t rows, int64_t cols, float* out) {
 }
 
 void add_bias_channels(float* y, const float* bias, int64_t batch, int64_t channels, int64_t pixels) {
-#pragma omp parallel for schedule(static) if (batch * channels * pixels >= kParallelMin)
+#pragma omp parallel for schedule(static) if (batch * channels * pixels >= kParallelMinElements)
   for (int64_t nc = 0; nc < batch * channels; ++nc) {
     const float b = bias[nc % channels];
     float* p = y + nc * pixels;
@@ -114,7 +109,7 @@ void add_bias_channels(float* y, const float* bias, int64_t batch, int64_t chann
 }
 
 void sum_channels_into(const float* y, int64_t batch, int64_t channels, int64_t pixels, float* out) {
-#pragma omp parallel for schedule(static) if (batch * channels * pixels >= kParallelMin)
+#pragma omp parallel for schedule(static) if (batch * channels * pixels >= kParallelMinElements)
   for (int64_t c = 0; c < channels; ++c) {
     float sum = 0.0f;
     for (int64_t n = 0; n < batch; ++n) {
@@ -126,7 +121,7 @@ void sum_channels_into(const float* y, int64_t batch, int64_t channels, int64_t 
 }
 
 void axpy(int64_t n, float alpha, const float* x, float* y) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
   for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
 }
 
@@ -135,12 +130,12 @@ void copy(int64_t n, const float* src, float* dst) {
 }
 
 void copy_matrix(int64_t rows, int64_t cols, const float* src, int64_t ld_src, float* dst, int64_t ld_dst) {
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMin)
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * ld_dst, src + r * ld_src, static_cast<size_t>(cols) * sizeof(float));
 }
 
 void multiply(int64_t n, const float* x, const float* mask, float* y) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * mask[i];
 }
 

@@ -1,13 +1,49 @@
 #include "bitblock/framework/optimizer.hpp"
 
+#include <algorithm>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "bitblock/common/error.hpp"
+#include "bitblock/framework/ops.hpp"
 
 namespace bitblock {
 
 namespace {
-constexpr int64_t kParallelMin = 1 << 15;
+struct AdamStep {
+  float b1, b2, correct1, correct2, eps, rate, wd;
+};
+
+// Adam on elements [j0, j1). The SSE path (baseline on x86-64) does the same correctly rounded
+// single-precision operations as the scalar one, four at a time, so the result per element is the
+// same whichever path handles it; it exists because sqrt blocks auto-vectorization (errno).
+void adam_update(const AdamStep& a, const float* grad, float* w, float* m, float* v, int64_t j0, int64_t j1) {
+  int64_t j = j0;
+#if defined(__SSE2__)
+  const __m128 b1 = _mm_set1_ps(a.b1), b2 = _mm_set1_ps(a.b2), one_b1 = _mm_set1_ps(1.0f - a.b1),
+               one_b2 = _mm_set1_ps(1.0f - a.b2), c1 = _mm_set1_ps(a.correct1), c2 = _mm_set1_ps(a.correct2),
+               eps = _mm_set1_ps(a.eps), rate = _mm_set1_ps(a.rate), wd = _mm_set1_ps(a.wd);
+  for (; j + 4 <= j1; j += 4) {
+    const __m128 wj = _mm_loadu_ps(w + j);
+    const __m128 g = _mm_add_ps(_mm_loadu_ps(grad + j), _mm_mul_ps(wd, wj));
+    const __m128 mj = _mm_add_ps(_mm_mul_ps(b1, _mm_loadu_ps(m + j)), _mm_mul_ps(one_b1, g));
+    const __m128 vj = _mm_add_ps(_mm_mul_ps(b2, _mm_loadu_ps(v + j)), _mm_mul_ps(_mm_mul_ps(one_b2, g), g));
+    _mm_storeu_ps(m + j, mj);
+    _mm_storeu_ps(v + j, vj);
+    const __m128 num = _mm_mul_ps(rate, _mm_mul_ps(mj, c1));
+    const __m128 den = _mm_add_ps(_mm_sqrt_ps(_mm_mul_ps(vj, c2)), eps);
+    _mm_storeu_ps(w + j, _mm_sub_ps(wj, _mm_div_ps(num, den)));
+  }
+#endif
+  for (; j < j1; ++j) {
+    const float g = grad[j] + a.wd * w[j];
+    m[j] = a.b1 * m[j] + (1.0f - a.b1) * g;
+    v[j] = a.b2 * v[j] + (1.0f - a.b2) * g * g;
+    w[j] -= a.rate * (m[j] * a.correct1) / (std::sqrt(v[j] * a.correct2) + a.eps);
+  }
+}
 }  // namespace
 
 const char* to_string(OptimizerKind kind) { return kind == OptimizerKind::Sgd ? "sgd" : "adam"; }
@@ -61,15 +97,12 @@ void Optimizer::step(double lr) {
     const auto wd = params_[i].decay ? static_cast<float>(settings_.weight_decay) : 0.0f;
     const int64_t n = params_[i].value->numel();
     if (adam) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-      for (int64_t j = 0; j < n; ++j) {
-        const float g = grad[j] + wd * w[j];
-        m[j] = b1 * m[j] + (1.0f - b1) * g;
-        v[j] = b2 * v[j] + (1.0f - b2) * g * g;
-        w[j] -= rate * (m[j] * correct1) / (std::sqrt(v[j] * correct2) + eps);
-      }
+      const AdamStep a{b1, b2, correct1, correct2, eps, rate, wd};
+      constexpr int64_t kChunk = 4096;
+#pragma omp parallel for schedule(static) if (n >= ops::kParallelMinElements)
+      for (int64_t j0 = 0; j0 < n; j0 += kChunk) adam_update(a, grad, w, m, v, j0, std::min(n, j0 + kChunk));
     } else {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for schedule(static) if (n >= ops::kParallelMinElements)
       for (int64_t j = 0; j < n; ++j) {
         const float g = grad[j] + wd * w[j];
         m[j] = mu * m[j] + g;

@@ -9,17 +9,24 @@
 namespace bitblock {
 
 namespace {
-constexpr int64_t kParallelMin = 1 << 15;
+// The quantized forms, shared by activation_value and the layer's loops so both round the same way.
+inline float relu_levels(float x, float levels, float max) {
+  return std::round(std::clamp(x, 0.0f, max) * levels / max) * max / levels;
+}
+inline float hardtanh_levels(float x, float levels) { return std::round(std::clamp(x, -1.0f, 1.0f) * levels) / levels; }
 
-// Whether the straight-through gradient passes at x.
-bool passes(ActFn fn, int bits, float max, float x) {
-  switch (fn) {
-    case ActFn::Identity: return true;
-    case ActFn::Relu: return bits == 32 ? x > 0.0f : (x > 0.0f && x < max);
-    case ActFn::Hardtanh: return std::fabs(x) < 1.0f;
-    case ActFn::Sign: return std::fabs(x) <= 1.0f;
-  }
-  return false;
+// out[i] = f(in[i]); one loop per activation so the per-element work inlines.
+template <typename F>
+void map(int64_t n, const float* in, float* out, F f) {
+#pragma omp parallel for schedule(static) if (n >= ops::kParallelMinElements)
+  for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+}
+
+// out[i] = pass(x[i]) ? dy[i] : 0.
+template <typename F>
+void gate(int64_t n, const float* x, const float* dy, float* out, F pass) {
+#pragma omp parallel for schedule(static) if (n >= ops::kParallelMinElements)
+  for (int64_t i = 0; i < n; ++i) out[i] = pass(x[i]) ? dy[i] : 0.0f;
 }
 }  // namespace
 
@@ -65,14 +72,11 @@ float activation_value(ActFn fn, int bits, float max, float x) {
     case ActFn::Sign: return x >= 0.0f ? 1.0f : -1.0f;
     case ActFn::Relu: {
       if (bits == 32) return x > 0.0f ? x : 0.0f;
-      const auto levels = static_cast<float>(activation_levels(fn, bits));
-      return std::round(std::clamp(x, 0.0f, max) * levels / max) * max / levels;
+      return relu_levels(x, static_cast<float>(activation_levels(fn, bits)), max);
     }
     case ActFn::Hardtanh: {
-      const float c = std::clamp(x, -1.0f, 1.0f);
-      if (bits == 32) return c;
-      const auto levels = static_cast<float>(activation_levels(fn, bits));
-      return std::round(c * levels) / levels;
+      if (bits == 32) return std::clamp(x, -1.0f, 1.0f);
+      return hardtanh_levels(x, static_cast<float>(activation_levels(fn, bits)));
     }
   }
   return x;
@@ -93,14 +97,23 @@ Tensor Activation::forward(const Tensor& x, Context& /*ctx*/) {
   input_.resize(x.shape());
   ops::copy(x.numel(), x.data(), input_.data());
   Tensor y(x.shape());
+  const int64_t n = x.numel();
   const float* in = x.data();
   float* out = y.data();
-  const int64_t n = x.numel();
-  const ActFn fn = fn_;
-  const int bits = bits_;
+  const auto levels = static_cast<float>(activation_levels(fn_, bits_));
   const float max = max_;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) out[i] = activation_value(fn, bits, max, in[i]);
+  switch (fn_) {
+    case ActFn::Identity: ops::copy(n, in, out); break;
+    case ActFn::Sign: map(n, in, out, [](float v) { return v >= 0.0f ? 1.0f : -1.0f; }); break;
+    case ActFn::Relu:
+      if (bits_ == 32) map(n, in, out, [](float v) { return v > 0.0f ? v : 0.0f; });
+      else map(n, in, out, [levels, max](float v) { return relu_levels(v, levels, max); });
+      break;
+    case ActFn::Hardtanh:
+      if (bits_ == 32) map(n, in, out, [](float v) { return std::clamp(v, -1.0f, 1.0f); });
+      else map(n, in, out, [levels](float v) { return hardtanh_levels(v, levels); });
+      break;
+  }
   return y;
 }
 
@@ -108,15 +121,20 @@ Tensor Activation::backward(const Tensor& grad_y) {
   if (grad_y.shape() != input_.shape())
     fail_input("activation", "backward got " + shape_str(grad_y.shape()) + " after forward of " + shape_str(input_.shape()));
   Tensor dx(grad_y.shape());
-  const float* in = input_.data();
+  const int64_t n = grad_y.numel();
+  const float* x = input_.data();
   const float* dy = grad_y.data();
   float* out = dx.data();
-  const int64_t n = grad_y.numel();
-  const ActFn fn = fn_;
-  const int bits = bits_;
   const float max = max_;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) out[i] = passes(fn, bits, max, in[i]) ? dy[i] : 0.0f;
+  switch (fn_) {
+    case ActFn::Identity: ops::copy(n, dy, out); break;
+    case ActFn::Sign: gate(n, x, dy, out, [](float v) { return std::fabs(v) <= 1.0f; }); break;
+    case ActFn::Relu:
+      if (bits_ == 32) gate(n, x, dy, out, [](float v) { return v > 0.0f; });
+      else gate(n, x, dy, out, [max](float v) { return v > 0.0f && v < max; });
+      break;
+    case ActFn::Hardtanh: gate(n, x, dy, out, [](float v) { return std::fabs(v) < 1.0f; }); break;
+  }
   return dx;
 }
 

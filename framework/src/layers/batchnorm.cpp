@@ -1,15 +1,30 @@
 #include "bitblock/framework/batchnorm.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "bitblock/common/error.hpp"
+#include "bitblock/framework/ops.hpp"
 
 namespace bitblock {
 
 namespace {
-// Per-channel work is parallel over channels; each channel's sums run serially (double) in
-// (sample, pixel) order, so results do not depend on the thread count.
-constexpr int64_t kParallelMin = 1 << 15;
+// Channels are processed in blocks (parallel across blocks for large tensors). Inside a block the
+// loops run sample -> channel -> pixel, so memory is read in order for both [N, C] and
+// [N, C, H, W], and each channel's sums (double) run serially in (sample, pixel) order: results
+// do not depend on the thread count.
+constexpr int64_t kBlock = 64;
+using Sums = std::array<double, kBlock>;
+
+// Image planes are long enough to stream one channel at a time (more blocks to share out).
+template <typename Fn>
+void over_channel_blocks(int64_t channels, int64_t pixels, int64_t numel, Fn fn) {
+  const int64_t block = pixels >= kBlock ? 1 : kBlock;
+  const int64_t blocks = (channels + block - 1) / block;
+#pragma omp parallel for schedule(static) if (numel >= ops::kParallelMinElements)
+  for (int64_t b = 0; b < blocks; ++b) fn(b * block, std::min(channels, (b + 1) * block));
+}
 }  // namespace
 
 BatchNorm::BatchNorm(int64_t features, float momentum, float eps)
@@ -47,41 +62,46 @@ Tensor BatchNorm::forward(const Tensor& x, Context& ctx) {
   const float* in = x.data();
   float* xh = xhat_.data();
   float* out = y.data();
-#pragma omp parallel for schedule(static) if (x.numel() >= kParallelMin)
-  for (int64_t c = 0; c < channels; ++c) {
-    double mean, var;
+  over_channel_blocks(channels, pixels, x.numel(), [&](int64_t c0, int64_t c1) {
+    Sums mean{}, sq{};
     if (trained_) {
-      double sum = 0.0;
       for (int64_t n = 0; n < batch; ++n)
-        for (int64_t p = 0; p < pixels; ++p) sum += in[(n * channels + c) * pixels + p];
-      mean = sum / static_cast<double>(count);
-      double sq = 0.0;
-      for (int64_t n = 0; n < batch; ++n)
-        for (int64_t p = 0; p < pixels; ++p) {
-          const double d = in[(n * channels + c) * pixels + p] - mean;
-          sq += d * d;
+        for (int64_t c = c0; c < c1; ++c) {
+          const float* v = in + (n * channels + c) * pixels;
+          for (int64_t p = 0; p < pixels; ++p) mean[c - c0] += v[p];
         }
-      var = sq / static_cast<double>(count);
-      const double unbiased = sq / static_cast<double>(count - 1);
-      running_mean_[c] = static_cast<float>((1.0 - momentum_) * running_mean_[c] + momentum_ * mean);
-      running_var_[c] = static_cast<float>((1.0 - momentum_) * running_var_[c] + momentum_ * unbiased);
+      for (int64_t c = c0; c < c1; ++c) mean[c - c0] /= static_cast<double>(count);
+      for (int64_t n = 0; n < batch; ++n)
+        for (int64_t c = c0; c < c1; ++c) {
+          const float* v = in + (n * channels + c) * pixels;
+          const double m = mean[c - c0];
+          for (int64_t p = 0; p < pixels; ++p) sq[c - c0] += (v[p] - m) * (v[p] - m);
+        }
+      for (int64_t c = c0; c < c1; ++c) {
+        const double var = sq[c - c0] / static_cast<double>(count);
+        const double unbiased = sq[c - c0] / static_cast<double>(count - 1);
+        running_mean_[c] = static_cast<float>((1.0 - momentum_) * running_mean_[c] + momentum_ * mean[c - c0]);
+        running_var_[c] = static_cast<float>((1.0 - momentum_) * running_var_[c] + momentum_ * unbiased);
+        inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var + eps_));
+      }
     } else {
-      mean = running_mean_[c];
-      var = running_var_[c];
-    }
-    const float inv = static_cast<float>(1.0 / std::sqrt(var + eps_));
-    const auto m = static_cast<float>(mean);
-    const float g = gamma_[c], b = beta_[c];
-    inv_std_[c] = inv;
-    for (int64_t n = 0; n < batch; ++n) {
-      const int64_t base = (n * channels + c) * pixels;
-      for (int64_t p = 0; p < pixels; ++p) {
-        const float v = (in[base + p] - m) * inv;
-        xh[base + p] = v;
-        out[base + p] = g * v + b;
+      for (int64_t c = c0; c < c1; ++c) {
+        mean[c - c0] = running_mean_[c];
+        inv_std_[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var_[c]) + eps_));
       }
     }
-  }
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t base = (n * channels + c) * pixels;
+        const auto m = static_cast<float>(mean[c - c0]);
+        const float inv = inv_std_[c], g = gamma_[c], b = beta_[c];
+        for (int64_t p = 0; p < pixels; ++p) {
+          const float v = (in[base + p] - m) * inv;
+          xh[base + p] = v;
+          out[base + p] = g * v + b;
+        }
+      }
+  });
   return y;
 }
 
@@ -89,32 +109,37 @@ Tensor BatchNorm::backward(const Tensor& grad_y) {
   if (grad_y.shape() != xhat_.shape() || xhat_.empty())
     fail_input("batchnorm", "backward got " + shape_str(grad_y.shape()) + " after forward of " + shape_str(xhat_.shape()));
   const int64_t batch = grad_y.dim(0), channels = features_, pixels = grad_y.numel() / (batch * channels);
-  const int64_t count = batch * pixels;
+  const auto count = static_cast<double>(batch * pixels);
   Tensor dx(grad_y.shape());
   const float* dy = grad_y.data();
   const float* xh = xhat_.data();
   float* out = dx.data();
-#pragma omp parallel for schedule(static) if (grad_y.numel() >= kParallelMin)
-  for (int64_t c = 0; c < channels; ++c) {
-    double sum_dy = 0.0, sum_dy_xhat = 0.0;
+  over_channel_blocks(channels, pixels, grad_y.numel(), [&](int64_t c0, int64_t c1) {
+    Sums sum_dy{}, sum_dy_xhat{};
     for (int64_t n = 0; n < batch; ++n)
-      for (int64_t p = 0; p < pixels; ++p) {
-        const int64_t i = (n * channels + c) * pixels + p;
-        sum_dy += dy[i];
-        sum_dy_xhat += static_cast<double>(dy[i]) * xh[i];
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t base = (n * channels + c) * pixels;
+        for (int64_t p = 0; p < pixels; ++p) {
+          sum_dy[c - c0] += dy[base + p];
+          sum_dy_xhat[c - c0] += static_cast<double>(dy[base + p]) * xh[base + p];
+        }
       }
-    gamma_grad_[c] += static_cast<float>(sum_dy_xhat);
-    beta_grad_[c] += static_cast<float>(sum_dy);
-    const float scale = gamma_[c] * inv_std_[c];
-    // Training: the batch statistics depend on x, dx = g*inv/M * (M*dy - sum dy - xhat * sum dy*xhat).
-    const float mean_dy = trained_ ? static_cast<float>(sum_dy / static_cast<double>(count)) : 0.0f;
-    const float mean_dy_xhat = trained_ ? static_cast<float>(sum_dy_xhat / static_cast<double>(count)) : 0.0f;
-    for (int64_t n = 0; n < batch; ++n) {
-      const int64_t base = (n * channels + c) * pixels;
-      for (int64_t p = 0; p < pixels; ++p)
-        out[base + p] = scale * (dy[base + p] - mean_dy - xh[base + p] * mean_dy_xhat);
+    for (int64_t c = c0; c < c1; ++c) {
+      gamma_grad_[c] += static_cast<float>(sum_dy_xhat[c - c0]);
+      beta_grad_[c] += static_cast<float>(sum_dy[c - c0]);
     }
-  }
+    // Training: the batch statistics depend on x, dx = g*inv/M * (M*dy - sum dy - xhat * sum dy*xhat);
+    // evaluation: dx = g*inv*dy.
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t base = (n * channels + c) * pixels;
+        const float scale = gamma_[c] * inv_std_[c];
+        const float mean_dy = trained_ ? static_cast<float>(sum_dy[c - c0] / count) : 0.0f;
+        const float mean_dy_xhat = trained_ ? static_cast<float>(sum_dy_xhat[c - c0] / count) : 0.0f;
+        for (int64_t p = 0; p < pixels; ++p)
+          out[base + p] = scale * (dy[base + p] - mean_dy - xh[base + p] * mean_dy_xhat);
+      }
+  });
   return dx;
 }
 

@@ -1,12 +1,9 @@
 #include "bitblock/framework/pool.hpp"
 
 #include "bitblock/common/error.hpp"
+#include "bitblock/framework/ops.hpp"
 
 namespace bitblock {
-
-namespace {
-constexpr int64_t kParallelMin = 1 << 15;
-}  // namespace
 
 MaxPool2d::MaxPool2d(int kernel, int stride) : kernel_(kernel), stride_(stride == 0 ? kernel : stride) {
   if (kernel_ < 1 || stride_ < 1)
@@ -35,7 +32,7 @@ Tensor MaxPool2d::forward(const Tensor& x, Context& /*ctx*/) {
   float* o = y.data();
   int32_t* arg = argmax_.data();
   const int64_t k = kernel_, s = stride_;
-#pragma omp parallel for schedule(static) if (x.numel() >= kParallelMin)
+#pragma omp parallel for schedule(static) if (x.numel() >= ops::kParallelMinElements)
   for (int64_t pl = 0; pl < planes; ++pl) {
     const float* plane = in + pl * h * w;
     for (int64_t oy = 0; oy < oh; ++oy)
@@ -66,7 +63,7 @@ Tensor MaxPool2d::backward(const Tensor& grad_y) {
   const int32_t* arg = argmax_.data();
   float* d = dx.data();
   // One thread per plane: overlapping windows add into the same plane in output order.
-#pragma omp parallel for schedule(static) if (dx.numel() >= kParallelMin)
+#pragma omp parallel for schedule(static) if (dx.numel() >= ops::kParallelMinElements)
   for (int64_t pl = 0; pl < planes; ++pl)
     for (int64_t i = 0; i < plane_out; ++i) d[pl * plane_in + arg[pl * plane_out + i]] += dy[pl * plane_out + i];
   return dx;

@@ -1,12 +1,17 @@
 #pragma once
 // The compute seam of the framework: every heavy loop a layer runs goes through these functions
 // (raw row-major float arrays, sizes and strides; no Tensor), so a CUDA backend can implement the
-// same set. The CPU versions use OpenBLAS for GEMM and OpenMP for the rest; none of them does an
-// order-dependent parallel reduction, so results are identical run to run and across thread counts
-// (each reduction runs serially in a fixed order inside one thread).
+// same set. The CPU versions use OpenBLAS for GEMM and OpenMP for the rest. No loop here does an
+// order-dependent parallel reduction (each sum runs serially in a fixed order inside one thread),
+// so results are identical run to run; OpenBLAS GEMM is reproducible for a fixed thread count.
 #include <cstdint>
 
 namespace bitblock::ops {
+
+// Element loops smaller than this run serially. Memory-bound loops of an MLP's size take tens of
+// microseconds, and a parallel region there costs more than it saves: its worker has to share a
+// core with OpenBLAS's spinning threads right after a GEMM. Conv-sized tensors go parallel.
+constexpr int64_t kParallelMinElements = int64_t{1} << 20;
 
 // C[m, n] = alpha * op(A) op(B) + beta * C. op(A) is [m, k] (A stored [k, m] when trans_a),
 // op(B) is [k, n] (B stored [n, k] when trans_b). lda/ldb/ldc are row strides in elements.
