@@ -42,7 +42,7 @@ class Layer {
   virtual std::vector<Buffer> buffers() { return {}; }
   // Weight layers under a constraint (null for float or for layers without weights).
   virtual WeightConstraint* constraint() { return nullptr; }
-  // Multiply-accumulates per sample of one forward pass (dense; constraints report kept MACs).
+  // Multiply-accumulates per sample of one forward pass, counting only kept weights.
   virtual int64_t macs(const Shape& /*input*/) const { return 0; }
 };
 

@@ -1,0 +1,40 @@
+// bitblock eval: test accuracy of a checkpoint (float forward pass with the trained constraints).
+#include <cstdio>
+#include <iostream>
+
+#include "bitblock/common/error.hpp"
+#include "bitblock/framework/model_builder.hpp"
+#include "bitblock/framework/trainer.hpp"
+#include "cli_common.hpp"
+#include "commands.hpp"
+
+namespace bitblock::cli {
+
+int cmd_eval(int argc, char** argv) {
+  if (has_flag(argc, argv, "model")) return cmd_eval_model(argc, argv);
+  return guarded("eval", [&] {
+    cxxopts::Options options("bitblock eval", "Evaluate a training checkpoint on the test set");
+    options.add_options()
+        ("checkpoint", "checkpoint file (runs/<name>/checkpoint.bbc); use --model m.bbm for integer inference on a model file", cxxopts::value<std::string>())
+        ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
+        ("threads", "CPU threads (0: all cores)", cxxopts::value<int>()->default_value("0"))
+        ("batch", "evaluation batch size", cxxopts::value<int>()->default_value("1000"));
+    cxxopts::ParseResult args;
+    if (!parse_or_help(options, argc, argv, args)) return 0;
+    if (!args.count("checkpoint")) fail_input("--checkpoint", "missing");
+    const std::string path = args["checkpoint"].as<std::string>();
+    set_threads(args["threads"].as<int>());
+    Checkpoint ckpt = load_checkpoint(path);
+    ExperimentConfig config = parse_config(ckpt.config_yaml, path);
+    DataSplits data = load_dataset(config.dataset, args["data-dir"].as<std::string>());
+    Sequential net = build_model(config, {{data.test.channels, data.test.height, data.test.width}, data.test.num_classes});
+    restore_state(net, nullptr, ckpt, path);
+    EvalResult r = evaluate(net, data.test, config, std::max(1, args["batch"].as<int>()));
+    std::printf("%s: %s test set, %lld images: accuracy %.2f%%, loss %.4f (checkpoint after %zu epochs)\n",
+                path.c_str(), config.dataset.c_str(), static_cast<long long>(r.samples), 100.0 * r.accuracy, r.loss,
+                ckpt.history.size());
+    return 0;
+  });
+}
+
+}  // namespace bitblock::cli

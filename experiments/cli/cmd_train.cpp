@@ -1,0 +1,59 @@
+// bitblock train: one training run from a YAML config.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "bitblock/common/error.hpp"
+#include "bitblock/framework/trainer.hpp"
+#include "cli_common.hpp"
+#include "commands.hpp"
+
+namespace bitblock::cli {
+
+namespace {
+extern "C" void on_sigint(int) {
+  request_interrupt();
+  std::signal(SIGINT, SIG_DFL);   // a second Ctrl-C ends the process at once
+}
+}  // namespace
+
+int cmd_train(int argc, char** argv) {
+  return guarded("train", [&] {
+    cxxopts::Options options("bitblock train", "Train a network under weight precision + sparsity constraints");
+    options.add_options()
+        ("c,config", "experiment config (YAML), e.g. experiments/configs/mnist_mlp_3b_8x.yaml", cxxopts::value<std::string>())
+        ("set", "override a config key: --set train.epochs=5 (repeatable)", cxxopts::value<std::vector<std::string>>())
+        ("seed", "random seed (overrides the config's)", cxxopts::value<uint64_t>())
+        ("threads", "CPU threads (0: all cores)", cxxopts::value<int>()->default_value("0"))
+        ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
+        ("out", "run folder (default runs/<name>)", cxxopts::value<std::string>())
+        ("resume", "continue from <out>/checkpoint.bbc when it exists")
+        ("quiet", "no progress lines on stdout (the run log is still written)");
+    cxxopts::ParseResult args;
+    if (!parse_or_help(options, argc, argv, args)) return 0;
+
+    TrainOptions opt;
+    opt.data_dir = args["data-dir"].as<std::string>();
+    opt.threads = args["threads"].as<int>();
+    opt.resume = args.count("resume") > 0;
+    opt.quiet = args.count("quiet") > 0;
+    if (args.count("out")) opt.out_dir = args["out"].as<std::string>();
+
+    std::vector<std::string> overrides = config_overrides(args);
+    if (args.count("seed")) overrides.push_back("seed=" + std::to_string(args["seed"].as<uint64_t>()));
+    if (!args.count("config")) fail_input("--config", "missing (a YAML file, see experiments/configs/)");
+    ExperimentConfig config = load_config(args["config"].as<std::string>(), overrides);
+
+    std::signal(SIGINT, on_sigint);
+    TrainOutcome outcome = train(config, opt);
+    std::signal(SIGINT, SIG_DFL);
+    switch (outcome.status) {
+      case TrainStatus::Finished: return 0;
+      case TrainStatus::Interrupted: return 130;
+      case TrainStatus::Diverged: return 3;
+    }
+    return 1;
+  });
+}
+
+}  // namespace bitblock::cli

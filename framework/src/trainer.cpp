@@ -1,0 +1,315 @@
+#include "bitblock/framework/trainer.hpp"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <numeric>
+
+#include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/error.hpp"
+#include "bitblock/framework/model_builder.hpp"
+#include "bitblock/framework/run_files.hpp"
+#include "bitblock/framework/schedule.hpp"
+
+namespace bitblock {
+
+namespace {
+
+std::atomic<bool> g_interrupt{false};
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string format_duration(double s) {
+  char buf[32];
+  int total = static_cast<int>(s + 0.5);
+  if (total >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", total / 3600, (total / 60) % 60);
+  else std::snprintf(buf, sizeof buf, "%dm%02ds", total / 60, total % 60);
+  return buf;
+}
+
+OptimizerSettings optimizer_settings(const ExperimentConfig& c) {
+  OptimizerSettings s;
+  s.kind = parse_optimizer(c.optimizer.type, c.source + ": key 'train.optimizer.type'");
+  s.momentum = c.optimizer.momentum;
+  s.nesterov = c.optimizer.nesterov;
+  s.weight_decay = c.optimizer.weight_decay;
+  s.beta1 = c.optimizer.beta1;
+  s.beta2 = c.optimizer.beta2;
+  s.eps = c.optimizer.eps;
+  validate_optimizer(s, c.source + ": key 'train.optimizer'");
+  return s;
+}
+
+ScheduleSettings schedule_settings(const ExperimentConfig& c) {
+  ScheduleSettings s;
+  s.kind = parse_schedule(c.schedule.type, c.source + ": key 'train.schedule.type'");
+  s.step_size = c.schedule.step_size;
+  s.gamma = c.schedule.gamma;
+  s.min_lr = c.schedule.min_lr;
+  s.total_epochs = c.epochs;
+  validate_schedule(s, c.source + ": key 'train.schedule'");
+  return s;
+}
+
+// Per-batch random stream (dropout, augmentation): a pure function of (seed, epoch, batch), so
+// a resumed run draws exactly what the uninterrupted run drew.
+uint64_t batch_seed(uint64_t seed, int epoch, int64_t batch) {
+  return mix_seed(seed, (static_cast<uint64_t>(epoch + 1) << 32) ^ static_cast<uint64_t>(batch));
+}
+
+std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(mix_seed(seed, 0x5eed0000ULL + static_cast<uint64_t>(epoch)));
+  shuffle(order.data(), static_cast<uint64_t>(n), rng);
+  return order;
+}
+
+}  // namespace
+
+void request_interrupt() { g_interrupt.store(true); }
+bool interrupt_requested() { return g_interrupt.load(); }
+
+int set_threads(int threads) {
+  int n = threads > 0 ? threads : omp_get_num_procs();
+  omp_set_num_threads(n);
+  openblas_set_num_threads(n);
+  return n;
+}
+
+void collect_state(Sequential& net, Optimizer* optimizer, Checkpoint& out) {
+  out.tensors.clear();
+  out.masks.clear();
+  for (const Param& p : net.params()) out.tensors.emplace_back("param." + p.name, *p.value);
+  for (const Buffer& b : net.buffers()) out.tensors.emplace_back("buffer." + b.name, *b.value);
+  if (optimizer)
+    for (const Buffer& b : optimizer->state()) out.tensors.emplace_back("optim." + b.name, *b.value);
+  for (size_t i = 0; i < net.size(); ++i)
+    if (WeightConstraint* c = net.layer(i).constraint()) out.masks.emplace_back(std::to_string(i), c->mask());
+}
+
+void restore_state(Sequential& net, Optimizer* optimizer, const Checkpoint& in, const std::string& path) {
+  std::map<std::string, const Tensor*> tensors;
+  for (const auto& [name, t] : in.tensors) tensors[name] = &t;
+  auto take = [&](const std::string& name, Tensor& dst) {
+    auto it = tensors.find(name);
+    if (it == tensors.end()) fail_input(path, "checkpoint has no tensor '" + name + "' (different model?)");
+    if (it->second->shape() != dst.shape())
+      fail_input(path, "tensor '" + name + "' has shape " + shape_str(it->second->shape()) + ", the model needs " +
+                           shape_str(dst.shape()));
+    dst = *it->second;
+  };
+  for (const Param& p : net.params()) take("param." + p.name, *p.value);
+  for (const Buffer& b : net.buffers()) take("buffer." + b.name, *b.value);
+  if (optimizer)
+    for (const Buffer& b : optimizer->state()) take("optim." + b.name, *b.value);
+  std::map<std::string, const std::vector<uint8_t>*> masks;
+  for (const auto& [name, m] : in.masks) masks[name] = &m;
+  for (size_t i = 0; i < net.size(); ++i) {
+    WeightConstraint* c = net.layer(i).constraint();
+    if (!c) continue;
+    auto it = masks.find(std::to_string(i));
+    if (it == masks.end()) fail_input(path, "checkpoint has no mask for layer " + std::to_string(i));
+    if (it->second->size() != c->mask().size()) fail_input(path, "mask of layer " + std::to_string(i) + " has the wrong size");
+    c->set_mask(*it->second);
+  }
+}
+
+EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size) {
+  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
+  const Normalization norm{config.norm_mean, config.norm_std};
+  const Augmentation none{};
+  EvalResult r;
+  Context ctx;
+  ctx.training = false;
+  const int64_t n = data.size();
+  std::vector<int64_t> idx(static_cast<size_t>(batch_size));
+  std::vector<int32_t> labels(static_cast<size_t>(batch_size));
+  Tensor x;
+  double loss_sum = 0.0;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t b = std::min<int64_t>(batch_size, n - start);
+    std::iota(idx.begin(), idx.begin() + b, start);
+    x.resize({b, data.channels, data.height, data.width});
+    make_batch(data, idx.data(), b, norm, none, nullptr, x.data(), labels.data());
+    Tensor logits = net.forward(x, ctx);
+    LossResult lr = compute_loss(loss_kind, logits, labels.data(), nullptr);
+    loss_sum += lr.loss * double(b);
+    correct += lr.correct;
+  }
+  r.samples = n;
+  r.loss = n ? loss_sum / double(n) : 0.0;
+  r.accuracy = n ? double(correct) / double(n) : 0.0;
+  return r;
+}
+
+TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
+  ExperimentConfig config = cfg_in;
+  TrainOutcome outcome;
+  outcome.out_dir = opt.out_dir.empty() ? "runs/" + (config.name.empty() ? std::string("run") : config.name) : opt.out_dir;
+  const std::string dir = outcome.out_dir;
+  const std::string ckpt_path = dir + "/checkpoint.bbc";
+
+  Checkpoint resume_from;
+  bool resuming = false;
+  if (opt.resume && file_exists(ckpt_path)) {
+    resume_from = load_checkpoint(ckpt_path);
+    // The run continues under the config it started with.
+    config = parse_config(resume_from.config_yaml, ckpt_path);
+    resuming = true;
+  }
+  make_dirs(dir);
+  RunLog log(dir + "/log", opt.quiet);
+  const int threads = set_threads(opt.threads);
+
+  DataSplits data = load_dataset(config.dataset, opt.data_dir);
+  ModelInput input{{data.train.channels, data.train.height, data.train.width}, data.train.num_classes};
+  Sequential net = build_model(config, input);
+  Optimizer optimizer(optimizer_settings(config), net.params());
+  const ScheduleSettings schedule = schedule_settings(config);
+  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
+
+  TrainPosition pos;
+  if (resuming) {
+    restore_state(net, &optimizer, resume_from, ckpt_path);
+    pos = resume_from.position;
+    optimizer.set_step_count(pos.optimizer_step);
+    outcome.history = resume_from.history;
+    log.line("resuming " + ckpt_path + " at epoch " + std::to_string(pos.epoch + 1) + ", batch " +
+             std::to_string(pos.next_batch));
+  } else {
+    write_file_atomic(dir + "/config.yaml", to_yaml(config));
+  }
+  log.line("run " + dir + ": " + config.dataset + " (" + std::to_string(data.train.size()) + " train, " +
+           std::to_string(data.test.size()) + " test), " + std::to_string(config.epochs) + " epochs, batch " +
+           std::to_string(config.batch_size) + ", " + std::to_string(threads) + " threads, seed " +
+           std::to_string(config.seed));
+
+  auto save = [&](const TrainPosition& p) {
+    Checkpoint c;
+    c.config_yaml = to_yaml(config);
+    c.position = p;
+    c.position.optimizer_step = optimizer.step_count();
+    c.history = outcome.history;
+    collect_state(net, &optimizer, c);
+    save_checkpoint(c, ckpt_path);
+  };
+
+  const Normalization norm{config.norm_mean, config.norm_std};
+  const Augmentation aug{config.crop_padding, config.hflip};
+  const Dataset& train_set = data.train;
+  const int64_t n = train_set.size();
+  const int64_t batches = (n + config.batch_size - 1) / config.batch_size;
+  const Shape sample{train_set.channels, train_set.height, train_set.width};
+  std::vector<int32_t> labels(static_cast<size_t>(config.batch_size));
+  Tensor x, dlogits;
+  int64_t batches_run = 0;
+  const auto run_start = Clock::now();
+  int64_t samples_this_session = 0;
+
+  for (int epoch = pos.epoch; epoch < config.epochs; ++epoch) {
+    if (pos.next_batch == 0) {
+      net.begin_epoch(epoch);
+      pos.loss_sum = 0.0;
+      pos.correct = pos.seen = 0;
+      pos.seconds = 0.0;
+    }
+    const double lr = scheduled_lr(schedule, epoch, config.optimizer.lr);
+    const std::vector<int64_t> order = epoch_order(config.seed, epoch, n);
+    auto epoch_t0 = Clock::now();
+    const double seconds_before = pos.seconds;
+    for (int64_t b = pos.next_batch; b < batches; ++b) {
+      const int64_t start = b * config.batch_size;
+      const int64_t bs = std::min<int64_t>(config.batch_size, n - start);
+      Rng rng(batch_seed(config.seed, epoch, b));
+      x.resize({bs, sample[0], sample[1], sample[2]});
+      make_batch(train_set, order.data() + start, bs, norm, aug, &rng, x.data(), labels.data());
+      Context ctx;
+      ctx.training = true;
+      ctx.rng = &rng;
+      net.zero_grad();
+      Tensor logits = net.forward(x, ctx);
+      LossResult lres = compute_loss(loss_kind, logits, labels.data(), &dlogits);
+      if (!std::isfinite(lres.loss)) {
+        log.line("error: training diverged: loss is " + std::string(std::isnan(lres.loss) ? "NaN" : "Inf") +
+                 " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
+                 " (lower train.optimizer.lr?); last good checkpoint kept: " +
+                 (file_exists(ckpt_path) ? ckpt_path : std::string("none written yet")));
+        outcome.status = TrainStatus::Diverged;
+        return outcome;
+      }
+      net.backward(dlogits);
+      optimizer.step(lr);
+      net.after_optimizer_step();
+      pos.loss_sum += lres.loss * double(bs);
+      pos.correct += lres.correct;
+      pos.seen += bs;
+      samples_this_session += bs;
+      ++batches_run;
+      pos.seconds = seconds_before + seconds_since(epoch_t0);
+
+      const bool stop = interrupt_requested() || (opt.stop_after_batches >= 0 && batches_run >= opt.stop_after_batches);
+      if ((b + 1) % config.log_every == 0 || b + 1 == batches || stop) {
+        double sps = double(samples_this_session) / std::max(1e-9, seconds_since(run_start));
+        double left_samples = double(n - pos.seen) + double(config.epochs - epoch - 1) * double(n);
+        char buf[256];
+        std::snprintf(buf, sizeof buf,
+                      "epoch %d/%d  batch %lld/%lld  loss %.4f  acc %.2f%%  lr %.2e  %.0f samples/s  ETA %s",
+                      epoch + 1, config.epochs, static_cast<long long>(b + 1), static_cast<long long>(batches),
+                      pos.loss_sum / double(pos.seen), 100.0 * double(pos.correct) / double(pos.seen), lr, sps,
+                      format_duration(left_samples / std::max(sps, 1e-9)).c_str());
+        log.progress(buf);
+      }
+      if (stop) {
+        TrainPosition p = pos;
+        p.epoch = epoch;
+        p.next_batch = b + 1;
+        save(p);
+        log.line("interrupted: checkpoint written to " + ckpt_path + " (continue with --resume)");
+        outcome.status = TrainStatus::Interrupted;
+        return outcome;
+      }
+    }
+    EvalResult test = evaluate(net, data.test, config, config.eval_batch_size);
+    EpochMetrics m;
+    m.epoch = epoch + 1;
+    m.lr = lr;
+    m.train_loss = pos.loss_sum / double(pos.seen);
+    m.train_acc = double(pos.correct) / double(pos.seen);
+    m.test_loss = test.loss;
+    m.test_acc = test.accuracy;
+    m.seconds = pos.seconds;
+    m.samples_per_s = double(n) / std::max(1e-9, pos.seconds);
+    outcome.history.push_back(m);
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "epoch %d/%d done: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f samples/s, %.1f s",
+                  m.epoch, config.epochs, m.train_loss, 100.0 * m.train_acc, m.test_loss, 100.0 * m.test_acc,
+                  m.samples_per_s, m.seconds);
+    log.line(buf);
+    pos = TrainPosition{};
+    pos.epoch = epoch + 1;
+    save(pos);
+    write_metrics_csv(dir + "/metrics.csv", outcome.history);
+    plot_training_curves(dir + "/metrics.csv", dir + "/curves.png");
+  }
+
+  outcome.memory = memory_report(net, sample);
+  log.line("\nweight memory (" + config.name + "):\n" + format_memory_report(outcome.memory));
+  write_summary_json(dir + "/summary.json", config, outcome.history, outcome.memory);
+  outcome.status = TrainStatus::Finished;
+  return outcome;
+}
+
+}  // namespace bitblock
