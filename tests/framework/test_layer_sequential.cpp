@@ -108,11 +108,12 @@ TEST(Sequential, WholeModelGradientMatchesFiniteDifferences) {
 
 struct RunResult {
   std::vector<float> logits, dx;
-  std::vector<std::vector<float>> grads, buffers;
+  std::vector<std::vector<float>> grads, buffers, params;
 };
 
 RunResult run_once() {
-  // Sizes above the parallel thresholds so both threads do work.
+  // Conv output, batch-norm input and the 4096x256 weight reach ops::kParallelMinElements, so the
+  // element loops and the optimizer run on both threads.
   Sequential m;
   m.emplace<Conv2d>(3, 16, 3, 1, 1);
   m.emplace<BatchNorm>(16);
@@ -120,13 +121,13 @@ RunResult run_once() {
   m.emplace<MaxPool2d>(2);
   m.emplace<Flatten>();
   m.emplace<Dropout>(0.3f);
-  m.emplace<Linear>(16 * 8 * 8, 256);
+  m.emplace<Linear>(16 * 16 * 16, 256);
   m.emplace<BatchNorm>(256);
   m.emplace<Activation>(ActFn::Hardtanh);
   m.emplace<Linear>(256, 10);
   m.init(11);
   Rng data(12);
-  const Tensor x = testing::random_tensor({64, 3, 16, 16}, data);
+  const Tensor x = testing::random_tensor({64, 3, 32, 32}, data);
   std::vector<int32_t> labels(64);
   for (auto& l : labels) l = static_cast<int32_t>(data.below(10));
   Rng drop(13);
@@ -137,9 +138,12 @@ RunResult run_once() {
   Tensor dlogits;
   softmax_cross_entropy(logits, labels.data(), &dlogits);
   const Tensor dx = m.backward(dlogits);
-  RunResult r{logits.values(), dx.values(), {}, {}};
+  RunResult r{logits.values(), dx.values(), {}, {}, {}};
   for (const Param& p : m.params()) r.grads.push_back(p.grad->values());
   for (const Buffer& b : m.buffers()) r.buffers.push_back(b.value->values());
+  Optimizer opt(OptimizerSettings{}, m.params());
+  opt.step(1e-3);
+  for (const Param& p : m.params()) r.params.push_back(p.value->values());
   return r;
 }
 
@@ -153,6 +157,7 @@ TEST(Sequential, TwoRunsAreBitIdenticalWithTwoThreads) {
   EXPECT_EQ(a.dx, b.dx);
   EXPECT_EQ(a.grads, b.grads);
   EXPECT_EQ(a.buffers, b.buffers);
+  EXPECT_EQ(a.params, b.params);
 }
 
 TEST(Sequential, AdamTrainingFitsASmallProblem) {
