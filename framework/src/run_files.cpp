@@ -36,7 +36,8 @@ void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>&
 }
 
 void write_summary_json(const std::string& path, const ExperimentConfig& config,
-                        const std::vector<EpochMetrics>& history, const MemoryReport& memory) {
+                        const std::vector<EpochMetrics>& history, const MemoryReport& memory,
+                        const ExportOutcome& exported) {
   nlohmann::json j;
   j["name"] = config.name;
   j["dataset"] = config.dataset;
@@ -58,6 +59,14 @@ void write_summary_json(const std::string& path, const ExperimentConfig& config,
     j["samples_per_s"] = seconds > 0 ? samples / seconds : 0.0;
   }
   j["memory"] = to_json(memory);
+  if (exported.written) {
+    j["model_file"] = "model.bbm";
+    j["model_file_bytes"] = exported.file_bytes;
+    j["integer_test_acc"] = exported.integer_accuracy;
+  } else {
+    j["model_file"] = nullptr;
+    j["model_file_reason"] = exported.reason;
+  }
   write_file_atomic(path, j.dump(2) + "\n");
 }
 

@@ -13,6 +13,7 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/framework/export.hpp"
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/run_files.hpp"
 #include "bitblock/framework/schedule.hpp"
@@ -307,7 +308,21 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
 
   outcome.memory = memory_report(net, sample);
   log.line("\nweight memory (" + config.name + "):\n" + format_memory_report(outcome.memory));
-  write_summary_json(dir + "/summary.json", config, outcome.history, outcome.memory);
+  const nlohmann::json meta = {{"name", config.name}, {"config", to_yaml(config)}, {"epochs", config.epochs},
+                               {"seed", config.seed},
+                               {"test_acc", outcome.history.empty() ? 0.0 : outcome.history.back().test_acc}};
+  outcome.exported = export_model_file(net, config, data.test, meta, dir + "/model.bbm");
+  if (outcome.exported.written) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "model file %s/model.bbm (%lld bytes): integer-only test accuracy %.2f%% (float %.2f%%)",
+                  dir.c_str(), static_cast<long long>(outcome.exported.file_bytes),
+                  100.0 * outcome.exported.integer_accuracy,
+                  outcome.history.empty() ? 0.0 : 100.0 * outcome.history.back().test_acc);
+    log.line(buf);
+  } else {
+    log.line("no model file: " + outcome.exported.reason);
+  }
+  write_summary_json(dir + "/summary.json", config, outcome.history, outcome.memory, outcome.exported);
   outcome.status = TrainStatus::Finished;
   return outcome;
 }

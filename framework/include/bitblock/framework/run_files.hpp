@@ -7,6 +7,7 @@
 
 #include "bitblock/framework/checkpoint.hpp"
 #include "bitblock/framework/config.hpp"
+#include "bitblock/framework/export.hpp"
 #include "bitblock/framework/memory_report.hpp"
 
 namespace bitblock {
@@ -25,7 +26,8 @@ class RunLog {
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history);
 void write_summary_json(const std::string& path, const ExperimentConfig& config,
-                        const std::vector<EpochMetrics>& history, const MemoryReport& memory);
+                        const std::vector<EpochMetrics>& history, const MemoryReport& memory,
+                        const ExportOutcome& exported);
 
 // Loss and accuracy curves (PNG) through gnuplot when it is installed; false when it is not (the
 // run goes on without the plot).

@@ -8,6 +8,7 @@
 #include "bitblock/framework/checkpoint.hpp"
 #include "bitblock/framework/config.hpp"
 #include "bitblock/framework/dataset.hpp"
+#include "bitblock/framework/export.hpp"
 #include "bitblock/framework/loss.hpp"
 #include "bitblock/framework/memory_report.hpp"
 #include "bitblock/framework/optimizer.hpp"
@@ -31,6 +32,7 @@ struct TrainOutcome {
   std::string out_dir;
   std::vector<EpochMetrics> history;
   MemoryReport memory;
+  ExportOutcome exported;          // model.bbm and its integer-only accuracy
 };
 
 // Throws InputError for bad data, configs or checkpoints.
