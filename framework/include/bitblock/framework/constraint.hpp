@@ -75,7 +75,7 @@ class WeightConstraint {
   // Integer codes of the current effective weights (0 where masked): w_eff = code * scale(row).
   // Binary: codes +-1; k bits: -(2^(k-1)-1)..2^(k-1)-1. Only for weight_bits <= 8.
   std::vector<int8_t> codes(const float* latent) const;
-  float scale_of_row(int64_t row) const;
+  float scale_of_row(int64_t row) const;   // scales of the last apply()
   const std::vector<float>& scales() const { return scales_; }  // 1 (per layer) or rows values
 
   const std::vector<uint8_t>& mask() const { return mask_; }    // rows*cols, 1 = kept
