@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdio>
 
 #include "bitblock/hwsim/cost.hpp"
 #include "bitblock/hwsim/datapath.hpp"
@@ -233,8 +232,9 @@ TEST(Simulate, DatapathEqualsInferenceOnRandomModels) {
 }
 
 // The paper's setting: 784-1024-1024-10, 3-bit weights, 8x8 blocks, 1 in 8 kept, sign
-// activations. Must fit arch/paper_mlp.yaml; the model file is kept for CLI runs.
-TEST(Simulate, PaperMlpFitsAndReplaysFast) {
+// activations. Must fit arch/paper_mlp.yaml; the model file is kept for CLI runs. (Replay speed
+// is measured by bench/bench_hwsim.cpp, not here.)
+TEST(Simulate, PaperMlpFitsPaperArch) {
   const RandomModel m = random_model({1, 28, 28}, model::InputMode::Centered,
                                      {stage(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
                                       stage(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
@@ -245,16 +245,11 @@ TEST(Simulate, PaperMlpFitsAndReplaysFast) {
   model::save_model({net, 0}, std::string(BITBLOCK_BINARY_DIR) + "/paper_mlp_random.bbm");
   const hwsim::Arch a = hwsim::load_arch(std::string(BITBLOCK_SOURCE_DIR) + "/hwsim/arch/paper_mlp.yaml");
   const hwsim::Tech t = hwsim::load_tech(std::string(BITBLOCK_SOURCE_DIR) + "/hwsim/tech/40nm.yaml");
-  const int64_t n = 4000;
+  const int64_t n = 500;
   const std::vector<uint8_t> images = random_images(n, 784, 5);
   const hwsim::SimResult r = hwsim::simulate(net, a, t, images.data(), nullptr, n);
   EXPECT_EQ(r.images_checked, n);
   EXPECT_TRUE(r.cost.warnings.empty());
-  std::printf("paper MLP on paper_mlp.yaml: %.4f mm2, %lld cycles, %.2f nJ/classification, datapath replay %.0f images/s\n",
-              r.cost.area.total(), static_cast<long long>(r.cost.cycles), r.cost.energy.total() * 1e-3, r.images_per_s);
-#ifdef NDEBUG
-  EXPECT_GT(r.images_per_s, 10000.0);
-#endif
 }
 
 }  // namespace
