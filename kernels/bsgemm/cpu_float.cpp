@@ -1,136 +1,106 @@
-// Float block-sparse GEMMs on the CPU: panels for the forward and input-gradient products (run
-// by the shared panel engine) and the kept-blocks-only weight gradient.
+// Float block-sparse GEMMs on the CPU: the forward and input-gradient products run the block
+// panel engine on a plan's dequantized values; the kept-blocks-only weight gradient runs on
+// transposed operands, one thread per run of kept blocks.
+#include <omp.h>
+
 #include <algorithm>
 #include <vector>
 
 #include "bitblock/kernels/bsgemm.hpp"
 #include "bitblock/kernels/cpu_features.hpp"
-#include "bsgemm/float_avx2.hpp"
-#include "common/panel_gemm.hpp"
+#include "bsgemm/plan_build.hpp"
+#include "bsgemm/sddmm.hpp"
+#include "common/block_panels.hpp"
 
 namespace bitblock::kernels {
-namespace {
 
-// Block-row i: terms are the kept columns (block by block), outputs the block-row's rows.
-void build_forward_panel(const BsrWeights& W, int64_t i, detail::FloatPanel& p) {
-  const BsrLayout& l = W.layout;
-  const int nr = l.rows_in_block_row(i);
-  const int64_t row0 = i * l.block_rows;
-  int64_t terms = 0;
-  for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) terms += l.cols_in_block_col(l.block_col_idx[b]);
-  p.reset(row0, nr, terms);
-  std::vector<int8_t> block(static_cast<size_t>(l.block_elems()));
-  int64_t t = 0;
-  for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
-    const int64_t j = l.block_col_idx[b];
-    bsr_decode_block(W, b, block.data());
-    for (int c = 0; c < l.cols_in_block_col(j); ++c, ++t) {
-      p.idx[static_cast<size_t>(t)] = static_cast<int32_t>(j * l.block_cols + c);
-      for (int r = 0; r < nr; ++r) {
-        const int chunk = r / detail::kPanelChunk;
-        p.term(chunk, t)[r % detail::kPanelChunk] = block[static_cast<size_t>(r) * l.block_cols + c] * W.row_scales[row0 + r];
-      }
-    }
-  }
+void bsgemm_forward(const float* X, int64_t M, int64_t ldx, const BsrPlan& P, float* Y, int64_t ldy) {
+  const BsrLayout& l = P.layout;
+  detail::BlockPanels p;
+  p.groups = l.num_block_rows();
+  p.group_width = l.block_rows;
+  p.out_cols = l.rows;
+  p.lanes = P.fwd_lanes;
+  p.span = l.block_cols;
+  p.a_cols = l.cols;
+  p.ptr = l.block_row_ptr.data();
+  p.pos = l.block_col_idx.data();
+  p.values = P.fwd.data();
+  detail::run_block_panels(X, M, ldx, p, Y, ldy);
 }
 
-// Kept blocks of each block-column as (block-row, block index): the transposed traversal.
-struct BlockColumns {
-  std::vector<int32_t> ptr, row, block;
-};
-
-BlockColumns block_columns(const BsrLayout& l) {
-  BlockColumns t;
-  const int64_t nbc = l.num_block_cols();
-  t.ptr.assign(static_cast<size_t>(nbc + 1), 0);
-  for (int32_t j : l.block_col_idx) ++t.ptr[static_cast<size_t>(j) + 1];
-  for (int64_t j = 0; j < nbc; ++j) t.ptr[j + 1] += t.ptr[j];
-  t.row.resize(l.block_col_idx.size());
-  t.block.resize(l.block_col_idx.size());
-  std::vector<int32_t> fill(t.ptr.begin(), t.ptr.end() - 1);
-  for (int64_t i = 0; i < l.num_block_rows(); ++i) {
-    for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
-      const int32_t at = fill[static_cast<size_t>(l.block_col_idx[b])]++;
-      t.row[static_cast<size_t>(at)] = static_cast<int32_t>(i);
-      t.block[static_cast<size_t>(at)] = b;
-    }
-  }
-  return t;
+void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrPlan& P, float* dX, int64_t lddx) {
+  const BsrLayout& l = P.layout;
+  detail::BlockPanels p;
+  p.groups = l.num_block_cols();
+  p.group_width = l.block_cols;
+  p.out_cols = l.cols;
+  p.lanes = P.bwd_lanes;
+  p.span = l.block_rows;
+  p.a_cols = l.rows;
+  p.ptr = P.col_ptr.data();
+  p.block = P.col_block.data();
+  p.pos = P.col_row.data();
+  p.values = P.bwd.data();
+  detail::run_block_panels(dY, M, lddy, p, dX, lddx);
 }
-
-// Block-column j: terms are the kept rows (block by block), outputs the block-column's columns.
-void build_backward_panel(const BsrWeights& W, const BlockColumns& t, int64_t j, detail::FloatPanel& p) {
-  const BsrLayout& l = W.layout;
-  const int nc = l.cols_in_block_col(j);
-  int64_t terms = 0;
-  for (int32_t e = t.ptr[j]; e < t.ptr[j + 1]; ++e) terms += l.rows_in_block_row(t.row[static_cast<size_t>(e)]);
-  p.reset(j * l.block_cols, nc, terms);
-  std::vector<int8_t> block(static_cast<size_t>(l.block_elems()));
-  int64_t term = 0;
-  for (int32_t e = t.ptr[j]; e < t.ptr[j + 1]; ++e) {
-    const int64_t i = t.row[static_cast<size_t>(e)];
-    bsr_decode_block(W, t.block[static_cast<size_t>(e)], block.data());
-    for (int r = 0; r < l.rows_in_block_row(i); ++r, ++term) {
-      const int64_t n = i * l.block_rows + r;
-      p.idx[static_cast<size_t>(term)] = static_cast<int32_t>(n);
-      for (int c = 0; c < nc; ++c) {
-        p.term(c / detail::kPanelChunk, term)[c % detail::kPanelChunk] =
-            block[static_cast<size_t>(r) * l.block_cols + c] * W.row_scales[n];
-      }
-    }
-  }
-}
-
-void sddmm_block_portable(const float* dY, int64_t lddy, const float* X, int64_t ldx, int64_t rows, int nr, int nc,
-                          float* dWb, int ldw) {
-  for (int64_t m = 0; m < rows; ++m) {
-    for (int r = 0; r < nr; ++r) {
-      const float g = dY[m * lddy + r];
-      for (int c = 0; c < nc; ++c) dWb[r * ldw + c] += g * X[m * ldx + c];
-    }
-  }
-}
-
-}  // namespace
 
 void bsgemm_forward(const float* X, int64_t M, int64_t ldx, const BsrWeights& W, float* Y, int64_t ldy) {
-  std::vector<detail::FloatPanel> panels(static_cast<size_t>(W.layout.num_block_rows()));
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t i = 0; i < static_cast<int64_t>(panels.size()); ++i) build_forward_panel(W, i, panels[i]);
-  detail::run_panels(X, M, ldx, W.layout.cols, panels, Y, ldy, detail::PanelOp{});
+  bsgemm_forward(X, M, ldx, detail::make_plan(W, true, false), Y, ldy);
 }
 
 void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrWeights& W, float* dX,
                            int64_t lddx) {
-  const BlockColumns t = block_columns(W.layout);
-  std::vector<detail::FloatPanel> panels(static_cast<size_t>(W.layout.num_block_cols()));
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t j = 0; j < static_cast<int64_t>(panels.size()); ++j) build_backward_panel(W, t, j, panels[j]);
-  detail::run_panels(dY, M, lddy, W.layout.rows, panels, dX, lddx, detail::PanelOp{});
+  bsgemm_backward_input(dY, M, lddy, detail::make_plan(W, false, true), dX, lddx);
 }
 
 void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
                             const BsrLayout& layout, float* dW) {
-  const int64_t be = layout.block_elems();
-  const int64_t nbr = layout.num_block_rows();
   const bool avx2 = active_isa() != Isa::Portable;
-  std::fill(dW, dW + layout.kept_blocks() * be, 0.0f);
-  // Rows of X and dY per pass: about 256 KiB of them stay cached while the blocks go by.
-  const int64_t mc = std::clamp<int64_t>((int64_t{1} << 16) / (layout.cols + layout.rows), 8, 512);
-  for (int64_t m0 = 0; m0 < M; m0 += mc) {
-    const int64_t rows = std::min(mc, M - m0);
-#pragma omp parallel for schedule(dynamic)
-    for (int64_t i = 0; i < nbr; ++i) {
-      const int nr = layout.rows_in_block_row(i);
-      const float* dy = dY + m0 * lddy + i * layout.block_rows;
-      for (int32_t b = layout.block_row_ptr[i]; b < layout.block_row_ptr[i + 1]; ++b) {
-        const int64_t j = layout.block_col_idx[b];
-        const float* x = X + m0 * ldx + j * layout.block_cols;
-        const int nc = layout.cols_in_block_col(j);
+  const int64_t nbr = layout.num_block_rows(), be = layout.block_elems();
+  const int br = layout.block_rows, bc = layout.block_cols;
+  // Batch chunks: a chunk of X transposed (cols x kChunk, 384 KiB for 1024 columns) stays in L2
+  // while the thread's kept blocks go by; each block adds its chunk's dot products to dW in
+  // chunk order, so the sums do not depend on the thread count.
+  constexpr int64_t kChunk = 96;
+  const int64_t ldt = kChunk;
+#pragma omp parallel
+  {
+    // Contiguous runs of block-rows with equal shares of kept blocks.
+    const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t kept = layout.kept_blocks();
+    const auto& ptr = layout.block_row_ptr;
+    const int64_t i0 = th == 0 ? 0 : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * th / nt) - ptr.begin();
+    const int64_t i1 = th == nt - 1 ? nbr : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * (th + 1) / nt) - ptr.begin();
+    if (i0 < i1) {
+      std::fill(dW + ptr[i0] * be, dW + ptr[i1] * be, 0.0f);
+      std::vector<float> xt(static_cast<size_t>(layout.cols * ldt)), dyt(static_cast<size_t>(br * ldt));
+      for (int64_t m0 = 0; m0 < M; m0 += kChunk) {
+        const int64_t rows = std::min(kChunk, M - m0), len = (rows + 7) / 8 * 8;
         if (avx2) {
-          detail::sddmm_block_avx2(dy, lddy, x, ldx, rows, nr, nc, dW + b * be, layout.block_cols);
+          detail::transpose_pad_avx2(X + m0 * ldx, rows, ldx, 0, layout.cols, xt.data(), ldt);
         } else {
-          sddmm_block_portable(dy, lddy, x, ldx, rows, nr, nc, dW + b * be, layout.block_cols);
+          detail::transpose_pad_portable(X + m0 * ldx, 0, rows, ldx, 0, layout.cols, xt.data(), ldt);
+        }
+        for (int64_t i = i0; i < i1; ++i) {
+          if (ptr[i] == ptr[i + 1]) continue;
+          const int nr = layout.rows_in_block_row(i);
+          const float* dy = dY + m0 * lddy + i * br;
+          if (avx2) {
+            detail::transpose_pad_avx2(dy, rows, lddy, 0, nr, dyt.data(), ldt);
+          } else {
+            detail::transpose_pad_portable(dy, 0, rows, lddy, 0, nr, dyt.data(), ldt);
+          }
+          for (int32_t b = ptr[i]; b < ptr[i + 1]; ++b) {
+            const int64_t j = layout.block_col_idx[b];
+            const int nc = layout.cols_in_block_col(j);
+            const float* x = xt.data() + j * bc * ldt;
+            if (avx2) {
+              detail::sddmm_block_avx2(dyt.data(), x, ldt, len, nr, nc, dW + b * be, bc);
+            } else {
+              detail::sddmm_block_portable(dyt.data(), x, ldt, len, nr, nc, dW + b * be, bc);
+            }
+          }
         }
       }
     }

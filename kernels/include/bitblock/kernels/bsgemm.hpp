@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "bitblock/kernels/bsr.hpp"
+#include "bitblock/kernels/bsr_plan.hpp"
 
 namespace bitblock::kernels {
 
@@ -14,6 +15,11 @@ void bsgemm_forward(const float* X, int64_t M, int64_t ldx, const BsrWeights& W,
 // Input gradient: dX[M x K] = dY[M x N] * Wd (dX overwritten).
 void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrWeights& W, float* dX,
                            int64_t lddx);
+// The same two products from a plan (bsr_plan.hpp) whose values are current: no decoding, so a
+// training step refreshes the plan once and runs both products from it. Results equal the
+// BsrWeights versions bit for bit.
+void bsgemm_forward(const float* X, int64_t M, int64_t ldx, const BsrPlan& P, float* Y, int64_t ldy);
+void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrPlan& P, float* dX, int64_t lddx);
 // Weight gradient on kept blocks only: for kept block b at (block-row i, block-column j),
 // dW[b * block_elems + r * block_cols + c] = sum_m dY[m][i*br + r] * X[m][j*bc + c], i.e. the
 // gradient with respect to Wd, in the order of the packed codes; ragged-edge positions are 0.
