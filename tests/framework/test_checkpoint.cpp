@@ -1,0 +1,203 @@
+// Checkpoint files: every field survives a save/load round trip bit for bit, damage (truncation,
+// bad magic, a flipped byte in a blob, a broken header) is an InputError naming the file, and the
+// atomic write leaves nothing but the checkpoint behind.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "bitblock/common/atomic_file.hpp"
+#include "bitblock/framework/checkpoint.hpp"
+#include "framework/tiny_mnist.hpp"
+
+namespace bitblock {
+namespace {
+
+using testing_support::expect_input_error;
+using testing_support::TempDir;
+using testing_support::tiny_write;
+
+Checkpoint sample_checkpoint() {
+  Checkpoint c;
+  c.config_yaml = "name: sample\nseed: 5\n# unicode \xc3\xa9 and \"quotes\"\n";
+  c.position.epoch = 3;
+  c.position.next_batch = 17;
+  c.position.loss_sum = 0.1 + 0.2;                   // 0.30000000000000004
+  c.position.correct = 1234567890123;
+  c.position.seen = 9876543210;
+  c.position.seconds = 1e-300;
+  c.position.optimizer_step = 4242;
+  EpochMetrics m1;
+  m1.epoch = 1;
+  m1.lr = 0.002;
+  m1.train_loss = 2.302585092994046;
+  m1.train_acc = 1.0 / 3.0;
+  m1.test_loss = 1.7976931348623157e308;
+  m1.test_acc = 0.9921875;
+  m1.samples_per_s = 12345.678;
+  m1.seconds = 3.25;
+  EpochMetrics m2 = m1;
+  m2.epoch = 2;
+  m2.lr = 1.9999999999999998e-3;
+  m2.train_acc = 2.0 / 7.0;
+  c.history = {m1, m2};
+  c.tensors.emplace_back("param.1.weight", Tensor({2, 3}, {1.5f, -0.0f, 3.0e-39f, -7.25f, 1e30f, 0.1f}));
+  c.tensors.emplace_back("buffer.2.running_var", Tensor({4}, {1.0f, 2.0f, std::numeric_limits<float>::infinity(), 0.0f}));
+  c.tensors.emplace_back("optim.1.weight.m", Tensor({1}, {-1.0f}));
+  c.masks.emplace_back("1", std::vector<uint8_t>{1, 0, 1, 1, 0, 0});
+  c.masks.emplace_back("5", std::vector<uint8_t>{});
+  return c;
+}
+
+uint32_t float_bits(float v) {
+  uint32_t u = 0;
+  std::memcpy(&u, &v, 4);
+  return u;
+}
+
+TEST(Checkpoint, RoundTripKeepsEveryFieldBitForBit) {
+  TempDir dir("ckpt");
+  const Checkpoint a = sample_checkpoint();
+  save_checkpoint(a, dir / "c.bbc");
+  const Checkpoint b = load_checkpoint(dir / "c.bbc");
+
+  EXPECT_EQ(b.config_yaml, a.config_yaml);
+  EXPECT_EQ(b.position.epoch, 3);
+  EXPECT_EQ(b.position.next_batch, 17);
+  EXPECT_EQ(b.position.loss_sum, 0.1 + 0.2);
+  EXPECT_EQ(b.position.correct, 1234567890123);
+  EXPECT_EQ(b.position.seen, 9876543210);
+  EXPECT_EQ(b.position.seconds, 1e-300);
+  EXPECT_EQ(b.position.optimizer_step, 4242);
+  ASSERT_EQ(b.history.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(b.history[i].epoch, a.history[i].epoch);
+    EXPECT_EQ(b.history[i].lr, a.history[i].lr);
+    EXPECT_EQ(b.history[i].train_loss, a.history[i].train_loss);
+    EXPECT_EQ(b.history[i].train_acc, a.history[i].train_acc);
+    EXPECT_EQ(b.history[i].test_loss, a.history[i].test_loss);
+    EXPECT_EQ(b.history[i].test_acc, a.history[i].test_acc);
+    EXPECT_EQ(b.history[i].samples_per_s, a.history[i].samples_per_s);
+    EXPECT_EQ(b.history[i].seconds, a.history[i].seconds);
+  }
+  EXPECT_EQ(b.history[1].train_acc, 2.0 / 7.0);
+  ASSERT_EQ(b.tensors.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(b.tensors[i].first, a.tensors[i].first);
+    ASSERT_EQ(b.tensors[i].second.shape(), a.tensors[i].second.shape());
+    for (int64_t k = 0; k < a.tensors[i].second.numel(); ++k)
+      EXPECT_EQ(float_bits(b.tensors[i].second[k]), float_bits(a.tensors[i].second[k])) << a.tensors[i].first << " " << k;
+  }
+  EXPECT_TRUE(std::signbit(b.tensors[0].second[1]));   // -0.0 stays negative zero
+  ASSERT_EQ(b.masks.size(), 2u);
+  EXPECT_EQ(b.masks[0].first, "1");
+  EXPECT_EQ(b.masks[0].second, (std::vector<uint8_t>{1, 0, 1, 1, 0, 0}));
+  EXPECT_EQ(b.masks[1].first, "5");
+  EXPECT_TRUE(b.masks[1].second.empty());
+}
+
+TEST(Checkpoint, FileStartsWithMagicAndVersion) {
+  TempDir dir("ckpt");
+  save_checkpoint(sample_checkpoint(), dir / "c.bbc");
+  const std::string bytes = read_file(dir / "c.bbc");
+  ASSERT_GE(bytes.size(), 16u);
+  EXPECT_EQ(bytes.substr(0, 4), "BBCK");
+  uint32_t version = 0;
+  uint64_t header = 0;
+  std::memcpy(&version, bytes.data() + 4, 4);
+  std::memcpy(&header, bytes.data() + 8, 8);
+  EXPECT_EQ(version, 1u);
+  // Header JSON, then the blobs: 6 + 4 + 1 floats and 6 + 0 mask bytes.
+  EXPECT_EQ(bytes.size(), 16 + header + (6 + 4 + 1) * 4 + 6);
+  EXPECT_EQ(bytes[16], '{');
+}
+
+TEST(Checkpoint, TruncatedFilesAreRejectedNamingTheFile) {
+  TempDir dir("ckpt");
+  const std::string path = dir / "c.bbc";
+  save_checkpoint(sample_checkpoint(), path);
+  const std::string bytes = read_file(path);
+  uint64_t header = 0;
+  std::memcpy(&header, bytes.data() + 8, 8);
+  const std::string cut = dir / "cut.bbc";
+  for (size_t keep : {size_t{0}, size_t{3}, size_t{15}, size_t{16}, size_t{16 + header / 2}, size_t{16 + header},
+                      bytes.size() - 7, bytes.size() - 1}) {
+    SCOPED_TRACE("kept " + std::to_string(keep) + " of " + std::to_string(bytes.size()) + " bytes");
+    tiny_write(cut, bytes.substr(0, keep));
+    expect_input_error([&] { load_checkpoint(cut); }, {cut});
+  }
+  expect_input_error([&] { load_checkpoint(dir / "missing.bbc"); }, {dir / "missing.bbc"});
+}
+
+TEST(Checkpoint, BadMagicVersionAndHeaderAreRejected) {
+  TempDir dir("ckpt");
+  const std::string path = dir / "c.bbc";
+  save_checkpoint(sample_checkpoint(), path);
+  const std::string bytes = read_file(path);
+
+  std::string magic = bytes;
+  magic[0] = 'X';
+  tiny_write(path, magic);
+  expect_input_error([&] { load_checkpoint(path); }, {path, "magic"});
+
+  std::string version = bytes;
+  version[4] = 9;
+  tiny_write(path, version);
+  expect_input_error([&] { load_checkpoint(path); }, {path, "version 9"});
+
+  std::string header = bytes;
+  header[16] = '[';   // JSON, but not the expected object
+  tiny_write(path, header);
+  expect_input_error([&] { load_checkpoint(path); }, {path});
+
+  std::string garbage = bytes;
+  garbage[17] = '\x01';
+  tiny_write(path, garbage);
+  expect_input_error([&] { load_checkpoint(path); }, {path, "header"});
+}
+
+TEST(Checkpoint, FlippedByteInEveryBlobFailsItsCrc) {
+  TempDir dir("ckpt");
+  const std::string path = dir / "c.bbc";
+  save_checkpoint(sample_checkpoint(), path);
+  const std::string bytes = read_file(path);
+  uint64_t header = 0;
+  std::memcpy(&header, bytes.data() + 8, 8);
+  const size_t base = 16 + header;
+  // Blob offsets as laid out: weight (24 bytes), running_var (16), optimizer (4), mask (6).
+  const std::vector<std::pair<size_t, std::string>> blobs = {
+      {0, "param.1.weight"}, {24 + 5, "buffer.2.running_var"}, {40 + 3, "optim.1.weight.m"}, {44 + 2, "'1'"}};
+  for (const auto& [offset, name] : blobs) {
+    SCOPED_TRACE(name);
+    std::string damaged = bytes;
+    damaged[base + offset] = static_cast<char>(damaged[base + offset] ^ 0x10);
+    const std::string bad = dir / "bad.bbc";
+    tiny_write(bad, damaged);
+    expect_input_error([&] { load_checkpoint(bad); }, {bad, "CRC", name});
+  }
+}
+
+TEST(Checkpoint, AtomicWriteLeavesOnlyTheCheckpoint) {
+  TempDir dir("ckpt");
+  const std::string path = dir / "checkpoint.bbc";
+  Checkpoint c = sample_checkpoint();
+  save_checkpoint(c, path);
+  c.position.epoch = 4;
+  save_checkpoint(c, path);   // overwrite in place
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path)) names.push_back(e.path().filename().string());
+  EXPECT_EQ(names, std::vector<std::string>{"checkpoint.bbc"});
+  EXPECT_EQ(load_checkpoint(path).position.epoch, 4);
+}
+
+TEST(Checkpoint, UnwritableFolderIsAnInputError) {
+  expect_input_error([] { save_checkpoint(sample_checkpoint(), "/nonexistent_bitblock_dir/sub/c.bbc"); },
+                     {"/nonexistent_bitblock_dir/sub/c.bbc"});
+}
+
+}  // namespace
+}  // namespace bitblock

@@ -1,0 +1,253 @@
+// The training loop on a tiny synthetic MNIST: it learns, a seed gives bit-identical runs, an
+// interrupted run resumed from its checkpoint ends exactly where the uninterrupted run ends (mid
+// epoch, at an epoch boundary, twice in a row, with magnitude pruning changing the mask), and the
+// NaN guard stops a diverging run without touching the last good checkpoint.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bitblock/common/atomic_file.hpp"
+#include "bitblock/framework/trainer.hpp"
+#include "framework/tiny_mnist.hpp"
+
+namespace bitblock {
+namespace {
+
+using testing_support::TempDir;
+using testing_support::tiny_mlp_yaml;
+
+class Trainer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = std::make_unique<TempDir>("trainer_data");
+    testing_support::write_tiny_mnist(data_->path);
+  }
+  static void TearDownTestSuite() { data_.reset(); }
+
+  static ExperimentConfig config(const std::vector<std::string>& overrides = {}) {
+    return parse_config(tiny_mlp_yaml(), "tiny.yaml", overrides);
+  }
+
+  static TrainOutcome run(const ExperimentConfig& c, const std::string& out, int64_t stop_after = -1,
+                          bool resume = false) {
+    TrainOptions o;
+    o.data_dir = data_->path;
+    o.out_dir = out;
+    o.quiet = true;
+    // One thread: this process does not get the CLI's passive OpenMP wait policy, and spinning
+    // OpenMP workers next to OpenBLAS threads slow small runs down many times over.
+    o.threads = 1;
+    o.resume = resume;
+    o.stop_after_batches = stop_after;
+    return train(c, o);
+  }
+
+  static std::unique_ptr<TempDir> data_;
+};
+std::unique_ptr<TempDir> Trainer::data_;
+
+// Metrics that must repeat exactly (timings excluded).
+void expect_same_history(const std::vector<EpochMetrics>& a, const std::vector<EpochMetrics>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE("epoch " + std::to_string(i + 1));
+    EXPECT_EQ(a[i].epoch, b[i].epoch);
+    EXPECT_EQ(a[i].lr, b[i].lr);
+    EXPECT_EQ(a[i].train_loss, b[i].train_loss);
+    EXPECT_EQ(a[i].train_acc, b[i].train_acc);
+    EXPECT_EQ(a[i].test_loss, b[i].test_loss);
+    EXPECT_EQ(a[i].test_acc, b[i].test_acc);
+  }
+}
+
+bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), static_cast<size_t>(a.numel()) * sizeof(float)) == 0;
+}
+
+// Parameters, buffers, optimizer state and masks of two checkpoints, bit for bit.
+void expect_same_state(const std::string& path_a, const std::string& path_b) {
+  Checkpoint a = load_checkpoint(path_a);
+  Checkpoint b = load_checkpoint(path_b);
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    EXPECT_EQ(a.tensors[i].first, b.tensors[i].first);
+    EXPECT_TRUE(same_bits(a.tensors[i].second, b.tensors[i].second)) << a.tensors[i].first;
+  }
+  ASSERT_EQ(a.masks.size(), b.masks.size());
+  for (size_t i = 0; i < a.masks.size(); ++i) EXPECT_EQ(a.masks[i].second, b.masks[i].second) << a.masks[i].first;
+  EXPECT_EQ(a.position.epoch, b.position.epoch);
+  EXPECT_EQ(a.position.optimizer_step, b.position.optimizer_step);
+  expect_same_history(a.history, b.history);
+}
+
+TEST_F(Trainer, LearnsTheTinyDataSet) {
+  TempDir out("train");
+  TrainOutcome r = run(config(), out.path);
+  ASSERT_EQ(r.status, TrainStatus::Finished);
+  ASSERT_EQ(r.history.size(), 2u);
+  EXPECT_EQ(r.history[0].epoch, 1);
+  EXPECT_EQ(r.history[1].epoch, 2);
+  EXPECT_DOUBLE_EQ(r.history[0].lr, 0.01);
+  // Chance is 10% and a loss of ln 10 = 2.303; the squares are easy to tell apart.
+  EXPECT_LT(r.history[1].train_loss, r.history[0].train_loss);
+  EXPECT_LT(r.history[1].test_loss, 1.0);
+  EXPECT_GT(r.history[1].test_acc, 0.8);
+  for (const char* f : {"config.yaml", "metrics.csv", "log", "checkpoint.bbc", "summary.json", "model.bbm"})
+    EXPECT_TRUE(file_exists(out / f)) << f;
+  Checkpoint c = load_checkpoint(out / "checkpoint.bbc");
+  EXPECT_EQ(c.position.epoch, 2);
+  EXPECT_EQ(c.position.next_batch, 0);
+  EXPECT_EQ(c.position.optimizer_step, 12);   // 2 epochs x 300 / 50 batches
+  // Weight memory of the trained net: 32x784 at 4 bits, 8x8 blocks, each of the 4 block-rows
+  // keeps round(98/2) = 49 blocks -> 196*64 values; 10x32 dense at 4 bits.
+  EXPECT_EQ(r.memory.value_bits, (196 * 64 + 320) * 4);
+  EXPECT_TRUE(r.exported.written) << r.exported.reason;
+  EXPECT_NEAR(r.exported.integer_accuracy, r.history[1].test_acc, 0.0101);
+}
+
+TEST_F(Trainer, SameSeedIsBitIdenticalOtherSeedIsNot) {
+  TempDir a("seed_a"), b("seed_b"), c("seed_c");
+  TrainOutcome ra = run(config(), a.path);
+  TrainOutcome rb = run(config(), b.path);
+  TrainOutcome rc = run(config({"seed=4"}), c.path);
+  ASSERT_EQ(ra.status, TrainStatus::Finished);
+  ASSERT_EQ(rb.status, TrainStatus::Finished);
+  ASSERT_EQ(rc.status, TrainStatus::Finished);
+  expect_same_history(ra.history, rb.history);
+  expect_same_state(a / "checkpoint.bbc", b / "checkpoint.bbc");
+  EXPECT_TRUE(read_file(a / "model.bbm") == read_file(b / "model.bbm")) << "model files differ";
+
+  ASSERT_EQ(rc.history.size(), 2u);
+  EXPECT_NE(rc.history[0].train_loss, ra.history[0].train_loss);
+  EXPECT_NE(rc.history[1].test_loss, ra.history[1].test_loss);
+  Checkpoint ka = load_checkpoint(a / "checkpoint.bbc");
+  Checkpoint kc = load_checkpoint(c / "checkpoint.bbc");
+  ASSERT_EQ(ka.tensors.size(), kc.tensors.size());
+  EXPECT_FALSE(same_bits(ka.tensors[0].second, kc.tensors[0].second)) << ka.tensors[0].first;
+  EXPECT_NE(ka.masks[0].second, kc.masks[0].second) << "random block masks come from the seed";
+}
+
+// Runs the uninterrupted reference and an interrupted chain (each stop is a fresh call that
+// resumes), then compares results.
+void check_resume_equivalence(const ExperimentConfig& cfg, const std::vector<int64_t>& stops,
+                              TrainOutcome (*run)(const ExperimentConfig&, const std::string&, int64_t, bool)) {
+  TempDir ref("ref"), chain("chain");
+  TrainOutcome full = run(cfg, ref.path, -1, false);
+  ASSERT_EQ(full.status, TrainStatus::Finished);
+  bool resume = false;
+  int64_t batches_done = 0;
+  for (int64_t stop : stops) {
+    TrainOutcome part = run(cfg, chain.path, stop, resume);
+    ASSERT_EQ(part.status, TrainStatus::Interrupted);
+    batches_done += stop;
+    Checkpoint c = load_checkpoint(chain / "checkpoint.bbc");
+    // 6 batches per epoch: the checkpoint points just after the last batch trained.
+    EXPECT_EQ(c.position.optimizer_step, batches_done);
+    EXPECT_EQ(c.position.epoch, static_cast<int>((batches_done - 1) / 6));
+    EXPECT_EQ(c.position.next_batch, (batches_done - 1) % 6 + 1);
+    EXPECT_EQ(c.history.size(), static_cast<size_t>((batches_done - 1) / 6));
+    EXPECT_FALSE(file_exists(chain / "model.bbm"));
+    resume = true;
+  }
+  TrainOutcome rest = run(cfg, chain.path, -1, true);
+  ASSERT_EQ(rest.status, TrainStatus::Finished);
+  expect_same_history(full.history, rest.history);
+  expect_same_state(ref / "checkpoint.bbc", chain / "checkpoint.bbc");
+  EXPECT_TRUE(read_file(ref / "model.bbm") == read_file(chain / "model.bbm")) << "model files differ";
+  EXPECT_EQ(rest.exported.integer_accuracy, full.exported.integer_accuracy);
+}
+
+TEST_F(Trainer, ResumeMidEpochMatchesUninterruptedRun) {
+  check_resume_equivalence(config(), {8}, &Trainer::run);   // epoch 2, after its 2nd batch
+}
+
+TEST_F(Trainer, ResumeAtEpochBoundaryMatchesUninterruptedRun) {
+  check_resume_equivalence(config(), {6}, &Trainer::run);   // last batch of epoch 1, before its evaluation
+}
+
+TEST_F(Trainer, ResumeAfterTheLastBatchMatchesUninterruptedRun) {
+  check_resume_equivalence(config(), {12}, &Trainer::run);
+}
+
+TEST_F(Trainer, TwoInterruptionsInARowMatchUninterruptedRun) {
+  check_resume_equivalence(config(), {4, 5}, &Trainer::run);
+}
+
+TEST_F(Trainer, ResumeKeepsMagnitudePrunedMasksAndSgdMomentum) {
+  // Pruning starts at epoch 0 and reaches 1/4 at epoch 2: the mask shrinks at the start of epoch 2,
+  // so a run resumed inside epoch 2 needs the checkpoint's mask.
+  ExperimentConfig cfg = config({"constraints.default={weight_bits: 2, structure: block, block: [8, 8], ratio: 4, "
+                                 "selection: magnitude, prune: [0, 2]}",
+                                 "train.optimizer={type: sgd, lr: 0.05, momentum: 0.9, nesterov: true}",
+                                 "train.schedule={type: step, step_size: 1, gamma: 0.5}"});
+  check_resume_equivalence(cfg, {9}, &Trainer::run);
+  TempDir out("prune");
+  TrainOutcome r = run(cfg, out.path);
+  ASSERT_EQ(r.status, TrainStatus::Finished);
+  EXPECT_DOUBLE_EQ(r.history[1].lr, 0.025);
+  // f(1) = 1/4 + 3/4 * (1 - 1/2)^3 = 0.34375 of the 4 x 98 blocks of layer 1: round(134.75) = 135.
+  ASSERT_FALSE(r.memory.layers.empty());
+  EXPECT_EQ(r.memory.layers[0].cost.kept_values, 135 * 64);
+}
+
+TEST_F(Trainer, NanGuardStopsAndKeepsTheLastGoodCheckpoint) {
+  TempDir out("nan");
+  ASSERT_EQ(run(config(), out.path, 3).status, TrainStatus::Interrupted);
+  const std::string before = read_file(out / "checkpoint.bbc");
+
+  // Float weights and activations without batch-norm: each step multiplies the logits' scale by
+  // ~1e30 until they overflow (with batch-norm the loss stays finite at this lr).
+  ExperimentConfig wild = config({"train.optimizer={type: sgd, lr: 1e30, momentum: 0.9}", "constraints.default.weight_bits=32",
+                                  "model.layers[2]={type: dropout, p: 0}", "model.layers[3]={type: act, fn: relu}",
+                                  "model.layers[6]={type: dropout, p: 0}"});
+  TrainOutcome r = run(wild, out.path);
+  EXPECT_EQ(r.status, TrainStatus::Diverged);
+  EXPECT_TRUE(r.history.empty());
+  EXPECT_TRUE(read_file(out / "checkpoint.bbc") == before) << "the failed run must not touch the checkpoint";
+  EXPECT_FALSE(file_exists(out / "model.bbm"));
+  const std::string log = read_file(out / "log");
+  EXPECT_NE(log.find("diverged"), std::string::npos) << log;
+  EXPECT_NE(log.find("lr"), std::string::npos) << log;
+  // The kept checkpoint is still a valid one to resume from.
+  TrainOutcome resumed = run(config(), out.path, -1, true);
+  EXPECT_EQ(resumed.status, TrainStatus::Finished);
+  EXPECT_EQ(resumed.history.size(), 2u);
+
+  TempDir fresh("nan_fresh");
+  EXPECT_EQ(run(wild, fresh.path).status, TrainStatus::Diverged);
+  EXPECT_FALSE(file_exists(fresh / "checkpoint.bbc"));
+  EXPECT_NE(read_file(fresh / "log").find("none written yet"), std::string::npos);
+}
+
+TEST_F(Trainer, ResumeWithoutCheckpointStartsFresh) {
+  TempDir a("fresh_a"), b("fresh_b");
+  TrainOutcome ra = run(config(), a.path);
+  TrainOutcome rb = run(config(), b.path, -1, true);
+  ASSERT_EQ(rb.status, TrainStatus::Finished);
+  expect_same_history(ra.history, rb.history);
+}
+
+TEST_F(Trainer, DamagedCheckpointOnResumeIsAnInputError) {
+  TempDir out("damaged");
+  ASSERT_EQ(run(config(), out.path, 2).status, TrainStatus::Interrupted);
+  std::string bytes = read_file(out / "checkpoint.bbc");
+  bytes.resize(bytes.size() - 10);
+  testing_support::tiny_write(out / "checkpoint.bbc", bytes);
+  testing_support::expect_input_error([&] { run(config(), out.path, -1, true); }, {out / "checkpoint.bbc"});
+}
+
+TEST_F(Trainer, MissingDataIsAnInputErrorSayingHowToGetIt) {
+  TempDir empty("nodata"), out("nodata_out");
+  TrainOptions o;
+  o.data_dir = empty.path;
+  o.out_dir = out.path;
+  o.quiet = true;
+  testing_support::expect_input_error([&] { train(config(), o); }, {empty.path, "fetch-data.sh"});
+}
+
+}  // namespace
+}  // namespace bitblock
