@@ -1,9 +1,13 @@
-// AVX2 binary x binary GEMM. Both operands are split once into low and high nibbles, so a pair's
-// mismatch count per 256 bits is two XORs, two nibble-table lookups (pshufb) and two byte adds;
-// a 2 x 4 tile of C reuses every load, and byte counters are widened (sad) before they overflow.
+// AVX2 binary x binary GEMM with the outputs along vector lanes: B is regrouped so one vector
+// holds the same 32-bit word of eight B rows (low and high nibbles stored apart), A's word is
+// broadcast, and a mismatch count per step is two XORs, two nibble-table lookups (pshufb) and
+// two byte adds for 8 outputs x 32 bits. An 8-row tile of A reuses every B load; byte counters
+// are widened every 31 steps; each vector of counts is a contiguous run of C, so no horizontal
+// reduction is needed.
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "bgemm/bgemm_avx2.hpp"
@@ -12,112 +16,127 @@
 namespace bitblock::kernels::detail {
 namespace {
 
-// rows x words -> rows x vecs x {low nibbles, high nibbles}, zero padded to whole vectors.
-// Stored as uint64 quadruples (std::vector does not keep __m256i's alignment attribute).
-std::vector<uint64_t> split_nibbles(const uint64_t* src, int64_t rows, int64_t words, int64_t vecs) {
-  std::vector<uint64_t> out(static_cast<size_t>(rows * vecs * 2 * 4));
-  auto* dst = reinterpret_cast<__m256i*>(out.data());
-  const __m256i low = _mm256_set1_epi8(0x0f);
-#pragma omp parallel for schedule(static) if (rows > 256)
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t v = 0; v < vecs; ++v) {
-      alignas(32) uint64_t w[4] = {0, 0, 0, 0};
-      for (int64_t i = 0; i < 4 && v * 4 + i < words; ++i) w[i] = src[r * words + v * 4 + i];
-      const __m256i x = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-      _mm256_storeu_si256(dst + (r * vecs + v) * 2, _mm256_and_si256(x, low));
-      _mm256_storeu_si256(dst + (r * vecs + v) * 2 + 1, _mm256_and_si256(_mm256_srli_epi16(x, 4), low));
-    }
-  }
-  return out;
+constexpr int kRows = 8;        // rows of A per register tile
+constexpr int64_t kSpan = 31;   // steps before a byte counter could pass 255 (8 per step)
+
+inline uint32_t word32(const uint64_t* row, int64_t w) {
+  return static_cast<uint32_t>(row[w / 2] >> (32 * (w % 2)));
 }
 
-inline int64_t hsum64(__m256i v) {
-  alignas(32) int64_t t[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(t), v);
-  return t[0] + t[1] + t[2] + t[3];
-}
-
-template <int MR, int NR>
-void tile(const __m256i* a, const __m256i* b, int64_t vecs, int64_t K, int32_t* C, int64_t ldc) {
-  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,  //
-                                       0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-  const __m256i zero = _mm256_setzero_si256();
-  __m256i wide[MR][NR];
-  #pragma GCC unroll 8
-  for (auto& row : wide) {
-    #pragma GCC unroll 8
-    for (auto& w : row) w = zero;
-  }
-  // At most 8 counted bits per byte and step: 31 steps stay below 256.
-  for (int64_t v0 = 0; v0 < vecs; v0 += 31) {
-    const int64_t v1 = std::min(vecs, v0 + 31);
-    __m256i bytes[MR][NR];
-    #pragma GCC unroll 8
-    for (auto& row : bytes) {
-      #pragma GCC unroll 8
-      for (auto& x : row) x = zero;
+// B rows n0 .. n0+8 (zero rows past N) -> words x {8 low-nibble lanes, 8 high-nibble lanes}.
+void split_b_group(const uint64_t* B, int64_t N, int64_t words64, int64_t words, int64_t n0, uint32_t* out) {
+  for (int64_t w = 0; w < words; ++w) {
+    for (int l = 0; l < 8; ++l) {
+      const uint32_t v = n0 + l < N ? word32(B + (n0 + l) * words64, w) : 0u;
+      out[w * 16 + l] = v & 0x0f0f0f0fu;
+      out[w * 16 + 8 + l] = (v >> 4) & 0x0f0f0f0fu;
     }
-    for (int64_t v = v0; v < v1; ++v) {
-      __m256i alo[MR], ahi[MR];
-      #pragma GCC unroll 8
-      for (int i = 0; i < MR; ++i) {
-        alo[i] = _mm256_loadu_si256(a + (i * vecs + v) * 2);
-        ahi[i] = _mm256_loadu_si256(a + (i * vecs + v) * 2 + 1);
-      }
-      #pragma GCC unroll 8
-      for (int j = 0; j < NR; ++j) {
-        const __m256i blo = _mm256_loadu_si256(b + (j * vecs + v) * 2);
-        const __m256i bhi = _mm256_loadu_si256(b + (j * vecs + v) * 2 + 1);
-        #pragma GCC unroll 8
-        for (int i = 0; i < MR; ++i) {
-          const __m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_xor_si256(alo[i], blo)),
-                                            _mm256_shuffle_epi8(lut, _mm256_xor_si256(ahi[i], bhi)));
-          bytes[i][j] = _mm256_add_epi8(bytes[i][j], c);
-        }
-      }
-    }
-    #pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i) {
-      #pragma GCC unroll 8
-      for (int j = 0; j < NR; ++j) wide[i][j] = _mm256_add_epi64(wide[i][j], _mm256_sad_epu8(bytes[i][j], zero));
-    }
-  }
-  #pragma GCC unroll 8
-  for (int i = 0; i < MR; ++i) {
-    #pragma GCC unroll 8
-    for (int j = 0; j < NR; ++j) C[i * ldc + j] = static_cast<int32_t>(K - 2 * hsum64(wide[i][j]));
   }
 }
 
 template <int MR>
-void row_strip(const __m256i* a, const __m256i* b, int64_t N, int64_t vecs, int64_t K, int32_t* C, int64_t ldc) {
-  int64_t n = 0;
-  for (; n + 4 <= N; n += 4) tile<MR, 4>(a, b + n * vecs * 2, vecs, K, C + n, ldc);
-  for (; n < N; ++n) tile<MR, 1>(a, b + n * vecs * 2, vecs, K, C + n, ldc);
+void tile(const uint32_t* a, int64_t words, const uint32_t* b, int64_t K, int32_t* C, int64_t ldc, int cols) {
+  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,  //
+                                       0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+  const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+  alignas(32) int32_t total[MR][8] = {};
+  const int64_t spans = (words + kSpan - 1) / kSpan;
+  for (int64_t s = 0; s < spans; ++s) {
+    // Even spans, so the widening cost is spread evenly.
+    const int64_t w0 = words * s / spans, w1 = words * (s + 1) / spans;
+    __m256i cnt[MR];
+#pragma GCC unroll 8
+    for (auto& x : cnt) x = _mm256_setzero_si256();
+    for (int64_t w = w0; w < w1; ++w) {
+      const __m256i blo = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + w * 16));
+      const __m256i bhi = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + w * 16 + 8));
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) {
+        const __m256i alo = _mm256_set1_epi32(static_cast<int>(a[(m * words + w) * 2]));
+        const __m256i ahi = _mm256_set1_epi32(static_cast<int>(a[(m * words + w) * 2 + 1]));
+        const __m256i c = _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_xor_si256(alo, blo)),
+                                          _mm256_shuffle_epi8(lut, _mm256_xor_si256(ahi, bhi)));
+        cnt[m] = _mm256_add_epi8(cnt[m], c);
+      }
+    }
+#pragma GCC unroll 8
+    for (int m = 0; m < MR; ++m) {
+      const __m256i wide = _mm256_madd_epi16(_mm256_maddubs_epi16(cnt[m], ones8), ones16);
+      auto* t = reinterpret_cast<__m256i*>(total[m]);
+      _mm256_store_si256(t, _mm256_add_epi32(_mm256_load_si256(t), wide));
+    }
+  }
+  const __m256i k = _mm256_set1_epi32(static_cast<int>(K));
+  for (int m = 0; m < MR; ++m) {
+    const __m256i dot = _mm256_sub_epi32(k, _mm256_slli_epi32(_mm256_load_si256(reinterpret_cast<const __m256i*>(total[m])), 1));
+    if (cols == 8) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(C + m * ldc), dot);
+    } else {
+      alignas(32) int32_t v[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(v), dot);
+      std::copy(v, v + cols, C + m * ldc);
+    }
+  }
 }
+
+void rows_tile(int rows, const uint32_t* a, int64_t words, const uint32_t* b, int64_t K, int32_t* C, int64_t ldc,
+               int cols) {
+  switch (rows) {
+    case 8: tile<8>(a, words, b, K, C, ldc, cols); break;
+    case 7: tile<7>(a, words, b, K, C, ldc, cols); break;
+    case 6: tile<6>(a, words, b, K, C, ldc, cols); break;
+    case 5: tile<5>(a, words, b, K, C, ldc, cols); break;
+    case 4: tile<4>(a, words, b, K, C, ldc, cols); break;
+    case 3: tile<3>(a, words, b, K, C, ldc, cols); break;
+    case 2: tile<2>(a, words, b, K, C, ldc, cols); break;
+    default: tile<1>(a, words, b, K, C, ldc, cols); break;
+  }
+}
+
+// 32-byte aligned uint32 storage (std::vector does not over-align).
+struct Aligned {
+  std::vector<uint32_t> raw;
+  uint32_t* data = nullptr;
+  explicit Aligned(int64_t n) : raw(static_cast<size_t>(n + 8)) {
+    data = raw.data() + (8 - reinterpret_cast<uintptr_t>(raw.data()) / sizeof(uint32_t) % 8) % 8;
+  }
+};
 
 }  // namespace
 
 void bgemm_binary_avx2(const uint64_t* A, int64_t M, const uint64_t* B, int64_t N, int64_t K, int32_t* C,
                        int64_t ldc) {
-  const int64_t words = sign_words(K);
-  const int64_t vecs = (words + 3) / 4;
-  const std::vector<uint64_t> a_split = split_nibbles(A, M, words, vecs);
-  const std::vector<uint64_t> b_split = split_nibbles(B, N, words, vecs);
-  const auto* a = reinterpret_cast<const __m256i*>(a_split.data());
-  const auto* b = reinterpret_cast<const __m256i*>(b_split.data());
-  // Column blocks of B small enough to stay in L2 while strips of A pass over them.
-  const int64_t nb = std::max<int64_t>(4, (int64_t{1} << 18) / (vecs * 64) / 4 * 4);
-  for (int64_t n0 = 0; n0 < N; n0 += nb) {
-    const int64_t nn = std::min(nb, N - n0);
-    const __m256i* bb = b + n0 * vecs * 2;
-#pragma omp parallel for schedule(static)
-    for (int64_t m = 0; m < (M + 1) / 2; ++m) {
-      const __m256i* aa = a + 2 * m * vecs * 2;
-      if (2 * m + 1 < M) {
-        row_strip<2>(aa, bb, nn, vecs, K, C + 2 * m * ldc + n0, ldc);
-      } else {
-        row_strip<1>(aa, bb, nn, vecs, K, C + 2 * m * ldc + n0, ldc);
+  const int64_t words64 = sign_words(K);
+  const int64_t words = (K + 31) / 32;  // 32-bit words holding bits; the rest are padding zeros
+  const int64_t groups = (N + 7) / 8;
+  Aligned b(groups * words * 16);
+  Aligned a(M * words * 2);
+  // Groups of B per pass: about 256 KiB of split B stays in L2 while the rows of A go by.
+  const int64_t gb = std::max<int64_t>(1, (int64_t{1} << 18) / (words * 64));
+  const int64_t tiles = (M + kRows - 1) / kRows;
+#pragma omp parallel
+  {
+#pragma omp for schedule(static) nowait
+    for (int64_t g = 0; g < groups; ++g) split_b_group(B, N, words64, words, g * 8, b.data + g * words * 16);
+#pragma omp for schedule(static)
+    for (int64_t m = 0; m < M; ++m) {
+      for (int64_t w = 0; w < words; ++w) {
+        const uint32_t v = word32(A + m * words64, w);
+        a.data[(m * words + w) * 2] = v & 0x0f0f0f0fu;
+        a.data[(m * words + w) * 2 + 1] = (v >> 4) & 0x0f0f0f0fu;
+      }
+    }
+    for (int64_t g0 = 0; g0 < groups; g0 += gb) {
+      const int64_t g1 = std::min(groups, g0 + gb);
+      // Same static split for every pass: each thread keeps its rows, no barrier between passes.
+#pragma omp for schedule(static) nowait
+      for (int64_t t = 0; t < tiles; ++t) {
+        const int rows = static_cast<int>(std::min<int64_t>(kRows, M - t * kRows));
+        for (int64_t g = g0; g < g1; ++g) {
+          const int cols = static_cast<int>(std::min<int64_t>(8, N - g * 8));
+          rows_tile(rows, a.data + t * kRows * words * 2, words, b.data + g * words * 16, K, C + t * kRows * ldc + g * 8,
+                    ldc, cols);
+        }
       }
     }
   }
