@@ -8,6 +8,7 @@
 #include "bench_common.hpp"
 #include "bitblock/kernels/bgemm.hpp"
 #include "bitblock/kernels/bsgemm.hpp"
+#include "bitblock/kernels/bsr_plan.hpp"
 #include "bitblock/kernels/pack.hpp"
 
 namespace bitblock::bench {
@@ -64,19 +65,25 @@ void bm_sgemm(benchmark::State& state, Op op, GemmShape s) {
   set_counters(state, t, t, s);
 }
 
-void bm_bsgemm(benchmark::State& state, Op op, GemmShape s, int ratio, int bits) {
+// use_plan: the products run from a BsrPlan refreshed outside the timed loop (a training step
+// refreshes it once for the forward and the input gradient); otherwise each call decodes W.
+void bm_bsgemm(benchmark::State& state, Op op, GemmShape s, int ratio, int bits, bool use_plan) {
   const double base = sgemm_baseline(op, s);
   const kernels::BsrWeights w = random_bsr(s.N, s.K, kBlock, kBlock, bits, ratio, 3);
   const std::vector<float> x = random_floats(s.M * s.K, 4), dy = random_floats(s.M * s.N, 5);
   std::vector<float> out(static_cast<size_t>(std::max(s.M * s.N, s.M * s.K)));
   std::vector<float> dw(static_cast<size_t>(w.layout.kept_blocks() * w.layout.block_elems()));
+  const kernels::BsrPlan plan = kernels::bsr_plan(w);
   double t = 0.0;
   switch (op) {
     case Op::Forward:
-      t = timed_loop(state, [&] { kernels::bsgemm_forward(x.data(), s.M, s.K, w, out.data(), s.N); });
+      t = use_plan ? timed_loop(state, [&] { kernels::bsgemm_forward(x.data(), s.M, s.K, plan, out.data(), s.N); })
+                   : timed_loop(state, [&] { kernels::bsgemm_forward(x.data(), s.M, s.K, w, out.data(), s.N); });
       break;
     case Op::BackwardInput:
-      t = timed_loop(state, [&] { kernels::bsgemm_backward_input(dy.data(), s.M, s.N, w, out.data(), s.K); });
+      t = use_plan
+              ? timed_loop(state, [&] { kernels::bsgemm_backward_input(dy.data(), s.M, s.N, plan, out.data(), s.K); })
+              : timed_loop(state, [&] { kernels::bsgemm_backward_input(dy.data(), s.M, s.N, w, out.data(), s.K); });
       break;
     case Op::BackwardWeight:
       t = timed_loop(state, [&] {
@@ -133,14 +140,19 @@ void register_cpu_gemm_benchmarks() {
     for (int ratio : {2, 4, 8, 16}) {
       for (int bits : {1, 2, 3, 4}) {
         const std::string tag = s.name() + "/ratio" + std::to_string(ratio) + "/bits" + std::to_string(bits) + "/blk8x8";
-        configure(benchmark::RegisterBenchmark(("cpu/bsgemm_fwd/" + tag).c_str(), bm_bsgemm, Op::Forward, s, ratio, bits));
+        configure(benchmark::RegisterBenchmark(("cpu/bsgemm_fwd/" + tag).c_str(), bm_bsgemm, Op::Forward, s, ratio, bits,
+                                               false));
       }
-      // The backward products read dequantized floats, so one code width shows their speed.
-      const std::string tag = s.name() + "/ratio" + std::to_string(ratio) + "/bits2/blk8x8";
+      // The plan and backward products read dequantized floats, so one code width shows their speed.
+      const std::string tag = s.name() + "/ratio" + std::to_string(ratio) + "/bits3/blk8x8";
+      configure(benchmark::RegisterBenchmark(("cpu/bsgemm_fwd_plan/" + tag).c_str(), bm_bsgemm, Op::Forward, s, ratio,
+                                             3, true));
       configure(benchmark::RegisterBenchmark(("cpu/bsgemm_bwd_input/" + tag).c_str(), bm_bsgemm, Op::BackwardInput, s,
-                                             ratio, 2));
+                                             ratio, 3, false));
+      configure(benchmark::RegisterBenchmark(("cpu/bsgemm_bwd_input_plan/" + tag).c_str(), bm_bsgemm,
+                                             Op::BackwardInput, s, ratio, 3, true));
       configure(benchmark::RegisterBenchmark(("cpu/bsgemm_bwd_weight/" + tag).c_str(), bm_bsgemm, Op::BackwardWeight,
-                                             s, ratio, 2));
+                                             s, ratio, 3, false));
     }
     configure(benchmark::RegisterBenchmark(("cpu/bgemm_binary/" + s.name()).c_str(), bm_bgemm_binary, s));
     configure(benchmark::RegisterBenchmark(("cpu/bgemm_float_binary/" + s.name()).c_str(), bm_bgemm_float_binary, s));
