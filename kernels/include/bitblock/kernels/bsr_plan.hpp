@@ -31,4 +31,11 @@ BsrPlan bsr_plan(const BsrWeights& W);
 // W's layout differs from the plan's.
 void bsr_plan_refresh(BsrPlan& plan, const BsrWeights& W);
 
+// Training path that already holds the effective weights as a dense float matrix (the
+// constraint's W_eff = Q(M (.) W)): a plan for a layout with zero values, then the kept blocks'
+// values copied from the dense matrix (row-major rows x cols, leading dimension ldw) once per
+// step. Positions outside kept blocks are ignored; ragged and padding lanes stay 0.
+BsrPlan bsr_plan_for_layout(const BsrLayout& layout);
+void bsr_plan_set_dense(BsrPlan& plan, const float* W, int64_t ldw);
+
 }  // namespace bitblock::kernels
