@@ -5,6 +5,7 @@
 // are widened every 31 steps; each vector of counts is a contiguous run of C, so no horizontal
 // reduction is needed.
 #include <immintrin.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -109,33 +110,36 @@ void bgemm_binary_avx2(const uint64_t* A, int64_t M, const uint64_t* B, int64_t 
   const int64_t words64 = sign_words(K);
   const int64_t words = (K + 31) / 32;  // 32-bit words holding bits; the rest are padding zeros
   const int64_t groups = (N + 7) / 8;
-  Aligned b(groups * words * 16);
-  Aligned a(M * words * 2);
   // Groups of B per pass: about 256 KiB of split B stays in L2 while the rows of A go by.
   const int64_t gb = std::max<int64_t>(1, (int64_t{1} << 18) / (words * 64));
   const int64_t tiles = (M + kRows - 1) / kRows;
-#pragma omp parallel
+  // Each thread splits B for itself (small next to the product) and its own rows of A, so the
+  // region has no barrier: a descheduled thread on a busy machine delays only its own rows.
+#pragma omp parallel if (M * N * K > (int64_t{1} << 24))
   {
-#pragma omp for schedule(static) nowait
-    for (int64_t g = 0; g < groups; ++g) split_b_group(B, N, words64, words, g * 8, b.data + g * words * 16);
-#pragma omp for schedule(static)
-    for (int64_t m = 0; m < M; ++m) {
-      for (int64_t w = 0; w < words; ++w) {
-        const uint32_t v = word32(A + m * words64, w);
-        a.data[(m * words + w) * 2] = v & 0x0f0f0f0fu;
-        a.data[(m * words + w) * 2 + 1] = (v >> 4) & 0x0f0f0f0fu;
+    const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t t0 = tiles * th / nt, t1 = tiles * (th + 1) / nt;
+    if (t0 < t1) {
+      Aligned b(groups * words * 16);
+      for (int64_t g = 0; g < groups; ++g) split_b_group(B, N, words64, words, g * 8, b.data + g * words * 16);
+      const int64_t m0 = t0 * kRows, m1 = std::min(M, t1 * kRows);
+      Aligned a((m1 - m0) * words * 2);
+      for (int64_t m = m0; m < m1; ++m) {
+        for (int64_t w = 0; w < words; ++w) {
+          const uint32_t v = word32(A + m * words64, w);
+          a.data[((m - m0) * words + w) * 2] = v & 0x0f0f0f0fu;
+          a.data[((m - m0) * words + w) * 2 + 1] = (v >> 4) & 0x0f0f0f0fu;
+        }
       }
-    }
-    for (int64_t g0 = 0; g0 < groups; g0 += gb) {
-      const int64_t g1 = std::min(groups, g0 + gb);
-      // Same static split for every pass: each thread keeps its rows, no barrier between passes.
-#pragma omp for schedule(static) nowait
-      for (int64_t t = 0; t < tiles; ++t) {
-        const int rows = static_cast<int>(std::min<int64_t>(kRows, M - t * kRows));
-        for (int64_t g = g0; g < g1; ++g) {
-          const int cols = static_cast<int>(std::min<int64_t>(8, N - g * 8));
-          rows_tile(rows, a.data + t * kRows * words * 2, words, b.data + g * words * 16, K, C + t * kRows * ldc + g * 8,
-                    ldc, cols);
+      for (int64_t g0 = 0; g0 < groups; g0 += gb) {
+        const int64_t g1 = std::min(groups, g0 + gb);
+        for (int64_t t = t0; t < t1; ++t) {
+          const int rows = static_cast<int>(std::min<int64_t>(kRows, M - t * kRows));
+          for (int64_t g = g0; g < g1; ++g) {
+            const int cols = static_cast<int>(std::min<int64_t>(8, N - g * 8));
+            rows_tile(rows, a.data + (t - t0) * kRows * words * 2, words, b.data + g * words * 16, K,
+                      C + t * kRows * ldc + g * 8, ldc, cols);
+          }
         }
       }
     }

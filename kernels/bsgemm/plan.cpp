@@ -33,7 +33,7 @@ void fill_values(const BsrWeights& W, float* fwd, int fwd_lanes, float* bwd, int
   const BsrLayout& l = W.layout;
   const int64_t bytes = static_cast<int64_t>(W.packed.size());
   const int br = l.block_rows, bc = l.block_cols;
-#pragma omp parallel for schedule(dynamic, 4) if (l.kept_blocks() * l.block_elems() > (1 << 14))
+#pragma omp parallel for schedule(dynamic, 4) if (l.kept_blocks() * l.block_elems() > (1 << 18))
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     const int nr = l.rows_in_block_row(i);
     for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <vector>
 
 #include "bitblock/kernels/cpu_features.hpp"
 
@@ -43,54 +42,41 @@ void pack_tile_portable(const float* A, int64_t M, int64_t lda, int64_t a_cols, 
 
 void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels& p, float* out, int64_t ldo) {
   const bool avx2 = active_isa() != Isa::Portable;
-  const int64_t tiles = (M + kTileRows - 1) / kTileRows;
   const int64_t tile_floats = p.a_cols * kTileRows;
-  std::unique_ptr<float[]> packed(new float[static_cast<size_t>(tiles * tile_floats)]);
-  // Work per group: its terms (plus a constant for the stores) times its register tiles.
-  std::vector<int64_t> work(static_cast<size_t>(p.groups + 1), 0);
-  const int64_t reg_tiles = (p.group_width + kTileOuts - 1) / kTileOuts;
-  for (int64_t g = 0; g < p.groups; ++g) work[g + 1] = work[g] + ((p.ptr[g + 1] - p.ptr[g]) * int64_t{p.span} + 4) * reg_tiles;
-#pragma omp parallel
+  // Threads split the batch rows: each packs its own tiles and computes every group for them,
+  // so the only synchronization is the end of the region (a busy machine that deschedules one
+  // thread then delays only its own rows) and every output is computed by one thread.
+  const int64_t entries = p.ptr[p.groups];
+  const bool parallel = M * entries * int64_t{p.span} * p.lanes > (int64_t{1} << 21);
+#pragma omp parallel if (parallel)
   {
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < tiles; ++t) {
-      if (avx2) {
-        pack_tile_avx2(A, M, lda, p.a_cols, t, packed.get() + t * tile_floats);
-      } else {
-        pack_tile_portable(A, M, lda, p.a_cols, t, packed.get() + t * tile_floats);
-      }
-    }
-    // Each thread owns a contiguous run of groups with an equal share of the work, so every
-    // output is computed by one thread in a fixed order.
     const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t total = work[static_cast<size_t>(p.groups)];
-    const int64_t g0 = th == 0 ? 0 : std::lower_bound(work.begin(), work.end() - 1, total * th / nt) - work.begin();
-    const int64_t g1 =
-        th == nt - 1 ? p.groups : std::lower_bound(work.begin(), work.end() - 1, total * (th + 1) / nt) - work.begin();
-    if (g0 < g1) {
-      // The tile's outputs of this thread's groups are staged and copied out row by row:
-      // storing short runs straight into rows a page apart would thrash one L1 set.
-      const int64_t col0 = g0 * p.group_width, col1 = std::min(p.out_cols, g1 * p.group_width);
-      std::vector<float> stage(static_cast<size_t>(kTileRows * (col1 - col0)));
-      for (int64_t t = 0; t < tiles; ++t) {
-        const float* tile = packed.get() + t * tile_floats;
-        for (int64_t g = g0; g < g1; ++g) {
-          const int width = static_cast<int>(std::min<int64_t>(p.group_width, p.out_cols - g * p.group_width));
-          for (int r0 = 0; r0 < width; r0 += kTileOuts) {
-            const int outs = std::min(kTileOuts, width - r0);
-            float* s = stage.data() + (g * p.group_width - col0 + r0);
-            if (avx2) {
-              block_panel_tile_avx2(tile, p, g, r0, outs, s, col1 - col0);
-            } else {
-              block_panel_tile_portable(tile, p, g, r0, outs, s, col1 - col0);
-            }
+    const int64_t r0 = M * th / nt, r1 = M * (th + 1) / nt;
+    std::unique_ptr<float[]> tile(new float[static_cast<size_t>(tile_floats)]);
+    std::unique_ptr<float[]> stage(new float[static_cast<size_t>(kTileRows * p.out_cols)]);
+    for (int64_t m = r0; m < r1; m += kTileRows) {
+      if (avx2) {
+        pack_tile_avx2(A + m * lda, r1 - m, lda, p.a_cols, 0, tile.get());
+      } else {
+        pack_tile_portable(A + m * lda, r1 - m, lda, p.a_cols, 0, tile.get());
+      }
+      for (int64_t g = 0; g < p.groups; ++g) {
+        const int width = static_cast<int>(std::min<int64_t>(p.group_width, p.out_cols - g * p.group_width));
+        for (int q = 0; q < width; q += kTileOuts) {
+          const int outs = std::min(kTileOuts, width - q);
+          float* s = stage.get() + g * p.group_width + q;
+          if (avx2) {
+            block_panel_tile_avx2(tile.get(), p, g, q, outs, s, p.out_cols);
+          } else {
+            block_panel_tile_portable(tile.get(), p, g, q, outs, s, p.out_cols);
           }
         }
-        const int rows = static_cast<int>(std::min<int64_t>(kTileRows, M - t * kTileRows));
-        for (int m = 0; m < rows; ++m) {
-          std::memcpy(out + (t * kTileRows + m) * ldo + col0, stage.data() + m * (col1 - col0),
-                      static_cast<size_t>(col1 - col0) * sizeof(float));
-        }
+      }
+      // Staged, then copied out row by row: short runs stored straight into rows a page apart
+      // would thrash one L1 set.
+      const int64_t rows = std::min<int64_t>(kTileRows, r1 - m);
+      for (int64_t r = 0; r < rows; ++r) {
+        std::memcpy(out + (m + r) * ldo, stage.get() + r * p.out_cols, static_cast<size_t>(p.out_cols) * sizeof(float));
       }
     }
   }

@@ -27,8 +27,8 @@ struct BlockPanels {
   const float* values = nullptr;   // kept block b: span terms of `lanes` floats at values + b * span * lanes
 };
 
-// out (M x out_cols, row stride ldo) overwritten. OpenMP: A packed by tiles, then each thread
-// owns a contiguous run of groups of equal work (results do not depend on the thread count).
+// out (M x out_cols, row stride ldo) overwritten. OpenMP over batch rows (results do not depend
+// on the thread count).
 void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels& p, float* out, int64_t ldo);
 
 // dst[m * ldd + o] = out row m of the tile, output lane r0 + o of group g, for m < kTileRows,
