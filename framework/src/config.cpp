@@ -372,11 +372,19 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
   hw.finish();
   top.finish();
 
-  // Validate every weight layer's resolved constraint on its own (shape checks need the data set
-  // dims and happen when the model is built).
   int num_weight = 0;
   for (const LayerConfig& l : c.layers) num_weight += (l.type == "linear" || l.type == "conv");
   if (num_weight == 0) fail_input(c.source, "key 'model.layers': no linear or conv layer");
+  // Validate every weight layer's resolved constraint on its own, on a matrix large enough that no
+  // shape check fires (those need the data set dims and happen when the model is built).
+  constexpr int64_t kAnyDim = int64_t{1} << 20;
+  int weight_index = 0;
+  for (size_t i = 0; i < c.layers.size(); ++i) {
+    const LayerConfig& l = c.layers[i];
+    if (l.type != "linear" && l.type != "conv") continue;
+    validate_constraint(resolve_constraint(c, weight_index++, num_weight, l), kAnyDim, kAnyDim,
+                        c.source + ": key model.layers[" + std::to_string(i) + "].constraint");
+  }
   return c;
 }
 
