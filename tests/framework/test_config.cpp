@@ -193,6 +193,26 @@ TEST(Config, InvalidValuesNameTheKey) {
   }
 }
 
+TEST(Config, ShapeFreeConstraintValuesAreCheckedWhenParsing) {
+  // No data set dims needed, so parse_config itself refuses them (before any data is loaded).
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"constraints.default.weight_bits=9", "model.layers[1].constraint.weight_bits"},
+      {"constraints.last.weight_bits=0", "model.layers[5].constraint.weight_bits"},
+      {"constraints.default.ratio=0.5", "model.layers[1].constraint.ratio"},
+      {"constraints.last.ratio=4", "model.layers[5].constraint.ratio"},          // structure none there
+      {"constraints.default.clip=-1", "model.layers[1].constraint.clip"},
+      {"constraints.first={selection: magnitude, prune: [3, 1]}", "model.layers[1].constraint.prune"},
+      {"constraints.default.block=[0, 8]", "model.layers[1].constraint.block"},
+  };
+  for (const auto& [assignment, key] : cases) {
+    SCOPED_TRACE(assignment);
+    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {assignment}); }, {"tiny.yaml", key});
+  }
+  // Shape-dependent limits wait for the model: 200 > 98 blocks per block-row only shows there.
+  ExperimentConfig c = parse_config(tiny_mlp_yaml(), "tiny.yaml", {"constraints.default.ratio=200"});
+  expect_input_error([&] { build_model(c, dataset_input(c.dataset)); }, {"model.layers[1].constraint.ratio"});
+}
+
 TEST(Config, BadYamlAndMissingFilesNameTheSource) {
   expect_input_error([] { parse_config("model: {layers: [unclosed\n", "broken.yaml"); }, {"broken.yaml", "YAML"});
   expect_input_error([] { parse_config("- just\n- a list\n", "list.yaml"); }, {"list.yaml", "map"});
