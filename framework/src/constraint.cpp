@@ -40,12 +40,14 @@ void WeightConstraint::begin_epoch(int epoch, const float* latent) {
     Rng rng(seed_);
     detail::draw_random_mask(spec_, rows_, cols_, rng, mask_);
     mask_drawn_ = true;
+    ++mask_version_;
     return;
   }
   if (!latent) throw std::invalid_argument("WeightConstraint::begin_epoch: magnitude pruning needs the weights");
   detail::prune_by_magnitude(spec_, rows_, cols_, latent,
                              detail::magnitude_target_units(spec_, rows_, cols_, epoch), mask_);
   mask_drawn_ = true;
+  ++mask_version_;
 }
 
 void WeightConstraint::apply(const float* latent, float* effective) {
@@ -142,6 +144,7 @@ void WeightConstraint::set_mask(const std::vector<uint8_t>& mask) {
     fail_input("constraint mask", "entries must be 0 or 1");
   mask_ = mask;
   mask_drawn_ = true;
+  ++mask_version_;
 }
 
 int64_t WeightConstraint::kept() const { return std::count(mask_.begin(), mask_.end(), uint8_t{1}); }

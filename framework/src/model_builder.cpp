@@ -18,6 +18,7 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input) 
   Sequential net;
   Shape shape = input.shape;
   int weight_index = 0;
+  const KernelChoice kernels = parse_kernel_choice(config.kernels, config.source + ": key train.kernels");
   for (size_t i = 0; i < config.layers.size(); ++i) {
     const LayerConfig& l = config.layers[i];
     const std::string key = "model.layers[" + std::to_string(i) + "]";
@@ -39,7 +40,7 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input) 
       uint64_t seed = mix_seed(config.seed, 1000 + static_cast<uint64_t>(i));
       auto constraint = std::make_unique<WeightConstraint>(spec, rows, cols, seed);
       if (l.type == "linear") {
-        net.emplace<Linear>(cols, rows, l.bias, std::move(constraint));
+        net.emplace<Linear>(cols, rows, l.bias, std::move(constraint)).set_kernels(kernels);
       } else {
         net.emplace<Conv2d>(shape[0], rows, l.kernel, l.stride, l.padding, l.bias, std::move(constraint));
       }

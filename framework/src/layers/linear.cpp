@@ -4,6 +4,7 @@
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/ops.hpp"
+#include "bitblock/kernels/bsgemm.hpp"
 
 namespace bitblock {
 
@@ -14,6 +15,41 @@ int64_t features_per_sample(const Shape& s, size_t first) {
   return n;
 }
 }  // namespace
+
+const char* to_string(KernelChoice k) {
+  switch (k) {
+    case KernelChoice::Dense: return "dense";
+    case KernelChoice::Packed: return "packed";
+    default: return "auto";
+  }
+}
+
+KernelChoice parse_kernel_choice(const std::string& s, const std::string& where) {
+  if (s == "auto") return KernelChoice::Auto;
+  if (s == "dense") return KernelChoice::Dense;
+  if (s == "packed") return KernelChoice::Packed;
+  fail_input(where, "'" + s + "' is not one of auto, dense, packed");
+}
+
+bool Linear::packed() const {
+  if (!constraint_ || constraint_->spec().structure != Structure::Block) return false;
+  switch (kernels_) {
+    case KernelChoice::Dense: return false;
+    case KernelChoice::Packed: return true;
+    default: return constraint_->spec().ratio >= 2.0;
+  }
+}
+
+void Linear::sync_plan(const float* effective) {
+  if (!plan_ready_ || plan_mask_version_ != constraint_->mask_version()) {
+    const ConstraintSpec& spec = constraint_->spec();
+    plan_ = kernels::bsr_plan_for_layout(kernels::bsr_layout_from_mask(constraint_->mask().data(), out_, in_,
+                                                                        spec.block_rows, spec.block_cols));
+    plan_mask_version_ = constraint_->mask_version();
+    plan_ready_ = true;
+  }
+  kernels::bsr_plan_set_dense(plan_, effective, in_);
+}
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, std::unique_ptr<WeightConstraint> constraint)
     : in_(in_features), out_(out_features), has_bias_(bias), constraint_(std::move(constraint)) {
@@ -71,7 +107,12 @@ Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
   ops::copy(x.numel(), x.data(), input_.data());
   const float* w = refresh_effective();
   Tensor y({batch, out_});
-  ops::gemm(false, true, batch, out_, in_, 1.0f, x.data(), w, 0.0f, y.data());
+  if (packed()) {
+    sync_plan(w);
+    kernels::bsgemm_forward(x.data(), batch, in_, plan_, y.data(), out_);
+  } else {
+    ops::gemm(false, true, batch, out_, in_, 1.0f, x.data(), w, 0.0f, y.data());
+  }
   if (has_bias_) ops::add_bias_rows(y.data(), bias_.data(), batch, out_);
   return y;
 }
@@ -85,7 +126,16 @@ Tensor Linear::backward(const Tensor& grad_y) {
   if (constraint_) {
     grad_effective_.resize(weight_.shape());
     grad_latent_.resize(weight_.shape());
-    ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 0.0f, grad_effective_.data());
+    if (packed()) {
+      // Only the kept blocks' gradients are computed; the rest of dW_eff is zero, which the
+      // constraint's backward masks away anyway.
+      const kernels::BsrLayout& layout = plan_.layout;
+      grad_blocks_.resize(static_cast<size_t>(layout.kept_blocks() * layout.block_elems()));
+      kernels::bsgemm_backward_weight(dy, batch, out_, input_.data(), in_, layout, grad_blocks_.data());
+      kernels::bsr_scatter_blocks(layout, grad_blocks_.data(), grad_effective_.data());
+    } else {
+      ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 0.0f, grad_effective_.data());
+    }
     constraint_->backward(weight_.data(), grad_effective_.data(), grad_latent_.data());
     ops::axpy(weight_.numel(), 1.0f, grad_latent_.data(), weight_grad_.data());
   } else {
@@ -93,8 +143,12 @@ Tensor Linear::backward(const Tensor& grad_y) {
   }
   if (has_bias_) ops::sum_rows_into(dy, batch, out_, bias_grad_.data());
   Tensor dx(input_.shape());
-  const float* w = constraint_ ? effective_.data() : weight_.data();
-  ops::gemm(false, false, batch, in_, out_, 1.0f, dy, w, 0.0f, dx.data());
+  if (packed()) {
+    kernels::bsgemm_backward_input(dy, batch, out_, plan_, dx.data(), in_);
+  } else {
+    const float* w = constraint_ ? effective_.data() : weight_.data();
+    ops::gemm(false, false, batch, in_, out_, 1.0f, dy, w, 0.0f, dx.data());
+  }
   return dx;
 }
 

@@ -81,6 +81,9 @@ class WeightConstraint {
   const std::vector<uint8_t>& mask() const { return mask_; }    // rows*cols, 1 = kept
   void set_mask(const std::vector<uint8_t>& mask);               // checkpoint restore
   int64_t kept() const;
+  // Changes whenever the mask may have changed (drawn, pruned, restored): packed kernels
+  // rebuild their block layout when it moves.
+  uint64_t mask_version() const { return mask_version_; }
   MemoryCost memory() const;
 
  private:
@@ -88,6 +91,7 @@ class WeightConstraint {
   int64_t rows_, cols_;
   uint64_t seed_;
   bool mask_drawn_ = false;
+  uint64_t mask_version_ = 0;
   std::vector<uint8_t> mask_;
   std::vector<float> scales_;
   std::vector<double> row_stat_;        // scratch: per-row sum or max of |kept w| (scales)

@@ -3,14 +3,26 @@
 // W_eff = constraint->apply(W) when a constraint is set (every forward, training or not),
 // else W itself. Backward: dW_eff = dy^T x, then the constraint's straight-through backward
 // (only kept weights learn); dx = dy W_eff.
+// Kernels: a block-sparse constraint can run all three products on the kept blocks only
+// (kernels::bsgemm on a BsrPlan refreshed from W_eff each step) instead of dense GEMMs on the
+// masked matrix. KernelChoice::Auto picks that packed path for block structure with ratio >= 2;
+// Packed forces it for any block structure; Dense always uses OpenBLAS. Other structures (and
+// Conv2d) always run dense.
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "bitblock/common/rng.hpp"
 #include "bitblock/framework/constraint.hpp"
 #include "bitblock/framework/layer.hpp"
+#include "bitblock/kernels/bsr_plan.hpp"
 
 namespace bitblock {
+
+enum class KernelChoice { Auto, Dense, Packed };
+const char* to_string(KernelChoice k);
+KernelChoice parse_kernel_choice(const std::string& s, const std::string& where);  // InputError
 
 class Linear : public Layer {
  public:
@@ -42,7 +54,13 @@ class Linear : public Layer {
   // The weights forward uses, computed now from the latent weights (copy of W without a constraint).
   Tensor effective_weight();
 
+  void set_kernels(KernelChoice choice) { kernels_ = choice; }
+  // True when forward/backward run the block-sparse kernels.
+  bool packed() const;
+
  private:
+  void sync_plan(const float* effective);  // rebuild the layout on a new mask, refresh values
+
   const float* refresh_effective();  // W_eff for this forward (W itself without a constraint)
 
   int64_t in_, out_;
@@ -52,6 +70,11 @@ class Linear : public Layer {
   Tensor effective_;                 // W_eff (constraint only)
   Tensor grad_effective_, grad_latent_;  // scratch for the constrained backward
   Tensor input_;                     // cached forward input, [batch, in]
+  KernelChoice kernels_ = KernelChoice::Auto;
+  kernels::BsrPlan plan_;            // kept blocks of W_eff (packed path)
+  uint64_t plan_mask_version_ = 0;
+  bool plan_ready_ = false;
+  std::vector<float> grad_blocks_;   // dW_eff of the kept blocks (packed path)
 };
 
 }  // namespace bitblock
