@@ -24,6 +24,12 @@ void RunLog::line(const std::string& text) {
 
 void RunLog::progress(const std::string& text) { line(text); }
 
+void RunLog::error(const std::string& text) {
+  std::cerr << text << std::endl;
+  file_ << text << "\n";
+  file_.flush();
+}
+
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history) {
   std::string out = "epoch,lr,train_loss,train_acc,test_loss,test_acc,samples_per_s,seconds\n";
   char buf[256];

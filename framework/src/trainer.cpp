@@ -243,7 +243,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
       Tensor logits = net.forward(x, ctx);
       LossResult lres = compute_loss(loss_kind, logits, labels.data(), &dlogits);
       if (!std::isfinite(lres.loss)) {
-        log.line("error: training diverged: loss is " + std::string(std::isnan(lres.loss) ? "NaN" : "Inf") +
+        log.error("error: training diverged: loss is " + std::string(std::isnan(lres.loss) ? "NaN" : "Inf") +
                  " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
                  " (lower train.optimizer.lr?); last good checkpoint kept: " +
                  (file_exists(ckpt_path) ? ckpt_path : std::string("none written yet")));

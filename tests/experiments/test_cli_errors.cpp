@@ -131,7 +131,8 @@ TEST_F(CliErrors, DivergedTrainingExitsWithThree) {
       "train --config cfg.yaml --set 'train.optimizer={type: sgd, lr: 1e38, momentum: 0.9}' --data-dir data --out r8",
       dir_->path);
   EXPECT_EQ(r.code, 3) << r.out << r.err;
-  EXPECT_NE(r.out.find("diverged"), std::string::npos) << r.out;
+  ASSERT_EQ(r.err_lines().size(), 1u) << r.err;
+  EXPECT_NE(r.err.find("diverged"), std::string::npos) << r.err;
   EXPECT_FALSE(file_exists(path("r8/checkpoint.bbc")));
 }
 
