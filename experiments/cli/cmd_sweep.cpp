@@ -1,0 +1,113 @@
+// bitblock sweep: expand a grid of configs into runs, run them (resumable), write results.csv.
+#include <unistd.h>
+
+#include <climits>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/error.hpp"
+#include "bitblock/experiments/runner.hpp"
+#include "cli_common.hpp"
+#include "commands.hpp"
+
+namespace bitblock::cli {
+
+namespace {
+extern "C" void on_sweep_sigint(int) {
+  experiments::request_sweep_stop();
+  std::signal(SIGINT, SIG_DFL);
+}
+
+std::string absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[PATH_MAX];
+  if (!::getcwd(cwd, sizeof cwd)) return path;
+  return path == "." ? std::string(cwd) : std::string(cwd) + "/" + path;
+}
+
+std::string self_binary() {
+  char buf[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) fail_input("/proc/self/exe", "cannot find the bitblock binary");
+  return std::string(buf, static_cast<size_t>(n));
+}
+}  // namespace
+
+int cmd_sweep(int argc, char** argv) {
+  return guarded("sweep", [&] {
+    cxxopts::Options options("bitblock sweep", "Run a grid of experiments (resumable) and write results.csv");
+    options.add_options()
+        ("c,config", "sweep file, e.g. experiments/configs/mnist_paper.yaml", cxxopts::value<std::string>())
+        ("jobs", "runs at once", cxxopts::value<int>()->default_value("1"))
+        ("threads", "threads per run (0: cores / jobs)", cxxopts::value<int>()->default_value("0"))
+        ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
+        ("runs-dir", "runs go to <runs-dir>/<sweep>/<run>/", cxxopts::value<std::string>()->default_value("runs"))
+        ("set", "override a config key in every run (repeatable)", cxxopts::value<std::vector<std::string>>())
+        ("only", "run only grid point I (Slurm array task)", cxxopts::value<int>())
+        ("list", "print the expanded grid and exit")
+        ("emit", "write a job script instead of running: slurm", cxxopts::value<std::string>())
+        ("out", "with --emit: the script file (default <runs-dir>/<sweep>/sweep.sbatch)", cxxopts::value<std::string>());
+    cxxopts::ParseResult args;
+    if (!parse_or_help(options, argc, argv, args)) return 0;
+    if (!args.count("config")) fail_input("--config", "missing (a sweep file, see experiments/configs/*_paper.yaml)");
+    const std::string file = args["config"].as<std::string>();
+    experiments::SweepSpec spec = experiments::load_sweep(file);
+    experiments::SweepOptions opt;
+    opt.binary = self_binary();
+    opt.runs_dir = args["runs-dir"].as<std::string>();
+    opt.data_dir = args["data-dir"].as<std::string>();
+    opt.jobs = args["jobs"].as<int>();
+    opt.threads = args["threads"].as<int>();
+    opt.overrides = config_overrides(args);
+    if (opt.jobs < 1) fail_input("--jobs", "must be >= 1");
+    // Every run sees the sweep-wide overrides too, so validate the points with them.
+    const std::vector<std::string> cli_sets = opt.overrides;
+    for (const std::string& o : cli_sets) {
+      const size_t eq = o.find('=');
+      if (eq == std::string::npos) fail_input("--set " + o, "expected key=value");
+      spec.fixed.emplace_back(o.substr(0, eq), o.substr(eq + 1));
+    }
+    opt.overrides.clear();
+    std::vector<experiments::GridPoint> points = experiments::expand_grid(spec);
+    if (points.empty()) fail_input(file, "the grid is empty (everything excluded?)");
+
+    if (args.count("list")) {
+      for (const auto& p : points)
+        std::printf("%3d  %s%s\n", p.index, p.name.c_str(), p.invalid.empty() ? "" : ("  INVALID: " + p.invalid).c_str());
+      return 0;
+    }
+    if (args.count("emit")) {
+      if (args["emit"].as<std::string>() != "slurm") fail_input("--emit", "only 'slurm' is supported");
+      const std::string out = args.count("out") ? args["out"].as<std::string>()
+                                                : experiments::sweep_dir(spec, opt) + "/sweep.sbatch";
+      const size_t slash = out.rfind('/');
+      if (slash != std::string::npos) make_dirs(out.substr(0, slash));
+      experiments::SweepOptions abs = opt;
+      abs.runs_dir = absolute(opt.runs_dir);
+      abs.data_dir = absolute(opt.data_dir);
+      abs.overrides = cli_sets;
+      write_file_atomic(out, experiments::slurm_script(spec, absolute(file), static_cast<int>(points.size()), abs,
+                                                       absolute(".")));
+      std::printf("wrote %s: a Slurm array of %zu tasks (sbatch %s; then bitblock report --rebuild %s)\n", out.c_str(),
+                  points.size(), out.c_str(), experiments::sweep_dir(spec, abs).c_str());
+      return 0;
+    }
+    if (args.count("only")) {
+      const int i = args["only"].as<int>();
+      if (i < 0 || i >= static_cast<int>(points.size()))
+        fail_input("--only", std::to_string(i) + " is outside the grid (0.." + std::to_string(points.size() - 1) + ")");
+      points = {points[static_cast<size_t>(i)]};
+    }
+    std::signal(SIGINT, on_sweep_sigint);
+    experiments::SweepOutcome r = experiments::run_sweep(spec, points, opt);
+    std::signal(SIGINT, SIG_DFL);
+    std::printf("sweep %s: %d ran, %d failed, %d finished before, %d invalid; %s\n", spec.name.c_str(), r.ran, r.failed,
+                r.skipped_finished, r.invalid, r.results_csv.c_str());
+    if (r.interrupted) return 130;
+    return r.failed ? 1 : 0;
+  });
+}
+
+}  // namespace bitblock::cli
