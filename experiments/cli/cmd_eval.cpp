@@ -1,9 +1,7 @@
 // bitblock eval: test accuracy of a checkpoint (float forward pass with the trained constraints).
 #include <cstdio>
-#include <iostream>
 
 #include "bitblock/common/error.hpp"
-#include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/trainer.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -24,15 +22,11 @@ int cmd_eval(int argc, char** argv) {
     if (!args.count("checkpoint")) fail_input("--checkpoint", "missing");
     const std::string path = args["checkpoint"].as<std::string>();
     set_threads(args["threads"].as<int>());
-    Checkpoint ckpt = load_checkpoint(path);
-    ExperimentConfig config = parse_config(ckpt.config_yaml, path);
-    DataSplits data = load_dataset(config.dataset, args["data-dir"].as<std::string>());
-    Sequential net = build_model(config, {{data.test.channels, data.test.height, data.test.width}, data.test.num_classes});
-    restore_state(net, nullptr, ckpt, path);
-    EvalResult r = evaluate(net, data.test, config, std::max(1, args["batch"].as<int>()));
+    RestoredRun run = restore_run(path, args["data-dir"].as<std::string>());
+    EvalResult r = evaluate(run.net, run.data.test, run.config, std::max(1, args["batch"].as<int>()));
     std::printf("%s: %s test set, %lld images: accuracy %.2f%%, loss %.4f (checkpoint after %zu epochs)\n",
-                path.c_str(), config.dataset.c_str(), static_cast<long long>(r.samples), 100.0 * r.accuracy, r.loss,
-                ckpt.history.size());
+                path.c_str(), run.config.dataset.c_str(), static_cast<long long>(r.samples), 100.0 * r.accuracy, r.loss,
+                run.checkpoint.history.size());
     return 0;
   });
 }

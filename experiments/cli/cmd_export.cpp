@@ -25,14 +25,10 @@ int cmd_export(int argc, char** argv) {
     const std::string path = args["checkpoint"].as<std::string>();
     const std::string out = args["out"].as<std::string>();
     set_threads(args["threads"].as<int>());
-    Checkpoint ckpt = load_checkpoint(path);
-    ExperimentConfig config = parse_config(ckpt.config_yaml, path);
-    DataSplits data = load_dataset(config.dataset, args["data-dir"].as<std::string>());
-    Sequential net = build_model(config, {{data.test.channels, data.test.height, data.test.width}, data.test.num_classes});
-    restore_state(net, nullptr, ckpt, path);
-    const nlohmann::json meta = {{"name", config.name}, {"config", ckpt.config_yaml}, {"checkpoint", path},
-                                 {"epochs_trained", ckpt.history.size()}};
-    ExportOutcome r = export_model_file(net, config, data.test, meta, out);
+    RestoredRun run = restore_run(path, args["data-dir"].as<std::string>());
+    const nlohmann::json meta = {{"name", run.config.name}, {"config", run.checkpoint.config_yaml},
+                                 {"checkpoint", path}, {"epochs_trained", run.checkpoint.history.size()}};
+    ExportOutcome r = export_model_file(run.net, run.config, run.data.test, meta, out);
     if (!r.written) fail_input(path, "cannot export: " + r.reason);
     std::printf("%s: %lld bytes, integer-only test accuracy %.2f%%\n", out.c_str(),
                 static_cast<long long>(r.file_bytes), 100.0 * r.integer_accuracy);

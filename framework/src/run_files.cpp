@@ -22,8 +22,6 @@ void RunLog::line(const std::string& text) {
   file_.flush();
 }
 
-void RunLog::progress(const std::string& text) { line(text); }
-
 void RunLog::error(const std::string& text) {
   std::cerr << text << std::endl;
   file_ << text << "\n";

@@ -126,6 +126,17 @@ void restore_state(Sequential& net, Optimizer* optimizer, const Checkpoint& in, 
   }
 }
 
+RestoredRun restore_run(const std::string& checkpoint_path, const std::string& data_dir) {
+  RestoredRun r;
+  r.checkpoint = load_checkpoint(checkpoint_path);
+  r.config = parse_config(r.checkpoint.config_yaml, checkpoint_path);
+  r.data = load_dataset(r.config.dataset, data_dir);
+  const Dataset& t = r.data.test;
+  r.net = build_model(r.config, {{t.channels, t.height, t.width}, t.num_classes});
+  restore_state(r.net, nullptr, r.checkpoint, checkpoint_path);
+  return r;
+}
+
 EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size) {
   const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
   const Normalization norm{config.norm_mean, config.norm_std};
@@ -270,7 +281,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
                       epoch + 1, config.epochs, static_cast<long long>(b + 1), static_cast<long long>(batches),
                       pos.loss_sum / double(pos.seen), 100.0 * double(pos.correct) / double(pos.seen), lr, sps,
                       format_duration(left_samples / std::max(sps, 1e-9)).c_str());
-        log.progress(buf);
+        log.line(buf);
       }
       if (stop) {
         TrainPosition p = pos;

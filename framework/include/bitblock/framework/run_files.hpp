@@ -17,7 +17,6 @@ class RunLog {
  public:
   RunLog(const std::string& path, bool quiet);
   void line(const std::string& text);
-  void progress(const std::string& text);   // same, marked as a progress line in the log
   void error(const std::string& text);      // to stderr (always) and the log
 
  private:

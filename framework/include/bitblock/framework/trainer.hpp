@@ -55,4 +55,14 @@ int set_threads(int threads);
 void collect_state(Sequential& net, Optimizer* optimizer, Checkpoint& out);
 void restore_state(Sequential& net, Optimizer* optimizer, const Checkpoint& in, const std::string& path);
 
+// A trained network back from its checkpoint: the config it was trained under, its data set and
+// the network with parameters, buffers and masks restored (for eval and export).
+struct RestoredRun {
+  Checkpoint checkpoint;
+  ExperimentConfig config;
+  DataSplits data;
+  Sequential net;
+};
+RestoredRun restore_run(const std::string& checkpoint_path, const std::string& data_dir);
+
 }  // namespace bitblock
