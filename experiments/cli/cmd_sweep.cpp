@@ -60,35 +60,39 @@ int cmd_sweep(int argc, char** argv) {
     opt.data_dir = args["data-dir"].as<std::string>();
     opt.jobs = args["jobs"].as<int>();
     opt.threads = args["threads"].as<int>();
-    opt.overrides = config_overrides(args);
     if (opt.jobs < 1) fail_input("--jobs", "must be >= 1");
-    // Every run sees the sweep-wide overrides too, so validate the points with them.
-    const std::vector<std::string> cli_sets = opt.overrides;
-    for (const std::string& o : cli_sets) {
-      const size_t eq = o.find('=');
-      if (eq == std::string::npos) fail_input("--set " + o, "expected key=value");
-      spec.fixed.emplace_back(o.substr(0, eq), o.substr(eq + 1));
-    }
-    opt.overrides.clear();
+    if (opt.threads < 0) fail_input("--threads", "must be >= 0");
+    // Command-line overrides apply to every run, so the points are validated with them.
+    const std::vector<std::string> sets = config_overrides(args);
+    experiments::add_overrides(spec, sets);
     std::vector<experiments::GridPoint> points = experiments::expand_grid(spec);
     if (points.empty()) fail_input(file, "the grid is empty (everything excluded?)");
+    const std::string dir = experiments::sweep_dir(spec, opt);
 
     if (args.count("list")) {
-      for (const auto& p : points)
-        std::printf("%3d  %s%s\n", p.index, p.name.c_str(), p.invalid.empty() ? "" : ("  INVALID: " + p.invalid).c_str());
+      int invalid = 0;
+      for (const auto& p : points) {
+        const std::string run = dir + "/" + p.name;
+        const char* state = !p.invalid.empty()                        ? "invalid"
+                            : file_exists(run + "/summary.json")      ? "finished"
+                            : file_exists(run + "/checkpoint.bbc")    ? "partial"
+                                                                      : "todo";
+        invalid += !p.invalid.empty();
+        std::printf("%3d  %-8s  %s%s\n", p.index, state, p.name.c_str(), p.invalid.empty() ? "" : ("\n       " + p.invalid).c_str());
+      }
+      std::printf("%zu points (%d invalid) -> %s\n", points.size(), invalid, dir.c_str());
       return 0;
     }
     if (args.count("emit")) {
       if (args["emit"].as<std::string>() != "slurm") fail_input("--emit", "only 'slurm' is supported");
-      const std::string out = args.count("out") ? args["out"].as<std::string>()
-                                                : experiments::sweep_dir(spec, opt) + "/sweep.sbatch";
-      const size_t slash = out.rfind('/');
-      if (slash != std::string::npos) make_dirs(out.substr(0, slash));
       experiments::SweepOptions abs = opt;
       abs.runs_dir = absolute(opt.runs_dir);
       abs.data_dir = absolute(opt.data_dir);
-      abs.overrides = cli_sets;
-      write_file_atomic(out, experiments::slurm_script(spec, absolute(file), static_cast<int>(points.size()), abs,
+      make_dirs(experiments::sweep_dir(spec, abs));  // Slurm writes the tasks' output there
+      const std::string out = args.count("out") ? args["out"].as<std::string>() : dir + "/sweep.sbatch";
+      const size_t slash = out.rfind('/');
+      if (slash != std::string::npos) make_dirs(out.substr(0, slash));
+      write_file_atomic(out, experiments::slurm_script(spec, absolute(file), static_cast<int>(points.size()), abs, sets,
                                                        absolute(".")));
       std::printf("wrote %s: a Slurm array of %zu tasks (sbatch %s; then bitblock report --rebuild %s)\n", out.c_str(),
                   points.size(), out.c_str(), experiments::sweep_dir(spec, abs).c_str());
@@ -103,8 +107,9 @@ int cmd_sweep(int argc, char** argv) {
     std::signal(SIGINT, on_sweep_sigint);
     experiments::SweepOutcome r = experiments::run_sweep(spec, points, opt);
     std::signal(SIGINT, SIG_DFL);
-    std::printf("sweep %s: %d ran, %d failed, %d finished before, %d invalid; %s\n", spec.name.c_str(), r.ran, r.failed,
-                r.skipped_finished, r.invalid, r.results_csv.c_str());
+    std::printf("sweep %s: %d ran, %d failed, %d finished before (%d of them simulated now), %d invalid; %s\n",
+                spec.name.c_str(), r.ran, r.failed, r.skipped_finished + r.simulated_only, r.simulated_only, r.invalid,
+                r.results_csv.c_str());
     if (r.interrupted) return 130;
     return r.failed ? 1 : 0;
   });

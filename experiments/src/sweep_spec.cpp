@@ -1,13 +1,11 @@
-#include "bitblock/experiments/sweep.hpp"
-
+// Reading sweep files (format in sweep.hpp) and command-line overrides of a sweep.
 #include <yaml-cpp/yaml.h>
 
 #include <set>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
-#include "bitblock/framework/config.hpp"
-#include "bitblock/framework/model_builder.hpp"
+#include "bitblock/experiments/sweep.hpp"
 
 namespace bitblock::experiments {
 
@@ -19,6 +17,7 @@ std::string yaml_text(const YAML::Node& n) {
   return e.c_str();
 }
 
+// A grid entry: a list of values, or one scalar/map value standing for a list of one.
 std::vector<std::string> as_list(const YAML::Node& n) {
   std::vector<std::string> out;
   if (n.IsSequence()) {
@@ -29,41 +28,51 @@ std::vector<std::string> as_list(const YAML::Node& n) {
   return out;
 }
 
-std::vector<std::pair<std::string, std::vector<std::string>>> read_point_list(const YAML::Node& n,
-                                                                              const std::string& where) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+KeyChoices read_choices(const YAML::Node& n, const std::string& where) {
   if (!n.IsMap()) fail_input(where, "expected a map of config keys");
-  for (const auto& kv : n) out.emplace_back(kv.first.as<std::string>(), as_list(kv.second));
+  KeyChoices out;
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    out.emplace_back(key, as_list(kv.second));
+    if (out.back().second.empty()) fail_input(where, "key '" + key + "': empty list");
+  }
   return out;
 }
 
-// "constraints.default.weight_bits" -> "weight_bits"; "[1]" parts are skipped.
-std::string short_key(const std::string& key) {
-  size_t dot = key.rfind('.');
-  return dot == std::string::npos ? key : key.substr(dot + 1);
+GridAxis zip_axis(const KeyChoices& group, const std::string& where) {
+  GridAxis axis;
+  const size_t steps = group.front().second.size();
+  for (const auto& [key, values] : group) {
+    if (values.size() != steps)
+      fail_input(where, "key '" + key + "' has " + std::to_string(values.size()) + " values, '" + group.front().first +
+                            "' has " + std::to_string(steps) + " (zipped lists need equal lengths)");
+    axis.keys.push_back(key);
+  }
+  axis.steps.assign(steps, {});
+  for (size_t s = 0; s < steps; ++s)
+    for (const auto& kv : group) axis.steps[s].push_back(kv.second[s]);
+  return axis;
 }
 
-std::string name_part(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') out += c;
-    else if (c == ',' || c == ' ') {
-      if (!out.empty() && out.back() != 'x') out += 'x';
+// Every {placeholder} of the template must name a key the sweep varies (see sweep.hpp).
+void check_name_template(const SweepSpec& s) {
+  std::set<std::string> keys;
+  for (const GridAxis& a : s.axes) keys.insert(a.keys.begin(), a.keys.end());
+  for (const KeyChoices& inc : s.include)
+    for (const auto& kv : inc) keys.insert(kv.first);
+  const std::string& t = s.name_template;
+  for (size_t open = t.find('{'); open != std::string::npos; open = t.find('{', open + 1)) {
+    const size_t close = t.find('}', open);
+    if (close == std::string::npos) fail_input(s.source, "key 'name': '{' without '}' in \"" + t + "\"");
+    const std::string ph = t.substr(open + 1, close - open - 1);
+    int hits = 0;
+    for (const std::string& k : keys) {
+      const size_t dot = k.rfind('.');
+      hits += k == ph || (dot != std::string::npos && k.substr(dot + 1) == ph);
     }
+    if (hits == 0) fail_input(s.source, "key 'name': {" + ph + "} is not a key the grid, zip or include sets");
+    if (hits > 1) fail_input(s.source, "key 'name': {" + ph + "} matches several keys; write the full dotted key");
   }
-  return out;
-}
-
-bool matches(const std::vector<std::pair<std::string, std::string>>& values,
-             const std::vector<std::pair<std::string, std::vector<std::string>>>& rule) {
-  for (const auto& [key, allowed] : rule) {
-    bool hit = false;
-    for (const auto& [k, v] : values)
-      if (k == key)
-        for (const std::string& a : allowed) hit |= (a == v);
-    if (!hit) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -76,33 +85,64 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source, const 
     fail_input(source, std::string("invalid YAML: ") + e.what());
   }
   if (!root.IsMap()) fail_input(source, "expected a map (sweep, base, grid, ...)");
-  SweepSpec s;
-  s.source = source;
-  static const std::set<std::string> known = {"sweep", "base", "set", "grid", "include", "exclude", "hwsim"};
+  static const std::set<std::string> known = {"sweep", "base", "set", "grid", "zip", "include", "exclude", "hwsim", "name"};
   for (const auto& kv : root)
     if (!known.count(kv.first.as<std::string>()))
-      fail_input(source, "key '" + kv.first.as<std::string>() + "': unknown key (sweep, base, set, grid, include, exclude, hwsim)");
+      fail_input(source, "key '" + kv.first.as<std::string>() +
+                             "': unknown key (sweep, base, set, grid, zip, include, exclude, hwsim, name)");
   if (!root["sweep"] || !root["base"]) fail_input(source, "needs 'sweep' (a name) and 'base' (an experiment config)");
+  SweepSpec s;
+  s.source = source;
   s.name = root["sweep"].as<std::string>();
-  const std::string base = root["base"].as<std::string>();
-  s.base = !base.empty() && base[0] == '/' ? base : base_dir + "/" + base;
+  if (s.name.empty() || s.name.find('/') != std::string::npos || s.name[0] == '.')
+    fail_input(source, "key 'sweep': '" + s.name + "' is not a folder name");
+  if (root["base"].IsMap()) {
+    YAML::Emitter e;
+    e << root["base"];
+    s.base = source + ": base";
+    s.base_yaml = e.c_str();
+  } else {
+    const std::string base = root["base"].as<std::string>();
+    s.base = !base.empty() && base[0] == '/' ? base : base_dir + "/" + base;
+    if (!file_exists(s.base)) fail_input(source, "key 'base': config file " + s.base + " not found");
+    s.base_yaml = read_file(s.base);
+  }
+  if (root["hwsim"]) {
+    if (!root["hwsim"].IsMap() || !root["hwsim"]["arch"]) fail_input(source, "key 'hwsim': expected {arch: FILE}");
+    s.fixed.emplace_back("hwsim.arch", root["hwsim"]["arch"].as<std::string>());
+  }
   if (root["set"]) {
     if (!root["set"].IsMap()) fail_input(source, "key 'set': expected a map of config keys");
     for (const auto& kv : root["set"]) s.fixed.emplace_back(kv.first.as<std::string>(), yaml_text(kv.second));
   }
-  if (root["grid"]) s.grid = read_point_list(root["grid"], source + ": key 'grid'");
-  for (const auto& [key, values] : s.grid)
-    if (values.empty()) fail_input(source, "key 'grid." + key + "': empty list");
+  if (root["grid"])
+    for (const auto& [key, values] : read_choices(root["grid"], source + ": key 'grid'")) {
+      GridAxis axis;
+      axis.keys = {key};
+      for (const std::string& v : values) axis.steps.push_back({v});
+      s.axes.push_back(std::move(axis));
+    }
+  if (root["zip"]) {
+    if (!root["zip"].IsSequence()) fail_input(source, "key 'zip': expected a list of maps (keys -> equal-length lists)");
+    for (size_t i = 0; i < root["zip"].size(); ++i) {
+      const std::string where = source + ": key 'zip[" + std::to_string(i) + "]'";
+      s.axes.push_back(zip_axis(read_choices(root["zip"][i], where), where));
+    }
+  }
+  std::set<std::string> varied;
+  for (const GridAxis& a : s.axes)
+    for (const std::string& k : a.keys)
+      if (!varied.insert(k).second) fail_input(source, "key '" + k + "' is varied twice (grid/zip)");
   for (const char* list : {"include", "exclude"}) {
     if (!root[list]) continue;
     if (!root[list].IsSequence()) fail_input(source, std::string("key '") + list + "': expected a list of maps");
     auto& dst = std::string(list) == "include" ? s.include : s.exclude;
     for (size_t i = 0; i < root[list].size(); ++i)
-      dst.push_back(read_point_list(root[list][i], source + ": key '" + list + "[" + std::to_string(i) + "]'"));
+      dst.push_back(read_choices(root[list][i], source + ": key '" + list + "[" + std::to_string(i) + "]'"));
   }
-  if (root["hwsim"]) {
-    if (!root["hwsim"].IsMap() || !root["hwsim"]["arch"]) fail_input(source, "key 'hwsim': expected {arch: FILE}");
-    s.hwsim_arch = root["hwsim"]["arch"].as<std::string>();
+  if (root["name"]) {
+    s.name_template = root["name"].as<std::string>();
+    check_name_template(s);
   }
   return s;
 }
@@ -113,62 +153,16 @@ SweepSpec load_sweep(const std::string& path) {
   return parse_sweep(read_file(path), path, dir);
 }
 
-std::vector<std::string> point_overrides(const SweepSpec& spec, const GridPoint& point) {
-  std::vector<std::string> out;
-  for (const auto& [k, v] : spec.fixed) out.push_back(k + "=" + v);
-  for (const auto& [k, v] : point.values) out.push_back(k + "=" + v);
-  out.push_back("name=" + point.name);
-  return out;
-}
-
-std::vector<GridPoint> expand_grid(const SweepSpec& spec) {
-  // Cartesian product of a key list; the first key varies slowest.
-  auto product = [](const std::vector<std::pair<std::string, std::vector<std::string>>>& keys) {
-    std::vector<std::vector<std::pair<std::string, std::string>>> out(1);
-    for (const auto& [key, values] : keys) {
-      std::vector<std::vector<std::pair<std::string, std::string>>> next;
-      for (const auto& partial : out)
-        for (const std::string& v : values) {
-          auto p = partial;
-          p.emplace_back(key, v);
-          next.push_back(std::move(p));
-        }
-      out = std::move(next);
-    }
-    return out;
-  };
-  std::vector<std::vector<std::pair<std::string, std::string>>> all = product(spec.grid);
-  for (const auto& inc : spec.include) {
-    std::vector<std::pair<std::string, std::vector<std::string>>> keys;
-    for (const auto& [key, values] : spec.grid) {
-      bool set_here = false;
-      for (const auto& [k, v] : inc) set_here |= (k == key);
-      if (!set_here) keys.emplace_back(key, values);
-    }
-    for (const auto& kv : inc) keys.push_back(kv);
-    for (auto& p : product(keys)) all.push_back(std::move(p));
+void add_overrides(SweepSpec& spec, const std::vector<std::string>& sets) {
+  for (const std::string& o : sets) {
+    const size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) fail_input("--set " + o, "expected key=value");
+    const std::string key = o.substr(0, eq);
+    for (const GridAxis& a : spec.axes)
+      for (const std::string& k : a.keys)
+        if (k == key) fail_input("--set " + o, "'" + key + "' is a grid key of " + spec.source + "; edit its list there");
+    spec.fixed.emplace_back(key, o.substr(eq + 1));
   }
-  std::vector<GridPoint> points;
-  std::set<std::string> names;
-  for (auto& values : all) {
-    bool excluded = false;
-    for (const auto& rule : spec.exclude) excluded |= matches(values, rule);
-    if (excluded) continue;
-    GridPoint p;
-    p.values = std::move(values);
-    for (const auto& [k, v] : p.values) p.name += (p.name.empty() ? "" : "_") + short_key(k) + "-" + name_part(v);
-    if (p.name.empty()) p.name = spec.name;
-    if (!names.insert(p.name).second) continue;  // an include point that repeats a grid point
-    p.index = static_cast<int>(points.size());
-    try {
-      ExperimentConfig c = load_config(spec.base, point_overrides(spec, p));
-      Sequential net = build_model(c, dataset_input(c.dataset));
-    } catch (const InputError& e) {
-      p.invalid = e.what();
-    }
-    points.push_back(std::move(p));
-  }
-  return points;
 }
 
 }  // namespace bitblock::experiments

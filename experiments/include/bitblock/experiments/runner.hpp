@@ -1,7 +1,9 @@
 #pragma once
-// Running a sweep: each grid point is a child process of the bitblock binary (`train`, then
-// `hwsim` when the sweep names an architecture), so a crash in one run cannot take the sweep
-// down. Finished runs (summary.json present) are skipped; a run with a checkpoint resumes.
+// Running a sweep: each grid point is a child process of the bitblock binary (`train --config
+// <run>/config.yaml`, then `hwsim` on <run>/model.bbm when the run's config names an
+// architecture), so a crash in one run cannot take the sweep down. A run is finished when its
+// summary.json exists (then skipped; only a missing hwsim report is made up for); an unfinished
+// run with a checkpoint resumes.
 #include <string>
 #include <vector>
 
@@ -15,23 +17,30 @@ struct SweepOptions {
   std::string data_dir = "data";
   int jobs = 1;                  // runs at once
   int threads = 0;               // per run; 0: cores / jobs
-  std::vector<std::string> overrides;  // --set for every run
 };
 
 struct SweepOutcome {
-  int skipped_finished = 0, ran = 0, failed = 0, invalid = 0;
+  int skipped_finished = 0, ran = 0, simulated_only = 0, failed = 0, invalid = 0;
   bool interrupted = false;
   std::string results_csv;
 };
 
 std::string sweep_dir(const SweepSpec& spec, const SweepOptions& opt);
 
-// Runs the given points (all, or one for --only); writes results.csv from the run folders.
+// Threads each run gets: opt.threads, or the machine's cores split between the jobs.
+int threads_per_run(const SweepOptions& opt);
+
+// Before anything runs: every data set and hwsim architecture the given (valid) points need is
+// there; InputError otherwise (the data loader's message says how to get the data).
+void check_sweep_inputs(const std::vector<GridPoint>& points, const SweepOptions& opt);
+
+// Runs the given points (all, or one for --only); rewrites results.csv from the run folders.
 SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& points, const SweepOptions& opt);
 
-// A Slurm job-array script: one array task per grid point (`bitblock sweep --only $SLURM_ARRAY_TASK_ID`).
+// A Slurm job-array script: one array task per grid point (`bitblock sweep --only
+// $SLURM_ARRAY_TASK_ID`); sets: the command line's --set overrides, repeated in each task.
 std::string slurm_script(const SweepSpec& spec, const std::string& sweep_file, int num_points, const SweepOptions& opt,
-                         const std::string& workdir);
+                         const std::vector<std::string>& sets, const std::string& workdir);
 
 // Stops launching new runs (SIGINT handler of `bitblock sweep`).
 void request_sweep_stop();
