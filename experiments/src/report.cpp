@@ -55,8 +55,9 @@ void scatter_plot(const std::vector<ResultRow>& rows, const std::vector<int>& fr
             fmt(100.0 * rows[static_cast<size_t>(i)].metrics.at("test_acc"), "%.4f") + "\n";
   write_file_atomic(stem + ".dat", all);
   write_file_atomic(stem + "_front.dat", line);
+  // noenhanced: names hold underscores, which enhanced text would turn into subscripts.
   const std::string body =
-      "set title '" + title + "'\nset logscale x\nset grid\nset xlabel '" + xlabel +
+      "set termoption noenhanced\nset title '" + title + "'\nset logscale x\nset grid\nset xlabel '" + xlabel +
       "'\nset ylabel 'test accuracy (%)'\nset key bottom right\n"
       "plot '" + stem + "_front.dat' using 1:2 with lines lw 2 lc rgb '#d62728' title 'Pareto front', '" + stem +
       ".dat' using 1:2 with points pt 7 ps 1 lc rgb '#1f77b4' title 'runs', '' using 1:2:3 with labels offset 0.6,0.6 "
@@ -101,7 +102,7 @@ void memory_per_layer_plot(const std::string& sweep_dir, const std::vector<Resul
   std::string plot = "plot '" + stem + ".dat' using 2:xtic(1) title columnheader(2)";
   for (size_t k = 1; k < names.size(); ++k)
     plot += ", '' using " + std::to_string(k + 2) + " title columnheader(" + std::to_string(k + 2) + ")";
-  const std::string body = "set title 'weight memory per layer (runs on the accuracy/memory front)'\n"
+  const std::string body = "set termoption noenhanced\nset title 'weight memory per layer (runs on the accuracy/memory front)'\n"
                            "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8\n"
                            "set logscale y\nset ylabel 'KiB'\nset grid ytics\nset key outside right font ',8'\n" + plot + "\n";
   if (run_gnuplot("set terminal pngcairo size 1100,550 font ',10'\nset output OUT\n" + body, stem + ".png"))
