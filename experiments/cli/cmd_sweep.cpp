@@ -1,4 +1,5 @@
-// bitblock sweep: expand a grid of configs into runs, run them (resumable), write results.csv.
+// bitblock sweep: expand a grid of configs into runs, run them (resumable), write results.csv;
+// or list the grid (--list), run one point (--only, a Slurm array task), or write a Slurm script.
 #include <unistd.h>
 
 #include <climits>
@@ -44,9 +45,9 @@ int cmd_sweep(int argc, char** argv) {
         ("threads", "threads per run (0: cores / jobs)", cxxopts::value<int>()->default_value("0"))
         ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
         ("runs-dir", "runs go to <runs-dir>/<sweep>/<run>/", cxxopts::value<std::string>()->default_value("runs"))
-        ("set", "override a config key in every run (repeatable)", cxxopts::value<std::vector<std::string>>())
+        ("set", "override a config key in every run, e.g. --set train.epochs=2 (repeatable; not a grid key)", cxxopts::value<std::vector<std::string>>())
         ("only", "run only grid point I (Slurm array task)", cxxopts::value<int>())
-        ("list", "print the expanded grid and exit")
+        ("list", "print the expanded grid (index, state: todo/partial/finished/invalid, run name) and exit")
         ("emit", "write a job script instead of running: slurm", cxxopts::value<std::string>())
         ("out", "with --emit: the script file (default <runs-dir>/<sweep>/sweep.sbatch)", cxxopts::value<std::string>());
     cxxopts::ParseResult args;
