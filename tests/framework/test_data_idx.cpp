@@ -11,16 +11,10 @@
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
+#include "framework/tiny_mnist.hpp"
 
 namespace bitblock {
 namespace {
-
-std::string make_temp_dir() {
-  std::string pattern = ::testing::TempDir() + "bitblock_idx_XXXXXX";
-  char* dir = mkdtemp(pattern.data());
-  if (dir == nullptr) throw std::runtime_error("mkdtemp failed");
-  return dir;
-}
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
@@ -86,7 +80,8 @@ void expect_small_dataset(const Dataset& d) {
 }
 
 TEST(DataIdx, RawFilesKnownValues) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   write_bytes(dir + "/img", idx_images(3, 2, 3, kPixels));
   write_bytes(dir + "/lab", idx_labels(kLabels));
   Dataset d = load_idx_split("toy", dir + "/img", dir + "/lab", 10);
@@ -96,7 +91,8 @@ TEST(DataIdx, RawFilesKnownValues) {
 }
 
 TEST(DataIdx, GzipFilesFoundByBaseNameOrGivenDirectly) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   write_gz(dir + "/img.gz", idx_images(3, 2, 3, kPixels));
   write_gz(dir + "/lab.gz", idx_labels(kLabels));
   expect_small_dataset(load_idx_split("toy", dir + "/img", dir + "/lab", 10));
@@ -104,7 +100,8 @@ TEST(DataIdx, GzipFilesFoundByBaseNameOrGivenDirectly) {
 }
 
 TEST(DataIdx, ConcatenatedGzipMembersAreOneFile) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   std::string bytes = idx_images(3, 2, 3, kPixels);
   write_gz(dir + "/a.gz", bytes.substr(0, 10));
   write_gz(dir + "/b.gz", bytes.substr(10));
@@ -113,7 +110,8 @@ TEST(DataIdx, ConcatenatedGzipMembersAreOneFile) {
 }
 
 TEST(DataIdx, HeaderProblemsNameTheFile) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   std::string img = dir + "/img", lab = dir + "/lab";
   write_bytes(lab, idx_labels(kLabels));
 
@@ -131,7 +129,8 @@ TEST(DataIdx, HeaderProblemsNameTheFile) {
 }
 
 TEST(DataIdx, LabelProblemsNameTheFile) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   std::string img = dir + "/img", lab = dir + "/lab";
   write_bytes(img, idx_images(3, 2, 3, kPixels));
 
@@ -146,7 +145,8 @@ TEST(DataIdx, LabelProblemsNameTheFile) {
 }
 
 TEST(DataIdx, BadGzipNamesTheFile) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   std::string img = dir + "/img.gz", lab = dir + "/lab";
   write_bytes(lab, idx_labels(kLabels));
   write_gz(img, idx_images(3, 2, 3, kPixels));
@@ -165,7 +165,8 @@ TEST(DataIdx, BadGzipNamesTheFile) {
 }
 
 TEST(DataIdx, MissingDataSaysHowToGetIt) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   expect_input_error([&] { load_dataset("mnist", dir); },
                      {dir + "/mnist/train-images-idx3-ubyte", "scripts/fetch-data.sh mnist"});
   expect_input_error([&] { load_dataset("fashion_mnist", dir); },
@@ -175,7 +176,8 @@ TEST(DataIdx, MissingDataSaysHowToGetIt) {
 }
 
 TEST(DataIdx, WrongImageSizeForMnist) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   std::string m = dir + "/mnist/";
   ASSERT_EQ(system(("mkdir -p " + m).c_str()), 0);
   for (const char* prefix : {"train", "t10k"}) {
@@ -223,7 +225,8 @@ TEST(DataIdx, RealMnistCorruptedCopies) {
   if (!have_real_mnist()) GTEST_SKIP() << "no MNIST in " << kMnistDir;
   std::string images = read_maybe_gzip(kMnistDir + "/t10k-images-idx3-ubyte");
   std::string labels = read_maybe_gzip(kMnistDir + "/t10k-labels-idx1-ubyte");
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   std::string img = dir + "/images", lab = dir + "/labels";
 
   write_bytes(lab, labels);
@@ -258,7 +261,8 @@ TEST(DataIdx, RealFashionMnistFromGzip) {
   const std::string installed = "/usr/share/datasets/fashion-mnist";
   std::ifstream probe(installed + "/t10k-labels-idx1-ubyte.gz");
   if (!probe.good()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("idx");
+  std::string dir = tmp.path;
   ASSERT_EQ(system(("ln -s " + installed + " " + dir + "/fashion-mnist").c_str()), 0);
   DataSplits s = load_dataset("fashion_mnist", dir);
   EXPECT_EQ(s.train.size(), 60000);
