@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "bsgemm/sddmm.hpp"
+#include "common/transpose8_avx2.hpp"
 
 namespace bitblock::kernels::detail {
 namespace {
@@ -79,27 +80,7 @@ void transpose_pad_avx2(const float* A, int64_t rows, int64_t lda, int64_t c0, i
   for (; c + 8 <= c1; c += 8) {
     int64_t r = 0;
     for (; r + 8 <= rows; r += 8) {
-      const float* a = A + r * lda + c;
-      __m256 v[8];
-#pragma GCC unroll 8
-      for (int q = 0; q < 8; ++q) v[q] = _mm256_loadu_ps(a + q * lda);
-      const __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
-      const __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
-      const __m256 t4 = _mm256_unpacklo_ps(v[4], v[5]), t5 = _mm256_unpackhi_ps(v[4], v[5]);
-      const __m256 t6 = _mm256_unpacklo_ps(v[6], v[7]), t7 = _mm256_unpackhi_ps(v[6], v[7]);
-      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
-      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
-      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
-      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-      float* d = AT + c * ldt + r;
-      _mm256_storeu_ps(d + 0 * ldt, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(d + 1 * ldt, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(d + 2 * ldt, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(d + 3 * ldt, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(d + 4 * ldt, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(d + 5 * ldt, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(d + 6 * ldt, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(d + 7 * ldt, _mm256_permute2f128_ps(u3, u7, 0x31));
+      transpose8x8_avx2(A + r * lda + c, lda, AT + c * ldt + r, ldt);
     }
     transpose_pad_portable(A, r, rows, lda, c, c + 8, AT, ldt);
   }

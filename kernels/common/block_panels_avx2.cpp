@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/block_panels.hpp"
+#include "common/transpose8_avx2.hpp"
 
 namespace bitblock::kernels::detail {
 
@@ -77,27 +78,7 @@ void pack_tile_avx2(const float* A, int64_t M, int64_t lda, int64_t a_cols, int6
   for (; k + 8 <= a_cols; k += 8) {
 #pragma GCC unroll 3
     for (int m = 0; m < kTileRows; m += 8) {
-      const float* a = A + (row0 + m) * lda + k;
-      __m256 v[8];
-#pragma GCC unroll 8
-      for (int q = 0; q < 8; ++q) v[q] = _mm256_loadu_ps(a + q * lda);
-      const __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
-      const __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
-      const __m256 t4 = _mm256_unpacklo_ps(v[4], v[5]), t5 = _mm256_unpackhi_ps(v[4], v[5]);
-      const __m256 t6 = _mm256_unpacklo_ps(v[6], v[7]), t7 = _mm256_unpackhi_ps(v[6], v[7]);
-      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
-      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
-      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
-      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
-      float* d = packed + k * kTileRows + m;
-      _mm256_storeu_ps(d + 0 * kTileRows, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(d + 1 * kTileRows, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(d + 2 * kTileRows, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(d + 3 * kTileRows, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(d + 4 * kTileRows, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(d + 5 * kTileRows, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(d + 6 * kTileRows, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(d + 7 * kTileRows, _mm256_permute2f128_ps(u3, u7, 0x31));
+      transpose8x8_avx2(A + (row0 + m) * lda + k, lda, packed + k * kTileRows + m, kTileRows);
     }
   }
   for (; k < a_cols; ++k) {
