@@ -153,19 +153,6 @@ TEST(Simulate, HandComputedTinyNetwork) {
   EXPECT_EQ(d.logits, (std::vector<int64_t>{6, -1}));
 }
 
-StageSpec stage(model::OpKind op, int out, int bits, int br, int bc, double keep, ActKind act, int act_bits) {
-  StageSpec s;
-  s.op = op;
-  s.out = out;
-  s.bits = bits;
-  s.block_rows = br;
-  s.block_cols = bc;
-  s.keep = keep;
-  s.act = act;
-  s.act_bits = act_bits;
-  return s;
-}
-
 hwsim::Arch roomy_arch(int lanes, int weight_word) {
   hwsim::Arch a = tiny_arch();
   a.cell_type = "itrs-lop";
@@ -185,16 +172,16 @@ std::vector<RandomModel> random_models() {
   std::vector<RandomModel> out;
   uint64_t seed = 50;
   for (int bits : {1, 2, 3, 4, 8}) {
-    StageSpec conv = stage(model::OpKind::Conv, 5, bits, 2, 3, 0.6, ActKind::Unsigned, 2);
+    StageSpec conv = stage_spec(model::OpKind::Conv, 5, bits, 2, 3, 0.6, ActKind::Unsigned, 2);
     conv.pool = {2, 2, bits % 2 ? model::PoolPlacement::Acc : model::PoolPlacement::Codes};
     out.push_back(random_model({2, 8, 8}, bits % 2 ? model::InputMode::Centered : model::InputMode::Pixel,
-                               {conv, stage(model::OpKind::Dense, 19, bits, 3, 5, 0.5, ActKind::Sign, 1),
-                                stage(model::OpKind::Dense, 7, bits, 1, 1, 0.7, ActKind::None, 32)},
+                               {conv, stage_spec(model::OpKind::Dense, 19, bits, 3, 5, 0.5, ActKind::Sign, 1),
+                                stage_spec(model::OpKind::Dense, 7, bits, 1, 1, 0.7, ActKind::None, 32)},
                                seed++));
     out.push_back(random_model({1, 6, 7}, model::InputMode::Pixel,
-                               {stage(model::OpKind::Dense, 33, bits, 1, 42, 0.5, ActKind::Signed, 3),
-                                stage(model::OpKind::Dense, 12, bits, 33, 1, 0.5, ActKind::Unsigned, 4),
-                                stage(model::OpKind::Dense, 5, bits, 4, 4, 1.0, ActKind::None, 32)},
+                               {stage_spec(model::OpKind::Dense, 33, bits, 1, 42, 0.5, ActKind::Signed, 3),
+                                stage_spec(model::OpKind::Dense, 12, bits, 33, 1, 0.5, ActKind::Unsigned, 4),
+                                stage_spec(model::OpKind::Dense, 5, bits, 4, 4, 1.0, ActKind::None, 32)},
                                seed++));
   }
   return out;
@@ -236,9 +223,9 @@ TEST(Simulate, DatapathEqualsInferenceOnRandomModels) {
 // is measured by bench/bench_hwsim.cpp, not here.)
 TEST(Simulate, PaperMlpFitsPaperArch) {
   const RandomModel m = random_model({1, 28, 28}, model::InputMode::Centered,
-                                     {stage(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
-                                      stage(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
-                                      stage(model::OpKind::Dense, 10, 3, 8, 8, 0.125, ActKind::None, 32)},
+                                     {stage_spec(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
+                                      stage_spec(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
+                                      stage_spec(model::OpKind::Dense, 10, 3, 8, 8, 0.125, ActKind::None, 32)},
                                      2024);
   model::Network net = m.net;
   net.dataset = "mnist";

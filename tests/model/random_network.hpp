@@ -24,6 +24,21 @@ struct StageSpec {
   model::Pool pool;
 };
 
+// The fields tests vary most, in one call (kernel, stride, padding and pool keep their defaults).
+inline StageSpec stage_spec(model::OpKind op, int out, int bits, int block_rows, int block_cols, double keep,
+                            model::ActKind act, int act_bits) {
+  StageSpec s;
+  s.op = op;
+  s.out = out;
+  s.bits = bits;
+  s.block_rows = block_rows;
+  s.block_cols = block_cols;
+  s.keep = keep;
+  s.act = act;
+  s.act_bits = act_bits;
+  return s;
+}
+
 struct RandomModel {
   model::Network net;
   std::vector<std::vector<int8_t>> dense_codes;  // per stage rows x cols, 0 where dropped

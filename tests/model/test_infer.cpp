@@ -105,16 +105,7 @@ void expect_matches_reference(const RandomModel& m, int64_t count, uint64_t seed
 }
 
 StageSpec dense(int out, int bits, int br, int bc, double keep, ActKind act, int act_bits) {
-  StageSpec s;
-  s.op = OpKind::Dense;
-  s.out = out;
-  s.bits = bits;
-  s.block_rows = br;
-  s.block_cols = bc;
-  s.keep = keep;
-  s.act = act;
-  s.act_bits = act_bits;
-  return s;
+  return stage_spec(OpKind::Dense, out, bits, br, bc, keep, act, act_bits);
 }
 
 TEST(Inference, DenseEveryPrecisionAndStructure) {

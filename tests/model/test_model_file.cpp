@@ -23,25 +23,12 @@ using nlohmann::json;
 
 std::string temp_path(const std::string& name) { return std::string(BITBLOCK_BINARY_DIR) + "/test_model_file_" + name; }
 
-StageSpec spec(model::OpKind op, int out, int bits, int br, int bc, double keep, ActKind act, int act_bits) {
-  StageSpec s;
-  s.op = op;
-  s.out = out;
-  s.bits = bits;
-  s.block_rows = br;
-  s.block_cols = bc;
-  s.keep = keep;
-  s.act = act;
-  s.act_bits = act_bits;
-  return s;
-}
-
 RandomModel small_model() {
-  StageSpec conv = spec(model::OpKind::Conv, 4, 3, 2, 3, 0.7, ActKind::Unsigned, 2);
+  StageSpec conv = stage_spec(model::OpKind::Conv, 4, 3, 2, 3, 0.7, ActKind::Unsigned, 2);
   conv.pool = {2, 2, model::PoolPlacement::Acc};
   return random_model({1, 8, 8}, model::InputMode::Centered,
-                      {conv, spec(model::OpKind::Dense, 13, 1, 3, 5, 0.5, ActKind::Sign, 1),
-                       spec(model::OpKind::Dense, 5, 8, 1, 1, 0.5, ActKind::None, 32)},
+                      {conv, stage_spec(model::OpKind::Dense, 13, 1, 3, 5, 0.5, ActKind::Sign, 1),
+                       stage_spec(model::OpKind::Dense, 5, 8, 1, 1, 0.5, ActKind::None, 32)},
                       11);
 }
 
@@ -133,8 +120,8 @@ TEST(ModelFile, BlobsAreAlignedAndSizeReflectsPacking) {
   // 784-1024 with 3-bit 8x8 blocks, 1 in 8 kept: the codes are ~37 KB; a dense int8 copy
   // alone would be 784 KB.
   const RandomModel m = random_model({1, 28, 28}, model::InputMode::Pixel,
-                                     {spec(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
-                                      spec(model::OpKind::Dense, 10, 3, 8, 8, 1.0, ActKind::None, 32)},
+                                     {stage_spec(model::OpKind::Dense, 1024, 3, 8, 8, 0.125, ActKind::Sign, 1),
+                                      stage_spec(model::OpKind::Dense, 10, 3, 8, 8, 1.0, ActKind::None, 32)},
                                      12);
   const std::string bytes = model::serialize_model(m.net);
   const Split s = split(bytes);
