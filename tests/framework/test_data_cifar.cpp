@@ -11,6 +11,7 @@
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
+#include "framework/tiny_mnist.hpp"
 
 namespace bitblock {
 namespace {
@@ -35,17 +36,7 @@ std::string read_all(const std::string& path) {
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
 
-template <typename F>
-void expect_input_error(F f, const std::vector<std::string>& fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no InputError thrown";
-  } catch (const InputError& e) {
-    std::string msg = e.what();
-    for (const std::string& frag : fragments)
-      EXPECT_NE(msg.find(frag), std::string::npos) << "'" << frag << "' not in: " << msg;
-  }
-}
+using testing_support::expect_input_error;
 
 // A record whose pixel at channel c, plane offset p has value (seed + 7c + p) mod 256.
 std::string cifar_record(uint8_t label, int seed) {

@@ -50,18 +50,7 @@ std::string read_all(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// Runs f, expects an InputError whose message contains every fragment.
-template <typename F>
-void expect_input_error(F f, const std::vector<std::string>& fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no InputError thrown";
-  } catch (const InputError& e) {
-    std::string msg = e.what();
-    for (const std::string& frag : fragments)
-      EXPECT_NE(msg.find(frag), std::string::npos) << "'" << frag << "' not in: " << msg;
-  }
-}
+using testing_support::expect_input_error;
 
 // Three 2x3 images with pixel value 10 * image + position, labels 0, 9, 4.
 const std::vector<uint8_t> kPixels = {0,  1,  2,  3,  4,  5,  10, 11, 12,
