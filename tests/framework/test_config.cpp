@@ -34,7 +34,7 @@ ConstraintSpec layer_spec(Sequential& net, size_t layer) {
   return c->spec();
 }
 
-// Sweep files (top-level `sweep:` key) share the folder; tests/experiments/test_sweep.cpp covers them.
+// Sweep files (top-level `sweep:` key) share the folder; tests/experiments/test_sweep_grid.cpp covers them.
 bool is_experiment_config(const std::filesystem::path& p) {
   return p.extension() == ".yaml" && !YAML::LoadFile(p.string())["sweep"];
 }
