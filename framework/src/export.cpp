@@ -1,10 +1,10 @@
 #include "bitblock/framework/export.hpp"
 
 #include <cmath>
+#include <filesystem>
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/layers.hpp"
-#include "bitblock/common/atomic_file.hpp"
 #include "bitblock/kernels/bsr.hpp"
 #include "bitblock/model/infer.hpp"
 #include "bitblock/model/model_file.hpp"
@@ -221,7 +221,7 @@ ExportOutcome export_model_file(Sequential& net, const ExperimentConfig& config,
   }
   model::save_model({network, 0}, path);
   out.written = true;
-  out.file_bytes = static_cast<int64_t>(read_file(path).size());
+  out.file_bytes = static_cast<int64_t>(std::filesystem::file_size(path));
   model::InferenceResult r = model::run_inference(network, test.images.data(), test.size());
   out.integer_accuracy = model::accuracy(r.classes, test.labels.data());
   return out;
