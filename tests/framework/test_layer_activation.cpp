@@ -3,6 +3,7 @@
 // against their definitions; invalid combinations rejected.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -91,6 +92,34 @@ TEST(Activation, QuantizedOutputsTakeExactlyTheLevelCount) {
     EXPECT_FLOAT_EQ(*lr.rbegin(), 1.5f);
     EXPECT_FLOAT_EQ(*lh.begin(), -1.0f);
   }
+}
+
+// The layer rounds without std::round (so its loops vectorize); it must agree with it bit for bit,
+// ties included (t = k + 1/2 exactly when max == levels), and keep NaN (the divergence guard).
+TEST(Activation, QuantizedRoundingMatchesStdRound) {
+  std::vector<float> x;
+  for (int k = -300; k <= 300; ++k) x.push_back(static_cast<float>(k) * 0.5f);  // ties
+  Rng rng(32);
+  for (int i = 0; i < 20000; ++i) x.push_back(rng.uniform(-300.0f, 300.0f));
+  for (int bits : {2, 3, 8}) {
+    const auto levels = static_cast<float>(activation_levels(ActFn::Relu, bits));
+    Activation relu(ActFn::Relu, bits, levels);  // max == levels: t == clamp(x)
+    const std::vector<float> yr = run(relu, x);
+    for (size_t i = 0; i < x.size(); ++i) {
+      const float t = std::clamp(x[i], 0.0f, levels) * levels / levels;
+      ASSERT_EQ(yr[i], std::round(t) * levels / levels) << "relu bits " << bits << " x " << x[i];
+    }
+    const auto hl = static_cast<float>(activation_levels(ActFn::Hardtanh, bits));
+    Activation ht(ActFn::Hardtanh, bits);
+    std::vector<float> xs(x);
+    for (float& v : xs) v /= 300.0f;  // into [-1, 1]
+    for (int k = -2 * static_cast<int>(hl); k <= 2 * static_cast<int>(hl); ++k) xs.push_back((static_cast<float>(k) * 0.5f) / hl);
+    const std::vector<float> yh = run(ht, xs);
+    for (size_t i = 0; i < xs.size(); ++i)
+      ASSERT_EQ(yh[i], std::round(std::clamp(xs[i], -1.0f, 1.0f) * hl) / hl) << "hardtanh bits " << bits << " x " << xs[i];
+  }
+  Activation relu(ActFn::Relu, 8, 4.0f);
+  EXPECT_TRUE(std::isnan(run(relu, {std::nanf("")})[0]));
 }
 
 TEST(Activation, QuantizedStraightThroughGradientMatchesDefinition) {

@@ -9,25 +9,60 @@
 namespace bitblock {
 
 namespace {
+// std::round (half away from zero) for |t| < 2^22, inline and branch-free so the loops vectorize
+// (std::round is a library call; GCC does not if-convert selects between computed values or
+// after ordered compares under -ftrapping-math). Adding and subtracting 2^23 rounds to nearest
+// even, then an exact tie that went toward zero moves away from it. NaN stays NaN; -0 may come
+// out as +0 (an equal value). The clamps below are min(max()) for the same reason and keep NaN
+// like std::clamp.
+inline float round_half_away(float t) {
+  const float shift = std::copysign(8388608.0f, t);  // 2^23 with t's sign
+  const float r = (t + shift) - shift;
+  const float rest = t - r;  // exact
+  return r + (rest == std::copysign(0.5f, t) ? std::copysign(1.0f, t) : std::copysign(0.0f, t));
+}
+
 // The quantized forms, shared by activation_value and the layer's loops so both round the same way.
 inline float relu_levels(float x, float levels, float max) {
-  return std::round(std::clamp(x, 0.0f, max) * levels / max) * max / levels;
+  return round_half_away(std::min(std::max(x, 0.0f), max) * levels / max) * max / levels;
 }
-inline float hardtanh_levels(float x, float levels) { return std::round(std::clamp(x, -1.0f, 1.0f) * levels) / levels; }
+inline float hardtanh_levels(float x, float levels) {
+  return round_half_away(std::min(std::max(x, -1.0f), 1.0f) * levels) / levels;
+}
+
+// Runs body(i0, i1) over [0, n): one plain call for small n, OpenMP chunks for large n. Inside an
+// OpenMP region the captured constants are shared memory the stores might alias, which keeps
+// the compiler from vectorizing; the plain call leaves them in registers.
+template <typename Body>
+void over_range(int64_t n, Body body) {
+  if (n < ops::kParallelMinElements) {
+    body(int64_t{0}, n);
+    return;
+  }
+  constexpr int64_t kChunk = int64_t{1} << 16;
+#pragma omp parallel for schedule(static)
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) body(i0, std::min(n, i0 + kChunk));
+}
 
 // out[i] = f(in[i]); one loop per activation so the per-element work inlines.
 template <typename F>
 void map(int64_t n, const float* in, float* out, F f) {
-#pragma omp parallel for schedule(static) if (n >= ops::kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+  over_range(n, [in, out, f](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) out[i] = f(in[i]);
+  });
 }
 
-// out[i] = pass(x[i]) ? dy[i] : 0.
+// out[i] = pass(x[i]) ? dy[i] : 0; dy is loaded unconditionally so the select vectorizes.
 template <typename F>
 void gate(int64_t n, const float* x, const float* dy, float* out, F pass) {
-#pragma omp parallel for schedule(static) if (n >= ops::kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) out[i] = pass(x[i]) ? dy[i] : 0.0f;
+  over_range(n, [x, dy, out, pass](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const float g = dy[i];
+      out[i] = pass(x[i]) ? g : 0.0f;
+    }
+  });
 }
+
 }  // namespace
 
 const char* to_string(ActFn fn) {
@@ -131,7 +166,7 @@ Tensor Activation::backward(const Tensor& grad_y) {
     case ActFn::Sign: gate(n, x, dy, out, [](float v) { return std::fabs(v) <= 1.0f; }); break;
     case ActFn::Relu:
       if (bits_ == 32) gate(n, x, dy, out, [](float v) { return v > 0.0f; });
-      else gate(n, x, dy, out, [max](float v) { return v > 0.0f && v < max; });
+      else gate(n, x, dy, out, [max](float v) { return (v > 0.0f) & (v < max); });
       break;
     case ActFn::Hardtanh: gate(n, x, dy, out, [](float v) { return std::fabs(v) < 1.0f; }); break;
   }
