@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <type_traits>
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/ops.hpp"
@@ -18,12 +19,21 @@ constexpr int64_t kBlock = 64;
 using Sums = std::array<double, kBlock>;
 
 // Image planes are long enough to stream one channel at a time (more blocks to share out).
+// fn(c0, c1, npix) gets the pixel count as std::integral_constant 1 for [N, C] inputs, so the
+// pixel loops vanish at compile time and the channel loops vectorize.
 template <typename Fn>
 void over_channel_blocks(int64_t channels, int64_t pixels, int64_t numel, Fn fn) {
   const int64_t block = pixels >= kBlock ? 1 : kBlock;
   const int64_t blocks = (channels + block - 1) / block;
 #pragma omp parallel for schedule(static) if (numel >= ops::kParallelMinElements)
-  for (int64_t b = 0; b < blocks; ++b) fn(b * block, std::min(channels, (b + 1) * block));
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t c0 = b * block, c1 = std::min(channels, (b + 1) * block);
+    if (pixels == 1) {
+      fn(c0, c1, std::integral_constant<int64_t, 1>{});
+    } else {
+      fn(c0, c1, pixels);
+    }
+  }
 }
 }  // namespace
 
@@ -62,20 +72,20 @@ Tensor BatchNorm::forward(const Tensor& x, Context& ctx) {
   const float* in = x.data();
   float* xh = xhat_.data();
   float* out = y.data();
-  over_channel_blocks(channels, pixels, x.numel(), [&](int64_t c0, int64_t c1) {
+  over_channel_blocks(channels, pixels, x.numel(), [&](int64_t c0, int64_t c1, auto npix) {
     Sums mean{}, sq{};
     if (trained_) {
       for (int64_t n = 0; n < batch; ++n)
         for (int64_t c = c0; c < c1; ++c) {
-          const float* v = in + (n * channels + c) * pixels;
-          for (int64_t p = 0; p < pixels; ++p) mean[c - c0] += v[p];
+          const float* v = in + (n * channels + c) * npix;
+          for (int64_t p = 0; p < npix; ++p) mean[c - c0] += v[p];
         }
       for (int64_t c = c0; c < c1; ++c) mean[c - c0] /= static_cast<double>(count);
       for (int64_t n = 0; n < batch; ++n)
         for (int64_t c = c0; c < c1; ++c) {
-          const float* v = in + (n * channels + c) * pixels;
+          const float* v = in + (n * channels + c) * npix;
           const double m = mean[c - c0];
-          for (int64_t p = 0; p < pixels; ++p) sq[c - c0] += (v[p] - m) * (v[p] - m);
+          for (int64_t p = 0; p < npix; ++p) sq[c - c0] += (v[p] - m) * (v[p] - m);
         }
       for (int64_t c = c0; c < c1; ++c) {
         const double var = sq[c - c0] / static_cast<double>(count);
@@ -92,10 +102,10 @@ Tensor BatchNorm::forward(const Tensor& x, Context& ctx) {
     }
     for (int64_t n = 0; n < batch; ++n)
       for (int64_t c = c0; c < c1; ++c) {
-        const int64_t base = (n * channels + c) * pixels;
+        const int64_t base = (n * channels + c) * npix;
         const auto m = static_cast<float>(mean[c - c0]);
         const float inv = inv_std_[c], g = gamma_[c], b = beta_[c];
-        for (int64_t p = 0; p < pixels; ++p) {
+        for (int64_t p = 0; p < npix; ++p) {
           const float v = (in[base + p] - m) * inv;
           xh[base + p] = v;
           out[base + p] = g * v + b;
@@ -114,12 +124,12 @@ Tensor BatchNorm::backward(const Tensor& grad_y) {
   const float* dy = grad_y.data();
   const float* xh = xhat_.data();
   float* out = dx.data();
-  over_channel_blocks(channels, pixels, grad_y.numel(), [&](int64_t c0, int64_t c1) {
+  over_channel_blocks(channels, pixels, grad_y.numel(), [&](int64_t c0, int64_t c1, auto npix) {
     Sums sum_dy{}, sum_dy_xhat{};
     for (int64_t n = 0; n < batch; ++n)
       for (int64_t c = c0; c < c1; ++c) {
-        const int64_t base = (n * channels + c) * pixels;
-        for (int64_t p = 0; p < pixels; ++p) {
+        const int64_t base = (n * channels + c) * npix;
+        for (int64_t p = 0; p < npix; ++p) {
           sum_dy[c - c0] += dy[base + p];
           sum_dy_xhat[c - c0] += static_cast<double>(dy[base + p]) * xh[base + p];
         }
@@ -132,11 +142,11 @@ Tensor BatchNorm::backward(const Tensor& grad_y) {
     // evaluation: dx = g*inv*dy.
     for (int64_t n = 0; n < batch; ++n)
       for (int64_t c = c0; c < c1; ++c) {
-        const int64_t base = (n * channels + c) * pixels;
+        const int64_t base = (n * channels + c) * npix;
         const float scale = gamma_[c] * inv_std_[c];
         const float mean_dy = trained_ ? static_cast<float>(sum_dy[c - c0] / count) : 0.0f;
         const float mean_dy_xhat = trained_ ? static_cast<float>(sum_dy_xhat[c - c0] / count) : 0.0f;
-        for (int64_t p = 0; p < pixels; ++p)
+        for (int64_t p = 0; p < npix; ++p)
           out[base + p] = scale * (dy[base + p] - mean_dy - xh[base + p] * mean_dy_xhat);
       }
   });
