@@ -25,6 +25,11 @@ WeightConstraint::WeightConstraint(const ConstraintSpec& spec, int64_t rows, int
   if (spec.weight_bits != 32) scales_.assign(spec.scale == ScaleMode::PerRow ? static_cast<size_t>(rows) : 1, 0.0f);
   row_stat_.assign(static_cast<size_t>(rows), 0.0);
   row_count_.assign(static_cast<size_t>(rows), 0);
+  if (spec.structure != Structure::None && spec.selection == Selection::Random) {
+    Rng rng(seed_);
+    detail::draw_random_mask(spec_, rows_, cols_, rng, mask_);
+    ++mask_version_;
+  }
 }
 
 double WeightConstraint::target_kept_fraction(int epoch) const {
@@ -34,19 +39,10 @@ double WeightConstraint::target_kept_fraction(int epoch) const {
 }
 
 void WeightConstraint::begin_epoch(int epoch, const float* latent) {
-  if (spec_.structure == Structure::None) return;
-  if (spec_.selection == Selection::Random) {
-    if (mask_drawn_) return;
-    Rng rng(seed_);
-    detail::draw_random_mask(spec_, rows_, cols_, rng, mask_);
-    mask_drawn_ = true;
-    ++mask_version_;
-    return;
-  }
+  if (spec_.structure == Structure::None || spec_.selection == Selection::Random) return;
   if (!latent) throw std::invalid_argument("WeightConstraint::begin_epoch: magnitude pruning needs the weights");
   detail::prune_by_magnitude(spec_, rows_, cols_, latent,
                              detail::magnitude_target_units(spec_, rows_, cols_, epoch), mask_);
-  mask_drawn_ = true;
   ++mask_version_;
 }
 
@@ -91,6 +87,13 @@ void WeightConstraint::apply(const float* latent, float* effective) {
   }
 }
 
+void WeightConstraint::backward_blocks(const float* latent, const float* grad_effective, float* grad_latent,
+                                       int64_t n) const {
+  const float clip = spec_.weight_bits == 1 ? spec_.clip : std::numeric_limits<float>::infinity();
+#pragma omp parallel for schedule(static) if (n >= kParallelWeights)
+  for (int64_t i = 0; i < n; ++i) grad_latent[i] += std::fabs(latent[i]) <= clip ? grad_effective[i] : 0.0f;
+}
+
 void WeightConstraint::backward(const float* latent, const float* grad_effective, float* grad_latent) const {
   const int64_t n = rows_ * cols_;
   const uint8_t* mask = mask_.data();
@@ -106,9 +109,8 @@ void WeightConstraint::backward(const float* latent, const float* grad_effective
   }
 }
 
-void WeightConstraint::after_step(float* latent) const {
+void WeightConstraint::after_step(float* latent, int64_t n) const {
   if (spec_.weight_bits != 1) return;
-  const int64_t n = rows_ * cols_;
   const float clip = spec_.clip;
 #pragma omp parallel for schedule(static) if (n >= kParallelWeights)
   for (int64_t i = 0; i < n; ++i) latent[i] = std::min(clip, std::max(-clip, latent[i]));
@@ -143,7 +145,6 @@ void WeightConstraint::set_mask(const std::vector<uint8_t>& mask) {
   if (std::any_of(mask.begin(), mask.end(), [](uint8_t v) { return v > 1; }))
     fail_input("constraint mask", "entries must be 0 or 1");
   mask_ = mask;
-  mask_drawn_ = true;
   ++mask_version_;
 }
 

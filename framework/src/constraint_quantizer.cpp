@@ -42,6 +42,33 @@ void row_statistics(const float* latent, const uint8_t* mask, int64_t rows, int6
   }
 }
 
+void row_statistics_blocks(const kernels::BsrLayout& l, const float* latent, int bits, double* stat,
+                           int64_t* count) {
+  const int br = l.block_rows, bc = l.block_cols;
+  const int64_t cols4 = l.cols / 4 * 4;  // row_statistics adds columns past cols4 to its first lane
+#pragma omp parallel for schedule(static) if (l.kept_blocks() * l.block_elems() >= 65536)
+  for (int64_t row = 0; row < l.rows; ++row) {
+    const int64_t i = row / br;
+    const int r = static_cast<int>(row % br);
+    double lanes[4] = {0.0, 0.0, 0.0, 0.0};
+    float top = 0.0f;
+    int64_t n = 0;
+    for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
+      const int64_t c0 = int64_t{l.block_col_idx[b]} * bc;
+      const int nc = l.cols_in_block_col(l.block_col_idx[b]);
+      const float* w = latent + (int64_t{b} * br + r) * bc;
+      n += nc;
+      if (bits == 1) {
+        for (int c = 0; c < nc; ++c) lanes[c0 + c < cols4 ? ((c0 + c) & 3) : 0] += std::fabs(w[c]);
+      } else {
+        for (int c = 0; c < nc; ++c) top = std::max(top, std::fabs(w[c]));
+      }
+    }
+    stat[row] = bits == 1 ? (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) : static_cast<double>(top);
+    count[row] = n;
+  }
+}
+
 void scales_from_statistics(int bits, ScaleMode mode, int64_t rows, const double* stat,
                             const int64_t* count, std::vector<float>& scales) {
   auto to_scale = [bits](double s, int64_t n) {

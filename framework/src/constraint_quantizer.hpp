@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bitblock/framework/constraint.hpp"
+#include "bitblock/kernels/bsr.hpp"
 
 namespace bitblock::detail {
 
@@ -35,6 +36,12 @@ inline int quantize_code(float w, float s, int bits) {
 // Deterministic: each row is reduced in order; rows may run in parallel.
 void row_statistics(const float* latent, const uint8_t* mask, int64_t rows, int64_t cols, int bits,
                     double* stat, int64_t* count);
+
+// The same statistics from kept blocks stored compactly in the order of `layout` (see
+// WeightConstraint::apply_blocks), bit for bit: binary sums use row_statistics' accumulator
+// per column (masked weights add exactly 0 there), in the same column order.
+void row_statistics_blocks(const kernels::BsrLayout& layout, const float* latent, int bits, double* stat,
+                           int64_t* count);
 
 // Scales (rows values for PerRow, 1 for PerLayer) from the row statistics; rows with no kept
 // weight or only zeros get scale 0. Writes into an already sized vector.

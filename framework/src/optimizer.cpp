@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -96,6 +97,8 @@ void Optimizer::step(double lr) {
     float* v = adam ? second_[i].data() : nullptr;
     const auto wd = params_[i].decay ? static_cast<float>(settings_.weight_decay) : 0.0f;
     const int64_t n = params_[i].value->numel();
+    if (first_[i].numel() != n || params_[i].grad->numel() != n)
+      throw std::logic_error("Optimizer: parameter " + params_[i].name + " changed size since the optimizer was made");
     if (adam) {
       const AdamStep a{b1, b2, correct1, correct2, eps, rate, wd};
       constexpr int64_t kChunk = 4096;

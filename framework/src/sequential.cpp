@@ -1,7 +1,6 @@
 #include "bitblock/framework/sequential.hpp"
 
 #include "bitblock/common/error.hpp"
-#include "bitblock/framework/constraint.hpp"
 #include "bitblock/framework/conv2d.hpp"
 #include "bitblock/framework/linear.hpp"
 
@@ -35,27 +34,26 @@ Tensor Sequential::backward(const Tensor& grad_y) {
   return g;
 }
 
+void Sequential::backward_params(const Tensor& grad_y) {
+  size_t first = 0;
+  while (first < layers_.size() && layers_[first]->params().empty()) ++first;
+  if (first == layers_.size()) return;
+  Tensor g = grad_y;
+  for (size_t i = layers_.size() - 1; i > first; --i) g = layers_[i]->backward(g);
+  layers_[first]->backward_params(g);
+}
+
 void Sequential::zero_grad() {
   for (auto& layer : layers_)
     for (Param& p : layer->params()) p.grad->fill(0.0f);
 }
 
 void Sequential::after_optimizer_step() {
-  for (auto& layer : layers_) {
-    WeightConstraint* c = layer->constraint();
-    if (!c) continue;
-    for (Param& p : layer->params())
-      if (p.name == "weight") c->after_step(p.value->data());
-  }
+  for (auto& layer : layers_) layer->after_optimizer_step();
 }
 
 void Sequential::begin_epoch(int epoch) {
-  for (auto& layer : layers_) {
-    WeightConstraint* c = layer->constraint();
-    if (!c) continue;
-    for (Param& p : layer->params())
-      if (p.name == "weight") c->begin_epoch(epoch, p.value->data());
-  }
+  for (auto& layer : layers_) layer->begin_epoch(epoch);
 }
 
 std::vector<Param> Sequential::params() {

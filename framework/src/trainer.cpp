@@ -261,7 +261,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
         outcome.status = TrainStatus::Diverged;
         return outcome;
       }
-      net.backward(dlogits);
+      net.backward_params(dlogits);
       optimizer.step(lr);
       net.after_optimizer_step();
       pos.loss_sum += lres.loss * double(bs);

@@ -109,6 +109,10 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
 
 void bsr_scatter_blocks(const BsrLayout& l, const float* blocks, float* dense) {
   std::fill(dense, dense + l.rows * l.cols, 0.0f);
+  bsr_write_blocks(l, blocks, dense);
+}
+
+void bsr_write_blocks(const BsrLayout& l, const float* blocks, float* dense) {
   const int64_t be = l.block_elems();
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
@@ -116,6 +120,20 @@ void bsr_scatter_blocks(const BsrLayout& l, const float* blocks, float* dense) {
       for (int r = 0; r < l.rows_in_block_row(i); ++r) {
         const float* src = blocks + b * be + static_cast<int64_t>(r) * l.block_cols;
         std::copy(src, src + l.cols_in_block_col(j), dense + (i * l.block_rows + r) * l.cols + j * l.block_cols);
+      }
+    }
+  }
+}
+
+void bsr_gather_blocks(const BsrLayout& l, const float* dense, float* blocks) {
+  const int64_t be = l.block_elems();
+  std::fill(blocks, blocks + l.kept_blocks() * be, 0.0f);
+  for (int64_t i = 0; i < l.num_block_rows(); ++i) {
+    for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
+      const int64_t j = l.block_col_idx[b];
+      for (int r = 0; r < l.rows_in_block_row(i); ++r) {
+        const float* src = dense + (i * l.block_rows + r) * l.cols + j * l.block_cols;
+        std::copy(src, src + l.cols_in_block_col(j), blocks + b * be + static_cast<int64_t>(r) * l.block_cols);
       }
     }
   }

@@ -1,8 +1,7 @@
-// BsrPlan values straight from dense effective weights (the training step's W_eff), skipping
-// the k-bit codes: the constraint has already quantized and masked them.
+// BsrPlan values straight from the float effective weights of the kept blocks (the training
+// step's W_eff), skipping the k-bit codes: the constraint has already quantized them.
 #include <algorithm>
 
-#include "bitblock/common/error.hpp"
 #include "bitblock/kernels/codes.hpp"
 #include "bitblock/kernels/bsr_plan.hpp"
 #include "bsgemm/plan_build.hpp"
@@ -19,9 +18,8 @@ BsrPlan bsr_plan_for_layout(const BsrLayout& layout) {
   return detail::make_plan(empty, true, true);
 }
 
-void bsr_plan_set_dense(BsrPlan& plan, const float* W, int64_t ldw) {
+void bsr_plan_set_blocks(BsrPlan& plan, const float* blocks) {
   const BsrLayout& l = plan.layout;
-  if (ldw < l.cols) fail_input("bsr_plan_set_dense", "leading dimension smaller than the matrix width");
   const int br = l.block_rows, bc = l.block_cols;
   const int fl = plan.fwd_lanes, bl = plan.bwd_lanes;
   float* fwd = plan.fwd.data();
@@ -30,12 +28,10 @@ void bsr_plan_set_dense(BsrPlan& plan, const float* W, int64_t ldw) {
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     const int nr = l.rows_in_block_row(i);
     for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
-      const int64_t c0 = static_cast<int64_t>(l.block_col_idx[b]) * bc;
       const int nc = l.cols_in_block_col(l.block_col_idx[b]);
       for (int r = 0; r < nr; ++r) {
-        const float* src = W + (i * br + r) * ldw + c0;
-        float* bwd_row = bwd + (static_cast<int64_t>(b) * br + r) * bl;
-        std::copy(src, src + nc, bwd_row);
+        const float* src = blocks + (static_cast<int64_t>(b) * br + r) * bc;
+        std::copy(src, src + nc, bwd + (static_cast<int64_t>(b) * br + r) * bl);
         for (int c = 0; c < nc; ++c) fwd[(static_cast<int64_t>(b) * bc + c) * fl + r] = src[c];
       }
     }

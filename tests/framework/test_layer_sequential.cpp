@@ -147,6 +147,39 @@ RunResult run_once() {
   return r;
 }
 
+// backward_params (the trainer's backward: no input gradient for the first weight layer) must
+// leave exactly the parameter gradients backward leaves, for a conv and a linear first layer.
+TEST(Sequential, BackwardParamsGivesTheSameParameterGradients) {
+  auto mlp = [] {
+    Sequential m;
+    m.emplace<Flatten>();
+    m.emplace<Linear>(36, 8);
+    m.emplace<BatchNorm>(8);
+    m.emplace<Activation>(ActFn::Relu, 4, 2.0f);
+    m.emplace<Linear>(8, 5);
+    return m;
+  };
+  for (int which = 0; which < 2; ++which) {
+    Sequential m = which == 0 ? small_cnn(0.0f) : mlp();
+    m.init(3);
+    Rng rng(4);
+    Tensor x({6, 1, 6, 6}), dy({6, 5});
+    for (float& v : x.values()) v = rng.uniform(-1.0f, 1.0f);
+    for (float& v : dy.values()) v = rng.uniform(-1.0f, 1.0f);
+    Context ctx;
+    std::vector<std::vector<float>> full;
+    m.zero_grad();
+    m.forward(x, ctx);
+    m.backward(dy);
+    for (const Param& p : m.params()) full.push_back(p.grad->values());
+    m.zero_grad();
+    m.forward(x, ctx);
+    m.backward_params(dy);
+    const auto params = m.params();
+    for (size_t i = 0; i < params.size(); ++i) EXPECT_EQ(params[i].grad->values(), full[i]) << params[i].name;
+  }
+}
+
 TEST(Sequential, TwoRunsAreBitIdenticalWithTwoThreads) {
   const int saved = omp_get_max_threads();
   omp_set_num_threads(2);

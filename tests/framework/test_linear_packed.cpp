@@ -10,6 +10,7 @@
 #include "bitblock/framework/loss.hpp"
 #include "bitblock/framework/optimizer.hpp"
 #include "bitblock/framework/sequential.hpp"
+#include "bitblock/kernels/bsr.hpp"
 
 namespace bitblock {
 namespace {
@@ -60,8 +61,8 @@ TEST(LinearPacked, MatchesDenseStepByStep) {
       for (float& v : dy.values()) v = rng.uniform(-1.0f, 1.0f);
       Tensor yd = dense->forward(x, ctx), yp = packed->forward(x, ctx);
       expect_close(yp.data(), yd.data(), yd.numel(), 1e-4f, "y");
-      dense->weight_grad().fill(0.0f);
-      packed->weight_grad().fill(0.0f);
+      for (Linear* l : {dense.get(), packed.get()})
+        for (Param& p : l->params()) p.grad->fill(0.0f);
       Tensor dxd = dense->backward(dy), dxp = packed->backward(dy);
       expect_close(dxp.data(), dxd.data(), dxd.numel(), 1e-4f, "dx");
       expect_close(packed->weight_grad().data(), dense->weight_grad().data(), dense->weight().numel(), 1e-4f, "dW");
@@ -70,6 +71,46 @@ TEST(LinearPacked, MatchesDenseStepByStep) {
         dense->weight()[i] -= 0.05f * dense->weight_grad()[i];
         packed->weight()[i] = dense->weight()[i];
       }
+    }
+  }
+}
+
+// The packed layer trains a compact tensor of its kept blocks: params() exposes it, the optimizer
+// updates only it, and weight() shows the updated kept weights at their places with every
+// dropped weight untouched, equal to the dense layer's update.
+TEST(LinearPacked, OptimizerUpdatesTheCompactKeptBlocks) {
+  const ConstraintSpec spec = block_spec(3, 8, 4, 4);
+  auto dense = make_linear(30, 20, spec, KernelChoice::Dense);
+  auto packed = make_linear(30, 20, spec, KernelChoice::Packed);
+  const std::vector<float> before = packed->weight().values();
+  const std::vector<uint8_t>& mask = packed->constraint()->mask();
+  const kernels::BsrLayout l = kernels::bsr_layout_from_mask(mask.data(), 20, 30, 8, 4);
+  const std::vector<Param> pp = packed->params(), pd = dense->params();
+  EXPECT_EQ(pp[0].value->shape(), (Shape{l.kept_blocks(), 8, 4}));
+  EXPECT_EQ(pd[0].value->shape(), (Shape{20, 30}));
+  OptimizerSettings sgd;
+  sgd.kind = OptimizerKind::Sgd;
+  sgd.momentum = 0.0;
+  Optimizer od(sgd, pd), op(sgd, pp);
+  Rng rng(12);
+  Tensor x({7, 30}), dy({7, 20});
+  for (float& v : x.values()) v = rng.uniform(-1.0f, 1.0f);
+  for (float& v : dy.values()) v = rng.uniform(-1.0f, 1.0f);
+  Context ctx;
+  for (Linear* layer : {dense.get(), packed.get()}) {
+    layer->forward(x, ctx);
+    layer->backward(dy);
+  }
+  od.step(0.1);
+  op.step(0.1);
+  const std::vector<float>& wp = packed->weight().values();
+  const std::vector<float>& wd = dense->weight().values();
+  for (size_t i = 0; i < wp.size(); ++i) {
+    if (mask[i]) {
+      EXPECT_NEAR(wp[i], wd[i], 1e-5f) << i;
+      EXPECT_NE(wp[i], before[i]) << i;
+    } else {
+      EXPECT_EQ(wp[i], before[i]) << i;
     }
   }
 }

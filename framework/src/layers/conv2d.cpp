@@ -106,7 +106,11 @@ Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
   return y;
 }
 
-Tensor Conv2d::backward(const Tensor& grad_y) {
+Tensor Conv2d::backward(const Tensor& grad_y) { return backward_impl(grad_y, true); }
+
+void Conv2d::backward_params(const Tensor& grad_y) { backward_impl(grad_y, false); }
+
+Tensor Conv2d::backward_impl(const Tensor& grad_y, bool input_grad) {
   if (input_.empty()) fail_input("conv2d", "backward called before forward");
   const ops::ConvGeometry g = geometry(input_, "backward");
   const int64_t batch = input_.dim(0), k = g.patch_size(), pixels = g.out_pixels();
@@ -119,7 +123,7 @@ Tensor Conv2d::backward(const Tensor& grad_y) {
     grad_latent_.resize(weight_.shape());
     dw = grad_effective_.data();
   }
-  Tensor dx(input_.shape());
+  Tensor dx = input_grad ? Tensor(input_.shape()) : Tensor();
   const int64_t group = group_size(g, batch);
   for (int64_t n0 = 0; n0 < batch; n0 += group) {
     const int64_t gs = std::min(group, batch - n0), ld = gs * pixels;
@@ -135,6 +139,7 @@ Tensor Conv2d::backward(const Tensor& grad_y) {
     // dW (+)= dY cols^T; the constrained path sums the batch into grad_effective_ first.
     const float beta = (constraint_ && n0 == 0) ? 0.0f : 1.0f;
     ops::gemm(false, true, out_ch_, k, ld, 1.0f, dy, ld, cols_.data(), ld, beta, dw, k);
+    if (!input_grad) continue;
     // dcols = W_eff^T dY, reusing the column buffer, then scattered back onto the images.
     ops::gemm(true, false, k, ld, out_ch_, 1.0f, forward_weight_, k, dy, ld, 0.0f, cols_.data(), ld);
     for (int64_t i = 0; i < gs; ++i) ops::col2im(cols_.data() + i * pixels, ld, g, dx.data() + (n0 + i) * in_size);
@@ -145,6 +150,14 @@ Tensor Conv2d::backward(const Tensor& grad_y) {
   }
   if (has_bias_) ops::sum_channels_into(grad_y.data(), batch, out_ch_, pixels, bias_grad_.data());
   return dx;
+}
+
+void Conv2d::begin_epoch(int epoch) {
+  if (constraint_) constraint_->begin_epoch(epoch, weight_.data());
+}
+
+void Conv2d::after_optimizer_step() {
+  if (constraint_) constraint_->after_step(weight_.data());
 }
 
 std::vector<Param> Conv2d::params() {

@@ -1,6 +1,7 @@
 #include "bitblock/framework/linear.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/ops.hpp"
@@ -32,7 +33,9 @@ KernelChoice parse_kernel_choice(const std::string& s, const std::string& where)
 }
 
 bool Linear::packed() const {
-  if (!constraint_ || constraint_->spec().structure != Structure::Block) return false;
+  if (!constraint_) return false;
+  const ConstraintSpec& spec = constraint_->spec();
+  if (spec.structure != Structure::Block || spec.selection != Selection::Random) return false;
   switch (kernels_) {
     case KernelChoice::Dense: return false;
     case KernelChoice::Packed: return true;
@@ -40,15 +43,47 @@ bool Linear::packed() const {
   }
 }
 
-void Linear::sync_plan(const float* effective) {
+void Linear::ensure_compact() {
   if (!plan_ready_ || plan_mask_version_ != constraint_->mask_version()) {
     const ConstraintSpec& spec = constraint_->spec();
-    plan_ = kernels::bsr_plan_for_layout(kernels::bsr_layout_from_mask(constraint_->mask().data(), out_, in_,
-                                                                        spec.block_rows, spec.block_cols));
+    kernels::BsrLayout layout = kernels::bsr_layout_from_mask(constraint_->mask().data(), out_, in_,
+                                                             spec.block_rows, spec.block_cols);
+    int64_t covered = 0;  // in-matrix elements of the kept blocks: all of them must be kept
+    for (int64_t i = 0; i < layout.num_block_rows(); ++i)
+      for (int32_t b = layout.block_row_ptr[i]; b < layout.block_row_ptr[i + 1]; ++b)
+        covered += int64_t{layout.rows_in_block_row(i)} * layout.cols_in_block_col(layout.block_col_idx[b]);
+    if (covered != constraint_->kept()) throw std::logic_error("Linear: the packed path needs a mask of whole blocks");
+    // A restored checkpoint sets the same mask again: the compact weights stay as they are.
+    const bool same = plan_ready_ && layout.block_row_ptr == plan_.layout.block_row_ptr &&
+                      layout.block_col_idx == plan_.layout.block_col_idx;
+    if (!same) {
+      weight();  // the kept weights of the old layout back into weight_
+      plan_ = kernels::bsr_plan_for_layout(layout);
+    }
     plan_mask_version_ = constraint_->mask_version();
     plan_ready_ = true;
   }
-  kernels::bsr_plan_set_dense(plan_, effective, in_);
+  if (compact_live_) return;
+  const kernels::BsrLayout& l = plan_.layout;
+  const Shape shape{l.kept_blocks(), l.block_rows, l.block_cols};
+  if (kept_g_.shape() != shape) kept_g_ = Tensor(shape);
+  kept_w_.resize(shape);
+  kernels::bsr_gather_blocks(l, weight_.data(), kept_w_.data());
+  compact_live_ = true;
+}
+
+Tensor& Linear::weight() {
+  if (compact_live_) {
+    kernels::bsr_write_blocks(plan_.layout, kept_w_.data(), weight_.data());
+    compact_live_ = false;
+  }
+  return weight_;
+}
+
+Tensor& Linear::weight_grad() {
+  if (packed() && plan_ready_ && kept_g_.numel() == plan_.layout.kept_blocks() * plan_.layout.block_elems())
+    kernels::bsr_scatter_blocks(plan_.layout, kept_g_.data(), weight_grad_.data());
+  return weight_grad_;
 }
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, std::unique_ptr<WeightConstraint> constraint)
@@ -95,6 +130,7 @@ const float* Linear::refresh_effective() {
 }
 
 Tensor Linear::effective_weight() {
+  weight();  // packed: current kept weights into weight_
   const float* w = refresh_effective();
   return Tensor(weight_.shape(), std::vector<float>(w, w + weight_.numel()));
 }
@@ -105,43 +141,46 @@ Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
   const int64_t batch = x.dim(0);
   input_.resize(x.shape());
   ops::copy(x.numel(), x.data(), input_.data());
-  const float* w = refresh_effective();
   Tensor y({batch, out_});
   if (packed()) {
-    sync_plan(w);
+    ensure_compact();
+    eff_blocks_.resize(static_cast<size_t>(kept_w_.numel()));
+    constraint_->apply_blocks(plan_.layout, kept_w_.data(), eff_blocks_.data());
+    kernels::bsr_plan_set_blocks(plan_, eff_blocks_.data());
     kernels::bsgemm_forward(x.data(), batch, in_, plan_, y.data(), out_);
   } else {
-    ops::gemm(false, true, batch, out_, in_, 1.0f, x.data(), w, 0.0f, y.data());
+    ops::gemm(false, true, batch, out_, in_, 1.0f, x.data(), refresh_effective(), 0.0f, y.data());
   }
   if (has_bias_) ops::add_bias_rows(y.data(), bias_.data(), batch, out_);
   return y;
 }
 
-Tensor Linear::backward(const Tensor& grad_y) {
+Tensor Linear::backward(const Tensor& grad_y) { return backward_impl(grad_y, true); }
+
+void Linear::backward_params(const Tensor& grad_y) { backward_impl(grad_y, false); }
+
+Tensor Linear::backward_impl(const Tensor& grad_y, bool input_grad) {
   const int64_t batch = input_.empty() ? 0 : input_.dim(0);
   if (grad_y.rank() != 2 || grad_y.dim(0) != batch || grad_y.dim(1) != out_)
     fail_input("linear", "backward expects [" + std::to_string(batch) + ", " + std::to_string(out_) + "], got " +
                              shape_str(grad_y.shape()));
   const float* dy = grad_y.data();
-  if (constraint_) {
+  if (constraint_ && packed()) {
+    // Only the kept blocks' gradients exist, computed and accumulated compactly.
+    grad_blocks_.resize(static_cast<size_t>(kept_w_.numel()));
+    kernels::bsgemm_backward_weight(dy, batch, out_, input_.data(), in_, plan_.layout, grad_blocks_.data());
+    constraint_->backward_blocks(kept_w_.data(), grad_blocks_.data(), kept_g_.data(), kept_g_.numel());
+  } else if (constraint_) {
     grad_effective_.resize(weight_.shape());
     grad_latent_.resize(weight_.shape());
-    if (packed()) {
-      // Only the kept blocks' gradients are computed; the rest of dW_eff is zero, which the
-      // constraint's backward masks away anyway.
-      const kernels::BsrLayout& layout = plan_.layout;
-      grad_blocks_.resize(static_cast<size_t>(layout.kept_blocks() * layout.block_elems()));
-      kernels::bsgemm_backward_weight(dy, batch, out_, input_.data(), in_, layout, grad_blocks_.data());
-      kernels::bsr_scatter_blocks(layout, grad_blocks_.data(), grad_effective_.data());
-    } else {
-      ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 0.0f, grad_effective_.data());
-    }
+    ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 0.0f, grad_effective_.data());
     constraint_->backward(weight_.data(), grad_effective_.data(), grad_latent_.data());
     ops::axpy(weight_.numel(), 1.0f, grad_latent_.data(), weight_grad_.data());
   } else {
     ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 1.0f, weight_grad_.data());
   }
   if (has_bias_) ops::sum_rows_into(dy, batch, out_, bias_grad_.data());
+  if (!input_grad) return Tensor();
   Tensor dx(input_.shape());
   if (packed()) {
     kernels::bsgemm_backward_input(dy, batch, out_, plan_, dx.data(), in_);
@@ -153,9 +192,28 @@ Tensor Linear::backward(const Tensor& grad_y) {
 }
 
 std::vector<Param> Linear::params() {
-  std::vector<Param> p{{"weight", &weight_, &weight_grad_, true}};
+  std::vector<Param> p;
+  if (packed()) {
+    ensure_compact();
+    p.push_back({"weight", &kept_w_, &kept_g_, true});
+  } else {
+    p.push_back({"weight", &weight_, &weight_grad_, true});
+  }
   if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, false});
   return p;
+}
+
+void Linear::begin_epoch(int epoch) {
+  if (constraint_) constraint_->begin_epoch(epoch, weight().data());
+}
+
+void Linear::after_optimizer_step() {
+  if (!constraint_) return;
+  if (compact_live_) {
+    constraint_->after_step(kept_w_.data(), kept_w_.numel());
+  } else {
+    constraint_->after_step(weight_.data());
+  }
 }
 
 int64_t Linear::macs(const Shape& /*input*/) const {

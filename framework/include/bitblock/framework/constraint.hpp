@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "bitblock/kernels/bsr.hpp"
+
 namespace bitblock {
 
 enum class Structure { None, Element, Row, Column, Block };
@@ -59,8 +61,9 @@ class WeightConstraint {
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
 
-  // Epoch hook, called by the trainer before each epoch's first batch. Random selection draws
-  // its fixed mask on the first call; magnitude pruning moves the mask to the cubic target.
+  // Epoch hook, called by the trainer before each epoch's first batch: magnitude pruning moves
+  // the mask to the cubic target. Random selection draws its fixed mask from the seed when the
+  // constraint is made (a layer can lay out its kept blocks before training starts).
   void begin_epoch(int epoch, const float* latent);
   // Kept fraction the schedule asks for at an epoch (1/ratio for random selection).
   double target_kept_fraction(int epoch) const;
@@ -70,7 +73,17 @@ class WeightConstraint {
   // grad_latent = grad_effective (.) mask (.) STE window (|latent| <= clip for binary).
   void backward(const float* latent, const float* grad_effective, float* grad_latent) const;
   // After an optimizer step: clip latent weights (binary) so they stay inside the STE window.
-  void after_step(float* latent) const;
+  void after_step(float* latent) const { after_step(latent, rows_ * cols_); }
+  void after_step(float* latent, int64_t n) const;  // n weights in any order (kept blocks)
+
+  // The packed path's forward and backward on the kept blocks only, stored compactly in the
+  // order of `layout` (bsr_layout_from_mask of this constraint's mask, whole blocks kept):
+  // element (r, c) of kept block b at (b * block_rows + r) * block_cols + c, ragged-edge
+  // positions unused. apply_blocks writes what apply writes at those positions, bit for bit
+  // (same scales; ragged positions 0). backward_blocks adds the straight-through gradient of n
+  // compact weights to grad_latent (kept weights: the mask is 1 there).
+  void apply_blocks(const kernels::BsrLayout& layout, const float* latent, float* effective);
+  void backward_blocks(const float* latent, const float* grad_effective, float* grad_latent, int64_t n) const;
 
   // Integer codes of the current effective weights (0 where masked): w_eff = code * scale(row).
   // Binary: codes +-1; k bits: -(2^(k-1)-1)..2^(k-1)-1. Only for weight_bits <= 8.
@@ -90,7 +103,6 @@ class WeightConstraint {
   ConstraintSpec spec_;
   int64_t rows_, cols_;
   uint64_t seed_;
-  bool mask_drawn_ = false;
   uint64_t mask_version_ = 0;
   std::vector<uint8_t> mask_;
   std::vector<float> scales_;

@@ -27,8 +27,11 @@ class Conv2d : public Layer {
   Shape output_shape(const Shape& input) const override;   // input [C, H, W]
   Tensor forward(const Tensor& x, Context& ctx) override;  // x [N, C, H, W]
   Tensor backward(const Tensor& grad_y) override;
+  void backward_params(const Tensor& grad_y) override;
   std::vector<Param> params() override;
   WeightConstraint* constraint() override { return constraint_.get(); }
+  void begin_epoch(int epoch) override;
+  void after_optimizer_step() override;
   int64_t macs(const Shape& input) const override;
 
   int64_t in_channels() const { return in_ch_; }
@@ -46,6 +49,7 @@ class Conv2d : public Layer {
   Tensor effective_weight();
 
  private:
+  Tensor backward_impl(const Tensor& grad_y, bool input_grad);  // dx empty when !input_grad
   const float* refresh_effective();
   ops::ConvGeometry geometry(const Tensor& x, const char* where) const;
   int64_t group_size(const ops::ConvGeometry& g, int64_t batch) const;

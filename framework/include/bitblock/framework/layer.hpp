@@ -38,10 +38,17 @@ class Layer {
   virtual Shape output_shape(const Shape& input) const = 0;  // per-sample shapes (no batch)
   virtual Tensor forward(const Tensor& x, Context& ctx) = 0;  // x: [batch, ...]
   virtual Tensor backward(const Tensor& grad_y) = 0;          // after forward (training)
+  // Backward when nothing needs the input gradient (the network's first layer with parameters):
+  // parameter gradients only. Weight layers override it to skip the input-gradient product.
+  virtual void backward_params(const Tensor& grad_y) { backward(grad_y); }
   virtual std::vector<Param> params() { return {}; }
   virtual std::vector<Buffer> buffers() { return {}; }
   // Weight layers under a constraint (null for float or for layers without weights).
   virtual WeightConstraint* constraint() { return nullptr; }
+  // Constraint hooks: before an epoch's first batch (mask drawing / magnitude pruning) and after
+  // each optimizer step (binary latent weights clipped into the straight-through window).
+  virtual void begin_epoch(int /*epoch*/) {}
+  virtual void after_optimizer_step() {}
   // Multiply-accumulates per sample of one forward pass, counting only kept weights.
   virtual int64_t macs(const Shape& /*input*/) const { return 0; }
 };

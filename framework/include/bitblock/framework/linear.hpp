@@ -3,11 +3,17 @@
 // W_eff = constraint->apply(W) when a constraint is set (every forward, training or not),
 // else W itself. Backward: dW_eff = dy^T x, then the constraint's straight-through backward
 // (only kept weights learn); dx = dy W_eff.
-// Kernels: a block-sparse constraint can run all three products on the kept blocks only
-// (kernels::bsgemm on a BsrPlan refreshed from W_eff each step) instead of dense GEMMs on the
-// masked matrix. KernelChoice::Auto picks that packed path for block structure with ratio >= 2;
-// Packed forces it for any block structure; Dense always uses OpenBLAS. Other structures (and
-// Conv2d) always run dense.
+// Kernels: a block-sparse constraint with a fixed (random) mask can run the whole step on the
+// kept blocks only (the packed path). The latent weights of the kept blocks then live compactly
+// ([kept blocks, block_rows, block_cols], kernels::BsrLayout order) and params() hands that
+// tensor and its gradient to the optimizer and to checkpoints, so quantization, the three
+// products (kernels::bsgemm), the straight-through gradient, gradient zeroing and the optimizer
+// step all touch 1/ratio of the matrix. The dense path is masked training as usual: the
+// constraint over the whole matrix, OpenBLAS GEMMs on W_eff, the optimizer over every weight.
+// KernelChoice::Auto picks the packed path for block structure, random selection and ratio >= 2;
+// Packed forces it for any ratio; Dense always uses OpenBLAS. Other structures, magnitude
+// pruning (its mask moves) and Conv2d run dense. Both paths compute the same W_eff and the
+// same gradients of the kept weights.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,18 +44,24 @@ class Linear : public Layer {
   Shape output_shape(const Shape& input) const override;
   Tensor forward(const Tensor& x, Context& ctx) override;  // x: [batch, ...] with in features per sample
   Tensor backward(const Tensor& grad_y) override;
+  void backward_params(const Tensor& grad_y) override;
+  // Packed path: "weight" is the compact tensor of kept blocks (see above).
   std::vector<Param> params() override;
   WeightConstraint* constraint() override { return constraint_.get(); }
+  void begin_epoch(int epoch) override;
+  void after_optimizer_step() override;
   int64_t macs(const Shape& input) const override;
 
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }
   bool has_bias() const { return has_bias_; }
-  Tensor& weight() { return weight_; }              // latent weights [out, in]
-  const Tensor& weight() const { return weight_; }
+  // Latent weights [out, in]. On the packed path the kept blocks are copied back from the compact
+  // tensor first; what is written here reaches the compact tensor at the next forward.
+  Tensor& weight();
   Tensor& bias() { return bias_; }                  // [out]; empty when !has_bias()
   const Tensor& bias() const { return bias_; }
-  Tensor& weight_grad() { return weight_grad_; }
+  // Weight gradient [out, in]; on the packed path a copy of the kept blocks' gradients (0 elsewhere).
+  Tensor& weight_grad();
   Tensor& bias_grad() { return bias_grad_; }
   // The weights forward uses, computed now from the latent weights (copy of W without a constraint).
   Tensor effective_weight();
@@ -59,7 +71,10 @@ class Linear : public Layer {
   bool packed() const;
 
  private:
-  void sync_plan(const float* effective);  // rebuild the layout on a new mask, refresh values
+  // Packed path: block layout of the current mask and the compact latent weights, gathered from
+  // weight_ when they are not the live copy.
+  void ensure_compact();
+  Tensor backward_impl(const Tensor& grad_y, bool input_grad);  // dx empty when !input_grad
 
   const float* refresh_effective();  // W_eff for this forward (W itself without a constraint)
 
@@ -67,14 +82,18 @@ class Linear : public Layer {
   bool has_bias_;
   std::unique_ptr<WeightConstraint> constraint_;
   Tensor weight_, bias_, weight_grad_, bias_grad_;
-  Tensor effective_;                 // W_eff (constraint only)
-  Tensor grad_effective_, grad_latent_;  // scratch for the constrained backward
+  Tensor effective_;                 // W_eff (dense path, effective_weight())
+  Tensor grad_effective_, grad_latent_;  // scratch for the constrained dense backward
   Tensor input_;                     // cached forward input, [batch, in]
   KernelChoice kernels_ = KernelChoice::Auto;
-  kernels::BsrPlan plan_;            // kept blocks of W_eff (packed path)
+  // Packed path.
+  kernels::BsrPlan plan_;            // layout and values of W_eff's kept blocks
   uint64_t plan_mask_version_ = 0;
   bool plan_ready_ = false;
-  std::vector<float> grad_blocks_;   // dW_eff of the kept blocks (packed path)
+  Tensor kept_w_, kept_g_;           // compact latent weights of the kept blocks and their gradient
+  bool compact_live_ = false;        // kept_w_ (not weight_) holds the current kept weights
+  std::vector<float> eff_blocks_;    // W_eff of the kept blocks, compact
+  std::vector<float> grad_blocks_;   // dW_eff of the kept blocks, compact
 };
 
 }  // namespace bitblock

@@ -29,6 +29,9 @@ class Sequential {
 
   Tensor forward(const Tensor& x, Context& ctx);
   Tensor backward(const Tensor& grad_y);   // returns the input gradient
+  // Training backward: parameter gradients only. Stops at the first layer with parameters and
+  // skips its input gradient (nothing consumes the gradient of the data).
+  void backward_params(const Tensor& grad_y);
   void zero_grad();
   // Constraint hook after each optimizer step (clips binary latent weights into the STE window).
   void after_optimizer_step();

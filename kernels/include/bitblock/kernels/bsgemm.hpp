@@ -28,6 +28,10 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
                             const BsrLayout& layout, float* dW);
 // Kept-block values (as from bsgemm_backward_weight) -> dense rows x cols, 0 outside kept blocks.
 void bsr_scatter_blocks(const BsrLayout& layout, const float* blocks, float* dense);
+// The same without the fill: only the kept blocks' in-matrix positions of dense are written.
+void bsr_write_blocks(const BsrLayout& layout, const float* blocks, float* dense);
+// The inverse: kept blocks of dense (rows x cols) -> blocks in that order, ragged-edge positions 0.
+void bsr_gather_blocks(const BsrLayout& layout, const float* dense, float* blocks);
 
 namespace reference {
 void bsgemm_forward(const float* X, int64_t M, int64_t ldx, const BsrWeights& W, float* Y, int64_t ldy);

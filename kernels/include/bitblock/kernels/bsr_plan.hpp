@@ -2,9 +2,9 @@
 // Float form of BsrWeights for the training products (bsgemm.hpp): the kept blocks dequantized
 // once, laid out as the forward and input-gradient kernels read them, plus the block-column view
 // of the layout. Training builds one plan per layer when the mask changes and refreshes its
-// values once per step after re-quantizing (bsr_refresh), then runs the forward and backward
-// products of that step from the plan, so the codes are decoded once per step instead of in
-// every product.
+// values once per step after re-quantizing (bsr_plan_set_blocks), then runs the forward and
+// backward products of that step from the plan, so the weights are laid out once per step
+// instead of in every product.
 #include <cstdint>
 #include <vector>
 
@@ -31,11 +31,12 @@ BsrPlan bsr_plan(const BsrWeights& W);
 // W's layout differs from the plan's.
 void bsr_plan_refresh(BsrPlan& plan, const BsrWeights& W);
 
-// Training path that already holds the effective weights as a dense float matrix (the
-// constraint's W_eff = Q(M (.) W)): a plan for a layout with zero values, then the kept blocks'
-// values copied from the dense matrix (row-major rows x cols, leading dimension ldw) once per
-// step. Positions outside kept blocks are ignored; ragged and padding lanes stay 0.
+// Training path, which holds the effective weights (the constraint's W_eff = Q(M (.) W)) of the
+// kept blocks as floats, stored compactly (bsgemm.hpp, bsr_gather_blocks: block b, row r, col c
+// at (b * block_rows + r) * block_cols + c): a plan for a layout with zero values, then its
+// values copied from the blocks once per step. Ragged-edge positions are ignored; ragged and
+// padding lanes stay 0.
 BsrPlan bsr_plan_for_layout(const BsrLayout& layout);
-void bsr_plan_set_dense(BsrPlan& plan, const float* W, int64_t ldw);
+void bsr_plan_set_blocks(BsrPlan& plan, const float* blocks);
 
 }  // namespace bitblock::kernels
