@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "bgemm/bgemm_avx2.hpp"
+#include "bgemm/bgemm_simd.hpp"
 #include "bitblock/kernels/bgemm.hpp"
 #include "bitblock/kernels/cpu_features.hpp"
 #include "bitblock/kernels/pack.hpp"
@@ -28,10 +28,10 @@ void bgemm_binary_portable(const uint64_t* A, int64_t M, const uint64_t* B, int6
 }  // namespace
 
 void bgemm_binary(const uint64_t* A, int64_t M, const uint64_t* B, int64_t N, int64_t K, int32_t* C, int64_t ldc) {
-  if (active_isa() != Isa::Portable) {
-    detail::bgemm_binary_avx2(A, M, B, N, K, C, ldc);
-  } else {
-    bgemm_binary_portable(A, M, B, N, K, C, ldc);
+  switch (active_isa()) {
+    case Isa::Avx512: detail::bgemm_binary_avx512(A, M, B, N, K, C, ldc); break;
+    case Isa::Avx2: detail::bgemm_binary_avx2(A, M, B, N, K, C, ldc); break;
+    default: bgemm_binary_portable(A, M, B, N, K, C, ldc); break;
   }
 }
 

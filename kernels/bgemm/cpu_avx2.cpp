@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "bgemm/bgemm_avx2.hpp"
+#include "bgemm/bgemm_simd.hpp"
 #include "bitblock/kernels/pack.hpp"
 
 namespace bitblock::kernels::detail {
@@ -94,15 +94,6 @@ void rows_tile(int rows, const uint32_t* a, int64_t words, const uint32_t* b, in
   }
 }
 
-// 32-byte aligned uint32 storage (std::vector does not over-align).
-struct Aligned {
-  std::vector<uint32_t> raw;
-  uint32_t* data = nullptr;
-  explicit Aligned(int64_t n) : raw(static_cast<size_t>(n + 8)) {
-    data = raw.data() + (8 - reinterpret_cast<uintptr_t>(raw.data()) / sizeof(uint32_t) % 8) % 8;
-  }
-};
-
 }  // namespace
 
 void bgemm_binary_avx2(const uint64_t* A, int64_t M, const uint64_t* B, int64_t N, int64_t K, int32_t* C,
@@ -120,10 +111,10 @@ void bgemm_binary_avx2(const uint64_t* A, int64_t M, const uint64_t* B, int64_t 
     const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t t0 = tiles * th / nt, t1 = tiles * (th + 1) / nt;
     if (t0 < t1) {
-      Aligned b(groups * words * 16);
+      AlignedBuffer<uint32_t> b(groups * words * 16);
       for (int64_t g = 0; g < groups; ++g) split_b_group(B, N, words64, words, g * 8, b.data + g * words * 16);
       const int64_t m0 = t0 * kRows, m1 = std::min(M, t1 * kRows);
-      Aligned a((m1 - m0) * words * 2);
+      AlignedBuffer<uint32_t> a((m1 - m0) * words * 2);
       for (int64_t m = m0; m < m1; ++m) {
         for (int64_t w = 0; w < words; ++w) {
           const uint32_t v = word32(A + m * words64, w);

@@ -7,8 +7,8 @@ namespace bitblock::kernels {
 
 // Binary x binary: C[m][n] = sum_k A[m][k] * B[n][k] over +-1 values, exactly:
 // K - 2 * popcount(A[m] xor B[n]). A is M rows, B is N rows, both of sign_words(K) words.
-// C row m at C + m * ldc. AVX2 (nibble-table popcount) or portable (popcount instruction)
-// by active_isa(); OpenMP over rows of C.
+// C row m at C + m * ldc. AVX-512 (VPOPCNTDQ), AVX2 (nibble-table popcount) or portable
+// (popcount instruction) by active_isa(); OpenMP over rows of C.
 void bgemm_binary(const uint64_t* A, int64_t M, const uint64_t* B, int64_t N, int64_t K, int32_t* C, int64_t ldc);
 
 // Float activations x binary weights: Y[m][n] = scale[n] * sum_k X[m][k] * sign(W[n][k]) with the
