@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <vector>
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dropout.hpp"
@@ -31,6 +32,19 @@ TEST(Dropout, KeepsWithProbabilityOneMinusPAndScales) {
   for (int64_t i = 0; i < 20000; ++i) EXPECT_EQ(y[i] == 0.0f, replay.uniform() < 0.25f);
   const Tensor dx = drop.backward(Tensor({100, 200}, 1.0f));
   for (int64_t i = 0; i < 20000; ++i) EXPECT_FLOAT_EQ(dx[i], y[i] / 2.0f);
+}
+
+// Rng::fill_u32 (dropout's masks) must be n calls of next_u32, ending in the same state.
+TEST(Rng, FillMatchesSuccessiveDraws) {
+  for (int64_t n : {0, 1, 7, 8, 9, 64, 1001}) {
+    Rng a(n + 3), b(n + 3);
+    std::vector<uint32_t> got(static_cast<size_t>(n) + 1, 0xdeadbeefu);
+    a.fill_u32(got.data(), n);
+    for (int64_t i = 0; i < n; ++i) ASSERT_EQ(got[static_cast<size_t>(i)], b.next_u32()) << "n " << n << " at " << i;
+    EXPECT_EQ(got[static_cast<size_t>(n)], 0xdeadbeefu);
+    EXPECT_EQ(a.state(), b.state()) << n;
+    EXPECT_EQ(a.next_u32(), b.next_u32()) << n;
+  }
 }
 
 TEST(Dropout, IdentityInEvaluationAndNeedsRngInTraining) {

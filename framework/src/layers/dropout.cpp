@@ -18,9 +18,16 @@ Tensor Dropout::forward(const Tensor& x, Context& ctx) {
   if (!masked_) return x;
   if (!ctx.rng) throw std::logic_error("dropout: training forward needs Context.rng");
   mask_.resize(x.shape());
-  const float keep_scale = 1.0f / (1.0f - p_);
-  // Drawn serially so the mask depends only on the generator state, never on threads.
-  for (float& m : mask_.values()) m = ctx.rng->uniform() < p_ ? 0.0f : keep_scale;
+  const float keep_scale = 1.0f / (1.0f - p_), p = p_;
+  // The generator's next numel() draws, in order (so the mask never depends on threads); element
+  // i is dropped when its draw as Rng::uniform() is below p.
+  const int64_t n = x.numel();
+  draws_.resize(static_cast<size_t>(n));
+  ctx.rng->fill_u32(draws_.data(), n);
+  float* m = mask_.data();
+  const uint32_t* u = draws_.data();
+  for (int64_t i = 0; i < n; ++i)
+    m[i] = static_cast<float>(static_cast<int32_t>(u[i] >> 8)) * (1.0f / 16777216.0f) < p ? 0.0f : keep_scale;
   Tensor y(x.shape());
   ops::multiply(x.numel(), x.data(), mask_.data(), y.data());
   return y;

@@ -22,10 +22,32 @@ class Rng {
   }
   uint32_t next_u32() {
     uint64_t old = state_;
-    state_ = old * 6364136223846793005ULL + inc_;
-    auto xorshifted = static_cast<uint32_t>(((old >> 18u) ^ old) >> 27u);
-    auto rot = static_cast<uint32_t>(old >> 59u);
-    return (xorshifted >> rot) | (xorshifted << ((32 - rot) & 31));
+    state_ = old * kMultiplier + inc_;
+    return output(old);
+  }
+  // out[0..n) = the next n values of next_u32(), and the generator ends where n calls leave it.
+  // Eight interleaved lanes, each jumping eight steps at a time, break the serial multiply chain.
+  void fill_u32(uint32_t* out, int64_t n) {
+    constexpr int kLanes = 8;
+    const int64_t full = n / kLanes * kLanes;
+    if (full > 0) {
+      uint64_t s[kLanes];
+      s[0] = state_;
+      for (int j = 1; j < kLanes; ++j) s[j] = s[j - 1] * kMultiplier + inc_;
+      uint64_t mul = 1, add = 0;  // kLanes steps at once: s -> mul * s + add
+      for (int j = 0; j < kLanes; ++j) {
+        add = add * kMultiplier + inc_;
+        mul *= kMultiplier;
+      }
+      for (int64_t i = 0; i < full; i += kLanes) {
+        for (int j = 0; j < kLanes; ++j) {
+          out[i + j] = output(s[j]);
+          s[j] = s[j] * mul + add;
+        }
+      }
+      state_ = s[0];
+    }
+    for (int64_t i = full; i < n; ++i) out[i] = next_u32();
   }
   // Uniform in [0, 1) with 24 random bits (exactly representable floats).
   float uniform() { return static_cast<float>(next_u32() >> 8) * (1.0f / 16777216.0f); }
@@ -58,6 +80,13 @@ class Rng {
   }
 
  private:
+  static constexpr uint64_t kMultiplier = 6364136223846793005ULL;
+  static uint32_t output(uint64_t old) {
+    auto xorshifted = static_cast<uint32_t>(((old >> 18u) ^ old) >> 27u);
+    auto rot = static_cast<uint32_t>(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((32 - rot) & 31));
+  }
+
   uint64_t state_ = 0;
   uint64_t inc_ = 0;
 };

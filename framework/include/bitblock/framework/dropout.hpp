@@ -22,6 +22,7 @@ class Dropout : public Layer {
   float p_;
   bool masked_ = false;  // last forward applied a mask
   Tensor mask_;          // 0 or 1 / (1 - p)
+  std::vector<uint32_t> draws_;  // scratch: the generator's numbers for one mask
 };
 
 }  // namespace bitblock
