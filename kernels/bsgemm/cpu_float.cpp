@@ -59,11 +59,14 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
   const bool avx2 = active_isa() != Isa::Portable;
   const int64_t nbr = layout.num_block_rows(), be = layout.block_elems();
   const int br = layout.block_rows, bc = layout.block_cols;
-  // Batch chunks: a chunk of X transposed (cols x kChunk, 384 KiB for 1024 columns) stays in L2
-  // while the thread's kept blocks go by; each block adds its chunk's dot products to dW in
-  // chunk order, so the sums do not depend on the thread count.
-  constexpr int64_t kChunk = 96;
-  const int64_t ldt = kChunk;
+  // Batch chunks: a chunk of X transposed (cols x at most 104, 416 KiB for 1024 columns) stays in
+  // L2 while the thread's kept blocks go by; each block adds its chunk's dot products to dW in
+  // chunk order, so the sums do not depend on the thread count. Chunks are equal: a short last
+  // chunk would pay every block's transposes and reductions for a few rows (batch 100 is one).
+  constexpr int64_t kMaxChunk = 104;
+  const int64_t chunks = (M + kMaxChunk - 1) / kMaxChunk;
+  const int64_t chunk = std::max<int64_t>(1, (M + chunks - 1) / chunks);
+  const int64_t ldt = (chunk + 7) / 8 * 8;
 #pragma omp parallel
   {
     // Contiguous runs of block-rows with equal shares of kept blocks.
@@ -75,8 +78,8 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
     if (i0 < i1) {
       std::fill(dW + ptr[i0] * be, dW + ptr[i1] * be, 0.0f);
       std::vector<float> xt(static_cast<size_t>(layout.cols * ldt)), dyt(static_cast<size_t>(br * ldt));
-      for (int64_t m0 = 0; m0 < M; m0 += kChunk) {
-        const int64_t rows = std::min(kChunk, M - m0), len = (rows + 7) / 8 * 8;
+      for (int64_t m0 = 0; m0 < M; m0 += chunk) {
+        const int64_t rows = std::min(chunk, M - m0), len = (rows + 7) / 8 * 8;
         if (avx2) {
           detail::transpose_pad_avx2(X + m0 * ldx, rows, ldx, 0, layout.cols, xt.data(), ldt);
         } else {

@@ -25,7 +25,9 @@ std::vector<Case> cases() {
   std::vector<Case> out;
   const Case shapes[] = {{1, 1, 1, 8, 8, 1, 1},      {1, 7, 33, 8, 8, 2, 2},     {7, 33, 7, 16, 8, 3, 1},
                          {13, 100, 784, 8, 16, 4, 4}, {6, 10, 1000, 32, 4, 8, 8}, {33, 64, 64, 64, 64, 1, 1},
-                         {20, 129, 70, 8, 8, 3, 16},  {9, 40, 130, 24, 40, 2, 2}};
+                         {20, 129, 70, 8, 8, 3, 16},  {9, 40, 130, 24, 40, 2, 2},
+                         // batches over one chunk of the weight-gradient kernel (104 rows)
+                         {105, 16, 40, 8, 8, 2, 2},   {250, 33, 70, 8, 8, 3, 4}};
   for (const Case& s : shapes) out.push_back(s);
   return out;
 }
