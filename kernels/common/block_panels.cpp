@@ -50,8 +50,11 @@ void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels&
   const bool parallel = M * entries * int64_t{p.span} * p.lanes > (int64_t{1} << 21);
 #pragma omp parallel if (parallel)
   {
+    // Thread boundaries on multiples of 8 rows, so only the last thread's last tile is ragged
+    // (a ragged AVX2 tile still costs whole 8-row vectors).
     const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t r0 = M * th / nt, r1 = M * (th + 1) / nt;
+    auto boundary = [M, nt](int64_t k) { return k == nt ? M : std::min(M, M * k / nt / 8 * 8); };
+    const int64_t r0 = boundary(th), r1 = boundary(th + 1);
     std::unique_ptr<float[]> tile(new float[static_cast<size_t>(tile_floats)]);
     std::unique_ptr<float[]> stage(new float[static_cast<size_t>(kTileRows * p.out_cols)]);
     for (int64_t m = r0; m < r1; m += kTileRows) {
@@ -60,13 +63,14 @@ void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels&
       } else {
         pack_tile_portable(A + m * lda, r1 - m, lda, p.a_cols, 0, tile.get());
       }
+      const int rows = static_cast<int>(std::min<int64_t>(kTileRows, r1 - m));
       for (int64_t g = 0; g < p.groups; ++g) {
         const int width = static_cast<int>(std::min<int64_t>(p.group_width, p.out_cols - g * p.group_width));
         for (int q = 0; q < width; q += kTileOuts) {
           const int outs = std::min(kTileOuts, width - q);
           float* s = stage.get() + g * p.group_width + q;
           if (avx2) {
-            block_panel_tile_avx2(tile.get(), p, g, q, outs, s, p.out_cols);
+            block_panel_tile_avx2(tile.get(), p, g, q, outs, rows, s, p.out_cols);
           } else {
             block_panel_tile_portable(tile.get(), p, g, q, outs, s, p.out_cols);
           }
@@ -74,8 +78,7 @@ void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels&
       }
       // Staged, then copied out row by row: short runs stored straight into rows a page apart
       // would thrash one L1 set.
-      const int64_t rows = std::min<int64_t>(kTileRows, r1 - m);
-      for (int64_t r = 0; r < rows; ++r) {
+      for (int r = 0; r < rows; ++r) {
         std::memcpy(out + (m + r) * ldo, stage.get() + r * p.out_cols, static_cast<size_t>(p.out_cols) * sizeof(float));
       }
     }

@@ -32,11 +32,12 @@ struct BlockPanels {
 void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels& p, float* out, int64_t ldo);
 
 // dst[m * ldd + o] = out row m of the tile, output lane r0 + o of group g, for m < kTileRows,
-// o < outs (outs <= kTileOuts).
+// o < outs (outs <= kTileOuts). The AVX2 version computes only the 8-row vectors holding the
+// tile's first `rows` rows and writes no row of dst past them.
 void block_panel_tile_portable(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, float* dst,
                                int64_t ldd);
-void block_panel_tile_avx2(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, float* dst,
-                           int64_t ldd);
+void block_panel_tile_avx2(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, int rows,
+                           float* dst, int64_t ldd);
 // Tile t of A (rows t * kTileRows ..) -> packed (a_cols x kTileRows), rows past M zero.
 void pack_tile_portable(const float* A, int64_t M, int64_t lda, int64_t a_cols, int64_t t, float* packed);
 void pack_tile_avx2(const float* A, int64_t M, int64_t lda, int64_t a_cols, int64_t t, float* packed);

@@ -1,5 +1,6 @@
 // AVX2 block-panel tile: 4 outputs x 24 batch rows in 12 accumulators; per term three vector
-// loads of packed A and four weight broadcasts feed twelve FMAs.
+// loads of packed A and four weight broadcasts feed twelve FMAs. A tile holding fewer rows runs
+// only the vectors it needs (8 or 16 rows), so a short last tile costs what it holds.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -11,9 +12,10 @@ namespace bitblock::kernels::detail {
 
 static_assert(kTileRows == 24 && kTileOuts == 4, "the AVX2 tile is 4 outputs x 3 vectors");
 
-void block_panel_tile_avx2(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, float* dst,
-                           int64_t ldd) {
-  __m256 s[4][3];
+namespace {
+template <int V>  // vectors of 8 batch rows
+void tile_rows(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, float* dst, int64_t ldd) {
+  __m256 s[4][V];
 #pragma GCC unroll 4
   for (auto& row : s) {
 #pragma GCC unroll 3
@@ -28,20 +30,21 @@ void block_panel_tile_avx2(const float* tile, const BlockPanels& p, int64_t g, i
     const float* w = values + b * span * lanes;
     const float* a = tile + a0 * kTileRows;
     for (int64_t t = 0; t < n; ++t, w += lanes, a += kTileRows) {
-      const __m256 x0 = _mm256_loadu_ps(a), x1 = _mm256_loadu_ps(a + 8), x2 = _mm256_loadu_ps(a + 16);
+      __m256 x[V];
+#pragma GCC unroll 3
+      for (int v = 0; v < V; ++v) x[v] = _mm256_loadu_ps(a + 8 * v);
 #pragma GCC unroll 4
       for (int o = 0; o < 4; ++o) {
         const __m256 wv = _mm256_broadcast_ss(w + o);
-        s[o][0] = _mm256_fmadd_ps(wv, x0, s[o][0]);
-        s[o][1] = _mm256_fmadd_ps(wv, x1, s[o][1]);
-        s[o][2] = _mm256_fmadd_ps(wv, x2, s[o][2]);
+#pragma GCC unroll 3
+        for (int v = 0; v < V; ++v) s[o][v] = _mm256_fmadd_ps(wv, x[v], s[o][v]);
       }
     }
   }
   // 4 outputs x 8 rows per vector triple -> 8 rows of 4 outputs.
   alignas(32) float rows[8 * 4];
 #pragma GCC unroll 3
-  for (int v = 0; v < 3; ++v) {
+  for (int v = 0; v < V; ++v) {
     const __m256 t0 = _mm256_unpacklo_ps(s[0][v], s[1][v]), t1 = _mm256_unpackhi_ps(s[0][v], s[1][v]);
     const __m256 t2 = _mm256_unpacklo_ps(s[2][v], s[3][v]), t3 = _mm256_unpackhi_ps(s[2][v], s[3][v]);
     const __m256 c04 = _mm256_shuffle_ps(t0, t2, 0x44), c15 = _mm256_shuffle_ps(t0, t2, 0xee);
@@ -63,6 +66,16 @@ void block_panel_tile_avx2(const float* tile, const BlockPanels& p, int64_t g, i
       _mm256_store_ps(rows + 24, _mm256_permute2f128_ps(c26, c37, 0x31));
       for (int m = 0; m < 8; ++m) std::copy(rows + m * 4, rows + m * 4 + outs, d + m * ldd);
     }
+  }
+}
+}  // namespace
+
+void block_panel_tile_avx2(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, int rows,
+                           float* dst, int64_t ldd) {
+  switch ((rows + 7) / 8) {
+    case 1: tile_rows<1>(tile, p, g, r0, outs, dst, ldd); break;
+    case 2: tile_rows<2>(tile, p, g, r0, outs, dst, ldd); break;
+    default: tile_rows<3>(tile, p, g, r0, outs, dst, ldd); break;
   }
 }
 
