@@ -13,7 +13,9 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/framework/conv2d.hpp"
 #include "bitblock/framework/export.hpp"
+#include "bitblock/framework/linear.hpp"
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/run_files.hpp"
 #include "bitblock/framework/schedule.hpp"
@@ -74,6 +76,22 @@ std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n) {
   Rng rng(mix_seed(seed, 0x5eed0000ULL + static_cast<uint64_t>(epoch)));
   shuffle(order.data(), static_cast<uint64_t>(n), rng);
   return order;
+}
+
+// One log line: which weight layers train on the packed block-sparse kernels, which dense.
+std::string kernel_summary(Sequential& net, const std::string& choice) {
+  std::string packed, dense;
+  for (size_t i = 0; i < net.size(); ++i) {
+    const auto* lin = dynamic_cast<const Linear*>(&net.layer(i));
+    if (!lin && !dynamic_cast<const Conv2d*>(&net.layer(i))) continue;
+    std::string& list = lin && lin->packed() ? packed : dense;
+    list += (list.empty() ? "" : ", ") + std::to_string(i);
+  }
+  std::string out = "kernels (" + choice + "):";
+  if (!packed.empty()) out += " packed block-sparse for layers " + packed;
+  if (!packed.empty() && !dense.empty()) out += ";";
+  if (!dense.empty()) out += " dense for layers " + dense;
+  return out;
 }
 
 }  // namespace
@@ -207,6 +225,8 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
            std::to_string(data.test.size()) + " test), " + std::to_string(config.epochs) + " epochs, batch " +
            std::to_string(config.batch_size) + ", " + std::to_string(threads) + " threads, seed " +
            std::to_string(config.seed));
+
+  log.line(kernel_summary(net, config.kernels));
 
   auto save = [&](const TrainPosition& p) {
     Checkpoint c;
