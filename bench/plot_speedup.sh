@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Speedup-vs-ratio plots (one line per code width) from a bitblock_bench CSV file:
+# Speedup-vs-ratio plots (one line per code width) from a bitblock_bench CSV file (single runs,
+# or the medians of --benchmark_repetitions):
 #   bitblock_bench --benchmark_out=bench.csv --benchmark_out_format=csv
 #   bench/plot_speedup.sh bench.csv plots/
 # writes plots/<kernel>_<shape>.png for every benchmark that has ratio and bits counters.
@@ -14,6 +15,7 @@ awk -F, -v tmp="$tmp" '
   /^name,/ { for (i = 1; i <= NF; ++i) { h = $i; gsub(/"/, "", h); col[h] = i } header = 1; next }
   header && col["ratio"] && col["speedup"] {
     name = $1; gsub(/"/, "", name)
+    if (name ~ /_(mean|stddev|cv)$/) next  # with --benchmark_repetitions: plot the medians
     ratio = $col["ratio"]; bits = $col["bits"]; speedup = $col["speedup"]
     if (ratio == "" || bits == "" || speedup == "") next
     n = split(name, part, "/")
