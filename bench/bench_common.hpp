@@ -46,8 +46,10 @@ double timed_loop(benchmark::State& state, Fn&& fn) {
   return iters ? dt.count() / static_cast<double>(iters) : 0.0;
 }
 
-// Baseline seconds per call for a key ("cpu_sgemm/<shape>", ...). record() stores a measurement;
-// baseline() returns it, measuring with `measure` first when absent.
+// Baseline seconds per call for a key ("cpu_sgemm/<shape>", ...). record() keeps the fastest
+// measurement seen (repetitions of the baseline benchmark each record one), so a repetition
+// slowed by a shared machine cannot inflate the speedups; baseline() returns it, measuring with
+// `measure` first when absent.
 void record_baseline(const std::string& key, double seconds);
 template <typename Fn>
 double baseline(const std::string& key, Fn&& measure);
