@@ -5,7 +5,6 @@
 // are widened every 31 steps; each vector of counts is a contiguous run of C, so no horizontal
 // reduction is needed.
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -80,20 +79,6 @@ void tile(const uint32_t* a, int64_t words, const uint32_t* b, int64_t K, int32_
   }
 }
 
-void rows_tile(int rows, const uint32_t* a, int64_t words, const uint32_t* b, int64_t K, int32_t* C, int64_t ldc,
-               int cols) {
-  switch (rows) {
-    case 8: tile<8>(a, words, b, K, C, ldc, cols); break;
-    case 7: tile<7>(a, words, b, K, C, ldc, cols); break;
-    case 6: tile<6>(a, words, b, K, C, ldc, cols); break;
-    case 5: tile<5>(a, words, b, K, C, ldc, cols); break;
-    case 4: tile<4>(a, words, b, K, C, ldc, cols); break;
-    case 3: tile<3>(a, words, b, K, C, ldc, cols); break;
-    case 2: tile<2>(a, words, b, K, C, ldc, cols); break;
-    default: tile<1>(a, words, b, K, C, ldc, cols); break;
-  }
-}
-
 }  // namespace
 
 void bgemm_binary_avx2(const uint64_t* A, int64_t M, const uint64_t* B, int64_t N, int64_t K, int32_t* C,
@@ -101,40 +86,28 @@ void bgemm_binary_avx2(const uint64_t* A, int64_t M, const uint64_t* B, int64_t 
   const int64_t words64 = sign_words(K);
   const int64_t words = (K + 31) / 32;  // 32-bit words holding bits; the rest are padding zeros
   const int64_t groups = (N + 7) / 8;
-  // Groups of B per pass: about 256 KiB of split B stays in L2 while the rows of A go by.
-  const int64_t gb = std::max<int64_t>(1, (int64_t{1} << 18) / (words * 64));
-  const int64_t tiles = (M + kRows - 1) / kRows;
-  // Each thread splits B for itself (small next to the product) and its own rows of A, so the
-  // region has no barrier: a descheduled thread on a busy machine delays only its own rows.
-#pragma omp parallel if (M * N * K > (int64_t{1} << 24))
-  {
-    const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t t0 = tiles * th / nt, t1 = tiles * (th + 1) / nt;
-    if (t0 < t1) {
-      AlignedBuffer<uint32_t> b(groups * words * 16);
-      for (int64_t g = 0; g < groups; ++g) split_b_group(B, N, words64, words, g * 8, b.data + g * words * 16);
-      const int64_t m0 = t0 * kRows, m1 = std::min(M, t1 * kRows);
-      AlignedBuffer<uint32_t> a((m1 - m0) * words * 2);
-      for (int64_t m = m0; m < m1; ++m) {
-        for (int64_t w = 0; w < words; ++w) {
-          const uint32_t v = word32(A + m * words64, w);
-          a.data[((m - m0) * words + w) * 2] = v & 0x0f0f0f0fu;
-          a.data[((m - m0) * words + w) * 2 + 1] = (v >> 4) & 0x0f0f0f0fu;
-        }
-      }
-      for (int64_t g0 = 0; g0 < groups; g0 += gb) {
-        const int64_t g1 = std::min(groups, g0 + gb);
-        for (int64_t t = t0; t < t1; ++t) {
-          const int rows = static_cast<int>(std::min<int64_t>(kRows, M - t * kRows));
-          for (int64_t g = g0; g < g1; ++g) {
-            const int cols = static_cast<int>(std::min<int64_t>(8, N - g * 8));
-            rows_tile(rows, a.data + (t - t0) * kRows * words * 2, words, b.data + g * words * 16, K,
-                      C + t * kRows * ldc + g * 8, ldc, cols);
-          }
-        }
+  struct Operands {
+    int64_t t0;
+    AlignedBuffer<uint32_t> a, b;  // the thread's rows of A and all of B, split into nibbles
+  };
+  auto prepare = [&](int64_t t0, int64_t t1) {
+    const int64_t m0 = t0 * kRows, m1 = std::min(M, t1 * kRows);
+    Operands ops{t0, AlignedBuffer<uint32_t>((m1 - m0) * words * 2), AlignedBuffer<uint32_t>(groups * words * 16)};
+    for (int64_t g = 0; g < groups; ++g) split_b_group(B, N, words64, words, g * 8, ops.b.data + g * words * 16);
+    for (int64_t m = m0; m < m1; ++m) {
+      for (int64_t w = 0; w < words; ++w) {
+        const uint32_t v = word32(A + m * words64, w);
+        ops.a.data[((m - m0) * words + w) * 2] = v & 0x0f0f0f0fu;
+        ops.a.data[((m - m0) * words + w) * 2 + 1] = (v >> 4) & 0x0f0f0f0fu;
       }
     }
-  }
+    return ops;
+  };
+  run_binary_tiles<kRows>(M, N, K, std::max<int64_t>(1, (int64_t{1} << 18) / (words * 64)), prepare,
+                          [&](const Operands& ops, int64_t t, int64_t g, auto mr, int cols) {
+                            tile<mr>(ops.a.data + (t - ops.t0) * kRows * words * 2, words, ops.b.data + g * words * 16,
+                                     K, C + t * kRows * ldc + g * 8, ldc, cols);
+                          });
 }
 
 }  // namespace bitblock::kernels::detail

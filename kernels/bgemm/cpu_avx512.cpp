@@ -4,7 +4,6 @@
 // (the AVX2 kernel needs six operations for 8 outputs x 32 bits). 64-bit counters never
 // overflow, so there is no widening; the counts of a vector are a contiguous run of C.
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <vector>
@@ -38,53 +37,24 @@ void tile(const uint64_t* a, int64_t words, const uint64_t* b, int64_t K, int32_
   }
 }
 
-void rows_tile(int rows, const uint64_t* a, int64_t words, const uint64_t* b, int64_t K, int32_t* C, int64_t ldc,
-               int cols) {
-  switch (rows) {
-    case 8: tile<8>(a, words, b, K, C, ldc, cols); break;
-    case 7: tile<7>(a, words, b, K, C, ldc, cols); break;
-    case 6: tile<6>(a, words, b, K, C, ldc, cols); break;
-    case 5: tile<5>(a, words, b, K, C, ldc, cols); break;
-    case 4: tile<4>(a, words, b, K, C, ldc, cols); break;
-    case 3: tile<3>(a, words, b, K, C, ldc, cols); break;
-    case 2: tile<2>(a, words, b, K, C, ldc, cols); break;
-    default: tile<1>(a, words, b, K, C, ldc, cols); break;
-  }
-}
-
 }  // namespace
 
 void bgemm_binary_avx512(const uint64_t* A, int64_t M, const uint64_t* B, int64_t N, int64_t K, int32_t* C,
                          int64_t ldc) {
   const int64_t words = sign_words(K);
   const int64_t groups = (N + 7) / 8;
-  // Groups of B per pass: about 256 KiB of regrouped B stays in L2 while the rows of A go by.
-  const int64_t gb = std::max<int64_t>(1, (int64_t{1} << 18) / (words * 64));
-  const int64_t tiles = (M + kRows - 1) / kRows;
-  // As in the AVX2 kernel: each thread regroups B for itself, so the region has no barrier.
-#pragma omp parallel if (M * N * K > (int64_t{1} << 24))
-  {
-    const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t t0 = tiles * th / nt, t1 = tiles * (th + 1) / nt;
-    if (t0 < t1) {
-      AlignedWords b(groups * words * 8);
-      for (int64_t g = 0; g < groups; ++g)
-        for (int64_t w = 0; w < words; ++w)
-          for (int l = 0; l < 8; ++l)
-            b.data[(g * words + w) * 8 + l] = g * 8 + l < N ? B[(g * 8 + l) * words + w] : 0u;
-      for (int64_t g0 = 0; g0 < groups; g0 += gb) {
-        const int64_t g1 = std::min(groups, g0 + gb);
-        for (int64_t t = t0; t < t1; ++t) {
-          const int rows = static_cast<int>(std::min<int64_t>(kRows, M - t * kRows));
-          for (int64_t g = g0; g < g1; ++g) {
-            const int cols = static_cast<int>(std::min<int64_t>(8, N - g * 8));
-            rows_tile(rows, A + t * kRows * words, words, b.data + g * words * 8, K, C + t * kRows * ldc + g * 8, ldc,
-                      cols);
-          }
-        }
-      }
-    }
-  }
+  auto prepare = [&](int64_t, int64_t) {
+    AlignedWords b(groups * words * 8);  // word w of B rows 8g .. 8g+7 side by side
+    for (int64_t g = 0; g < groups; ++g)
+      for (int64_t w = 0; w < words; ++w)
+        for (int l = 0; l < 8; ++l) b.data[(g * words + w) * 8 + l] = g * 8 + l < N ? B[(g * 8 + l) * words + w] : 0u;
+    return b;
+  };
+  run_binary_tiles<kRows>(M, N, K, std::max<int64_t>(1, (int64_t{1} << 18) / (words * 64)), prepare,
+                          [&](const AlignedWords& b, int64_t t, int64_t g, auto mr, int cols) {
+                            tile<mr>(A + t * kRows * words, words, b.data + g * words * 8, K,
+                                     C + t * kRows * ldc + g * 8, ldc, cols);
+                          });
 }
 
 }  // namespace bitblock::kernels::detail
