@@ -115,31 +115,30 @@ void bsr_scatter_blocks(const BsrLayout& l, const float* blocks, float* dense) {
   bsr_write_blocks(l, blocks, dense);
 }
 
-void bsr_write_blocks(const BsrLayout& l, const float* blocks, float* dense) {
+namespace {
+// fn(dense_offset, block_offset, n) for every in-matrix row of every kept block: the row's n
+// values start at dense_offset in the dense matrix and at block_offset in the compact blocks.
+template <typename Fn>
+void for_each_kept_row(const BsrLayout& l, Fn fn) {
   const int64_t be = l.block_elems();
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
       const int64_t j = l.block_col_idx[b];
-      for (int r = 0; r < l.rows_in_block_row(i); ++r) {
-        const float* src = blocks + b * be + static_cast<int64_t>(r) * l.block_cols;
-        std::copy(src, src + l.cols_in_block_col(j), dense + (i * l.block_rows + r) * l.cols + j * l.block_cols);
-      }
+      for (int r = 0; r < l.rows_in_block_row(i); ++r)
+        fn((i * l.block_rows + r) * l.cols + j * l.block_cols, b * be + static_cast<int64_t>(r) * l.block_cols,
+           l.cols_in_block_col(j));
     }
   }
 }
+}  // namespace
+
+void bsr_write_blocks(const BsrLayout& l, const float* blocks, float* dense) {
+  for_each_kept_row(l, [=](int64_t d, int64_t k, int n) { std::copy(blocks + k, blocks + k + n, dense + d); });
+}
 
 void bsr_gather_blocks(const BsrLayout& l, const float* dense, float* blocks) {
-  const int64_t be = l.block_elems();
-  std::fill(blocks, blocks + l.kept_blocks() * be, 0.0f);
-  for (int64_t i = 0; i < l.num_block_rows(); ++i) {
-    for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
-      const int64_t j = l.block_col_idx[b];
-      for (int r = 0; r < l.rows_in_block_row(i); ++r) {
-        const float* src = dense + (i * l.block_rows + r) * l.cols + j * l.block_cols;
-        std::copy(src, src + l.cols_in_block_col(j), blocks + b * be + static_cast<int64_t>(r) * l.block_cols);
-      }
-    }
-  }
+  std::fill(blocks, blocks + l.kept_blocks() * l.block_elems(), 0.0f);
+  for_each_kept_row(l, [=](int64_t d, int64_t k, int n) { std::copy(dense + d, dense + d + n, blocks + k); });
 }
 
 }  // namespace bitblock::kernels
