@@ -204,7 +204,8 @@ std::vector<Param> Linear::params() {
 }
 
 void Linear::begin_epoch(int epoch) {
-  if (constraint_) constraint_->begin_epoch(epoch, weight().data());
+  // The packed path has a random (fixed) mask, which needs no weights: its compact copy stays live.
+  if (constraint_) constraint_->begin_epoch(epoch, packed() ? nullptr : weight().data());
 }
 
 void Linear::after_optimizer_step() {
