@@ -76,12 +76,12 @@ void WeightConstraint::apply(const float* latent, float* effective) {
     } else if (s == 0.0f) {
       std::fill(effective + r * cols, effective + end, 0.0f);
     } else {
-      const int limit = detail::max_code(bits);
+      const int limit = kernels::kbit_limit(bits);
       for (int64_t i = r * cols; i < end; ++i) {
         // Multiplying by the 0/1 mask (not selecting) keeps the loop free of branches and
         // brings masked weights inside kbit_code's range: they get code 0.
         float w = latent[i] * static_cast<float>(mask[i]);
-        effective[i] = static_cast<float>(detail::kbit_code(w, s, limit)) * s;
+        effective[i] = static_cast<float>(kernels::kbit_code(w, s, limit)) * s;
       }
     }
   }
@@ -128,7 +128,7 @@ std::vector<int8_t> WeightConstraint::codes(const float* latent) const {
   for (int64_t r = 0; r < rows_; ++r) {
     float s = scales[spec_.scale == ScaleMode::PerRow ? static_cast<size_t>(r) : 0];
     for (int64_t i = r * cols_; i < (r + 1) * cols_; ++i)
-      if (mask_[static_cast<size_t>(i)]) out[static_cast<size_t>(i)] = static_cast<int8_t>(detail::quantize_code(latent[i], s, bits));
+      if (mask_[static_cast<size_t>(i)]) out[static_cast<size_t>(i)] = static_cast<int8_t>(kernels::quantize_code(latent[i], s, bits));
   }
   return out;
 }

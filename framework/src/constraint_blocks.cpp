@@ -18,7 +18,7 @@ void WeightConstraint::apply_blocks(const kernels::BsrLayout& l, const float* la
   detail::row_statistics_blocks(l, latent, bits, row_stat_.data(), row_count_.data());
   detail::scales_from_statistics(bits, spec_.scale, rows_, row_stat_.data(), row_count_.data(), scales_);
   const bool per_row = spec_.scale == ScaleMode::PerRow;
-  const int limit = bits == 1 ? 1 : detail::max_code(bits);
+  const int limit = bits == 1 ? 1 : kernels::kbit_limit(bits);
 #pragma omp parallel for schedule(static) if (n >= 65536)
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     const int nr = l.rows_in_block_row(i);
@@ -34,7 +34,7 @@ void WeightConstraint::apply_blocks(const kernels::BsrLayout& l, const float* la
         } else if (s == 0.0f) {
           std::fill(e, e + width, 0.0f);
         } else {
-          for (int c = 0; c < width; ++c) e[c] = static_cast<float>(detail::kbit_code(w[c], s, limit)) * s;
+          for (int c = 0; c < width; ++c) e[c] = static_cast<float>(kernels::kbit_code(w[c], s, limit)) * s;
         }
         std::fill(e + width, e + bc, 0.0f);  // ragged edge
       }

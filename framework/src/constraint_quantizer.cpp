@@ -73,7 +73,7 @@ void scales_from_statistics(int bits, ScaleMode mode, int64_t rows, const double
                             const int64_t* count, std::vector<float>& scales) {
   auto to_scale = [bits](double s, int64_t n) {
     if (bits == 1) return n > 0 ? static_cast<float>(s / double(n)) : 0.0f;
-    return static_cast<float>(s) / static_cast<float>(max_code(bits));
+    return static_cast<float>(s) / static_cast<float>(kernels::kbit_limit(bits));
   };
   if (mode == ScaleMode::PerRow) {
     for (int64_t r = 0; r < rows; ++r) scales[static_cast<size_t>(r)] = to_scale(stat[r], count[r]);

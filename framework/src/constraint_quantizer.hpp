@@ -1,36 +1,16 @@
 #pragma once
 // Weight quantizers Q_k on masked rows: binary sign x mean|w|, k-bit uniform symmetric with
-// scale max|w| / (2^(k-1) - 1). Scales come from the kept weights only.
+// scale max|w| / (2^(k-1) - 1). Scales come from the kept weights only; the per-weight code is
+// kernels/kbit.hpp's quantize_code (shared with the CUDA side).
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "bitblock/framework/constraint.hpp"
 #include "bitblock/kernels/bsr.hpp"
+#include "bitblock/kernels/kbit.hpp"
 
 namespace bitblock::detail {
-
-inline int max_code(int bits) { return (1 << (bits - 1)) - 1; }
-
-// k-bit code of w under a scale s > 0 with |w| <= the largest kept |w| (so |w / s| <= limit up
-// to rounding): w / s rounded half away from zero, clamped to +-limit. Truncating, then
-// comparing the exact remainder with 0.5, stays inline and vectorizable where std::round is a
-// library call.
-inline int kbit_code(float w, float s, int limit) {
-  float x = w / s;
-  int q = static_cast<int>(x);
-  float rest = x - static_cast<float>(q);
-  q += static_cast<int>(rest >= 0.5f) - static_cast<int>(rest <= -0.5f);
-  q = q > limit ? limit : q;
-  return q < -limit ? -limit : q;
-}
-
-// Integer code of one kept weight under scale s (binary: sign with sign(0) = +1; k bits:
-// kbit_code, 0 when s == 0).
-inline int quantize_code(float w, float s, int bits) {
-  if (bits == 1) return w >= 0.0f ? 1 : -1;
-  return s == 0.0f ? 0 : kbit_code(w, s, max_code(bits));
-}
 
 // Per row: binary -> stat = sum |w| and count = kept weights; k bits -> stat = max |w|.
 // Deterministic: each row is reduced in order; rows may run in parallel.

@@ -9,6 +9,7 @@
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/kernels/cuda.hpp"
+#include "bitblock/kernels/kbit.hpp"
 
 namespace bitblock::kernels::cuda {
 namespace {
@@ -31,13 +32,7 @@ __global__ void dequantize_kernel(const uint8_t* packed, int64_t bytes, int bits
     values[e] = 0.0f;
     return;
   }
-  const int64_t bit = e * bits;
-  const int64_t byte = bit >> 3;
-  unsigned window = packed[byte];
-  if (byte + 1 < bytes) window |= static_cast<unsigned>(packed[byte + 1]) << 8;
-  const unsigned raw = (window >> (bit & 7)) & ((1u << bits) - 1u);
-  const int code = bits == 1 ? (raw ? 1 : -1) : static_cast<int>(raw << (32 - bits)) >> (32 - bits);
-  values[e] = static_cast<float>(code) * scales[n];
+  values[e] = static_cast<float>(code_at(packed, bytes, e, bits)) * scales[n];
 }
 
 // out[m][o0 + tx] = sum over the entries' blocks of A[m][a-index] * block value, where for the

@@ -1,33 +1,18 @@
-// Building and refreshing BsrPlan: codes decoded straight from the packed stream with a 64-bit
-// window (one unaligned load per code), blocks in parallel.
+// Building and refreshing BsrPlan: codes decoded straight from the packed stream (kbit.hpp's
+// decoder), blocks in parallel.
 #include <algorithm>
 #include <cstring>
 #include <string>
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/kernels/bsr_plan.hpp"
+#include "bitblock/kernels/kbit.hpp"
 #include "bsgemm/plan_build.hpp"
 
 namespace bitblock::kernels {
 namespace {
 
 int round8(int n) { return (n + 7) / 8 * 8; }
-
-// Code number e of the stream (bits 2..8 two's complement, 1 = +-1).
-inline int code_at(const uint8_t* packed, int64_t bytes, int64_t e, int bits) {
-  const int64_t bit = e * bits;
-  const int64_t byte = bit >> 3;
-  uint64_t window = 0;
-  if (byte + 8 <= bytes) {
-    std::memcpy(&window, packed + byte, 8);
-  } else {
-    std::memcpy(&window, packed + byte, static_cast<size_t>(bytes - byte));
-  }
-  const auto raw = static_cast<uint32_t>(window >> (bit & 7)) & ((1u << bits) - 1u);
-  if (bits == 1) return raw ? 1 : -1;
-  const int extend = 32 - bits;
-  return static_cast<int32_t>(raw << extend) >> extend;
-}
 
 void fill_values(const BsrWeights& W, float* fwd, int fwd_lanes, float* bwd, int bwd_lanes) {
   const BsrLayout& l = W.layout;

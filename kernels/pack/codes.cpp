@@ -9,9 +9,6 @@ namespace bitblock::kernels {
 
 bool valid_code_bits(int bits) { return (bits >= 1 && bits <= 4) || bits == 8; }
 
-int code_min(int bits) { return bits == 1 ? -1 : -(1 << (bits - 1)); }
-int code_max(int bits) { return bits == 1 ? 1 : (1 << (bits - 1)) - 1; }
-
 int64_t packed_code_bytes(int64_t n, int bits) { return (n * bits + 7) / 8; }
 
 void pack_codes(const int8_t* codes, int64_t n, int bits, uint8_t* out, const char* where) {
@@ -36,17 +33,7 @@ void pack_codes(const int8_t* codes, int64_t n, int bits, uint8_t* out, const ch
 
 void unpack_codes(const uint8_t* packed, int64_t stream_bytes, int64_t first, int64_t n, int bits,
                   int8_t* codes) {
-  const unsigned field = (1u << bits) - 1u;
-  const int extend = 32 - bits;
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t bit = (first + i) * bits;
-    const int64_t byte = bit >> 3;
-    unsigned window = packed[byte];
-    if (byte + 1 < stream_bytes) window |= static_cast<unsigned>(packed[byte + 1]) << 8;
-    const unsigned raw = (window >> (bit & 7)) & field;
-    codes[i] = bits == 1 ? static_cast<int8_t>(raw ? 1 : -1)
-                         : static_cast<int8_t>(static_cast<int32_t>(raw << extend) >> extend);
-  }
+  for (int64_t i = 0; i < n; ++i) codes[i] = static_cast<int8_t>(code_at(packed, stream_bytes, first + i, bits));
 }
 
 }  // namespace bitblock::kernels

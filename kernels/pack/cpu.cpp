@@ -45,17 +45,8 @@ void unpack_signs(const uint64_t* bits, int64_t rows, int64_t cols, float* X, in
 
 void quantize_codes(const float* x, int64_t n, int bits, float scale, int8_t* codes) {
   if (!valid_code_bits(bits)) fail_input("quantize_codes", "unsupported code width " + std::to_string(bits));
-  if (bits == 1) {
-    for (int64_t i = 0; i < n; ++i) codes[i] = static_cast<int8_t>(x[i] >= 0.0f ? 1 : -1);
-    return;
-  }
-  if (!(scale > 0.0f)) fail_input("quantize_codes", "scale must be positive");
-  const float hi = static_cast<float>(code_max(bits));
-  const float inv = 1.0f / scale;
-  for (int64_t i = 0; i < n; ++i) {
-    const float q = std::round(x[i] * inv);
-    codes[i] = static_cast<int8_t>(std::clamp(q, -hi, hi));
-  }
+  if (bits != 1 && !(scale > 0.0f)) fail_input("quantize_codes", "scale must be positive");
+  for (int64_t i = 0; i < n; ++i) codes[i] = static_cast<int8_t>(quantize_code(x[i], scale, bits));
 }
 
 void dequantize_codes(const int8_t* codes, int64_t n, float scale, float* x) {

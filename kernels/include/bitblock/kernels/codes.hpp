@@ -7,13 +7,12 @@
 //  * bits 1 (binary): stored bit 1 means +1, bit 0 means -1; the only legal values are +-1.
 #include <cstdint>
 
+#include "bitblock/kernels/kbit.hpp"  // code_min, code_max, code_at
+
 namespace bitblock::kernels {
 
 // True for the supported code widths: 1, 2, 3, 4, 8.
 bool valid_code_bits(int bits);
-// Smallest and largest value a code of `bits` bits can hold (binary: -1 and +1).
-int code_min(int bits);
-int code_max(int bits);
 // Bytes holding n codes: ceil(n * bits / 8).
 int64_t packed_code_bytes(int64_t n, int bits);
 
