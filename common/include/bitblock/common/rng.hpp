@@ -5,7 +5,43 @@
 #include <cmath>
 #include <cstdint>
 
+#include "bitblock/common/host_device.hpp"
+
 namespace bitblock {
+
+// PCG32's pieces as free functions, shared by the host generator below and device code that
+// draws the same numbers (dropout masks on a GPU): one step of the 64-bit LCG, the output
+// permutation of a state, and the O(log n) jump-ahead (Brown, "Random number generation with
+// arbitrary strides", as in O'Neill's pcg_advance_lcg_64).
+constexpr uint64_t kPcgMultiplier = 6364136223846793005ULL;
+
+BITBLOCK_HD uint64_t pcg32_step(uint64_t state, uint64_t inc) { return state * kPcgMultiplier + inc; }
+
+BITBLOCK_HD uint32_t pcg32_output(uint64_t old) {
+  const auto xorshifted = static_cast<uint32_t>(((old >> 18u) ^ old) >> 27u);
+  const auto rot = static_cast<uint32_t>(old >> 59u);
+  return (xorshifted >> rot) | (xorshifted << ((32 - rot) & 31));
+}
+
+// The state `delta` steps after `state` (delta = 0 returns state).
+BITBLOCK_HD uint64_t pcg32_advance(uint64_t state, uint64_t inc, uint64_t delta) {
+  uint64_t acc_mult = 1, acc_plus = 0, cur_mult = kPcgMultiplier, cur_plus = inc;
+  while (delta > 0) {
+    if (delta & 1u) {
+      acc_mult *= cur_mult;
+      acc_plus = acc_plus * cur_mult + cur_plus;
+    }
+    cur_plus = (cur_mult + 1) * cur_plus;
+    cur_mult *= cur_mult;
+    delta >>= 1u;
+  }
+  return acc_mult * state + acc_plus;
+}
+
+// Uniform float in [0, 1) from one output (24 random bits): what Rng::uniform() returns.
+BITBLOCK_HD float pcg32_unit_float(uint32_t u) {
+  return static_cast<float>(static_cast<int32_t>(u >> 8)) * (1.0f / 16777216.0f);
+}
 
 // PCG32 (O'Neill): small state, good statistics, cheap to copy into a checkpoint.
 class Rng {
@@ -22,9 +58,11 @@ class Rng {
   }
   uint32_t next_u32() {
     uint64_t old = state_;
-    state_ = old * kMultiplier + inc_;
-    return output(old);
+    state_ = pcg32_step(old, inc_);
+    return pcg32_output(old);
   }
+  // Moves the generator n draws ahead without drawing (O(log n)).
+  void advance(uint64_t n) { state_ = pcg32_advance(state_, inc_, n); }
   // out[0..n) = the next n values of next_u32(), and the generator ends where n calls leave it.
   // Eight interleaved lanes, each jumping eight steps at a time, break the serial multiply chain.
   void fill_u32(uint32_t* out, int64_t n) {
@@ -41,7 +79,7 @@ class Rng {
       }
       for (int64_t i = 0; i < full; i += kLanes) {
         for (int j = 0; j < kLanes; ++j) {
-          out[i + j] = output(s[j]);
+          out[i + j] = pcg32_output(s[j]);
           s[j] = s[j] * mul + add;
         }
       }
@@ -80,12 +118,7 @@ class Rng {
   }
 
  private:
-  static constexpr uint64_t kMultiplier = 6364136223846793005ULL;
-  static uint32_t output(uint64_t old) {
-    auto xorshifted = static_cast<uint32_t>(((old >> 18u) ^ old) >> 27u);
-    auto rot = static_cast<uint32_t>(old >> 59u);
-    return (xorshifted >> rot) | (xorshifted << ((32 - rot) & 31));
-  }
+  static constexpr uint64_t kMultiplier = kPcgMultiplier;
 
   uint64_t state_ = 0;
   uint64_t inc_ = 0;

@@ -5,11 +5,7 @@
 // definition each, callable from C++ and from CUDA kernels.
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define BITBLOCK_HD __host__ __device__ __forceinline__
-#else
-#define BITBLOCK_HD inline
-#endif
+#include "bitblock/common/host_device.hpp"
 
 namespace bitblock::kernels {
 

@@ -1,0 +1,128 @@
+// Batch normalisation on the CPU. Channels are processed in blocks (parallel across blocks for
+// large tensors). Inside a block the loops run sample -> channel -> pixel, so memory is read in
+// order for both [N, C] and [N, C, H, W], and each channel's sums (double) run serially in
+// (sample, pixel) order: results do not depend on the thread count.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <type_traits>
+
+#include "bitblock/kernels/batchnorm.hpp"
+#include "common/parallel.hpp"
+
+namespace bitblock::kernels {
+namespace {
+
+constexpr int64_t kBlock = 64;
+using Sums = std::array<double, kBlock>;
+
+// Image planes are long enough to stream one channel at a time (more blocks to share out).
+// fn(c0, c1, npix) gets the pixel count as std::integral_constant 1 for [N, C] inputs, so the
+// pixel loops vanish at compile time and the channel loops vectorize.
+template <typename Fn>
+void over_channel_blocks(int64_t channels, int64_t pixels, int64_t numel, Fn fn) {
+  const int64_t block = pixels >= kBlock ? 1 : kBlock;
+  const int64_t blocks = (channels + block - 1) / block;
+#pragma omp parallel for schedule(static) if (numel >= kParallelMinElements)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t c0 = b * block, c1 = std::min(channels, (b + 1) * block);
+    if (pixels == 1) {
+      fn(c0, c1, std::integral_constant<int64_t, 1>{});
+    } else {
+      fn(c0, c1, pixels);
+    }
+  }
+}
+
+// xhat = (x - mean) * inv_std, y = gamma * xhat + beta over channels [c0, c1).
+template <typename Pixels>
+void normalize(const float* in, int64_t batch, int64_t channels, int64_t c0, int64_t c1, Pixels npix,
+               const Sums& mean, const float* inv_std, const float* gamma, const float* beta, float* xh, float* out) {
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t base = (n * channels + c) * npix;
+      const auto m = static_cast<float>(mean[c - c0]);
+      const float inv = inv_std[c], g = gamma[c], b = beta[c];
+      for (int64_t p = 0; p < npix; ++p) {
+        const float v = (in[base + p] - m) * inv;
+        xh[base + p] = v;
+        out[base + p] = g * v + b;
+      }
+    }
+}
+
+}  // namespace
+
+void batchnorm_forward_train(const float* in, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+                             const float* beta, float momentum, float eps, float* running_mean, float* running_var,
+                             float* inv_std, float* xh, float* out) {
+  const int64_t count = batch * pixels;
+  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
+    Sums mean{}, sq{};
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = c0; c < c1; ++c) {
+        const float* v = in + (n * channels + c) * npix;
+        for (int64_t p = 0; p < npix; ++p) mean[c - c0] += v[p];
+      }
+    for (int64_t c = c0; c < c1; ++c) mean[c - c0] /= static_cast<double>(count);
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = c0; c < c1; ++c) {
+        const float* v = in + (n * channels + c) * npix;
+        const double m = mean[c - c0];
+        for (int64_t p = 0; p < npix; ++p) sq[c - c0] += (v[p] - m) * (v[p] - m);
+      }
+    for (int64_t c = c0; c < c1; ++c) {
+      const double var = sq[c - c0] / static_cast<double>(count);
+      const double unbiased = sq[c - c0] / static_cast<double>(count - 1);
+      running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c - c0]);
+      running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] + momentum * unbiased);
+      inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
+    }
+    normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out);
+  });
+}
+
+void batchnorm_forward_eval(const float* in, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+                            const float* beta, float eps, const float* running_mean, const float* running_var,
+                            float* inv_std, float* xh, float* out) {
+  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
+    Sums mean{};
+    for (int64_t c = c0; c < c1; ++c) {
+      mean[c - c0] = running_mean[c];
+      inv_std[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps));
+    }
+    normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out);
+  });
+}
+
+void batchnorm_backward(const float* dy, const float* xh, int64_t batch, int64_t channels, int64_t pixels,
+                        const float* gamma, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad,
+                        float* out) {
+  const auto count = static_cast<double>(batch * pixels);
+  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
+    Sums sum_dy{}, sum_dy_xhat{};
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t base = (n * channels + c) * npix;
+        for (int64_t p = 0; p < npix; ++p) {
+          sum_dy[c - c0] += dy[base + p];
+          sum_dy_xhat[c - c0] += static_cast<double>(dy[base + p]) * xh[base + p];
+        }
+      }
+    for (int64_t c = c0; c < c1; ++c) {
+      gamma_grad[c] += static_cast<float>(sum_dy_xhat[c - c0]);
+      beta_grad[c] += static_cast<float>(sum_dy[c - c0]);
+    }
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t base = (n * channels + c) * npix;
+        const float scale = gamma[c] * inv_std[c];
+        const float mean_dy = trained ? static_cast<float>(sum_dy[c - c0] / count) : 0.0f;
+        const float mean_dy_xhat = trained ? static_cast<float>(sum_dy_xhat[c - c0] / count) : 0.0f;
+        for (int64_t p = 0; p < npix; ++p)
+          out[base + p] = scale * (dy[base + p] - mean_dy - xh[base + p] * mean_dy_xhat);
+      }
+  });
+}
+
+}  // namespace bitblock::kernels

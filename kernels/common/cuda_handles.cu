@@ -1,0 +1,61 @@
+// Per-device, per-thread cuBLAS / cuSPARSE handles (see cuda_handles.hpp).
+#include "common/cuda_handles.hpp"
+
+#include <map>
+
+#include "bitblock/kernels/cuda_check.hpp"
+
+namespace bitblock::kernels::cuda {
+namespace {
+
+// 32 MiB: what cuBLAS asks for on Hopper; enough for every SGEMM algorithm it picks.
+constexpr size_t kCublasWorkspace = size_t{32} << 20;
+
+struct CublasSlot {
+  cublasHandle_t handle = nullptr;
+  void* workspace = nullptr;
+  ~CublasSlot() {
+    if (handle) cublasDestroy(handle);
+    if (workspace) cudaFree(workspace);
+  }
+};
+
+struct CusparseSlot {
+  cusparseHandle_t handle = nullptr;
+  ~CusparseSlot() {
+    if (handle) cusparseDestroy(handle);
+  }
+};
+
+int current_device() {
+  int device = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  return device;
+}
+
+}  // namespace
+
+cublasHandle_t cublas_handle(cudaStream_t stream) {
+  thread_local std::map<int, CublasSlot> slots;
+  CublasSlot& slot = slots[current_device()];
+  if (!slot.handle) {
+    CUBLAS_CHECK(cublasCreate(&slot.handle));
+    CUDA_CHECK(cudaMalloc(&slot.workspace, kCublasWorkspace));
+    CUBLAS_CHECK(cublasSetWorkspace(slot.handle, slot.workspace, kCublasWorkspace));
+    // Full fp32 products (the CPU path's precision), no atomics in any routine.
+    CUBLAS_CHECK(cublasSetMathMode(slot.handle, CUBLAS_DEFAULT_MATH));
+    CUBLAS_CHECK(cublasSetAtomicsMode(slot.handle, CUBLAS_ATOMICS_NOT_ALLOWED));
+  }
+  CUBLAS_CHECK(cublasSetStream(slot.handle, stream));
+  return slot.handle;
+}
+
+cusparseHandle_t cusparse_handle(cudaStream_t stream) {
+  thread_local std::map<int, CusparseSlot> slots;
+  CusparseSlot& slot = slots[current_device()];
+  if (!slot.handle) CUSPARSE_CHECK(cusparseCreate(&slot.handle));
+  CUSPARSE_CHECK(cusparseSetStream(slot.handle, stream));
+  return slot.handle;
+}
+
+}  // namespace bitblock::kernels::cuda

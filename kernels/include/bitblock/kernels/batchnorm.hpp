@@ -1,0 +1,54 @@
+#pragma once
+// Batch normalisation over the channel axis of [batch, channels, pixels] (pixels = 1 for [N, C]):
+// y = gamma * xhat + beta, xhat = (x - mean) * inv_std, inv_std = 1 / sqrt(var + eps).
+//  * Training: mean and biased variance of the batch (double sums); running statistics move by
+//    running = (1 - momentum) * running + momentum * batch, with the unbiased variance.
+//  * Evaluation: mean and variance are the running statistics.
+//  * Backward: gamma_grad += sum dy * xhat, beta_grad += sum dy; dx = gamma * inv_std / M *
+//    (M dy - sum dy - xhat * sum dy xhat) after a training forward (M = batch * pixels), and
+//    gamma * inv_std * dy after an evaluation forward.
+// CPU: each channel's sums run serially in (sample, pixel) order (independent of the thread
+// count). CUDA: one thread block per channel, a fixed tree over the same terms in double
+// (deterministic; equal to the CPU's within rounding); the element-wise parts use the same
+// single-precision operations as the CPU.
+#include <cstdint>
+
+#include "bitblock/kernels/stream.hpp"
+
+namespace bitblock::kernels {
+
+void batchnorm_forward_train(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+                             const float* beta, float momentum, float eps, float* running_mean, float* running_var,
+                             float* inv_std, float* xhat, float* y);
+void batchnorm_forward_eval(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+                            const float* beta, float eps, const float* running_mean, const float* running_var,
+                            float* inv_std, float* xhat, float* y);
+void batchnorm_backward(const float* dy, const float* xhat, int64_t batch, int64_t channels, int64_t pixels,
+                        const float* gamma, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad,
+                        float* dx);
+
+namespace reference {
+void batchnorm_forward_train(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+                             const float* beta, float momentum, float eps, float* running_mean, float* running_var,
+                             float* inv_std, float* xhat, float* y);
+void batchnorm_forward_eval(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+                            const float* beta, float eps, const float* running_mean, const float* running_var,
+                            float* inv_std, float* xhat, float* y);
+void batchnorm_backward(const float* dy, const float* xhat, int64_t batch, int64_t channels, int64_t pixels,
+                        const float* gamma, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad,
+                        float* dx);
+}  // namespace reference
+
+namespace cuda {
+void batchnorm_forward_train(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+                             const float* beta, float momentum, float eps, float* running_mean, float* running_var,
+                             float* inv_std, float* xhat, float* y, cudaStream_t stream);
+void batchnorm_forward_eval(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+                            const float* beta, float eps, const float* running_mean, const float* running_var,
+                            float* inv_std, float* xhat, float* y, cudaStream_t stream);
+void batchnorm_backward(const float* dy, const float* xhat, int64_t batch, int64_t channels, int64_t pixels,
+                        const float* gamma, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad,
+                        float* dx, cudaStream_t stream);
+}  // namespace cuda
+
+}  // namespace bitblock::kernels
