@@ -16,13 +16,17 @@ int cmd_eval(int argc, char** argv) {
         ("checkpoint", "checkpoint file (runs/<name>/checkpoint.bbc); use --model m.bbm for integer inference on a model file", cxxopts::value<std::string>())
         ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
         ("threads", "CPU threads (0: all cores)", cxxopts::value<int>()->default_value("0"))
+        ("device", "cpu | cuda | auto: where to evaluate", cxxopts::value<std::string>()->default_value("cpu"))
         ("batch", "evaluation batch size", cxxopts::value<int>()->default_value("1000"));
     cxxopts::ParseResult args;
     if (!parse_or_help(options, argc, argv, args)) return 0;
     if (!args.count("checkpoint")) fail_input("--checkpoint", "missing");
     const std::string path = args["checkpoint"].as<std::string>();
     set_threads(args["threads"].as<int>());
-    RestoredRun run = restore_run(path, args["data-dir"].as<std::string>());
+    std::string note;
+    const Device device = resolve_device(parse_device(args["device"].as<std::string>(), "--device"), "--device", &note);
+    if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());
+    RestoredRun run = restore_run(path, args["data-dir"].as<std::string>(), device);
     EvalResult r = evaluate(run.net, run.data.test, run.config, std::max(1, args["batch"].as<int>()));
     std::printf("%s: %s test set, %lld images: accuracy %.2f%%, loss %.4f (checkpoint after %zu epochs)\n",
                 path.c_str(), run.config.dataset.c_str(), static_cast<long long>(r.samples), 100.0 * r.accuracy, r.loss,

@@ -25,6 +25,7 @@ int cmd_train(int argc, char** argv) {
         ("set", "override a config key: --set train.epochs=5 (repeatable)", cxxopts::value<std::vector<std::string>>())
         ("seed", "random seed (overrides the config's)", cxxopts::value<uint64_t>())
         ("threads", "CPU threads (0: all cores)", cxxopts::value<int>()->default_value("0"))
+        ("device", "cpu | cuda | auto: where to train (default: the config's train.device, auto = a usable GPU, else the CPU)", cxxopts::value<std::string>())
         ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
         ("out", "run folder (default runs/<name>)", cxxopts::value<std::string>())
         ("resume", "continue from <out>/checkpoint.bbc when it exists")
@@ -38,6 +39,7 @@ int cmd_train(int argc, char** argv) {
     opt.resume = args.count("resume") > 0;
     opt.quiet = args.count("quiet") > 0;
     if (args.count("out")) opt.out_dir = args["out"].as<std::string>();
+    if (args.count("device")) opt.device = args["device"].as<std::string>();
 
     std::vector<std::string> overrides = config_overrides(args);
     if (args.count("seed")) overrides.push_back("seed=" + std::to_string(args["seed"].as<uint64_t>()));

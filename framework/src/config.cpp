@@ -332,12 +332,14 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
   train.get("loss", c.loss);
   train.get("log_every", c.log_every);
   train.get("kernels", c.kernels);
+  train.get("device", c.device);
   if (c.epochs < 1) train.fail("train.epochs", "must be >= 1");
   if (c.batch_size < 1) train.fail("train.batch_size", "must be >= 1");
   if (c.eval_batch_size < 1) train.fail("train.eval_batch_size", "must be >= 1");
   if (c.log_every < 1) train.fail("train.log_every", "must be >= 1");
   check_one_of(train, "loss", c.loss, {"cross_entropy", "squared_hinge"});
   check_one_of(train, "kernels", c.kernels, {"auto", "dense", "packed"});
+  check_one_of(train, "device", c.device, {"auto", "cpu", "cuda"});
   {
     MapReader opt(train.node("optimizer"), "train.optimizer", c.source);
     OptimizerConfig& o = c.optimizer;
@@ -449,6 +451,7 @@ std::string to_yaml(const ExperimentConfig& c) {
   e << YAML::Key << "loss" << YAML::Value << c.loss;
   e << YAML::Key << "log_every" << YAML::Value << c.log_every;
   e << YAML::Key << "kernels" << YAML::Value << c.kernels;
+  e << YAML::Key << "device" << YAML::Value << c.device;
   const OptimizerConfig& o = c.optimizer;
   e << YAML::Key << "optimizer" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value
     << o.type << YAML::Key << "lr" << YAML::Value << o.lr << YAML::Key << "momentum" << YAML::Value << o.momentum

@@ -1,4 +1,5 @@
-// WeightConstraint: W_eff = Q_k(M (.) W) forward, straight-through gradients backward.
+// WeightConstraint: W_eff = Q_k(M (.) W) forward, straight-through gradients backward. The host
+// keeps the policy (mask, schedule, memory); each step runs kernels/constraint.hpp through the ops.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -7,27 +8,21 @@
 #include "bitblock/common/error.hpp"
 #include "bitblock/common/rng.hpp"
 #include "bitblock/framework/constraint.hpp"
+#include "bitblock/kernels/constraint.hpp"
+#include "bitblock/kernels/kbit.hpp"
 #include "constraint_mask.hpp"
 #include "constraint_memory.hpp"
-#include "constraint_quantizer.hpp"
 #include "constraint_units.hpp"
 
 namespace bitblock {
-namespace {
-// Below this many weights a parallel region costs more than it saves.
-constexpr int64_t kParallelWeights = 65536;
-}  // namespace
 
 WeightConstraint::WeightConstraint(const ConstraintSpec& spec, int64_t rows, int64_t cols, uint64_t seed)
     : spec_(spec), rows_(rows), cols_(cols), seed_(seed) {
   validate_constraint(spec, rows, cols, "constraint");
-  mask_.assign(static_cast<size_t>(rows * cols), 1);
-  if (spec.weight_bits != 32) scales_.assign(spec.scale == ScaleMode::PerRow ? static_cast<size_t>(rows) : 1, 0.0f);
-  row_stat_.assign(static_cast<size_t>(rows), 0.0);
-  row_count_.assign(static_cast<size_t>(rows), 0);
+  mask_ = Array<uint8_t>(std::vector<uint8_t>(static_cast<size_t>(rows * cols), 1));
   if (spec.structure != Structure::None && spec.selection == Selection::Random) {
     Rng rng(seed_);
-    detail::draw_random_mask(spec_, rows_, cols_, rng, mask_);
+    detail::draw_random_mask(spec_, rows_, cols_, rng, mask_.host());
     ++mask_version_;
   }
 }
@@ -38,104 +33,92 @@ double WeightConstraint::target_kept_fraction(int epoch) const {
   return detail::cubic_kept_fraction(spec_, epoch);
 }
 
-void WeightConstraint::begin_epoch(int epoch, const float* latent) {
+void WeightConstraint::begin_epoch(int epoch, const float* host_latent) {
   if (spec_.structure == Structure::None || spec_.selection == Selection::Random) return;
-  if (!latent) throw std::invalid_argument("WeightConstraint::begin_epoch: magnitude pruning needs the weights");
-  detail::prune_by_magnitude(spec_, rows_, cols_, latent,
-                             detail::magnitude_target_units(spec_, rows_, cols_, epoch), mask_);
+  if (!host_latent) throw std::invalid_argument("WeightConstraint::begin_epoch: magnitude pruning needs the weights");
+  detail::prune_by_magnitude(spec_, rows_, cols_, host_latent,
+                             detail::magnitude_target_units(spec_, rows_, cols_, epoch), mask_.host());
   ++mask_version_;
 }
 
-void WeightConstraint::apply(const float* latent, float* effective) {
-  const int64_t rows = rows_, cols = cols_;
-  const uint8_t* mask = mask_.data();
-  const int bits = spec_.weight_bits;
-  if (bits == 32) {
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelWeights)
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t i = r * cols; i < (r + 1) * cols; ++i) {
-        float w = latent[i];  // loaded unconditionally so the select vectorizes
-        effective[i] = mask[i] ? w : 0.0f;
-      }
-    return;
+const Array<uint8_t>& WeightConstraint::mask_on(Device d) {
+  if (d == Device::Cpu) return mask_;
+  if (device_mask_version_ != mask_version_ + 1 || device_mask_.device() != d) {
+    device_mask_ = mask_.to(d);
+    device_mask_version_ = mask_version_ + 1;
   }
-  detail::row_statistics(latent, mask, rows, cols, bits, row_stat_.data(), row_count_.data());
-  detail::scales_from_statistics(bits, spec_.scale, rows, row_stat_.data(), row_count_.data(), scales_);
-  const float* scales = scales_.data();
-  const bool per_row = spec_.scale == ScaleMode::PerRow;
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelWeights)
-  for (int64_t r = 0; r < rows; ++r) {
-    const float s = scales[per_row ? r : 0];
-    const int64_t end = (r + 1) * cols;
-    // Separate branch-free loops per quantizer so the compiler vectorizes them.
-    if (bits == 1) {
-      for (int64_t i = r * cols; i < end; ++i) {
-        float v = latent[i] >= 0.0f ? s : -s;
-        effective[i] = mask[i] ? v : 0.0f;
-      }
-    } else if (s == 0.0f) {
-      std::fill(effective + r * cols, effective + end, 0.0f);
-    } else {
-      const int limit = kernels::kbit_limit(bits);
-      for (int64_t i = r * cols; i < end; ++i) {
-        // Multiplying by the 0/1 mask (not selecting) keeps the loop free of branches and
-        // brings masked weights inside kbit_code's range: they get code 0.
-        float w = latent[i] * static_cast<float>(mask[i]);
-        effective[i] = static_cast<float>(kernels::kbit_code(w, s, limit)) * s;
-      }
-    }
-  }
+  return device_mask_;
 }
 
-void WeightConstraint::backward_blocks(const float* latent, const float* grad_effective, float* grad_latent,
-                                       int64_t n) const {
-  const float clip = spec_.weight_bits == 1 ? spec_.clip : std::numeric_limits<float>::infinity();
-#pragma omp parallel for schedule(static) if (n >= kParallelWeights)
-  for (int64_t i = 0; i < n; ++i) grad_latent[i] += std::fabs(latent[i]) <= clip ? grad_effective[i] : 0.0f;
+void WeightConstraint::prepare(Device d) {
+  const int64_t nscales = spec_.scale == ScaleMode::PerRow ? rows_ : 1;
+  if (scales_.numel() == nscales && scales_.device() == d) return;
+  scales_ = Tensor({nscales}, d);
+  scratch_.stat = Array<double>(rows_, d);
+  scratch_.count = Array<int64_t>(rows_, d);
 }
 
-void WeightConstraint::backward(const float* latent, const float* grad_effective, float* grad_latent) const {
-  const int64_t n = rows_ * cols_;
-  const uint8_t* mask = mask_.data();
-  // Only binary clamps latent weights, so only binary has a window; k-bit scales follow max|w|
-  // and never saturate, so the straight-through estimate holds everywhere.
-  // Infinite clip (no window) keeps one branch-free loop for every quantizer.
-  const float clip = spec_.weight_bits == 1 ? spec_.clip : std::numeric_limits<float>::infinity();
-#pragma omp parallel for schedule(static) if (n >= kParallelWeights)
-  for (int64_t i = 0; i < n; ++i) {
-    float g = grad_effective[i];
-    bool pass = (mask[i] != 0) & (std::fabs(latent[i]) <= clip);
-    grad_latent[i] = pass ? g : 0.0f;
-  }
+// Only binary clamps latent weights, so only binary has a window; k-bit scales follow max|w| and
+// never saturate, so the straight-through estimate holds everywhere. An infinite clip keeps one
+// branch-free loop for every quantizer.
+float WeightConstraint::clip_window() const {
+  return spec_.weight_bits == 1 ? spec_.clip : std::numeric_limits<float>::infinity();
 }
 
-void WeightConstraint::after_step(float* latent, int64_t n) const {
-  if (spec_.weight_bits != 1) return;
-  const float clip = spec_.clip;
-#pragma omp parallel for schedule(static) if (n >= kParallelWeights)
-  for (int64_t i = 0; i < n; ++i) latent[i] = std::min(clip, std::max(-clip, latent[i]));
+void WeightConstraint::apply(const Tensor& latent, Tensor& effective) {
+  prepare(latent.device());
+  ops::weight_quantize(spec_.weight_bits, spec_.scale == ScaleMode::PerRow, latent, mask_on(latent.device()), rows_,
+                       cols_, scratch_, scales_, effective);
 }
 
-std::vector<int8_t> WeightConstraint::codes(const float* latent) const {
+void WeightConstraint::apply_blocks(const BlockSparse& layout, const Tensor& latent, Tensor& effective) {
+  prepare(latent.device());
+  ops::weight_quantize_blocks(spec_.weight_bits, spec_.scale == ScaleMode::PerRow, layout, latent, scratch_, scales_,
+                              effective);
+}
+
+void WeightConstraint::backward(const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent) {
+  ops::weight_backward(clip_window(), latent, grad_effective, mask_on(latent.device()), grad_latent);
+}
+
+void WeightConstraint::backward_blocks(const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent) const {
+  ops::weight_backward_blocks(clip_window(), latent, grad_effective, grad_latent);
+}
+
+void WeightConstraint::after_step(Tensor& latent) const {
+  if (spec_.weight_bits == 1) ops::weight_clip(spec_.clip, latent);
+}
+
+std::vector<int8_t> WeightConstraint::codes(const Tensor& latent) const {
   const int bits = spec_.weight_bits;
   if (bits > 8) throw std::logic_error("WeightConstraint::codes: float weights have no integer codes");
+  const bool per_row = spec_.scale == ScaleMode::PerRow;
+  const float* w = latent.values().data();  // host weights (export)
+  const std::vector<uint8_t>& mask = mask_.host();
   std::vector<double> stat(static_cast<size_t>(rows_));
   std::vector<int64_t> count(static_cast<size_t>(rows_));
-  std::vector<float> scales(scales_.size());
-  detail::row_statistics(latent, mask_.data(), rows_, cols_, bits, stat.data(), count.data());
-  detail::scales_from_statistics(bits, spec_.scale, rows_, stat.data(), count.data(), scales);
+  std::vector<float> scales(per_row ? static_cast<size_t>(rows_) : 1);
+  kernels::weight_row_statistics(w, mask.data(), rows_, cols_, bits, stat.data(), count.data());
+  kernels::weight_scales(bits, per_row, rows_, stat.data(), count.data(), scales.data());
   std::vector<int8_t> out(static_cast<size_t>(rows_ * cols_), 0);
   for (int64_t r = 0; r < rows_; ++r) {
-    float s = scales[spec_.scale == ScaleMode::PerRow ? static_cast<size_t>(r) : 0];
+    const float s = scales[per_row ? static_cast<size_t>(r) : 0];
     for (int64_t i = r * cols_; i < (r + 1) * cols_; ++i)
-      if (mask_[static_cast<size_t>(i)]) out[static_cast<size_t>(i)] = static_cast<int8_t>(kernels::quantize_code(latent[i], s, bits));
+      if (mask[static_cast<size_t>(i)]) out[static_cast<size_t>(i)] = static_cast<int8_t>(kernels::quantize_code(w[i], s, bits));
   }
   return out;
 }
 
+std::vector<float> WeightConstraint::scales() const {
+  if (spec_.weight_bits == 32) return {};
+  if (scales_.empty()) return std::vector<float>(spec_.scale == ScaleMode::PerRow ? static_cast<size_t>(rows_) : 1, 0.0f);
+  return scales_.device() == Device::Cpu ? scales_.values() : scales_.to(Device::Cpu).values();
+}
+
 float WeightConstraint::scale_of_row(int64_t row) const {
   if (spec_.weight_bits == 32) return 1.0f;
-  return scales_[spec_.scale == ScaleMode::PerRow ? static_cast<size_t>(row) : 0];
+  const std::vector<float> s = scales();
+  return s[spec_.scale == ScaleMode::PerRow ? static_cast<size_t>(row) : 0];
 }
 
 void WeightConstraint::set_mask(const std::vector<uint8_t>& mask) {
@@ -144,12 +127,14 @@ void WeightConstraint::set_mask(const std::vector<uint8_t>& mask) {
                                       std::to_string(cols_) + " weight matrix");
   if (std::any_of(mask.begin(), mask.end(), [](uint8_t v) { return v > 1; }))
     fail_input("constraint mask", "entries must be 0 or 1");
-  mask_ = mask;
+  mask_.host() = mask;
   ++mask_version_;
 }
 
-int64_t WeightConstraint::kept() const { return std::count(mask_.begin(), mask_.end(), uint8_t{1}); }
+int64_t WeightConstraint::kept() const {
+  return std::count(mask_.host().begin(), mask_.host().end(), uint8_t{1});
+}
 
-MemoryCost WeightConstraint::memory() const { return detail::memory_cost(spec_, rows_, cols_, mask_); }
+MemoryCost WeightConstraint::memory() const { return detail::memory_cost(spec_, rows_, cols_, mask_.host()); }
 
 }  // namespace bitblock

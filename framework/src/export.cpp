@@ -104,9 +104,9 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
 
     // apply() fixes the scales scale_of_row() reports for these weights (a restored checkpoint
     // has run no forward pass yet).
-    std::vector<float> effective(static_cast<size_t>(v.rows * v.cols));
-    v.constraint->apply(v.weight->data(), effective.data());
-    std::vector<int8_t> codes = v.constraint->codes(v.weight->data());
+    Tensor effective(v.weight->shape());
+    v.constraint->apply(*v.weight, effective);
+    std::vector<int8_t> codes = v.constraint->codes(*v.weight);
     std::vector<float> row_scales(static_cast<size_t>(v.rows));
     for (int64_t r = 0; r < v.rows; ++r) row_scales[static_cast<size_t>(r)] = v.constraint->scale_of_row(r);
     auto [br, bc] = bsr_block(spec, v.rows, v.cols);

@@ -11,7 +11,7 @@ ModelInput dataset_input(const std::string& dataset) {
   fail_input("data.set", "unknown data set '" + dataset + "'");
 }
 
-Sequential build_model(const ExperimentConfig& config, const ModelInput& input) {
+Sequential build_model(const ExperimentConfig& config, const ModelInput& input, Device device) {
   int num_weight = 0;
   for (const LayerConfig& l : config.layers) num_weight += (l.type == "linear" || l.type == "conv");
 
@@ -71,6 +71,7 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input) 
     fail_input(config.source, "key 'model.layers': the network ends in " + shape_str(shape) + ", the data set has " +
                                   std::to_string(input.num_classes) + " classes");
   net.init(mix_seed(config.seed, 1));
+  net.to(device);
   return net;
 }
 

@@ -1,142 +1,261 @@
-// CPU implementation of the compute seam: OpenBLAS GEMM, OpenMP loops partitioned so that every
-// output element is produced by one thread in a fixed order (bit-identical across runs).
+// The tensor ops (ops.hpp): shape and device checks, then the device's backend on raw pointers.
 #include "bitblock/framework/ops.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
-#include <cstring>
+#include <stdexcept>
+#include <string>
 
-namespace bitblock::ops {
+#include "backend/backend.hpp"
+#include "bitblock/common/error.hpp"
 
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {  // BLAS may leave C untouched for k == 0; define it as beta * C.
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
-              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+namespace bitblock {
+
+RandomStream::RandomStream(const Rng& rng, Device d) : cursor_(std::vector<uint64_t>{rng.state(), rng.increment()}) {
+  if (d != Device::Cpu) cursor_ = cursor_.to(d);
 }
 
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          const float* b, float beta, float* c) {
-  gemm(trans_a, trans_b, m, n, k, alpha, a, trans_a ? m : k, b, trans_b ? k : n, beta, c, n);
+void RandomStream::reset(const Rng& rng) { cursor_.assign({rng.state(), rng.increment()}); }
+
+Rng RandomStream::rng() const {
+  const std::vector<uint64_t> c = cursor_.to_vector();
+  Rng r;
+  r.restore(c[0], c[1]);
+  return r;
 }
 
-void im2col(const float* image, const ConvGeometry& g, float* cols, int64_t ld) {
-  const int64_t oh = g.out_height(), ow = g.out_width(), k = g.kernel;
-  const int64_t rows = g.patch_size();
-#pragma omp parallel for schedule(static) if (rows * oh * ow >= kParallelMinElements)
-  for (int64_t row = 0; row < rows; ++row) {
-    const int64_t c = row / (k * k), ky = (row / k) % k, kx = row % k;
-    const float* plane = image + c * g.height * g.width;
-    float* out = cols + row * ld;
-    for (int64_t oy = 0; oy < oh; ++oy) {
-      const int64_t iy = oy * g.stride - g.padding + ky;
-      float* out_row = out + oy * ow;
-      if (iy < 0 || iy >= g.height) {
-        std::fill(out_row, out_row + ow, 0.0f);
-        continue;
-      }
-      const float* in_row = plane + iy * g.width;
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        const int64_t ix = ox * g.stride - g.padding + kx;
-        out_row[ox] = (ix >= 0 && ix < g.width) ? in_row[ix] : 0.0f;
-      }
+namespace ops {
+namespace {
+
+namespace k = kernels;
+
+// The backend of the first tensor; every other one must be on the same device.
+template <typename First, typename... Rest>
+backend::Backend& on(const char* op, const First& first, const Rest&... rest) {
+  const Device d = first.device();
+  if (((rest.device() != d) || ...))
+    throw std::logic_error(std::string("ops::") + op + ": operands on different devices");
+  return backend::of(d);
+}
+
+void expect(bool ok, const char* op, const std::string& what) {
+  if (!ok) throw std::invalid_argument(std::string("ops::") + op + ": " + what);
+}
+
+}  // namespace
+
+int64_t rows_of(const Tensor& t, int64_t cols) { return cols > 0 ? t.numel() / cols : 0; }
+
+void matmul(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const Tensor& a,
+            const Tensor& b, float beta, Tensor& c) {
+  expect(a.numel() >= m * k && b.numel() >= k * n && c.numel() >= m * n, "matmul", "operands smaller than the product");
+  on("matmul", a, b, c).gemm(trans_a, trans_b, m, n, k, alpha, a.data(), trans_a ? m : k, b.data(), trans_b ? k : n,
+                             beta, c.data(), n);
+}
+
+void add_bias_rows(Tensor& y, const Tensor& bias) {
+  on("add_bias_rows", y, bias).add_bias_rows(y.data(), bias.data(), rows_of(y, bias.numel()), bias.numel());
+}
+
+void sum_rows_into(const Tensor& y, Tensor& out) {
+  on("sum_rows_into", y, out).sum_rows_into(y.data(), rows_of(y, out.numel()), out.numel(), out.data());
+}
+
+void add_bias_channels(Tensor& y, const Tensor& bias) {
+  const int64_t batch = y.dim(0), channels = bias.numel();
+  on("add_bias_channels", y, bias).add_bias_channels(y.data(), bias.data(), batch, channels, y.numel() / (batch * channels));
+}
+
+void sum_channels_into(const Tensor& y, Tensor& out) {
+  const int64_t batch = y.dim(0), channels = out.numel();
+  on("sum_channels_into", y, out).sum_channels_into(y.data(), batch, channels, y.numel() / (batch * channels), out.data());
+}
+
+void axpy(float alpha, const Tensor& x, Tensor& y) {
+  expect(x.numel() == y.numel(), "axpy", "sizes differ");
+  on("axpy", x, y).axpy(y.numel(), alpha, x.data(), y.data());
+}
+
+void multiply(const Tensor& x, const Tensor& m, Tensor& y) {
+  expect(x.numel() == m.numel() && x.numel() == y.numel(), "multiply", "sizes differ");
+  on("multiply", x, m, y).multiply(y.numel(), x.data(), m.data(), y.data());
+}
+
+void conv2d_forward(const Tensor& x, const Tensor& w, const ConvGeometry& g, Tensor& y, ConvScratch& s) {
+  backend::Backend& be = on("conv2d_forward", x, w, y);
+  const int64_t batch = x.dim(0), kk = g.patch_size(), pixels = g.out_pixels(), out_ch = w.dim(0);
+  const int64_t in_size = g.image_size(), out_size = out_ch * pixels;
+  const int64_t group = std::clamp<int64_t>(be.column_budget() / std::max<int64_t>(1, kk * pixels), 1, batch);
+  for (int64_t n0 = 0; n0 < batch; n0 += group) {
+    const int64_t gs = std::min(group, batch - n0), ld = gs * pixels;
+    s.cols.resize({kk, ld});
+    be.im2col(x.data() + n0 * in_size, gs, g, s.cols.data(), ld);
+    if (gs == 1) {  // the GEMM result already has the sample's [out_ch, pixels] layout
+      be.gemm(false, false, out_ch, pixels, kk, 1.0f, w.data(), kk, s.cols.data(), ld, 0.0f, y.data() + n0 * out_size,
+              pixels);
+      continue;
     }
+    s.out_cols.resize({out_ch, ld});
+    be.gemm(false, false, out_ch, ld, kk, 1.0f, w.data(), kk, s.cols.data(), ld, 0.0f, s.out_cols.data(), ld);
+    be.columns_to_maps(s.out_cols.data(), ld, out_ch, pixels, gs, y.data() + n0 * out_size);
   }
 }
 
-void col2im(const float* cols, int64_t ld, const ConvGeometry& g, float* image) {
-  const int64_t oh = g.out_height(), ow = g.out_width(), k = g.kernel;
-  const int64_t plane_size = g.height * g.width;
-  // One thread per channel: the k*k rows of a channel touch only that channel's plane.
-#pragma omp parallel for schedule(static) if (g.patch_size() * oh * ow >= kParallelMinElements)
-  for (int64_t c = 0; c < g.channels; ++c) {
-    float* plane = image + c * plane_size;
-    std::fill(plane, plane + plane_size, 0.0f);
-    for (int64_t ky = 0; ky < k; ++ky) {
-      for (int64_t kx = 0; kx < k; ++kx) {
-        const float* in = cols + ((c * k + ky) * k + kx) * ld;
-        for (int64_t oy = 0; oy < oh; ++oy) {
-          const int64_t iy = oy * g.stride - g.padding + ky;
-          if (iy < 0 || iy >= g.height) continue;
-          float* out_row = plane + iy * g.width;
-          const float* in_row = in + oy * ow;
-          for (int64_t ox = 0; ox < ow; ++ox) {
-            const int64_t ix = ox * g.stride - g.padding + kx;
-            if (ix >= 0 && ix < g.width) out_row[ix] += in_row[ox];
-          }
-        }
-      }
+void conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const ConvGeometry& g, bool accumulate,
+                     Tensor& dw, Tensor* dx, ConvScratch& s) {
+  backend::Backend& be = on("conv2d_backward", x, w, dy, dw);
+  if (dx && dx->device() != x.device()) throw std::logic_error("ops::conv2d_backward: operands on different devices");
+  const int64_t batch = x.dim(0), kk = g.patch_size(), pixels = g.out_pixels(), out_ch = w.dim(0);
+  const int64_t in_size = g.image_size(), out_size = out_ch * pixels;
+  const int64_t group = std::clamp<int64_t>(be.column_budget() / std::max<int64_t>(1, kk * pixels), 1, batch);
+  for (int64_t n0 = 0; n0 < batch; n0 += group) {
+    const int64_t gs = std::min(group, batch - n0), ld = gs * pixels;
+    const float* d = dy.data() + n0 * out_size;
+    if (gs > 1) {  // the group's output gradients side by side: [out_ch, gs*pixels]
+      s.out_cols.resize({out_ch, ld});
+      be.maps_to_columns(d, out_ch, pixels, gs, s.out_cols.data(), ld);
+      d = s.out_cols.data();
     }
+    s.cols.resize({kk, ld});
+    be.im2col(x.data() + n0 * in_size, gs, g, s.cols.data(), ld);
+    // dW (+)= dY cols^T; without accumulate the first group overwrites.
+    const float beta = (!accumulate && n0 == 0) ? 0.0f : 1.0f;
+    be.gemm(false, true, out_ch, kk, ld, 1.0f, d, ld, s.cols.data(), ld, beta, dw.data(), kk);
+    if (!dx) continue;
+    // dcols = W^T dY, reusing the column buffer, then scattered back onto the images.
+    be.gemm(true, false, kk, ld, out_ch, 1.0f, w.data(), kk, d, ld, 0.0f, s.cols.data(), ld);
+    be.col2im(s.cols.data(), ld, gs, g, dx->data() + n0 * in_size);
   }
 }
 
-void add_bias_rows(float* y, const float* bias, int64_t rows, int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = y + r * cols;
-    for (int64_t c = 0; c < cols; ++c) row[c] += bias[c];
+void activation_forward(k::ActFn fn, int bits, float max, const Tensor& x, Tensor& y) {
+  expect(x.numel() == y.numel(), "activation_forward", "sizes differ");
+  on("activation_forward", x, y).activation_forward(fn, bits, max, x.numel(), x.data(), y.data());
+}
+
+void activation_backward(k::ActFn fn, int bits, float max, const Tensor& x, const Tensor& dy, Tensor& dx) {
+  expect(x.numel() == dy.numel() && dy.numel() == dx.numel(), "activation_backward", "sizes differ");
+  on("activation_backward", x, dy, dx).activation_backward(fn, bits, max, x.numel(), x.data(), dy.data(), dx.data());
+}
+
+void batchnorm_forward(bool training, float momentum, float eps, const Tensor& x, BatchNormTensors& bn, Tensor& xhat,
+                       Tensor& y) {
+  backend::Backend& be = on("batchnorm_forward", x, bn.gamma, bn.beta, bn.running_mean, bn.running_var, bn.inv_std,
+                            xhat, y);
+  const int64_t batch = x.dim(0), channels = bn.gamma.numel(), pixels = x.numel() / (batch * channels);
+  if (training) {
+    be.batchnorm_forward_train(x.data(), batch, channels, pixels, bn.gamma.data(), bn.beta.data(), momentum, eps,
+                               bn.running_mean.data(), bn.running_var.data(), bn.inv_std.data(), xhat.data(), y.data());
+  } else {
+    be.batchnorm_forward_eval(x.data(), batch, channels, pixels, bn.gamma.data(), bn.beta.data(), eps,
+                              bn.running_mean.data(), bn.running_var.data(), bn.inv_std.data(), xhat.data(), y.data());
   }
 }
 
-void sum_rows_into(const float* y, int64_t rows, int64_t cols, float* out) {
-  // Columns are split into chunks; each chunk sums its rows in order in one thread.
-  constexpr int64_t kChunk = 64;
-  const int64_t chunks = (cols + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
-  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-    const int64_t c0 = chunk * kChunk, c1 = std::min(cols, c0 + kChunk);
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* row = y + r * cols;
-      for (int64_t c = c0; c < c1; ++c) out[c] += row[c];
-    }
+void batchnorm_backward(bool trained, const Tensor& dy, const Tensor& xhat, const Tensor& gamma,
+                        const Tensor& inv_std, Tensor& gamma_grad, Tensor& beta_grad, Tensor& dx) {
+  const int64_t batch = dy.dim(0), channels = gamma.numel(), pixels = dy.numel() / (batch * channels);
+  on("batchnorm_backward", dy, xhat, gamma, inv_std, gamma_grad, beta_grad, dx)
+      .batchnorm_backward(dy.data(), xhat.data(), batch, channels, pixels, gamma.data(), inv_std.data(), trained,
+                          gamma_grad.data(), beta_grad.data(), dx.data());
+}
+
+void maxpool_forward(const Tensor& x, int kernel, int stride, Tensor& y, Array<int32_t>& argmax) {
+  on("maxpool_forward", x, y, argmax)
+      .maxpool_forward(x.data(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), kernel, stride, y.data(), argmax.data());
+}
+
+void maxpool_backward(const Tensor& dy, const Array<int32_t>& argmax, int kernel, int stride, Tensor& dx) {
+  on("maxpool_backward", dy, argmax, dx)
+      .maxpool_backward(dy.data(), argmax.data(), dx.dim(0) * dx.dim(1), dx.dim(2), dx.dim(3), kernel, stride,
+                        dx.data());
+}
+
+void dropout_mask(RandomStream& random, float p, Tensor& mask) {
+  on("dropout_mask", random, mask).dropout_mask(random.cursor(), mask.numel(), p, mask.data());
+}
+
+void loss(k::LossKind kind, const Tensor& logits, const Array<int32_t>& labels, Tensor* dlogits,
+          Array<k::LossStats>& stats) {
+  const char* where = kind == k::LossKind::CrossEntropy ? "cross_entropy" : "squared_hinge";
+  if (logits.rank() != 2 || logits.dim(1) < 1)
+    fail_input(where, "expects logits [batch, classes], got " + shape_str(logits.shape()));
+  const int64_t batch = logits.dim(0), classes = logits.dim(1);
+  expect(labels.size() >= batch, "loss", "fewer labels than samples");
+  if (labels.device() == Device::Cpu) {  // labels on a device come from a checked data set
+    for (int64_t n = 0; n < batch; ++n)
+      if (labels.host()[n] < 0 || labels.host()[n] >= classes)
+        fail_input(where, "label " + std::to_string(labels.host()[n]) + " of sample " + std::to_string(n) +
+                              " outside 0.." + std::to_string(classes - 1));
   }
-}
-
-void add_bias_channels(float* y, const float* bias, int64_t batch, int64_t channels, int64_t pixels) {
-#pragma omp parallel for schedule(static) if (batch * channels * pixels >= kParallelMinElements)
-  for (int64_t nc = 0; nc < batch * channels; ++nc) {
-    const float b = bias[nc % channels];
-    float* p = y + nc * pixels;
-    for (int64_t i = 0; i < pixels; ++i) p[i] += b;
+  backend::Backend& be = on("loss", logits, labels, stats);
+  if (dlogits) {
+    if (dlogits->device() != logits.device()) throw std::logic_error("ops::loss: operands on different devices");
+    dlogits->resize(logits.shape());
   }
+  be.loss_forward_backward(kind, logits.data(), labels.data(), batch, classes, dlogits ? dlogits->data() : nullptr,
+                           stats.data());
 }
 
-void sum_channels_into(const float* y, int64_t batch, int64_t channels, int64_t pixels, float* out) {
-#pragma omp parallel for schedule(static) if (batch * channels * pixels >= kParallelMinElements)
-  for (int64_t c = 0; c < channels; ++c) {
-    float sum = 0.0f;
-    for (int64_t n = 0; n < batch; ++n) {
-      const float* p = y + (n * channels + c) * pixels;
-      for (int64_t i = 0; i < pixels; ++i) sum += p[i];
-    }
-    out[c] += sum;
+void adam_update(const k::AdamSettings& s, const Tensor& hyper, const Tensor& grad, Tensor& w, Tensor& m, Tensor& v) {
+  expect(grad.numel() == w.numel() && m.numel() == w.numel() && v.numel() == w.numel(), "adam_update", "sizes differ");
+  on("adam_update", hyper, grad, w, m, v).adam_update(w.numel(), s, hyper.data(), grad.data(), w.data(), m.data(), v.data());
+}
+
+void sgd_update(const k::SgdSettings& s, const Tensor& hyper, const Tensor& grad, Tensor& w, Tensor& m) {
+  expect(grad.numel() == w.numel() && m.numel() == w.numel(), "sgd_update", "sizes differ");
+  on("sgd_update", hyper, grad, w, m).sgd_update(w.numel(), s, hyper.data(), grad.data(), w.data(), m.data());
+}
+
+void weight_quantize(int bits, bool per_row, const Tensor& latent, const Array<uint8_t>& mask, int64_t rows,
+                     int64_t cols, ConstraintScratch& scratch, Tensor& scales, Tensor& effective) {
+  backend::Backend& be = on("weight_quantize", latent, mask, scratch.stat, scratch.count, scales, effective);
+  if (bits != 32) {
+    be.weight_row_statistics(latent.data(), mask.data(), rows, cols, bits, scratch.stat.data(), scratch.count.data());
+    be.weight_scales(bits, per_row, rows, scratch.stat.data(), scratch.count.data(), scales.data());
   }
+  be.weight_quantize(latent.data(), mask.data(), rows, cols, bits, scales.data(), per_row, effective.data());
 }
 
-void axpy(int64_t n, float alpha, const float* x, float* y) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+void weight_quantize_blocks(int bits, bool per_row, const BlockSparse& layout, const Tensor& latent,
+                            ConstraintScratch& scratch, Tensor& scales, Tensor& effective) {
+  backend::Backend& be = on("weight_quantize_blocks", latent, scratch.stat, scratch.count, scales, effective);
+  const k::BlockLayoutView view = layout.view();
+  if (bits != 32) {
+    be.weight_row_statistics_blocks(view, latent.data(), bits, scratch.stat.data(), scratch.count.data());
+    be.weight_scales(bits, per_row, view.rows, scratch.stat.data(), scratch.count.data(), scales.data());
+  }
+  be.weight_quantize_blocks(view, latent.data(), bits, scales.data(), per_row, effective.data());
 }
 
-void copy(int64_t n, const float* src, float* dst) {
-  if (n > 0) std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
+void weight_backward(float clip, const Tensor& latent, const Tensor& grad_effective, const Array<uint8_t>& mask,
+                     Tensor& grad_latent) {
+  on("weight_backward", latent, grad_effective, mask, grad_latent)
+      .weight_backward(latent.data(), grad_effective.data(), mask.data(), latent.numel(), clip, grad_latent.data());
 }
 
-void copy_matrix(int64_t rows, int64_t cols, const float* src, int64_t ld_src, float* dst, int64_t ld_dst) {
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
-  for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * ld_dst, src + r * ld_src, static_cast<size_t>(cols) * sizeof(float));
+void weight_backward_blocks(float clip, const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent) {
+  on("weight_backward_blocks", latent, grad_effective, grad_latent)
+      .weight_backward_blocks(latent.data(), grad_effective.data(), latent.numel(), clip, grad_latent.data());
 }
 
-void multiply(int64_t n, const float* x, const float* mask, float* y) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * mask[i];
+void weight_clip(float clip, Tensor& latent) { on("weight_clip", latent).weight_clip(latent.numel(), clip, latent.data()); }
+
+void gather_batch(const k::ImageSet& images, const Array<int64_t>& indices, const Array<k::SampleTransform>* transforms,
+                  int64_t n, const Tensor& lut, Tensor& x, Array<int32_t>& labels) {
+  backend::Backend& be = on("gather_batch", indices, lut, x, labels);
+  if (transforms && transforms->device() != x.device())
+    throw std::logic_error("ops::gather_batch: operands on different devices");
+  expect(indices.size() >= n && labels.size() >= n && x.numel() >= n * images.channels * images.height * images.width,
+         "gather_batch", "buffers smaller than the batch");
+  be.gather_batch(images, indices.data(), transforms ? transforms->data() : nullptr, n, lut.data(), x.data(),
+                  labels.data());
 }
 
-}  // namespace bitblock::ops
+std::unique_ptr<BlockSparse> block_sparse(const k::BsrLayout& layout, Device device, const std::string& name) {
+  return backend::of(device).block_sparse(layout, name);
+}
+
+void synchronize(Device device) { backend::of(device).synchronize(); }
+
+}  // namespace ops
+}  // namespace bitblock

@@ -56,6 +56,11 @@ void Sequential::begin_epoch(int epoch) {
   for (auto& layer : layers_) layer->begin_epoch(epoch);
 }
 
+void Sequential::to(Device device) {
+  for (auto& layer : layers_) layer->to(device);
+  device_ = device;
+}
+
 std::vector<Param> Sequential::params() {
   std::vector<Param> all;
   for (size_t i = 0; i < layers_.size(); ++i)

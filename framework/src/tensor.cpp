@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "backend/backend.hpp"
+
 namespace bitblock {
 
 std::string shape_str(const Shape& s) {
@@ -14,9 +16,29 @@ std::string shape_str(const Shape& s) {
   return out + "]";
 }
 
-Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)), data_(std::move(values)) {
-  if (static_cast<int64_t>(data_.size()) != shape_numel(shape_))
-    throw std::invalid_argument("Tensor: " + std::to_string(data_.size()) + " values for shape " + shape_str(shape_));
+Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)), buf_(std::move(values)) {
+  if (buf_.size() != shape_numel(shape_))
+    throw std::invalid_argument("Tensor: " + std::to_string(buf_.size()) + " values for shape " + shape_str(shape_));
+}
+
+Tensor Tensor::for_output(Shape shape, Device device) {
+  if (device == Device::Cpu) return Tensor(std::move(shape));
+  Tensor t;
+  t.shape_ = std::move(shape);
+  t.buf_ = Array<float>::uninitialized(shape_numel(t.shape_), device);
+  return t;
+}
+
+void Tensor::reset(const Shape& shape, Device device) {
+  if (device != this->device()) *this = for_output(shape, device);
+  else resize(shape);
+}
+
+Tensor Tensor::to(Device d) const {
+  Tensor t;
+  t.shape_ = shape_;
+  t.buf_ = buf_.to(d);
+  return t;
 }
 
 Tensor Tensor::reshaped(Shape shape) const {
@@ -33,9 +55,24 @@ void Tensor::reshape_inplace(Shape shape) {
 
 void Tensor::resize(const Shape& shape) {
   shape_ = shape;
-  data_.resize(static_cast<size_t>(shape_numel(shape)));
+  buf_.resize(shape_numel(shape));
 }
 
-void Tensor::fill(float v) { std::fill(data_.begin(), data_.end(), v); }
+void Tensor::fill(float v) {
+  if (device() == Device::Cpu) std::fill(buf_.host().begin(), buf_.host().end(), v);
+  else backend::of(device()).fill(numel(), v, data());
+}
+
+void Tensor::copy_from(const Tensor& src) {
+  if (src.numel() != numel())
+    throw std::invalid_argument("Tensor::copy_from: " + shape_str(src.shape()) + " into " + shape_str(shape_));
+  buf_.copy_from(src.buf_);
+}
+
+const Tensor& on_host(const Tensor& t, Tensor& copy) {
+  if (t.device() == Device::Cpu) return t;
+  copy = t.to(Device::Cpu);
+  return copy;
+}
 
 }  // namespace bitblock

@@ -19,6 +19,8 @@
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/run_files.hpp"
 #include "bitblock/framework/schedule.hpp"
+#include "bitblock/framework/batch_source.hpp"
+#include "train/step.hpp"
 
 namespace bitblock {
 
@@ -78,20 +80,22 @@ std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n) {
   return order;
 }
 
-// One log line: which weight layers train on the packed block-sparse kernels, which dense.
+// One log line: which weight layers train on the packed block-sparse kernels, which dense; then
+// one line per packed layer naming what runs its products (the GPU's per-shape choice).
 std::string kernel_summary(Sequential& net, const std::string& choice) {
-  std::string packed, dense;
+  std::string packed, dense, detail;
   for (size_t i = 0; i < net.size(); ++i) {
     const auto* lin = dynamic_cast<const Linear*>(&net.layer(i));
     if (!lin && !dynamic_cast<const Conv2d*>(&net.layer(i))) continue;
     std::string& list = lin && lin->packed() ? packed : dense;
     list += (list.empty() ? "" : ", ") + std::to_string(i);
+    if (lin && lin->packed()) detail += "\n  layer " + std::to_string(i) + ": " + lin->packed_kernels();
   }
   std::string out = "kernels (" + choice + "):";
   if (!packed.empty()) out += " packed block-sparse for layers " + packed;
   if (!packed.empty() && !dense.empty()) out += ";";
   if (!dense.empty()) out += " dense for layers " + dense;
-  return out;
+  return out + detail;
 }
 
 }  // namespace
@@ -109,10 +113,11 @@ int set_threads(int threads) {
 void collect_state(Sequential& net, Optimizer* optimizer, Checkpoint& out) {
   out.tensors.clear();
   out.masks.clear();
-  for (const Param& p : net.params()) out.tensors.emplace_back("param." + p.name, *p.value);
-  for (const Buffer& b : net.buffers()) out.tensors.emplace_back("buffer." + b.name, *b.value);
+  // Host copies: a checkpoint does not depend on the device the model trains on.
+  for (const Param& p : net.params()) out.tensors.emplace_back("param." + p.name, p.value->to(Device::Cpu));
+  for (const Buffer& b : net.buffers()) out.tensors.emplace_back("buffer." + b.name, b.value->to(Device::Cpu));
   if (optimizer)
-    for (const Buffer& b : optimizer->state()) out.tensors.emplace_back("optim." + b.name, *b.value);
+    for (const Buffer& b : optimizer->state()) out.tensors.emplace_back("optim." + b.name, b.value->to(Device::Cpu));
   for (size_t i = 0; i < net.size(); ++i)
     if (WeightConstraint* c = net.layer(i).constraint()) out.masks.emplace_back(std::to_string(i), c->mask());
 }
@@ -126,7 +131,7 @@ void restore_state(Sequential& net, Optimizer* optimizer, const Checkpoint& in, 
     if (it->second->shape() != dst.shape())
       fail_input(path, "tensor '" + name + "' has shape " + shape_str(it->second->shape()) + ", the model needs " +
                            shape_str(dst.shape()));
-    dst = *it->second;
+    dst.copy_from(*it->second);  // onto the model's device
   };
   for (const Param& p : net.params()) take("param." + p.name, *p.value);
   for (const Buffer& b : net.buffers()) take("buffer." + b.name, *b.value);
@@ -144,43 +149,46 @@ void restore_state(Sequential& net, Optimizer* optimizer, const Checkpoint& in, 
   }
 }
 
-RestoredRun restore_run(const std::string& checkpoint_path, const std::string& data_dir) {
+RestoredRun restore_run(const std::string& checkpoint_path, const std::string& data_dir, Device device) {
   RestoredRun r;
   r.checkpoint = load_checkpoint(checkpoint_path);
   r.config = parse_config(r.checkpoint.config_yaml, checkpoint_path);
   r.data = load_dataset(r.config.dataset, data_dir);
   const Dataset& t = r.data.test;
-  r.net = build_model(r.config, {{t.channels, t.height, t.width}, t.num_classes});
+  r.net = build_model(r.config, {{t.channels, t.height, t.width}, t.num_classes}, device);
   restore_state(r.net, nullptr, r.checkpoint, checkpoint_path);
   return r;
 }
 
+Sequential host_copy(Sequential& net, const ExperimentConfig& config, const ModelInput& input) {
+  Checkpoint state;
+  collect_state(net, nullptr, state);
+  Sequential host = build_model(config, input, Device::Cpu);
+  restore_state(host, nullptr, state, "the trained network");
+  return host;
+}
+
 EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size) {
   const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
-  const Normalization norm{config.norm_mean, config.norm_std};
-  const Augmentation none{};
-  EvalResult r;
+  BatchSource batches(data, {config.norm_mean, config.norm_std}, Augmentation{}, batch_size, net.device());
+  Array<kernels::LossStats> totals(1, net.device());
   Context ctx;
   ctx.training = false;
   const int64_t n = data.size();
   std::vector<int64_t> idx(static_cast<size_t>(batch_size));
-  std::vector<int32_t> labels(static_cast<size_t>(batch_size));
-  Tensor x;
-  double loss_sum = 0.0;
-  int64_t correct = 0;
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t b = std::min<int64_t>(batch_size, n - start);
     std::iota(idx.begin(), idx.begin() + b, start);
-    x.resize({b, data.channels, data.height, data.width});
-    make_batch(data, idx.data(), b, norm, none, nullptr, x.data(), labels.data());
-    Tensor logits = net.forward(x, ctx);
-    LossResult lr = compute_loss(loss_kind, logits, labels.data(), nullptr);
-    loss_sum += lr.loss * double(b);
-    correct += lr.correct;
+    batches.prepare(idx.data(), b, nullptr);
+    batches.gather();
+    const Tensor logits = net.forward(batches.x(), ctx);
+    ops::loss(loss_kind, logits, batches.labels(), nullptr, totals);
   }
+  const kernels::LossStats t = totals.to_vector()[0];
+  EvalResult r;
   r.samples = n;
-  r.loss = n ? loss_sum / double(n) : 0.0;
-  r.accuracy = n ? double(correct) / double(n) : 0.0;
+  r.loss = n ? t.loss_sum / double(n) : 0.0;
+  r.accuracy = n ? double(t.correct) / double(n) : 0.0;
   return r;
 }
 
@@ -195,17 +203,24 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
   bool resuming = false;
   if (opt.resume && file_exists(ckpt_path)) {
     resume_from = load_checkpoint(ckpt_path);
-    // The run continues under the config it started with.
+    // The run continues under the config it started with (on the device asked for now).
     config = parse_config(resume_from.config_yaml, ckpt_path);
     resuming = true;
   }
+  std::string device_note;
+  const Device device =
+      opt.device.empty()
+          ? resolve_device(parse_device(config.device, config.source + ": key train.device"),
+                           config.source + ": key train.device", &device_note)
+          : resolve_device(parse_device(opt.device, "--device"), "--device", &device_note);
   make_dirs(dir);
   RunLog log(dir + "/log", opt.quiet);
   const int threads = set_threads(opt.threads);
+  if (!device_note.empty()) log.line(device_note);
 
   DataSplits data = load_dataset(config.dataset, opt.data_dir);
   ModelInput input{{data.train.channels, data.train.height, data.train.width}, data.train.num_classes};
-  Sequential net = build_model(config, input);
+  Sequential net = build_model(config, input, device);
   Optimizer optimizer(optimizer_settings(config), net.params());
   const ScheduleSettings schedule = schedule_settings(config);
   const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
@@ -224,7 +239,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
   log.line("run " + dir + ": " + config.dataset + " (" + std::to_string(data.train.size()) + " train, " +
            std::to_string(data.test.size()) + " test), " + std::to_string(config.epochs) + " epochs, batch " +
            std::to_string(config.batch_size) + ", " + std::to_string(threads) + " threads, seed " +
-           std::to_string(config.seed));
+           std::to_string(config.seed) + ", device " + describe(device));
 
   log.line(kernel_summary(net, config.kernels));
 
@@ -238,14 +253,13 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
     save_checkpoint(c, ckpt_path);
   };
 
-  const Normalization norm{config.norm_mean, config.norm_std};
-  const Augmentation aug{config.crop_padding, config.hflip};
   const Dataset& train_set = data.train;
   const int64_t n = train_set.size();
   const int64_t batches = (n + config.batch_size - 1) / config.batch_size;
   const Shape sample{train_set.channels, train_set.height, train_set.width};
-  std::vector<int32_t> labels(static_cast<size_t>(config.batch_size));
-  Tensor x, dlogits;
+  BatchSource batch_source(train_set, {config.norm_mean, config.norm_std}, {config.crop_padding, config.hflip},
+                           config.batch_size, device);
+  TrainStep step(net, optimizer, batch_source, loss_kind, config.batch_size);
   int64_t batches_run = 0;
   const auto run_start = Clock::now();
   int64_t samples_this_session = 0;
@@ -257,6 +271,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
       pos.correct = pos.seen = 0;
       pos.seconds = 0.0;
     }
+    step.set_totals({pos.loss_sum, pos.correct, pos.seen, 0.0});
     const double lr = scheduled_lr(schedule, epoch, config.optimizer.lr);
     const std::vector<int64_t> order = epoch_order(config.seed, epoch, n);
     auto epoch_t0 = Clock::now();
@@ -264,35 +279,29 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
     for (int64_t b = pos.next_batch; b < batches; ++b) {
       const int64_t start = b * config.batch_size;
       const int64_t bs = std::min<int64_t>(config.batch_size, n - start);
-      Rng rng(batch_seed(config.seed, epoch, b));
-      x.resize({bs, sample[0], sample[1], sample[2]});
-      make_batch(train_set, order.data() + start, bs, norm, aug, &rng, x.data(), labels.data());
-      Context ctx;
-      ctx.training = true;
-      ctx.rng = &rng;
-      net.zero_grad();
-      Tensor logits = net.forward(x, ctx);
-      LossResult lres = compute_loss(loss_kind, logits, labels.data(), &dlogits);
-      if (!std::isfinite(lres.loss)) {
-        log.error("error: training diverged: loss is " + std::string(std::isnan(lres.loss) ? "NaN" : "Inf") +
-                 " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
-                 " (lower train.optimizer.lr?); last good checkpoint kept: " +
-                 (file_exists(ckpt_path) ? ckpt_path : std::string("none written yet")));
+      step.run(order.data() + start, bs, Rng(batch_seed(config.seed, epoch, b)), lr);
+      samples_this_session += bs;
+      ++batches_run;
+
+      const bool stop = interrupt_requested() || (opt.stop_after_batches >= 0 && batches_run >= opt.stop_after_batches);
+      const bool log_now = (b + 1) % config.log_every == 0 || b + 1 == batches || stop;
+      // The totals are read where they are free (the CPU: every batch) or when a line is due.
+      if (!step.totals_on_host() && !log_now) continue;
+      const kernels::LossStats totals = step.totals();
+      pos.loss_sum = totals.loss_sum;
+      pos.correct = totals.correct;
+      pos.seen = totals.seen;
+      pos.seconds = seconds_before + seconds_since(epoch_t0);
+      const double checked = step.totals_on_host() ? totals.last_loss : totals.loss_sum;
+      if (!std::isfinite(checked)) {
+        log.error("error: training diverged: loss is " + std::string(std::isnan(checked) ? "NaN" : "Inf") +
+                  (step.totals_on_host() ? " at" : " by") + " epoch " + std::to_string(epoch + 1) + ", batch " +
+                  std::to_string(b + 1) + " (lower train.optimizer.lr?); last good checkpoint kept: " +
+                  (file_exists(ckpt_path) ? ckpt_path : std::string("none written yet")));
         outcome.status = TrainStatus::Diverged;
         return outcome;
       }
-      net.backward_params(dlogits);
-      optimizer.step(lr);
-      net.after_optimizer_step();
-      pos.loss_sum += lres.loss * double(bs);
-      pos.correct += lres.correct;
-      pos.seen += bs;
-      samples_this_session += bs;
-      ++batches_run;
-      pos.seconds = seconds_before + seconds_since(epoch_t0);
-
-      const bool stop = interrupt_requested() || (opt.stop_after_batches >= 0 && batches_run >= opt.stop_after_batches);
-      if ((b + 1) % config.log_every == 0 || b + 1 == batches || stop) {
+      if (log_now) {
         double sps = double(samples_this_session) / std::max(1e-9, seconds_since(run_start));
         double left_samples = double(n - pos.seen) + double(config.epochs - epoch - 1) * double(n);
         char buf[256];
@@ -304,6 +313,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
         log.line(buf);
       }
       if (stop) {
+        step.end_epoch();
         TrainPosition p = pos;
         p.epoch = epoch;
         p.next_batch = b + 1;
@@ -313,6 +323,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
         return outcome;
       }
     }
+    step.end_epoch();
     EvalResult test = evaluate(net, data.test, config, config.eval_batch_size);
     EpochMetrics m;
     m.epoch = epoch + 1;
@@ -337,12 +348,15 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
     plot_training_curves(dir + "/metrics.csv", dir + "/curves.png");
   }
 
-  outcome.memory = memory_report(net, sample);
+  // Export and the memory report run on a host copy of the trained network.
+  Sequential host_net = device == Device::Cpu ? Sequential() : host_copy(net, config, input);
+  Sequential& final_net = device == Device::Cpu ? net : host_net;
+  outcome.memory = memory_report(final_net, sample);
   log.line("\nweight memory (" + config.name + "):\n" + format_memory_report(outcome.memory));
   const nlohmann::json meta = {{"name", config.name}, {"config", to_yaml(config)}, {"epochs", config.epochs},
                                {"seed", config.seed},
                                {"test_acc", outcome.history.empty() ? 0.0 : outcome.history.back().test_acc}};
-  outcome.exported = export_model_file(net, config, data.test, meta, dir + "/model.bbm");
+  outcome.exported = export_model_file(final_net, config, data.test, meta, dir + "/model.bbm");
   if (outcome.exported.written) {
     char buf[256];
     std::snprintf(buf, sizeof buf, "model file %s/model.bbm (%lld bytes): integer-only test accuracy %.2f%% (float %.2f%%)",

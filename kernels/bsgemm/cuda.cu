@@ -151,20 +151,42 @@ void launch_product(bool transposed, const float* A, int64_t M, int64_t lda, int
   CUDA_CHECK(cudaGetLastError());
 }
 
-}  // namespace
+// Compact kept blocks <-> dense matrix: one thread per compact element. kMode 0 gathers (ragged
+// positions 0), 1 writes the kept in-matrix positions.
+template <int kMode>
+__global__ void blocks_kernel(const int32_t* block_row_of, const int32_t* block_col_idx, int64_t rows, int64_t cols,
+                              int br, int bc, int64_t total, const float* src, float* dst) {
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+       e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t be = static_cast<int64_t>(br) * bc, b = e / be;
+    const int64_t n = static_cast<int64_t>(block_row_of[b]) * br + (e % be) / bc;
+    const int64_t k = static_cast<int64_t>(block_col_idx[b]) * bc + e % bc;
+    const bool inside = n < rows && k < cols;
+    if (kMode == 0) dst[e] = inside ? src[n * cols + k] : 0.0f;
+    else if (inside) dst[n * cols + k] = src[e];
+  }
+}
 
-DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream) {
-  bsr_validate(w, "upload_bsr");
-  check_block(w.layout);
-  const BsrLayout& l = w.layout;
-  DeviceBsr d;
+template <int kMode>
+void move_blocks(const DeviceBsr& W, const float* src, float* dst, cudaStream_t stream) {
+  const BsrLayout& l = W.layout;
+  const int64_t total = l.kept_blocks() * l.block_elems();
+  if (total == 0) return;
+  blocks_kernel<kMode><<<static_cast<unsigned>(std::min<int64_t>((total + kThreads - 1) / kThreads, 65535 * 32)),
+                         kThreads, 0, stream>>>(W.block_row_of.get(), W.block_col_idx.get(), l.rows, l.cols,
+                                                l.block_rows, l.block_cols, total, src, dst);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+// Layout index on the device: CSR, block-row of each kept block, and the block-column (CSC) view
+// (per block-column its kept blocks' block-rows and ids, block-rows ascending).
+void upload_index(DeviceBsr& d, const BsrLayout& l) {
+  check_block(l);
   d.layout = l;
-  d.bits = w.bits;
   std::vector<int32_t> row_of(static_cast<size_t>(l.kept_blocks()));
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) row_of[static_cast<size_t>(b)] = static_cast<int32_t>(i);
   }
-  // Block-column index: per block-column its kept blocks (block-row, block id), block-rows ascending.
   const int64_t nbc = l.num_block_cols();
   std::vector<int32_t> col_ptr(static_cast<size_t>(nbc + 1), 0), col_row(row_of.size()), col_id(row_of.size());
   for (int32_t j : l.block_col_idx) ++col_ptr[static_cast<size_t>(j) + 1];
@@ -181,10 +203,29 @@ DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream) {
   d.block_col_ptr = to_device(col_ptr);
   d.col_block_row = to_device(col_row);
   d.col_block_id = to_device(col_id);
+  d.values = DeviceBuffer<float>(static_cast<size_t>(std::max<int64_t>(1, l.kept_blocks() * l.block_elems())));
+  CUDA_CHECK(cudaMemset(d.values.get(), 0, d.values.size() * sizeof(float)));
+  // The copies above ran on the legacy stream; finish them before any other stream reads the index.
+  CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+}  // namespace
+
+DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream) {
+  bsr_validate(w, "upload_bsr");
+  DeviceBsr d;
+  upload_index(d, w.layout);
+  d.bits = w.bits;
   d.packed = to_device(w.packed);
   d.row_scales = to_device(w.row_scales);
-  d.values = DeviceBuffer<float>(static_cast<size_t>(std::max<int64_t>(1, l.kept_blocks() * l.block_elems())));
   bsr_dequantize(d, stream);
+  return d;
+}
+
+DeviceBsr device_bsr_for_layout(const BsrLayout& layout) {
+  DeviceBsr d;
+  upload_index(d, layout);
+  d.bits = 32;
   return d;
 }
 
@@ -221,6 +262,19 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
       dY, M, lddy, X, ldx, W.block_row_of.get(), W.block_col_idx.get(), l.block_rows, l.block_cols, l.rows, l.cols,
       dW);
   CUDA_CHECK(cudaGetLastError());
+}
+
+void bsr_gather_blocks(const DeviceBsr& W, const float* dense, float* blocks, cudaStream_t stream) {
+  move_blocks<0>(W, dense, blocks, stream);
+}
+
+void bsr_write_blocks(const DeviceBsr& W, const float* blocks, float* dense, cudaStream_t stream) {
+  move_blocks<1>(W, blocks, dense, stream);
+}
+
+void bsr_scatter_blocks(const DeviceBsr& W, const float* blocks, float* dense, cudaStream_t stream) {
+  CUDA_CHECK(cudaMemsetAsync(dense, 0, static_cast<size_t>(W.layout.rows * W.layout.cols) * sizeof(float), stream));
+  move_blocks<1>(W, blocks, dense, stream);
 }
 
 }  // namespace bitblock::kernels::cuda

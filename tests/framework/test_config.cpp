@@ -181,6 +181,7 @@ TEST(Config, InvalidValuesNameTheKey) {
       {"train.optimizer.type=lion", {"train.optimizer.type", "lion"}},
       {"train.optimizer.momentum=1.5", {"train.optimizer.momentum"}},
       {"train.loss=mse", {"train.loss", "mse"}},
+      {"train.device=gpu", {"train.device", "gpu"}},
       {"train.schedule.type=linear", {"train.schedule.type", "linear"}},
       {"data.set=imagenet", {"data.set", "imagenet"}},
       {"data.normalize.std=0", {"data.normalize.std"}},
@@ -285,6 +286,7 @@ void expect_same_config(const ExperimentConfig& a, const ExperimentConfig& b) {
   EXPECT_EQ(a.schedule.min_lr, b.schedule.min_lr);
   EXPECT_EQ(a.log_every, b.log_every);
   EXPECT_EQ(a.kernels, b.kernels);
+  EXPECT_EQ(a.device, b.device);
   EXPECT_EQ(a.hwsim_arch, b.hwsim_arch);
 }
 
@@ -310,7 +312,7 @@ TEST(Config, ToYamlKeepsExactValuesAndOddSettings) {
        "model.layers[1].constraint={weight_bits: 1, clip: 0.7, selection: magnitude, prune: [1, 4], ratio: 4}",
        "model.layers[1].bias=false", "data.augment={crop_padding: 2, hflip: true}", "constraints.first={scale: per_layer}",
        "seed=18446744073709551615", "hwsim.arch=hwsim/arch/base.yaml", "train.loss=squared_hinge",
-       "train.kernels=dense", "model.layers[3]={type: act, fn: hardtanh, bits: 3}"});
+       "train.kernels=dense", "train.device=cpu", "model.layers[3]={type: act, fn: hardtanh, bits: 3}"});
   ExperimentConfig b = parse_config(to_yaml(a), "resolved.yaml");
   expect_same_config(a, b);
   // The values written above, independently of the first parse.
@@ -340,6 +342,7 @@ TEST(Config, ToYamlKeepsExactValuesAndOddSettings) {
   EXPECT_FALSE(b.constraint_first.weight_bits.has_value());
   EXPECT_EQ(b.loss, "squared_hinge");
   EXPECT_EQ(b.kernels, "dense");
+  EXPECT_EQ(b.device, "cpu");
   EXPECT_EQ(b.hwsim_arch, "hwsim/arch/base.yaml");
   // The lr override was replaced by the later whole-map override.
   ExperimentConfig c = parse_config(to_yaml(parse_config(tiny_mlp_yaml(), "t.yaml", {"train.optimizer.lr=0.0123456789012345"})), "r.yaml");

@@ -4,10 +4,12 @@
 // same straight-through gradients (binary clip window included), accumulated into the gradient.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 #include "bitblock/common/rng.hpp"
 #include "bitblock/framework/constraint.hpp"
+#include "bitblock/framework/ops.hpp"
 #include "bitblock/kernels/bsgemm.hpp"
 
 namespace bitblock {
@@ -38,19 +40,22 @@ TEST(ConstraintBlocks, MatchDenseConstraintAtKeptPositions) {
         ASSERT_EQ(dense.mask(), packed.mask());  // random masks come from the seed
         const kernels::BsrLayout l =
             kernels::bsr_layout_from_mask(packed.mask().data(), c.rows, c.cols, c.br, c.bc);
+        const std::unique_ptr<BlockSparse> layout = ops::block_sparse(l, Device::Cpu, "test");
         const size_t n = static_cast<size_t>(c.rows * c.cols);
         const size_t nb = static_cast<size_t>(l.kept_blocks() * l.block_elems());
+        const Shape shape{c.rows, c.cols}, bshape = layout->blocks_shape();
 
-        std::vector<float> w(n), grad(n);
-        for (float& v : w) v = rng.uniform(-1.5f, 1.5f);  // some outside the binary clip window
-        for (float& v : grad) v = rng.uniform(-1.0f, 1.0f);
-        std::vector<float> wb(nb), gb(nb);
+        Tensor w(shape), grad(shape);
+        for (float& v : w.values()) v = rng.uniform(-1.5f, 1.5f);  // some outside the binary clip window
+        for (float& v : grad.values()) v = rng.uniform(-1.0f, 1.0f);
+        Tensor wb(bshape), gb(bshape);
         kernels::bsr_gather_blocks(l, w.data(), wb.data());
         kernels::bsr_gather_blocks(l, grad.data(), gb.data());
 
-        std::vector<float> eff(n), eff_blocks(nb, -9.0f), eff_back(n, 0.0f);
-        dense.apply(w.data(), eff.data());
-        packed.apply_blocks(l, wb.data(), eff_blocks.data());
+        Tensor eff(shape), eff_blocks(bshape, -9.0f);
+        std::vector<float> eff_back(n, 0.0f);
+        dense.apply(w, eff);
+        packed.apply_blocks(*layout, wb, eff_blocks);
         EXPECT_EQ(packed.scales(), dense.scales());
         kernels::bsr_write_blocks(l, eff_blocks.data(), eff_back.data());
         for (size_t i = 0; i < n; ++i) ASSERT_EQ(eff_back[i], dense.mask()[i] ? eff[i] : 0.0f) << "W_eff at " << i;
@@ -59,14 +64,15 @@ TEST(ConstraintBlocks, MatchDenseConstraintAtKeptPositions) {
         kernels::bsr_gather_blocks(l, ones.data(), ragged.data());
         for (size_t i = 0; i < nb; ++i) {
           if (ragged[i] == 0.0f) {
-            ASSERT_EQ(eff_blocks[i], 0.0f) << "ragged position " << i;
+            ASSERT_EQ(eff_blocks[static_cast<int64_t>(i)], 0.0f) << "ragged position " << i;
           }
         }
 
-        std::vector<float> g_dense(n), g_blocks(nb, 0.25f), g_back(n, 0.0f);
-        dense.backward(w.data(), grad.data(), g_dense.data());
-        packed.backward_blocks(wb.data(), gb.data(), g_blocks.data(), static_cast<int64_t>(nb));
-        for (float& v : g_blocks) v -= 0.25f;  // added onto 0.25: undo it the same way on both sides
+        Tensor g_dense(shape), g_blocks(bshape, 0.25f);
+        std::vector<float> g_back(n, 0.0f);
+        dense.backward(w, grad, g_dense);
+        packed.backward_blocks(wb, gb, g_blocks);
+        for (float& v : g_blocks.values()) v -= 0.25f;  // added onto 0.25: undo it the same way on both sides
         kernels::bsr_write_blocks(l, g_blocks.data(), g_back.data());
         for (size_t i = 0; i < n; ++i)
           ASSERT_EQ(g_back[i], dense.mask()[i] ? (0.25f + g_dense[i]) - 0.25f : 0.0f) << "gradient at " << i;

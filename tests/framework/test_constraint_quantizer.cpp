@@ -29,9 +29,11 @@ Quantized run(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std:
   WeightConstraint c(spec, rows, cols, 1);
   if (!mask.empty()) c.set_mask(mask);
   Quantized q;
-  q.effective.resize(w.size());
-  c.apply(w.data(), q.effective.data());
-  q.codes = c.codes(w.data());
+  const Tensor latent({rows, cols}, w);
+  Tensor effective({rows, cols});
+  c.apply(latent, effective);
+  q.effective = effective.values();
+  q.codes = c.codes(latent);
   q.scales = c.scales();
   return q;
 }
@@ -149,12 +151,12 @@ TEST(ConstraintQuantizer, FloatIsMaskedIdentity) {
   ConstraintSpec spec;  // 32 bits
   WeightConstraint c(spec, 1, 4, 1);
   c.set_mask({1, 0, 1, 1});
-  const std::vector<float> w = {0.3f, -7.0f, -0.1f, 2.5f};
-  std::vector<float> eff(4);
-  c.apply(w.data(), eff.data());
-  expect_floats(eff, {0.3f, 0.0f, -0.1f, 2.5f});
+  const Tensor w({1, 4}, {0.3f, -7.0f, -0.1f, 2.5f});
+  Tensor eff({1, 4});
+  c.apply(w, eff);
+  expect_floats(eff.values(), {0.3f, 0.0f, -0.1f, 2.5f});
   EXPECT_EQ(c.scale_of_row(0), 1.0f);
-  EXPECT_THROW(c.codes(w.data()), std::logic_error);
+  EXPECT_THROW(c.codes(w), std::logic_error);
 }
 
 // Independent per-element reading of the quantizer definition, in double where it can be.
@@ -195,19 +197,21 @@ TEST(ConstraintQuantizer, LargeMatrixMatchesReferenceAndCodesRoundTrip) {
   // 300 x 301 takes the parallel path; a random element mask exercises masking.
   const int64_t rows = 300, cols = 301;
   Rng rng(7);
-  std::vector<float> w(size_t(rows * cols));
-  for (float& v : w) v = rng.normal();
+  Tensor latent({rows, cols});
+  for (float& v : latent.values()) v = rng.normal();
+  const std::vector<float>& w = latent.values();
   for (int bits : {1, 2, 3, 4, 8}) {
     for (ScaleMode mode : {ScaleMode::PerRow, ScaleMode::PerLayer}) {
       ConstraintSpec spec = quant_spec(bits, mode);
       spec.structure = Structure::Element;
       spec.ratio = 2.0;
       WeightConstraint c(spec, rows, cols, 3);
-      c.begin_epoch(0, w.data());
-      std::vector<float> eff(w.size());
-      c.apply(w.data(), eff.data());
+      c.begin_epoch(0, latent.data());
+      Tensor effective({rows, cols});
+      c.apply(latent, effective);
+      const std::vector<float>& eff = effective.values();
       std::vector<float> want = reference_quantize(w, c.mask(), rows, cols, bits, mode);
-      std::vector<int8_t> codes = c.codes(w.data());
+      std::vector<int8_t> codes = c.codes(latent);
       int qmax = bits == 1 ? 1 : (1 << (bits - 1)) - 1;
       int mismatches = 0, bad_codes = 0;
       for (int64_t i = 0; i < rows * cols; ++i) {
@@ -227,12 +231,12 @@ TEST(ConstraintSte, BinaryGradientZeroOutsideMaskAndClip) {
   spec.clip = 1.0f;
   WeightConstraint c(spec, 1, 5, 1);
   c.set_mask({1, 1, 1, 0, 1});
-  const std::vector<float> w = {0.5f, -1.5f, 1.0f, -0.2f, -0.99f};
-  const std::vector<float> g = {1.0f, 2.0f, 3.0f, 4.0f, -5.0f};
-  std::vector<float> out(5);
-  c.backward(w.data(), g.data(), out.data());
+  const Tensor w({1, 5}, {0.5f, -1.5f, 1.0f, -0.2f, -0.99f});
+  const Tensor g({1, 5}, {1.0f, 2.0f, 3.0f, 4.0f, -5.0f});
+  Tensor out({1, 5});
+  c.backward(w, g, out);
   // |-1.5| > clip -> 0; |1.0| == clip passes; masked -> 0.
-  expect_floats(out, {1.0f, 0.0f, 3.0f, 0.0f, -5.0f});
+  expect_floats(out.values(), {1.0f, 0.0f, 3.0f, 0.0f, -5.0f});
 }
 
 TEST(ConstraintSte, KBitAndFloatGradientOnlyMasked) {
@@ -241,11 +245,11 @@ TEST(ConstraintSte, KBitAndFloatGradientOnlyMasked) {
     spec.clip = 1.0f;
     WeightConstraint c(spec, 1, 4, 1);
     c.set_mask({1, 1, 0, 1});
-    const std::vector<float> w = {0.5f, -1.5f, 1.0f, 3.0f};
-    const std::vector<float> g = {1.0f, 2.0f, 3.0f, 4.0f};
-    std::vector<float> out(4);
-    c.backward(w.data(), g.data(), out.data());
-    expect_floats(out, {1.0f, 2.0f, 0.0f, 4.0f});
+    const Tensor w({1, 4}, {0.5f, -1.5f, 1.0f, 3.0f});
+    const Tensor g({1, 4}, {1.0f, 2.0f, 3.0f, 4.0f});
+    Tensor out({1, 4});
+    c.backward(w, g, out);
+    expect_floats(out.values(), {1.0f, 2.0f, 0.0f, 4.0f});
   }
 }
 
@@ -253,14 +257,14 @@ TEST(ConstraintSte, AfterStepClampsBinaryOnly) {
   ConstraintSpec spec = quant_spec(1, ScaleMode::PerRow);
   spec.clip = 0.8f;
   WeightConstraint binary(spec, 1, 4, 1);
-  std::vector<float> w = {0.5f, -1.0f, 1.0f, -0.2f};
-  binary.after_step(w.data());
-  expect_floats(w, {0.5f, -0.8f, 0.8f, -0.2f});
+  Tensor w({1, 4}, {0.5f, -1.0f, 1.0f, -0.2f});
+  binary.after_step(w);
+  expect_floats(w.values(), {0.5f, -0.8f, 0.8f, -0.2f});
   spec.weight_bits = 4;
   WeightConstraint kbit(spec, 1, 4, 1);
-  w = {0.5f, -1.0f, 1.0f, -0.2f};
-  kbit.after_step(w.data());
-  expect_floats(w, {0.5f, -1.0f, 1.0f, -0.2f});
+  w = Tensor({1, 4}, {0.5f, -1.0f, 1.0f, -0.2f});
+  kbit.after_step(w);
+  expect_floats(w.values(), {0.5f, -1.0f, 1.0f, -0.2f});
 }
 
 }  // namespace

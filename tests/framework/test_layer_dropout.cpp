@@ -14,7 +14,7 @@ namespace {
 
 TEST(Dropout, KeepsWithProbabilityOneMinusPAndScales) {
   Dropout drop(0.25f);
-  Rng rng(50);
+  RandomStream rng(Rng(50));
   Context ctx;
   ctx.rng = &rng;
   const Tensor x({100, 200}, 2.0f);
@@ -30,6 +30,7 @@ TEST(Dropout, KeepsWithProbabilityOneMinusPAndScales) {
   // The mask is the generator's: element i is dropped when the i-th uniform draw is below p.
   Rng replay(50);
   for (int64_t i = 0; i < 20000; ++i) EXPECT_EQ(y[i] == 0.0f, replay.uniform() < 0.25f);
+  EXPECT_EQ(rng.rng().state(), replay.state());  // the stream moved on by the draws it made
   const Tensor dx = drop.backward(Tensor({100, 200}, 1.0f));
   for (int64_t i = 0; i < 20000; ++i) EXPECT_FLOAT_EQ(dx[i], y[i] / 2.0f);
 }
@@ -64,9 +65,9 @@ TEST(Dropout, GradientMatchesFiniteDifferencesWithAFixedMask) {
   Dropout drop(0.4f);
   Rng rng(51);
   testing::GradCheck opt;
-  Rng mask_rng(0);
+  RandomStream mask_rng(Rng(0));
   opt.prepare = [&mask_rng](Context& c) {
-    mask_rng = Rng(52);  // same mask on every forward
+    mask_rng.reset(Rng(52));  // same mask on every forward
     c.rng = &mask_rng;
   };
   testing::expect_gradients_match(drop, testing::random_tensor({3, 7}, rng), opt);

@@ -112,7 +112,7 @@ struct RunResult {
 };
 
 RunResult run_once() {
-  // Conv output, batch-norm input and the 4096x256 weight reach ops::kParallelMinElements, so the
+  // Conv output, batch-norm input and the 4096x256 weight reach kernels::kParallelMinElements (kernels/common/parallel.hpp), so the
   // element loops and the optimizer run on both threads.
   Sequential m;
   m.emplace<Conv2d>(3, 16, 3, 1, 1);
@@ -130,7 +130,7 @@ RunResult run_once() {
   const Tensor x = testing::random_tensor({64, 3, 32, 32}, data);
   std::vector<int32_t> labels(64);
   for (auto& l : labels) l = static_cast<int32_t>(data.below(10));
-  Rng drop(13);
+  RandomStream drop(Rng(13));
   Context ctx;
   ctx.rng = &drop;
   m.zero_grad();

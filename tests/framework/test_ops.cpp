@@ -1,7 +1,9 @@
-// ops: GEMM against a naive triple loop, im2col against its definition, col2im against hand
-// counts and the adjoint identity, and the per-row / per-channel reductions.
+// The tensor ops (ops.hpp) against naive loops: matmul with alpha / beta and transposes, the
+// grouped convolution forward and backward against a direct convolution (several groups, strides,
+// padding), bias terms and reductions, element-wise ops, and the device check.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <vector>
 
 #include "bitblock/common/rng.hpp"
@@ -10,145 +12,106 @@
 namespace bitblock {
 namespace {
 
-std::vector<float> random_values(size_t n, uint64_t seed) {
+Tensor random_tensor(const Shape& shape, uint64_t seed) {
   Rng rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = rng.uniform(-1.0f, 1.0f);
-  return v;
+  Tensor t(shape);
+  for (float& v : t.values()) v = rng.uniform(-1.0f, 1.0f);
+  return t;
 }
 
-struct GemmCase {
-  bool ta, tb;
+TEST(Ops, MatmulMatchesNaive) {
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      const int64_t m = 7, n = 5, k = 9;
+      const Tensor a = random_tensor(ta ? Shape{k, m} : Shape{m, k}, 1);
+      const Tensor b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, 2);
+      Tensor c = random_tensor({m, n}, 3);
+      const Tensor c0 = c;
+      ops::matmul(ta, tb, m, n, k, 0.5f, a, b, 2.0f, c);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double s = 0.0;
+          for (int64_t p = 0; p < k; ++p) s += double(ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+          EXPECT_NEAR(c[i * n + j], 0.5 * s + 2.0 * c0[i * n + j], 1e-5) << ta << tb << " " << i << "," << j;
+        }
+    }
+}
+
+// Direct convolution (NCHW, zero padding) and its gradients by definition.
+struct DirectConv {
+  ops::ConvGeometry g;
+  int64_t batch, out_ch;
+  float x_at(const Tensor& x, int64_t n, int64_t c, int64_t iy, int64_t ix) const {
+    if (iy < 0 || iy >= g.height || ix < 0 || ix >= g.width) return 0.0f;
+    return x[((n * g.channels + c) * g.height + iy) * g.width + ix];
+  }
+  template <typename Fn>
+  void each(Fn fn) const {  // fn(n, o, oy, ox, c, ky, kx, iy, ix)
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t o = 0; o < out_ch; ++o)
+        for (int64_t oy = 0; oy < g.out_height(); ++oy)
+          for (int64_t ox = 0; ox < g.out_width(); ++ox)
+            for (int64_t c = 0; c < g.channels; ++c)
+              for (int64_t ky = 0; ky < g.kernel; ++ky)
+                for (int64_t kx = 0; kx < g.kernel; ++kx)
+                  fn(n, o, oy, ox, c, ky, kx, oy * g.stride - g.padding + ky, ox * g.stride - g.padding + kx);
+  }
 };
 
-class GemmTest : public ::testing::TestWithParam<GemmCase> {};
-
-TEST_P(GemmTest, MatchesNaiveWithStridesAlphaBeta) {
-  const auto [ta, tb] = GetParam();
-  const int64_t m = 7, n = 5, k = 9;
-  // Stored shapes: A is [m, k] or [k, m]; B is [k, n] or [n, k]; all rows padded by 3.
-  const int64_t a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k, b_cols = tb ? k : n;
-  const int64_t lda = a_cols + 3, ldb = b_cols + 3, ldc = n + 3;
-  std::vector<float> a = random_values(static_cast<size_t>(a_rows * lda), 1);
-  std::vector<float> b = random_values(static_cast<size_t>(b_rows * ldb), 2);
-  std::vector<float> c = random_values(static_cast<size_t>(m * ldc), 3);
-  const std::vector<float> c0 = c;
-  const float alpha = 0.5f, beta = 2.0f;
-  ops::gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      double s = 0.0;
-      for (int64_t p = 0; p < k; ++p) {
-        const float av = ta ? a[p * lda + i] : a[i * lda + p];
-        const float bv = tb ? b[j * ldb + p] : b[p * ldb + j];
-        s += static_cast<double>(av) * bv;
-      }
-      EXPECT_NEAR(c[i * ldc + j], alpha * s + beta * c0[i * ldc + j], 1e-5) << i << "," << j;
-    }
-  // The padding between rows is never written.
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = n; j < ldc; ++j) EXPECT_EQ(c[i * ldc + j], c0[i * ldc + j]);
+TEST(Ops, ConvolutionMatchesDirectDefinition) {
+  const ops::ConvGeometry g{3, 7, 6, 3, 2, 1};
+  const DirectConv d{g, 5, 4};
+  const int64_t oh = g.out_height(), ow = g.out_width(), kk = g.patch_size();
+  const Tensor x = random_tensor({d.batch, g.channels, g.height, g.width}, 4);
+  const Tensor w = random_tensor({d.out_ch, kk}, 5);
+  const Tensor dy = random_tensor({d.batch, d.out_ch, oh, ow}, 6);
+  ops::ConvScratch scratch;
+  Tensor y({d.batch, d.out_ch, oh, ow});
+  ops::conv2d_forward(x, w, g, y, scratch);
+  std::vector<double> want_y(static_cast<size_t>(y.numel()), 0.0), want_dw(static_cast<size_t>(w.numel()), 0.0),
+      want_dx(static_cast<size_t>(x.numel()), 0.0);
+  d.each([&](int64_t n, int64_t o, int64_t oy, int64_t ox, int64_t c, int64_t ky, int64_t kx, int64_t iy, int64_t ix) {
+    const int64_t yi = ((n * d.out_ch + o) * oh + oy) * ow + ox, wi = o * kk + (c * g.kernel + ky) * g.kernel + kx;
+    const float xv = d.x_at(x, n, c, iy, ix);
+    want_y[static_cast<size_t>(yi)] += double(w[wi]) * xv;
+    want_dw[static_cast<size_t>(wi)] += double(dy[yi]) * xv;
+    if (iy >= 0 && iy < g.height && ix >= 0 && ix < g.width)
+      want_dx[static_cast<size_t>(((n * g.channels + c) * g.height + iy) * g.width + ix)] += double(dy[yi]) * w[wi];
+  });
+  for (int64_t i = 0; i < y.numel(); ++i) ASSERT_NEAR(y[i], want_y[static_cast<size_t>(i)], 1e-5) << "y " << i;
+  Tensor dw({d.out_ch, kk}, 0.5f), dx({d.batch, g.channels, g.height, g.width}, 9.0f);
+  ops::conv2d_backward(x, w, dy, g, true, dw, &dx, scratch);  // accumulate onto 0.5
+  for (int64_t i = 0; i < dw.numel(); ++i) ASSERT_NEAR(dw[i], 0.5 + want_dw[static_cast<size_t>(i)], 1e-4) << "dw " << i;
+  for (int64_t i = 0; i < dx.numel(); ++i) ASSERT_NEAR(dx[i], want_dx[static_cast<size_t>(i)], 1e-5) << "dx " << i;
+  ops::conv2d_backward(x, w, dy, g, false, dw, nullptr, scratch);  // overwrite, no input gradient
+  for (int64_t i = 0; i < dw.numel(); ++i) ASSERT_NEAR(dw[i], want_dw[static_cast<size_t>(i)], 1e-4) << "dw " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllTransposes, GemmTest,
-                         ::testing::Values(GemmCase{false, false}, GemmCase{true, false}, GemmCase{false, true},
-                                           GemmCase{true, true}));
-
-TEST(Gemm, CompactOverloadAndZeroInnerDimension) {
-  // [2x3] x [3x2] by hand.
-  const std::vector<float> a{1, 2, 3, 4, 5, 6}, b{7, 8, 9, 10, 11, 12};
-  std::vector<float> c(4, 100.0f);
-  ops::gemm(false, false, 2, 2, 3, 1.0f, a.data(), b.data(), 0.0f, c.data());
-  EXPECT_EQ(c, (std::vector<float>{58, 64, 139, 154}));
-  std::vector<float> d{1, 2, 3, 4};
-  ops::gemm(false, false, 2, 2, 0, 1.0f, a.data(), b.data(), 0.5f, d.data());
-  EXPECT_EQ(d, (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
+TEST(Ops, BiasAndReductions) {
+  Tensor y({2, 3}, {1, 2, 3, 4, 5, 6});
+  ops::add_bias_rows(y, Tensor({3}, {10, 20, 30}));
+  EXPECT_EQ(y.values(), (std::vector<float>{11, 22, 33, 14, 25, 36}));
+  Tensor sums({3}, 1.0f);
+  ops::sum_rows_into(y, sums);
+  EXPECT_EQ(sums.values(), (std::vector<float>{26, 48, 70}));
+  Tensor z({1, 3, 2}, 1.0f);
+  ops::add_bias_channels(z, Tensor({3}, {10, 20, 30}));
+  EXPECT_EQ(z.values(), (std::vector<float>{11, 11, 21, 21, 31, 31}));
+  Tensor ch({3}, 2.0f);
+  ops::sum_channels_into(z, ch);
+  EXPECT_EQ(ch.values(), (std::vector<float>{24, 44, 64}));
 }
 
-TEST(Im2col, MatchesDefinitionWithStrideAndPadding) {
-  const ops::ConvGeometry g{2, 5, 4, 3, 2, 1};  // C=2, H=5, W=4, k=3, stride 2, pad 1
-  ASSERT_EQ(g.out_height(), 3);
-  ASSERT_EQ(g.out_width(), 2);
-  const std::vector<float> image = random_values(2 * 5 * 4, 4);
-  const int64_t ld = g.out_pixels() + 2;
-  std::vector<float> cols(static_cast<size_t>(g.patch_size() * ld), -7.0f);
-  ops::im2col(image.data(), g, cols.data(), ld);
-  for (int64_t c = 0; c < 2; ++c)
-    for (int64_t ky = 0; ky < 3; ++ky)
-      for (int64_t kx = 0; kx < 3; ++kx)
-        for (int64_t oy = 0; oy < 3; ++oy)
-          for (int64_t ox = 0; ox < 2; ++ox) {
-            const int64_t iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
-            const float expected = (iy >= 0 && iy < 5 && ix >= 0 && ix < 4) ? image[(c * 5 + iy) * 4 + ix] : 0.0f;
-            EXPECT_EQ(cols[((c * 3 + ky) * 3 + kx) * ld + oy * 2 + ox], expected);
-          }
-  for (int64_t row = 0; row < g.patch_size(); ++row) EXPECT_EQ(cols[row * ld + ld - 1], -7.0f);  // padding kept
-}
-
-TEST(Col2im, CountsOverlapsByHand) {
-  // 3x3 image, 2x2 kernel, stride 1: each pixel is read by 1 (corners), 2 (edges) or 4 (centre) windows.
-  const ops::ConvGeometry g{1, 3, 3, 2, 1, 0};
-  std::vector<float> cols(static_cast<size_t>(g.patch_size() * g.out_pixels()), 1.0f);
-  std::vector<float> image(9, 99.0f);
-  ops::col2im(cols.data(), g.out_pixels(), g, image.data());
-  EXPECT_EQ(image, (std::vector<float>{1, 2, 1, 2, 4, 2, 1, 2, 1}));
-}
-
-TEST(Col2im, IsTheAdjointOfIm2col) {
-  const ops::ConvGeometry g{3, 6, 7, 3, 2, 2};
-  const int64_t ld = g.out_pixels();
-  const std::vector<float> x = random_values(static_cast<size_t>(3 * 6 * 7), 5);
-  const std::vector<float> c = random_values(static_cast<size_t>(g.patch_size() * ld), 6);
-  std::vector<float> ax(c.size()), atc(x.size());
-  ops::im2col(x.data(), g, ax.data(), ld);
-  ops::col2im(c.data(), ld, g, atc.data());
-  double lhs = 0.0, rhs = 0.0;
-  for (size_t i = 0; i < c.size(); ++i) lhs += static_cast<double>(ax[i]) * c[i];
-  for (size_t i = 0; i < x.size(); ++i) rhs += static_cast<double>(x[i]) * atc[i];
-  EXPECT_NEAR(lhs, rhs, 1e-4);
-}
-
-TEST(Reductions, RowAndChannelSumsAccumulate) {
-  // Large enough to take the parallel path.
-  const int64_t rows = 300, cols = 170;
-  const std::vector<float> y = random_values(static_cast<size_t>(rows * cols), 7);
-  std::vector<float> out(static_cast<size_t>(cols), 1.0f);
-  ops::sum_rows_into(y.data(), rows, cols, out.data());
-  for (int64_t c = 0; c < cols; ++c) {
-    double s = 1.0;
-    for (int64_t r = 0; r < rows; ++r) s += y[r * cols + c];
-    EXPECT_NEAR(out[c], s, 1e-4);
-  }
-  const int64_t batch = 30, channels = 17, pixels = 100;
-  std::vector<float> ch(static_cast<size_t>(channels), 2.0f);
-  ops::sum_channels_into(y.data(), batch, channels, pixels, ch.data());
-  for (int64_t c = 0; c < channels; ++c) {
-    double s = 0.0;
-    for (int64_t n = 0; n < batch; ++n)
-      for (int64_t p = 0; p < pixels; ++p) s += y[(n * channels + c) * pixels + p];
-    EXPECT_NEAR(ch[c], 2.0 + s, 1e-3);
-  }
-}
-
-TEST(Elementwise, BiasAxpyMultiply) {
-  std::vector<float> y{1, 2, 3, 4, 5, 6};
-  const std::vector<float> b{10, 20, 30};
-  ops::add_bias_rows(y.data(), b.data(), 2, 3);
-  EXPECT_EQ(y, (std::vector<float>{11, 22, 33, 14, 25, 36}));
-  std::vector<float> z{1, 1, 1, 1, 1, 1};
-  ops::add_bias_channels(z.data(), b.data(), 1, 3, 2);
-  EXPECT_EQ(z, (std::vector<float>{11, 11, 21, 21, 31, 31}));
-  std::vector<float> w{1, 2};
-  const std::vector<float> x{3, 4};
-  ops::axpy(2, -2.0f, x.data(), w.data());
-  EXPECT_EQ(w, (std::vector<float>{-5, -6}));
-  std::vector<float> m(2);
-  ops::multiply(2, x.data(), w.data(), m.data());
-  EXPECT_EQ(m, (std::vector<float>{-15, -24}));
-  const std::vector<float> src{1, 2, 3, 4, 5, 6};  // [2, 3]
-  std::vector<float> dst(6, 0.0f);
-  ops::copy_matrix(2, 2, src.data(), 3, dst.data(), 3);  // left [2, 2] block, same stride
-  EXPECT_EQ(dst, (std::vector<float>{1, 2, 0, 4, 5, 0}));
+TEST(Ops, ElementwiseAndSizeChecks) {
+  Tensor w({2}, {1, 2});
+  const Tensor x({2}, {3, 4});
+  ops::axpy(-2.0f, x, w);
+  EXPECT_EQ(w.values(), (std::vector<float>{-5, -6}));
+  Tensor m({2});
+  ops::multiply(x, w, m);
+  EXPECT_EQ(m.values(), (std::vector<float>{-15, -24}));
+  Tensor wrong({3});
+  EXPECT_THROW(ops::axpy(1.0f, x, wrong), std::invalid_argument);
 }
 
 }  // namespace

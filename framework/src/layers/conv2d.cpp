@@ -7,12 +7,6 @@
 
 namespace bitblock {
 
-namespace {
-// Samples are convolved in groups whose column matrix holds at most this many floats (16 MiB):
-// one wide GEMM per group keeps small feature maps efficient without a batch-sized buffer.
-constexpr int64_t kColsBudget = int64_t{1} << 22;
-}  // namespace
-
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel, int stride, int padding, bool bias,
                std::unique_ptr<WeightConstraint> constraint)
     : in_ch_(in_channels), out_ch_(out_channels), kernel_(kernel), stride_(stride), padding_(padding),
@@ -64,45 +58,23 @@ ops::ConvGeometry Conv2d::geometry(const Tensor& x, const char* where) const {
   return ops::ConvGeometry{x.dim(1), x.dim(2), x.dim(3), kernel_, stride_, padding_};
 }
 
-int64_t Conv2d::group_size(const ops::ConvGeometry& g, int64_t batch) const {
-  return std::clamp<int64_t>(kColsBudget / std::max<int64_t>(1, g.patch_size() * g.out_pixels()), 1, batch);
+const Tensor& Conv2d::refresh_effective() {
+  if (!constraint_) return weight_;
+  effective_.reset(weight_.shape(), device_);
+  constraint_->apply(weight_, effective_);
+  return effective_;
 }
 
-const float* Conv2d::refresh_effective() {
-  if (!constraint_) return weight_.data();
-  effective_.resize(weight_.shape());
-  constraint_->apply(weight_.data(), effective_.data());
-  return effective_.data();
-}
-
-Tensor Conv2d::effective_weight() {
-  const float* w = refresh_effective();
-  return Tensor(weight_.shape(), std::vector<float>(w, w + weight_.numel()));
-}
+Tensor Conv2d::effective_weight() { return refresh_effective(); }
 
 Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
   const ops::ConvGeometry g = geometry(x, "forward");
-  const int64_t batch = x.dim(0), k = g.patch_size(), pixels = g.out_pixels();
-  const int64_t in_size = g.channels * g.height * g.width, out_size = out_ch_ * pixels;
-  input_.resize(x.shape());
-  ops::copy(x.numel(), x.data(), input_.data());
-  forward_weight_ = refresh_effective();
-  Tensor y({batch, out_ch_, g.out_height(), g.out_width()});
-  const int64_t group = group_size(g, batch);
-  for (int64_t n0 = 0; n0 < batch; n0 += group) {
-    const int64_t gs = std::min(group, batch - n0), ld = gs * pixels;
-    cols_.resize({k, ld});
-    for (int64_t i = 0; i < gs; ++i) ops::im2col(x.data() + (n0 + i) * in_size, g, cols_.data() + i * pixels, ld);
-    if (gs == 1) {  // the GEMM result already has the sample's [out_ch, pixels] layout
-      ops::gemm(false, false, out_ch_, pixels, k, 1.0f, forward_weight_, cols_.data(), 0.0f, y.data() + n0 * out_size);
-      continue;
-    }
-    out_cols_.resize({out_ch_, ld});
-    ops::gemm(false, false, out_ch_, ld, k, 1.0f, forward_weight_, cols_.data(), 0.0f, out_cols_.data());
-    for (int64_t i = 0; i < gs; ++i)
-      ops::copy_matrix(out_ch_, pixels, out_cols_.data() + i * pixels, ld, y.data() + (n0 + i) * out_size, pixels);
-  }
-  if (has_bias_) ops::add_bias_channels(y.data(), bias_.data(), batch, out_ch_, pixels);
+  input_.reset(x.shape(), x.device());
+  input_.copy_from(x);
+  forward_weight_ = &refresh_effective();
+  Tensor y = Tensor::for_output({x.dim(0), out_ch_, g.out_height(), g.out_width()}, x.device());
+  ops::conv2d_forward(x, *forward_weight_, g, y, scratch_);
+  if (has_bias_) ops::add_bias_channels(y, bias_);
   return y;
 }
 
@@ -113,57 +85,47 @@ void Conv2d::backward_params(const Tensor& grad_y) { backward_impl(grad_y, false
 Tensor Conv2d::backward_impl(const Tensor& grad_y, bool input_grad) {
   if (input_.empty()) fail_input("conv2d", "backward called before forward");
   const ops::ConvGeometry g = geometry(input_, "backward");
-  const int64_t batch = input_.dim(0), k = g.patch_size(), pixels = g.out_pixels();
-  const int64_t in_size = g.channels * g.height * g.width, out_size = out_ch_ * pixels;
-  if (grad_y.shape() != Shape{batch, out_ch_, g.out_height(), g.out_width()})
+  if (grad_y.shape() != Shape{input_.dim(0), out_ch_, g.out_height(), g.out_width()})
     fail_input("conv2d", "backward got " + shape_str(grad_y.shape()));
-  float* dw = weight_grad_.data();
+  // The constrained path sums the batch into grad_effective_ first.
+  Tensor* dw = &weight_grad_;
   if (constraint_) {
-    grad_effective_.resize(weight_.shape());
-    grad_latent_.resize(weight_.shape());
-    dw = grad_effective_.data();
+    grad_effective_.reset(weight_.shape(), device_);
+    grad_latent_.reset(weight_.shape(), device_);
+    dw = &grad_effective_;
   }
-  Tensor dx = input_grad ? Tensor(input_.shape()) : Tensor();
-  const int64_t group = group_size(g, batch);
-  for (int64_t n0 = 0; n0 < batch; n0 += group) {
-    const int64_t gs = std::min(group, batch - n0), ld = gs * pixels;
-    const float* dy = grad_y.data() + n0 * out_size;
-    if (gs > 1) {  // gather the group's output gradients side by side: [out_ch, gs*pixels]
-      out_cols_.resize({out_ch_, ld});
-      for (int64_t i = 0; i < gs; ++i)
-        ops::copy_matrix(out_ch_, pixels, grad_y.data() + (n0 + i) * out_size, pixels, out_cols_.data() + i * pixels, ld);
-      dy = out_cols_.data();
-    }
-    cols_.resize({k, ld});
-    for (int64_t i = 0; i < gs; ++i) ops::im2col(input_.data() + (n0 + i) * in_size, g, cols_.data() + i * pixels, ld);
-    // dW (+)= dY cols^T; the constrained path sums the batch into grad_effective_ first.
-    const float beta = (constraint_ && n0 == 0) ? 0.0f : 1.0f;
-    ops::gemm(false, true, out_ch_, k, ld, 1.0f, dy, ld, cols_.data(), ld, beta, dw, k);
-    if (!input_grad) continue;
-    // dcols = W_eff^T dY, reusing the column buffer, then scattered back onto the images.
-    ops::gemm(true, false, k, ld, out_ch_, 1.0f, forward_weight_, k, dy, ld, 0.0f, cols_.data(), ld);
-    for (int64_t i = 0; i < gs; ++i) ops::col2im(cols_.data() + i * pixels, ld, g, dx.data() + (n0 + i) * in_size);
-  }
+  Tensor dx = input_grad ? Tensor::for_output(input_.shape(), device_) : Tensor();
+  ops::conv2d_backward(input_, *forward_weight_, grad_y, g, !constraint_, *dw, input_grad ? &dx : nullptr, scratch_);
   if (constraint_) {
-    constraint_->backward(weight_.data(), grad_effective_.data(), grad_latent_.data());
-    ops::axpy(weight_.numel(), 1.0f, grad_latent_.data(), weight_grad_.data());
+    constraint_->backward(weight_, grad_effective_, grad_latent_);
+    ops::axpy(1.0f, grad_latent_, weight_grad_);
   }
-  if (has_bias_) ops::sum_channels_into(grad_y.data(), batch, out_ch_, pixels, bias_grad_.data());
+  if (has_bias_) ops::sum_channels_into(grad_y, bias_grad_);
   return dx;
 }
 
 void Conv2d::begin_epoch(int epoch) {
-  if (constraint_) constraint_->begin_epoch(epoch, weight_.data());
+  if (!constraint_) return;
+  Tensor copy;
+  constraint_->begin_epoch(epoch, on_host(weight_, copy).data());
 }
 
 void Conv2d::after_optimizer_step() {
-  if (constraint_) constraint_->after_step(weight_.data());
+  if (constraint_) constraint_->after_step(weight_);
 }
 
 std::vector<Param> Conv2d::params() {
   std::vector<Param> p{{"weight", &weight_, &weight_grad_, true}};
   if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, false});
   return p;
+}
+
+void Conv2d::to(Device device) {
+  if (device == device_) return;
+  for (Tensor* t : {&weight_, &bias_, &weight_grad_, &bias_grad_}) *t = t->to(device);
+  effective_ = grad_effective_ = grad_latent_ = input_ = scratch_.cols = scratch_.out_cols = Tensor();
+  forward_weight_ = nullptr;
+  device_ = device;
 }
 
 int64_t Conv2d::macs(const Shape& input) const {

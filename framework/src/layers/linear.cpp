@@ -5,7 +5,6 @@
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/ops.hpp"
-#include "bitblock/kernels/bsgemm.hpp"
 
 namespace bitblock {
 
@@ -44,7 +43,7 @@ bool Linear::packed() const {
 }
 
 void Linear::ensure_compact() {
-  if (!plan_ready_ || plan_mask_version_ != constraint_->mask_version()) {
+  if (!layout_ready()) {
     const ConstraintSpec& spec = constraint_->spec();
     kernels::BsrLayout layout = kernels::bsr_layout_from_mask(constraint_->mask().data(), out_, in_,
                                                              spec.block_rows, spec.block_cols);
@@ -54,37 +53,37 @@ void Linear::ensure_compact() {
         covered += int64_t{layout.rows_in_block_row(i)} * layout.cols_in_block_col(layout.block_col_idx[b]);
     if (covered != constraint_->kept()) throw std::logic_error("Linear: the packed path needs a mask of whole blocks");
     // A restored checkpoint sets the same mask again: the compact weights stay as they are.
-    const bool same = plan_ready_ && layout.block_row_ptr == plan_.layout.block_row_ptr &&
-                      layout.block_col_idx == plan_.layout.block_col_idx;
+    const bool same = blocks_ && layout.block_row_ptr == blocks_->layout().block_row_ptr &&
+                      layout.block_col_idx == blocks_->layout().block_col_idx;
     if (!same) {
       weight();  // the kept weights of the old layout back into weight_
-      plan_ = kernels::bsr_plan_for_layout(layout);
+      blocks_ = ops::block_sparse(layout, device_, describe());
     }
-    plan_mask_version_ = constraint_->mask_version();
-    plan_ready_ = true;
+    blocks_mask_version_ = constraint_->mask_version();
   }
   if (compact_live_) return;
-  const kernels::BsrLayout& l = plan_.layout;
-  const Shape shape{l.kept_blocks(), l.block_rows, l.block_cols};
-  if (kept_g_.shape() != shape) kept_g_ = Tensor(shape);
-  kept_w_.resize(shape);
-  kernels::bsr_gather_blocks(l, weight_.data(), kept_w_.data());
+  const Shape shape = blocks_->blocks_shape();
+  if (kept_g_.shape() != shape || kept_g_.device() != device_) kept_g_ = Tensor(shape, device_);
+  kept_w_.reset(shape, device_);
+  blocks_->gather(weight_, kept_w_);
   compact_live_ = true;
 }
 
 Tensor& Linear::weight() {
   if (compact_live_) {
-    kernels::bsr_write_blocks(plan_.layout, kept_w_.data(), weight_.data());
+    blocks_->write(kept_w_, weight_);
     compact_live_ = false;
   }
   return weight_;
 }
 
 Tensor& Linear::weight_grad() {
-  if (packed() && plan_ready_ && kept_g_.numel() == plan_.layout.kept_blocks() * plan_.layout.block_elems())
-    kernels::bsr_scatter_blocks(plan_.layout, kept_g_.data(), weight_grad_.data());
+  if (packed() && blocks_ && kept_g_.numel() == blocks_->layout().kept_blocks() * blocks_->layout().block_elems())
+    blocks_->scatter(kept_g_, weight_grad_);
   return weight_grad_;
 }
+
+std::string Linear::packed_kernels() const { return packed() && blocks_ ? blocks_->kernels() : std::string(); }
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, std::unique_ptr<WeightConstraint> constraint)
     : in_(in_features), out_(out_features), has_bias_(bias), constraint_(std::move(constraint)) {
@@ -104,7 +103,10 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias, std::unique
 
 void Linear::init(Rng& rng) {
   const float bound = std::sqrt(6.0f / static_cast<float>(in_));
-  for (float& w : weight_.values()) w = rng.uniform(-bound, bound);
+  Tensor w({out_, in_});
+  for (float& v : w.values()) v = rng.uniform(-bound, bound);
+  weight().copy_from(w);
+  compact_live_ = false;
   bias_.fill(0.0f);
 }
 
@@ -122,36 +124,35 @@ Shape Linear::output_shape(const Shape& input) const {
   return {out_};
 }
 
-const float* Linear::refresh_effective() {
-  if (!constraint_) return weight_.data();
-  effective_.resize(weight_.shape());
-  constraint_->apply(weight_.data(), effective_.data());
-  return effective_.data();
+const Tensor& Linear::refresh_effective() {
+  if (!constraint_) return weight_;
+  effective_.reset(weight_.shape(), device_);
+  constraint_->apply(weight_, effective_);
+  return effective_;
 }
 
 Tensor Linear::effective_weight() {
   weight();  // packed: current kept weights into weight_
-  const float* w = refresh_effective();
-  return Tensor(weight_.shape(), std::vector<float>(w, w + weight_.numel()));
+  return refresh_effective();
 }
 
 Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
   if (x.rank() < 2 || features_per_sample(x.shape(), 1) != in_)
     fail_input("linear", "expects [batch, " + std::to_string(in_) + "] input, got " + shape_str(x.shape()));
   const int64_t batch = x.dim(0);
-  input_.resize(x.shape());
-  ops::copy(x.numel(), x.data(), input_.data());
-  Tensor y({batch, out_});
+  input_.reset(x.shape(), x.device());
+  input_.copy_from(x);
+  Tensor y = Tensor::for_output({batch, out_}, x.device());
   if (packed()) {
     ensure_compact();
-    eff_blocks_.resize(static_cast<size_t>(kept_w_.numel()));
-    constraint_->apply_blocks(plan_.layout, kept_w_.data(), eff_blocks_.data());
-    kernels::bsr_plan_set_blocks(plan_, eff_blocks_.data());
-    kernels::bsgemm_forward(x.data(), batch, in_, plan_, y.data(), out_);
+    eff_blocks_.reset(kept_w_.shape(), device_);
+    constraint_->apply_blocks(*blocks_, kept_w_, eff_blocks_);
+    blocks_->set_values(eff_blocks_);
+    blocks_->forward(x, y);
   } else {
-    ops::gemm(false, true, batch, out_, in_, 1.0f, x.data(), refresh_effective(), 0.0f, y.data());
+    ops::matmul(false, true, batch, out_, in_, 1.0f, x, refresh_effective(), 0.0f, y);
   }
-  if (has_bias_) ops::add_bias_rows(y.data(), bias_.data(), batch, out_);
+  if (has_bias_) ops::add_bias_rows(y, bias_);
   return y;
 }
 
@@ -164,29 +165,27 @@ Tensor Linear::backward_impl(const Tensor& grad_y, bool input_grad) {
   if (grad_y.rank() != 2 || grad_y.dim(0) != batch || grad_y.dim(1) != out_)
     fail_input("linear", "backward expects [" + std::to_string(batch) + ", " + std::to_string(out_) + "], got " +
                              shape_str(grad_y.shape()));
-  const float* dy = grad_y.data();
   if (constraint_ && packed()) {
     // Only the kept blocks' gradients exist, computed and accumulated compactly.
-    grad_blocks_.resize(static_cast<size_t>(kept_w_.numel()));
-    kernels::bsgemm_backward_weight(dy, batch, out_, input_.data(), in_, plan_.layout, grad_blocks_.data());
-    constraint_->backward_blocks(kept_w_.data(), grad_blocks_.data(), kept_g_.data(), kept_g_.numel());
+    grad_blocks_.reset(kept_w_.shape(), device_);
+    blocks_->backward_weight(grad_y, input_, grad_blocks_);
+    constraint_->backward_blocks(kept_w_, grad_blocks_, kept_g_);
   } else if (constraint_) {
-    grad_effective_.resize(weight_.shape());
-    grad_latent_.resize(weight_.shape());
-    ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 0.0f, grad_effective_.data());
-    constraint_->backward(weight_.data(), grad_effective_.data(), grad_latent_.data());
-    ops::axpy(weight_.numel(), 1.0f, grad_latent_.data(), weight_grad_.data());
+    grad_effective_.reset(weight_.shape(), device_);
+    grad_latent_.reset(weight_.shape(), device_);
+    ops::matmul(true, false, out_, in_, batch, 1.0f, grad_y, input_, 0.0f, grad_effective_);
+    constraint_->backward(weight_, grad_effective_, grad_latent_);
+    ops::axpy(1.0f, grad_latent_, weight_grad_);
   } else {
-    ops::gemm(true, false, out_, in_, batch, 1.0f, dy, input_.data(), 1.0f, weight_grad_.data());
+    ops::matmul(true, false, out_, in_, batch, 1.0f, grad_y, input_, 1.0f, weight_grad_);
   }
-  if (has_bias_) ops::sum_rows_into(dy, batch, out_, bias_grad_.data());
+  if (has_bias_) ops::sum_rows_into(grad_y, bias_grad_);
   if (!input_grad) return Tensor();
-  Tensor dx(input_.shape());
+  Tensor dx = Tensor::for_output(input_.shape(), device_);
   if (packed()) {
-    kernels::bsgemm_backward_input(dy, batch, out_, plan_, dx.data(), in_);
+    blocks_->backward_input(grad_y, dx);
   } else {
-    const float* w = constraint_ ? effective_.data() : weight_.data();
-    ops::gemm(false, false, batch, in_, out_, 1.0f, dy, w, 0.0f, dx.data());
+    ops::matmul(false, false, batch, in_, out_, 1.0f, grad_y, constraint_ ? effective_ : weight_, 0.0f, dx);
   }
   return dx;
 }
@@ -205,16 +204,23 @@ std::vector<Param> Linear::params() {
 
 void Linear::begin_epoch(int epoch) {
   // The packed path has a random (fixed) mask, which needs no weights: its compact copy stays live.
-  if (constraint_) constraint_->begin_epoch(epoch, packed() ? nullptr : weight().data());
+  if (!constraint_) return;
+  Tensor copy;
+  constraint_->begin_epoch(epoch, packed() ? nullptr : on_host(weight(), copy).data());
 }
 
 void Linear::after_optimizer_step() {
   if (!constraint_) return;
-  if (compact_live_) {
-    constraint_->after_step(kept_w_.data(), kept_w_.numel());
-  } else {
-    constraint_->after_step(weight_.data());
-  }
+  constraint_->after_step(compact_live_ ? kept_w_ : weight_);
+}
+
+void Linear::to(Device device) {
+  if (device == device_) return;
+  weight();  // the compact weights back into weight_; they are gathered again on the new device
+  for (Tensor* t : {&weight_, &bias_, &weight_grad_, &bias_grad_}) *t = t->to(device);
+  blocks_.reset();
+  kept_w_ = kept_g_ = eff_blocks_ = grad_blocks_ = effective_ = grad_effective_ = grad_latent_ = input_ = Tensor();
+  device_ = device;
 }
 
 int64_t Linear::macs(const Shape& /*input*/) const {

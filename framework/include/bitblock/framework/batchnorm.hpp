@@ -3,7 +3,7 @@
 // y = gamma * (x - mean) / sqrt(var + eps) + beta. Training uses the batch statistics (biased
 // variance) and updates the running ones: running = (1 - momentum) * running + momentum * batch,
 // with the unbiased variance for running_var. Evaluation (Context.training false) uses the
-// running statistics.
+// running statistics. The arithmetic is kernels/batchnorm.hpp's.
 #include <cstdint>
 
 #include "bitblock/framework/layer.hpp"
@@ -21,6 +21,7 @@ class BatchNorm : public Layer {
   Tensor backward(const Tensor& grad_y) override;         // either mode (eval: statistics fixed)
   std::vector<Param> params() override;                   // "gamma", "beta" (no weight decay)
   std::vector<Buffer> buffers() override;                 // "running_mean", "running_var"
+  void to(Device device) override;
 
   int64_t features() const { return features_; }
   float momentum() const { return momentum_; }

@@ -1,12 +1,18 @@
 #pragma once
 // Joint constraints on one weight matrix (rows = output units/channels, cols = fan-in):
 // W_eff = Q_k(M (.) W) in the forward pass; straight-through gradients in the backward pass.
-// Works on raw row-major float arrays so Linear and Conv2d (weights viewed as
-// [out_channels, in_channels*kh*kw]) share it.
+// Works on row-major weight tensors so Linear and Conv2d (weights viewed as
+// [out_channels, in_channels*kh*kw]) share it. The policy (mask drawing, pruning schedule, memory
+// accounting) runs on the host; the per-step arithmetic is kernels/constraint.hpp's, run by the
+// ops on the weights' device.
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "bitblock/framework/array.hpp"
+#include "bitblock/framework/block_sparse.hpp"
+#include "bitblock/framework/ops.hpp"
+#include "bitblock/framework/tensor.hpp"
 #include "bitblock/kernels/bsr.hpp"
 
 namespace bitblock {
@@ -62,37 +68,41 @@ class WeightConstraint {
   int64_t cols() const { return cols_; }
 
   // Epoch hook, called by the trainer before each epoch's first batch: magnitude pruning moves
-  // the mask to the cubic target. Random selection draws its fixed mask from the seed when the
-  // constraint is made (a layer can lay out its kept blocks before training starts).
-  void begin_epoch(int epoch, const float* latent);
+  // the mask to the cubic target, from the latent weights on the host (host policy). Random
+  // selection draws its fixed mask from the seed when the constraint is made (a layer can lay out
+  // its kept blocks before training starts) and needs no weights here (host_latent may be null).
+  void begin_epoch(int epoch, const float* host_latent);
   // Kept fraction the schedule asks for at an epoch (1/ratio for random selection).
   double target_kept_fraction(int epoch) const;
 
+  // The per-step work, on the latent weights' device (ops.hpp; the mask is mirrored there when it
+  // changes). latent and effective hold rows x cols values.
   // effective = Q(mask (.) latent); records the scales used.
-  void apply(const float* latent, float* effective);
+  void apply(const Tensor& latent, Tensor& effective);
   // grad_latent = grad_effective (.) mask (.) STE window (|latent| <= clip for binary).
-  void backward(const float* latent, const float* grad_effective, float* grad_latent) const;
+  void backward(const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent);
   // After an optimizer step: clip latent weights (binary) so they stay inside the STE window.
-  void after_step(float* latent) const { after_step(latent, rows_ * cols_); }
-  void after_step(float* latent, int64_t n) const;  // n weights in any order (kept blocks)
+  // Any number of weights in any order (the dense matrix or the kept blocks).
+  void after_step(Tensor& latent) const;
 
   // The packed path's forward and backward on the kept blocks only, stored compactly in the
-  // order of `layout` (bsr_layout_from_mask of this constraint's mask, whole blocks kept):
-  // element (r, c) of kept block b at (b * block_rows + r) * block_cols + c, ragged-edge
-  // positions unused. apply_blocks writes what apply writes at those positions, bit for bit
-  // (same scales; ragged positions 0). backward_blocks adds the straight-through gradient of n
-  // compact weights to grad_latent (kept weights: the mask is 1 there).
-  void apply_blocks(const kernels::BsrLayout& layout, const float* latent, float* effective);
-  void backward_blocks(const float* latent, const float* grad_effective, float* grad_latent, int64_t n) const;
+  // order of `layout` (made from this constraint's mask, whole blocks kept): element (r, c) of
+  // kept block b at (b * block_rows + r) * block_cols + c, ragged-edge positions unused.
+  // apply_blocks writes what apply writes at those positions, bit for bit (same scales; ragged
+  // positions 0). backward_blocks adds the straight-through gradient of the compact weights to
+  // grad_latent (kept weights: the mask is 1 there).
+  void apply_blocks(const BlockSparse& layout, const Tensor& latent, Tensor& effective);
+  void backward_blocks(const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent) const;
 
-  // Integer codes of the current effective weights (0 where masked): w_eff = code * scale(row).
-  // Binary: codes +-1; k bits: -(2^(k-1)-1)..2^(k-1)-1. Only for weight_bits <= 8.
-  std::vector<int8_t> codes(const float* latent) const;
+  // Integer codes of the effective weights of host latent weights (0 where masked):
+  // w_eff = code * scale(row). Binary: codes +-1; k bits: -(2^(k-1)-1)..2^(k-1)-1. Only for
+  // weight_bits <= 8.
+  std::vector<int8_t> codes(const Tensor& latent) const;
   float scale_of_row(int64_t row) const;   // scales of the last apply()
-  const std::vector<float>& scales() const { return scales_; }  // 1 (per layer) or rows values
+  std::vector<float> scales() const;       // 1 (per layer) or rows values, of the last apply()
 
-  const std::vector<uint8_t>& mask() const { return mask_; }    // rows*cols, 1 = kept
-  void set_mask(const std::vector<uint8_t>& mask);               // checkpoint restore
+  const std::vector<uint8_t>& mask() const { return mask_.host(); }  // rows*cols, 1 = kept
+  void set_mask(const std::vector<uint8_t>& mask);                    // checkpoint restore
   int64_t kept() const;
   // Changes whenever the mask may have changed (drawn, pruned, restored): packed kernels
   // rebuild their block layout when it moves.
@@ -100,14 +110,20 @@ class WeightConstraint {
   MemoryCost memory() const;
 
  private:
+  // The mask and the per-step scratch where the step runs (allocated on first use there).
+  const Array<uint8_t>& mask_on(Device d);
+  void prepare(Device d);
+  float clip_window() const;
+
   ConstraintSpec spec_;
   int64_t rows_, cols_;
   uint64_t seed_;
   uint64_t mask_version_ = 0;
-  std::vector<uint8_t> mask_;
-  std::vector<float> scales_;
-  std::vector<double> row_stat_;        // scratch: per-row sum or max of |kept w| (scales)
-  std::vector<int64_t> row_count_;      // scratch: per-row kept count (binary mean)
+  Array<uint8_t> mask_;                // host: the policy's mask
+  Array<uint8_t> device_mask_;         // its mirror on a device
+  uint64_t device_mask_version_ = 0;   // mask_version_ + 1 when device_mask_ is current
+  Tensor scales_;                      // of the last apply, where it ran
+  ops::ConstraintScratch scratch_;     // per-row statistics
 };
 
 }  // namespace bitblock

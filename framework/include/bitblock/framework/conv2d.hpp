@@ -33,6 +33,7 @@ class Conv2d : public Layer {
   void begin_epoch(int epoch) override;
   void after_optimizer_step() override;
   int64_t macs(const Shape& input) const override;
+  void to(Device device) override;
 
   int64_t in_channels() const { return in_ch_; }
   int64_t out_channels() const { return out_ch_; }
@@ -50,19 +51,19 @@ class Conv2d : public Layer {
 
  private:
   Tensor backward_impl(const Tensor& grad_y, bool input_grad);  // dx empty when !input_grad
-  const float* refresh_effective();
+  const Tensor& refresh_effective();
   ops::ConvGeometry geometry(const Tensor& x, const char* where) const;
-  int64_t group_size(const ops::ConvGeometry& g, int64_t batch) const;
 
   int64_t in_ch_, out_ch_;
   int kernel_, stride_, padding_;
   bool has_bias_;
   std::unique_ptr<WeightConstraint> constraint_;
   Tensor weight_, bias_, weight_grad_, bias_grad_;
+  Device device_ = Device::Cpu;
   Tensor effective_, grad_effective_, grad_latent_;
   Tensor input_;                     // cached forward input
-  Tensor cols_, out_cols_;           // scratch: im2col of a group of samples, GEMM result
-  const float* forward_weight_ = nullptr;  // W_eff used by the last forward
+  ops::ConvScratch scratch_;         // im2col of a group of samples, GEMM result
+  const Tensor* forward_weight_ = nullptr;  // W_eff used by the last forward
 };
 
 }  // namespace bitblock

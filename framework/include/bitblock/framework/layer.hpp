@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "bitblock/common/rng.hpp"
+#include "bitblock/framework/ops.hpp"
 #include "bitblock/framework/tensor.hpp"
 
 namespace bitblock {
@@ -27,7 +27,7 @@ struct Buffer {          // non-learned state saved in checkpoints (BN running s
 
 struct Context {
   bool training = true;
-  Rng* rng = nullptr;    // dropout draws from it (seeded per batch by the trainer)
+  RandomStream* rng = nullptr;  // dropout draws from it (seeded per batch by the trainer)
 };
 
 class Layer {
@@ -51,6 +51,9 @@ class Layer {
   virtual void after_optimizer_step() {}
   // Multiply-accumulates per sample of one forward pass, counting only kept weights.
   virtual int64_t macs(const Shape& /*input*/) const { return 0; }
+  // Moves parameters, buffers and per-step state to a device (the model's, chosen once when it is
+  // built); forward then takes inputs on that device.
+  virtual void to(Device /*device*/) {}
 };
 
 using LayerPtr = std::unique_ptr<Layer>;

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "bitblock/common/rng.hpp"
+#include "bitblock/framework/block_sparse.hpp"
 #include "bitblock/framework/constraint.hpp"
 #include "bitblock/framework/layer.hpp"
-#include "bitblock/kernels/bsr_plan.hpp"
 
 namespace bitblock {
 
@@ -51,6 +51,7 @@ class Linear : public Layer {
   void begin_epoch(int epoch) override;
   void after_optimizer_step() override;
   int64_t macs(const Shape& input) const override;
+  void to(Device device) override;
 
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }
@@ -69,31 +70,34 @@ class Linear : public Layer {
   void set_kernels(KernelChoice choice) { kernels_ = choice; }
   // True when forward/backward run the block-sparse kernels.
   bool packed() const;
+  // Packed path: which implementation runs each product (after the first forward), else empty.
+  std::string packed_kernels() const;
 
  private:
   // Packed path: block layout of the current mask and the compact latent weights, gathered from
   // weight_ when they are not the live copy.
   void ensure_compact();
+  bool layout_ready() const { return blocks_ && blocks_mask_version_ == constraint_->mask_version(); }
   Tensor backward_impl(const Tensor& grad_y, bool input_grad);  // dx empty when !input_grad
 
-  const float* refresh_effective();  // W_eff for this forward (W itself without a constraint)
+  const Tensor& refresh_effective();  // W_eff for this forward (W itself without a constraint)
 
   int64_t in_, out_;
   bool has_bias_;
   std::unique_ptr<WeightConstraint> constraint_;
+  Device device_ = Device::Cpu;
   Tensor weight_, bias_, weight_grad_, bias_grad_;
   Tensor effective_;                 // W_eff (dense path, effective_weight())
   Tensor grad_effective_, grad_latent_;  // scratch for the constrained dense backward
   Tensor input_;                     // cached forward input, [batch, in]
   KernelChoice kernels_ = KernelChoice::Auto;
   // Packed path.
-  kernels::BsrPlan plan_;            // layout and values of W_eff's kept blocks
-  uint64_t plan_mask_version_ = 0;
-  bool plan_ready_ = false;
+  std::unique_ptr<BlockSparse> blocks_;  // layout and values of W_eff's kept blocks, the products
+  uint64_t blocks_mask_version_ = 0;
   Tensor kept_w_, kept_g_;           // compact latent weights of the kept blocks and their gradient
   bool compact_live_ = false;        // kept_w_ (not weight_) holds the current kept weights
-  std::vector<float> eff_blocks_;    // W_eff of the kept blocks, compact
-  std::vector<float> grad_blocks_;   // dW_eff of the kept blocks, compact
+  Tensor eff_blocks_;                // W_eff of the kept blocks, compact
+  Tensor grad_blocks_;               // dW_eff of the kept blocks, compact
 };
 
 }  // namespace bitblock

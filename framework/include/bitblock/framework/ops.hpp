@@ -1,60 +1,137 @@
 #pragma once
-// The compute seam of the framework: every heavy loop a layer runs goes through these functions
-// (raw row-major float arrays, sizes and strides; no Tensor), so a CUDA backend can implement the
-// same set. The CPU versions use OpenBLAS for GEMM and OpenMP for the rest. No loop here does an
-// order-dependent parallel reduction (each sum runs serially in a fixed order inside one thread),
-// so results are identical run to run; OpenBLAS GEMM is reproducible for a fixed thread count.
+// The compute seam: every op of a training step, on tensors. An op runs where its tensors are
+// (all on one device, a logic error otherwise) through that device's backend: the kernels' CPU
+// paths on the host, their CUDA paths on a GPU. kernels/include/bitblock/kernels/<op>.hpp hold
+// the contracts (formulas, orders of summation, which results equal the CPU's bit for bit).
+// Layers, the loss, the optimizer, the constraint and the trainer express a step with these
+// calls: they hold no loops over elements, no OpenMP, no #ifdef and no device branches.
 #include <cstdint>
+#include <memory>
+#include <string>
 
-namespace bitblock::ops {
+#include "bitblock/common/rng.hpp"
+#include "bitblock/framework/array.hpp"
+#include "bitblock/framework/block_sparse.hpp"
+#include "bitblock/framework/tensor.hpp"
+#include "bitblock/kernels/activation.hpp"
+#include "bitblock/kernels/batch.hpp"
+#include "bitblock/kernels/conv.hpp"
+#include "bitblock/kernels/loss.hpp"
+#include "bitblock/kernels/optimizer.hpp"
 
-// Element loops smaller than this run serially. Memory-bound loops of an MLP's size take tens of
-// microseconds, and a parallel region there costs more than it saves: its worker has to share a
-// core with OpenBLAS's spinning threads right after a GEMM. Conv-sized tensors go parallel.
-constexpr int64_t kParallelMinElements = int64_t{1} << 20;
+namespace bitblock {
 
-// C[m, n] = alpha * op(A) op(B) + beta * C. op(A) is [m, k] (A stored [k, m] when trans_a),
-// op(B) is [k, n] (B stored [n, k] when trans_b). lda/ldb/ldc are row strides in elements.
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
-// Same with compact (unpadded) rows.
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          const float* b, float beta, float* c);
+// The per-batch random stream dropout draws from: PCG32's {state, increment} on a device. Ops
+// that draw n numbers move it n numbers on, exactly as the same draws from Rng would.
+class RandomStream {
+ public:
+  explicit RandomStream(const Rng& rng, Device d = Device::Cpu);
+  Device device() const { return cursor_.device(); }
+  // Restart from rng's position (an upload on a device).
+  void reset(const Rng& rng);
+  uint64_t* cursor() { return cursor_.data(); }
+  // The generator at the stream's position.
+  Rng rng() const;
 
-// Geometry of one 2-D convolution input (one sample, NCHW), square kernel, zero padding.
-struct ConvGeometry {
-  int64_t channels = 0, height = 0, width = 0;
-  int64_t kernel = 1, stride = 1, padding = 0;
-  int64_t out_height() const { return (height + 2 * padding - kernel) / stride + 1; }
-  int64_t out_width() const { return (width + 2 * padding - kernel) / stride + 1; }
-  int64_t patch_size() const { return channels * kernel * kernel; }     // rows of the column matrix
-  int64_t out_pixels() const { return out_height() * out_width(); }     // columns per sample
+ private:
+  Array<uint64_t> cursor_;
 };
 
-// image [C, H, W] -> columns [C*k*k, OH*OW] written with row stride ld (>= OH*OW, so several
-// samples can sit side by side in one matrix); row (c*k + ky)*k + kx, column oy*OW + ox holds
-// image[c, oy*stride - pad + ky, ox*stride - pad + kx] or 0 outside the image.
-void im2col(const float* image, const ConvGeometry& g, float* cols, int64_t ld);
-// The adjoint of im2col: image = sum of the column entries that read each pixel (image is
-// overwritten). Each pixel's sum runs in a fixed order.
-void col2im(const float* cols, int64_t ld, const ConvGeometry& g, float* image);
+namespace ops {
 
-// y[r, c] += bias[c] for a [rows, cols] matrix.
-void add_bias_rows(float* y, const float* bias, int64_t rows, int64_t cols);
-// out[c] += sum over r of y[r, c], summed in row order.
-void sum_rows_into(const float* y, int64_t rows, int64_t cols, float* out);
-// y[n, c, p] += bias[c] for [batch, channels, pixels].
-void add_bias_channels(float* y, const float* bias, int64_t batch, int64_t channels, int64_t pixels);
-// out[c] += sum over n, p of y[n, c, p], summed in (n, p) order.
-void sum_channels_into(const float* y, int64_t batch, int64_t channels, int64_t pixels, float* out);
+using kernels::ConvGeometry;
 
-// y[i] += alpha * x[i].
-void axpy(int64_t n, float alpha, const float* x, float* y);
-// dst[i] = src[i].
-void copy(int64_t n, const float* src, float* dst);
-// [rows, cols] (row stride ld_src) -> dst[r * ld_dst + c]; moves blocks between strided layouts.
-void copy_matrix(int64_t rows, int64_t cols, const float* src, int64_t ld_src, float* dst, int64_t ld_dst);
-// y[i] = x[i] * mask[i].
-void multiply(int64_t n, const float* x, const float* mask, float* y);
+// Rows a tensor has when viewed as a matrix of `cols` columns.
+int64_t rows_of(const Tensor& t, int64_t cols);
 
-}  // namespace bitblock::ops
+// --- Dense products, biases, element-wise ---------------------------------------------------
+// c = alpha op(a) op(b) + beta c for matrices stored row-major with compact rows: a holds
+// [m, k] ([k, m] when trans_a), b [k, n] ([n, k] when trans_b), c [m, n]; m, n, k given.
+void matmul(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const Tensor& a,
+            const Tensor& b, float beta, Tensor& c);
+// y [rows, cols] += bias [cols] per row; out [cols] += column sums of y.
+void add_bias_rows(Tensor& y, const Tensor& bias);
+void sum_rows_into(const Tensor& y, Tensor& out);
+// y [N, C, ...] += bias [C] per channel; out [C] += channel sums of y.
+void add_bias_channels(Tensor& y, const Tensor& bias);
+void sum_channels_into(const Tensor& y, Tensor& out);
+void axpy(float alpha, const Tensor& x, Tensor& y);           // y += alpha x
+void multiply(const Tensor& x, const Tensor& m, Tensor& y);   // y = x * m
+
+// --- Convolution (im2col + GEMM over groups of samples) --------------------------------------
+struct ConvScratch {
+  Tensor cols, out_cols;  // column matrix of a group of samples, GEMM result of the group
+};
+// y [N, out_ch, OH, OW] = conv(x [N, C, H, W], w [out_ch, C*k*k]) (no bias).
+void conv2d_forward(const Tensor& x, const Tensor& w, const ConvGeometry& g, Tensor& y, ConvScratch& s);
+// dw [out_ch, C*k*k] = dY cols^T summed over the batch (added to dw when accumulate), and, when
+// dx is not null, dx = col2im(W^T dY) (overwritten).
+void conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const ConvGeometry& g, bool accumulate,
+                     Tensor& dw, Tensor* dx, ConvScratch& s);
+
+// --- Activation, batch norm, pooling, dropout -----------------------------------------------
+void activation_forward(kernels::ActFn fn, int bits, float max, const Tensor& x, Tensor& y);
+void activation_backward(kernels::ActFn fn, int bits, float max, const Tensor& x, const Tensor& dy, Tensor& dx);
+
+struct BatchNormTensors {
+  Tensor& gamma;
+  Tensor& beta;
+  Tensor& running_mean;
+  Tensor& running_var;
+  Tensor& inv_std;
+};
+// x [N, C] or [N, C, H, W]; training uses (and updates) batch statistics, evaluation the running ones.
+void batchnorm_forward(bool training, float momentum, float eps, const Tensor& x, BatchNormTensors& bn, Tensor& xhat,
+                       Tensor& y);
+void batchnorm_backward(bool trained, const Tensor& dy, const Tensor& xhat, const Tensor& gamma,
+                        const Tensor& inv_std, Tensor& gamma_grad, Tensor& beta_grad, Tensor& dx);
+
+// x [N, C, H, W] -> y [N, C, OH, OW] and the argmax of each output.
+void maxpool_forward(const Tensor& x, int kernel, int stride, Tensor& y, Array<int32_t>& argmax);
+void maxpool_backward(const Tensor& dy, const Array<int32_t>& argmax, int kernel, int stride, Tensor& dx);
+
+// mask = 0 (dropped) or 1 / (1 - p) per element, from the stream's next numel draws.
+void dropout_mask(RandomStream& random, float p, Tensor& mask);
+
+// --- Loss and optimizer -----------------------------------------------------------------------
+// Loss of logits [batch, classes] with labels; dlogits (null: none) gets the gradient, stats
+// (one LossStats) the running totals.
+void loss(kernels::LossKind kind, const Tensor& logits, const Array<int32_t>& labels, Tensor* dlogits,
+          Array<kernels::LossStats>& stats);
+// hyper: the step's scalars (kernels/optimizer.hpp) on the parameters' device.
+void adam_update(const kernels::AdamSettings& s, const Tensor& hyper, const Tensor& grad, Tensor& w, Tensor& m,
+                 Tensor& v);
+void sgd_update(const kernels::SgdSettings& s, const Tensor& hyper, const Tensor& grad, Tensor& w, Tensor& m);
+
+// --- The weight constraint's per-step work (kernels/constraint.hpp) ---------------------------
+struct ConstraintScratch {
+  Array<double> stat;
+  Array<int64_t> count;
+};
+// scales = Q's scales of the kept weights (1 or rows values), effective = Q(mask (.) latent).
+void weight_quantize(int bits, bool per_row, const Tensor& latent, const Array<uint8_t>& mask, int64_t rows,
+                     int64_t cols, ConstraintScratch& scratch, Tensor& scales, Tensor& effective);
+void weight_quantize_blocks(int bits, bool per_row, const BlockSparse& layout, const Tensor& latent,
+                            ConstraintScratch& scratch, Tensor& scales, Tensor& effective);
+void weight_backward(float clip, const Tensor& latent, const Tensor& grad_effective, const Array<uint8_t>& mask,
+                     Tensor& grad_latent);
+void weight_backward_blocks(float clip, const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent);
+void weight_clip(float clip, Tensor& latent);
+
+// --- Batches ----------------------------------------------------------------------------------
+// x [n, C, H, W] = lut[pixels of samples indices[0..n) of `images`, which live on x's device],
+// each after its transform (transforms null: none); labels [0..n) = their labels.
+void gather_batch(const kernels::ImageSet& images, const Array<int64_t>& indices,
+                  const Array<kernels::SampleTransform>* transforms, int64_t n, const Tensor& lut, Tensor& x,
+                  Array<int32_t>& labels);
+
+// --- The packed path ---------------------------------------------------------------------------
+// Block-sparse weights of a layout on a device (name: the layer, for the CUDA kernel choice log).
+std::unique_ptr<BlockSparse> block_sparse(const kernels::BsrLayout& layout, Device device, const std::string& name);
+
+// --- Steps --------------------------------------------------------------------------------------
+// Waits for the device's queued work (a no-op on the CPU).
+void synchronize(Device device);
+
+}  // namespace ops
+}  // namespace bitblock

@@ -1,6 +1,7 @@
 #pragma once
 // SGD with momentum (optionally Nesterov) and Adam (bias-corrected), over the parameters a
-// model exposes. Weight decay is L2 added to the gradient, only for params with decay = true.
+// model exposes, on their device (the moments live there too). Weight decay is L2 added to the
+// gradient, only for params with decay = true.
 //   SGD:  g = grad + wd*w;  v = mu*v + g;  w -= lr * (nesterov ? g + mu*v : v)
 //   Adam: g = grad + wd*w;  m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2;  t = step count
 //         w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
@@ -35,8 +36,12 @@ class Optimizer {
   // params: value/grad pointers stay owned by the model, which must outlive the optimizer.
   Optimizer(const OptimizerSettings& settings, std::vector<Param> params);
 
-  // One update of every parameter from its accumulated gradient, at learning rate lr.
+  // One update of every parameter from its accumulated gradient, at learning rate lr: the host
+  // part (step count, bias corrections into the step's scalars on the parameters' device), then
+  // the device part (kernels/optimizer.hpp), which a captured training step replays.
   void step(double lr);
+  void prepare_step(double lr);
+  void apply_step();
 
   const OptimizerSettings& settings() const { return settings_; }
   int64_t step_count() const { return step_; }
@@ -49,6 +54,7 @@ class Optimizer {
   OptimizerSettings settings_;
   std::vector<Param> params_;
   std::vector<Tensor> first_, second_;  // per param: momentum or m; v (Adam only)
+  Tensor hyper_;                        // the step's lr and bias corrections, on the parameters' device
   int64_t step_ = 0;
 };
 

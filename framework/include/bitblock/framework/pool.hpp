@@ -3,8 +3,8 @@
 // Ties go to the first maximum in row-major window order; backward routes each output gradient
 // to that position (summed where windows overlap).
 #include <cstdint>
-#include <vector>
 
+#include "bitblock/framework/array.hpp"
 #include "bitblock/framework/layer.hpp"
 
 namespace bitblock {
@@ -25,7 +25,7 @@ class MaxPool2d : public Layer {
  private:
   int kernel_, stride_;
   Shape input_shape_;
-  std::vector<int32_t> argmax_;  // per output: offset of the maximum inside its input plane
+  Array<int32_t> argmax_;  // per output: offset of the maximum inside its input plane
 };
 
 }  // namespace bitblock

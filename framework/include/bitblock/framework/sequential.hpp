@@ -37,6 +37,10 @@ class Sequential {
   void after_optimizer_step();
   // Epoch hook for the constraints (mask drawing / magnitude pruning), before the epoch's first batch.
   void begin_epoch(int epoch);
+  // Moves every layer's parameters, buffers and state to a device (before an optimizer is made:
+  // parameter tensors are replaced); forward then takes inputs there.
+  void to(Device device);
+  Device device() const { return device_; }
 
   std::vector<Param> params();
   std::vector<Buffer> buffers();
@@ -57,6 +61,7 @@ class Sequential {
 
  private:
   std::vector<LayerPtr> layers_;
+  Device device_ = Device::Cpu;
 };
 
 }  // namespace bitblock

@@ -1,11 +1,13 @@
 #pragma once
-// A float32 tensor on the host: shape + contiguous row-major data, value semantics.
-// Layers never touch the storage layout directly beyond data(); the CUDA backend adds a
-// device-resident counterpart behind the same ops seam (see ops.hpp).
+// A float32 tensor: shape + contiguous row-major data on a device (array.hpp), value semantics.
+// Host tensors expose their values (values(), operator[]); device tensors only data(), which the
+// ops (ops.hpp) hand to the kernels of their device. to() copies between devices.
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <vector>
+
+#include "bitblock/framework/array.hpp"
 
 namespace bitblock {
 
@@ -21,33 +23,50 @@ std::string shape_str(const Shape& s);
 class Tensor {
  public:
   Tensor() = default;
+  // Host tensors.
   explicit Tensor(Shape shape, float fill = 0.0f)
-      : shape_(std::move(shape)), data_(static_cast<size_t>(shape_numel(shape_)), fill) {}
+      : shape_(std::move(shape)), buf_(std::vector<float>(static_cast<size_t>(shape_numel(shape_)), fill)) {}
   Tensor(Shape shape, std::vector<float> values);
+  // Zeros on a device.
+  Tensor(Shape shape, Device device) : shape_(std::move(shape)), buf_(shape_numel(shape_), device) {}
+  // A tensor whose every value the caller writes next: zeros on the host, unset on a device.
+  static Tensor for_output(Shape shape, Device device);
 
   const Shape& shape() const { return shape_; }
   int64_t dim(int i) const { return shape_[static_cast<size_t>(i < 0 ? i + rank() : i)]; }
   int rank() const { return static_cast<int>(shape_.size()); }
-  int64_t numel() const { return static_cast<int64_t>(data_.size()); }
-  bool empty() const { return data_.empty(); }
+  int64_t numel() const { return buf_.size(); }
+  bool empty() const { return buf_.empty(); }
+  Device device() const { return buf_.device(); }
 
-  float* data() { return data_.data(); }
-  const float* data() const { return data_.data(); }
-  float& operator[](int64_t i) { return data_[static_cast<size_t>(i)]; }
-  float operator[](int64_t i) const { return data_[static_cast<size_t>(i)]; }
-  std::vector<float>& values() { return data_; }
-  const std::vector<float>& values() const { return data_; }
+  float* data() { return buf_.data(); }
+  const float* data() const { return buf_.data(); }
+  // Host tensors only (a logic error on a device: copy with to(Device::Cpu) first).
+  float& operator[](int64_t i) { return buf_.host()[static_cast<size_t>(i)]; }
+  float operator[](int64_t i) const { return buf_.host()[static_cast<size_t>(i)]; }
+  std::vector<float>& values() { return buf_.host(); }
+  const std::vector<float>& values() const { return buf_.host(); }
 
+  // A copy on device d (this tensor itself when it is there already).
+  Tensor to(Device d) const;
   // Same data, new shape (numel must match); used for flatten and matrix views.
   Tensor reshaped(Shape shape) const;
   void reshape_inplace(Shape shape);
-  // Resize to shape, keeping the allocation when possible; contents unspecified.
+  // Resize to shape on the same device, keeping the allocation when possible; contents unspecified.
   void resize(const Shape& shape);
+  // Resize to shape on device (moving there first when it lives elsewhere); contents unspecified.
+  void reset(const Shape& shape, Device device);
   void fill(float v);
+  // The values of src (same number of elements; any devices).
+  void copy_from(const Tensor& src);
 
  private:
   Shape shape_;
-  std::vector<float> data_;
+  Array<float> buf_;
 };
+
+// t itself when it lives on the host, else its values downloaded into copy (host-side policy,
+// e.g. magnitude pruning, reads weights this way).
+const Tensor& on_host(const Tensor& t, Tensor& copy);
 
 }  // namespace bitblock

@@ -1,6 +1,9 @@
 #pragma once
 // The training loop: data, model, optimizer, schedule, constraints, progress, metrics,
-// checkpoints (atomic, every epoch and on interruption), exact resume, NaN guard.
+// checkpoints (atomic, every epoch and on interruption), exact resume, NaN guard. The model
+// trains on the device the options or the config ask for (train.device: auto uses a usable
+// GPU, else the CPU with one log line saying so); checkpoints and model files are the same
+// whichever device wrote them.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,6 +14,7 @@
 #include "bitblock/framework/export.hpp"
 #include "bitblock/framework/loss.hpp"
 #include "bitblock/framework/memory_report.hpp"
+#include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/optimizer.hpp"
 #include "bitblock/framework/sequential.hpp"
 
@@ -21,6 +25,7 @@ struct TrainOptions {
   std::string out_dir;             // default runs/<name>
   bool resume = false;             // continue from <out_dir>/checkpoint.bbc
   int threads = 0;                 // 0: all cores
+  std::string device;              // cpu | cuda | auto; empty: the config's train.device
   bool quiet = false;              // no progress lines (log file still written)
   int64_t stop_after_batches = -1; // act as if interrupted after this many batches (tests)
 };
@@ -63,6 +68,11 @@ struct RestoredRun {
   DataSplits data;
   Sequential net;
 };
-RestoredRun restore_run(const std::string& checkpoint_path, const std::string& data_dir);
+RestoredRun restore_run(const std::string& checkpoint_path, const std::string& data_dir,
+                        Device device = Device::Cpu);
+
+// A copy of a trained network on the host (parameters, buffers and masks), for export and
+// integer inference of a network trained on a device.
+Sequential host_copy(Sequential& net, const ExperimentConfig& config, const ModelInput& input);
 
 }  // namespace bitblock

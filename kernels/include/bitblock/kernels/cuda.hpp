@@ -35,6 +35,9 @@ struct DeviceBsr {
 
 // Uploads w and dequantizes its codes on the device (bsr_dequantize).
 DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream);
+// The index of a layout on the device, with values (zero) but no codes: the training path sets
+// the values from the constraint's effective weights of the kept blocks (copy into values).
+DeviceBsr device_bsr_for_layout(const BsrLayout& layout);
 // values = codes * row_scales from the packed codes (after the packed codes or scales changed).
 void bsr_dequantize(DeviceBsr& w, cudaStream_t stream);
 
@@ -44,6 +47,10 @@ void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const Devic
                            cudaStream_t stream);
 void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
                             const DeviceBsr& W, float* dW, cudaStream_t stream);
+// bsgemm.hpp's moves between compact kept blocks and the dense rows x cols matrix, on the device.
+void bsr_gather_blocks(const DeviceBsr& W, const float* dense, float* blocks, cudaStream_t stream);
+void bsr_write_blocks(const DeviceBsr& W, const float* blocks, float* dense, cudaStream_t stream);
+void bsr_scatter_blocks(const DeviceBsr& W, const float* blocks, float* dense, cudaStream_t stream);
 
 }  // namespace bitblock::kernels::cuda
 #endif  // BITBLOCK_HAS_CUDA

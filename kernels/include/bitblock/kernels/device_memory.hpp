@@ -1,0 +1,48 @@
+#pragma once
+// Device memory for the CUDA backend: a caching allocator on plain cudaMalloc (never managed
+// memory) and the copies between host and device. Blocks are rounded up to 512 bytes (below
+// 1 MiB) or to 128 KiB, and a freed block waits in a free list for the next request of the same
+// rounded size, so a training step that repeats the same allocations reuses the same blocks and
+// allocates nothing after the first step (which also keeps CUDA graph capture free of
+// cudaMalloc). When cudaMalloc fails the cache is released and the call retried once.
+// Only with BITBLOCK_HAS_CUDA (declared everywhere, defined in CUDA builds).
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "bitblock/kernels/stream.hpp"
+
+namespace bitblock::kernels::cuda {
+
+void* device_alloc(size_t bytes);
+void device_free(void* p);
+// cudaFree every cached block not in use.
+void release_cached_memory();
+
+struct AllocatorStats {
+  size_t live_bytes = 0;      // handed out and not yet freed
+  size_t cached_bytes = 0;    // freed, waiting for reuse
+  int64_t device_mallocs = 0; // cudaMalloc calls so far
+  int64_t allocations = 0;    // device_alloc calls so far
+};
+AllocatorStats allocator_stats();
+
+// The stream every op of the CUDA backend runs on (made on first use, non-blocking).
+cudaStream_t compute_stream();
+// Host <-> device copies on a stream. upload returns once the host bytes are consumed (pageable
+// memory is staged by the driver), download once the bytes have arrived; copy and zero are
+// asynchronous.
+void upload(void* device_dst, const void* host_src, size_t bytes, cudaStream_t stream);
+void download(void* host_dst, const void* device_src, size_t bytes, cudaStream_t stream);
+void copy_on_device(void* dst, const void* src, size_t bytes, cudaStream_t stream);
+void zero(void* dst, size_t bytes, cudaStream_t stream);
+void synchronize(cudaStream_t stream);
+
+// True when a CUDA driver and at least one device answer; otherwise false with *why (when given)
+// the runtime's reason (no device, driver too old, ...).
+bool device_usable(std::string* why);
+
+// Name, compute capability and memory of the current device, e.g. "NVIDIA H200 (sm_90, 139.8 GiB)".
+std::string device_description();
+
+}  // namespace bitblock::kernels::cuda
