@@ -1,4 +1,4 @@
-// Packed (compact: kept blocks, rows or columns only) and dense (masked OpenBLAS) paths of a
+// Packed (compact: kept blocks, rows, columns or elements only) and dense (masked OpenBLAS) paths of a
 // constrained Linear layer must train the same network: same outputs, input gradients and weight
 // gradients within float tolerance, step after step, and the same losses over a few Adam steps
 // of a small MLP; the optimizer updates the compact tensor only and dropped weights never change.
@@ -90,23 +90,47 @@ TEST(LinearPacked, MatchesDenseStepByStep) {
 }
 
 // Rows: a smaller dense layer over the kept rows, dropped outputs equal to their bias. Columns:
-// the kept inputs only, the input gradient 0 at dropped inputs. Both scales, binary and k-bit,
-// and ratios that keep a single row or column.
-TEST(LinearPacked, KeptRowsAndColumnsMatchDenseStepByStep) {
+// the kept inputs only, the input gradient 0 at dropped inputs. Elements: CSR products. Both
+// scales, binary and k-bit, and ratios that keep a single row, column or weight per row.
+TEST(LinearPacked, KeptRowsColumnsAndElementsMatchDenseStepByStep) {
   struct Case { Structure structure; int64_t in, out, batch; int bits; double ratio; ScaleMode scale; };
-  const Structure R = Structure::Row, C = Structure::Column;
+  const Structure R = Structure::Row, C = Structure::Column, E = Structure::Element;
   const Case cases[] = {{R, 70, 40, 9, 3, 2, ScaleMode::PerRow},   {R, 784, 64, 32, 3, 8, ScaleMode::PerLayer},
                         {R, 100, 33, 1, 1, 4, ScaleMode::PerRow},  {R, 50, 20, 5, 32, 4, ScaleMode::PerRow},
                         {R, 30, 5, 4, 2, 5, ScaleMode::PerLayer},  {C, 70, 40, 9, 3, 2, ScaleMode::PerRow},
                         {C, 784, 64, 32, 3, 8, ScaleMode::PerLayer}, {C, 100, 33, 1, 1, 4, ScaleMode::PerLayer},
-                        {C, 50, 20, 5, 32, 4, ScaleMode::PerRow},  {C, 9, 12, 6, 4, 9, ScaleMode::PerRow}};
+                        {C, 50, 20, 5, 32, 4, ScaleMode::PerRow},  {C, 9, 12, 6, 4, 9, ScaleMode::PerRow},
+                        {E, 70, 40, 9, 3, 2, ScaleMode::PerRow},   {E, 784, 64, 32, 3, 8, ScaleMode::PerLayer},
+                        {E, 100, 33, 1, 1, 4, ScaleMode::PerRow},  {E, 50, 20, 105, 32, 16, ScaleMode::PerRow},
+                        {E, 7, 12, 6, 2, 7, ScaleMode::PerLayer}};
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << to_string(c.structure) << " " << c.in << "->" << c.out << " batch "
                                       << c.batch << " bits " << c.bits << " ratio " << c.ratio << " "
                                       << to_string(c.scale));
     expect_same_steps(c.in, c.out, c.batch, unit_spec(c.structure, c.bits, c.ratio, c.scale),
-                      c.structure == R ? KeptUnit::Row : KeptUnit::Column);
+                      c.structure == R ? KeptUnit::Row : c.structure == C ? KeptUnit::Column : KeptUnit::Element);
   }
+}
+
+// train.kernels: auto trains a fixed mask's kept units from ratio 2 (elements from ratio 4, where
+// the CSR products start to beat dense SGEMM), packed at any ratio, dense never; a moving
+// (magnitude) mask always trains dense.
+TEST(LinearPacked, KernelChoiceSelectsThePath) {
+  auto unit = [](ConstraintSpec spec, KernelChoice k) { return make_linear(64, 32, spec, k)->kept_unit(); };
+  EXPECT_EQ(unit(block_spec(3, 8, 8, 2), KernelChoice::Auto), KeptUnit::Block);
+  EXPECT_EQ(unit(unit_spec(Structure::Row, 3, 2), KernelChoice::Auto), KeptUnit::Row);
+  EXPECT_EQ(unit(unit_spec(Structure::Column, 3, 2), KernelChoice::Auto), KeptUnit::Column);
+  EXPECT_EQ(unit(unit_spec(Structure::Element, 3, 4), KernelChoice::Auto), KeptUnit::Element);
+  EXPECT_EQ(unit(unit_spec(Structure::Element, 3, 2), KernelChoice::Auto), KeptUnit::None);
+  EXPECT_EQ(unit(unit_spec(Structure::Element, 3, 2), KernelChoice::Packed), KeptUnit::Element);
+  EXPECT_EQ(unit(unit_spec(Structure::Row, 3, 1), KernelChoice::Auto), KeptUnit::None);
+  EXPECT_EQ(unit(unit_spec(Structure::Row, 3, 1), KernelChoice::Packed), KeptUnit::Row);
+  EXPECT_EQ(unit(unit_spec(Structure::Column, 3, 8), KernelChoice::Dense), KeptUnit::None);
+  EXPECT_EQ(unit(unit_spec(Structure::None, 3, 1), KernelChoice::Packed), KeptUnit::None);
+  ConstraintSpec pruned = unit_spec(Structure::Row, 3, 4);
+  pruned.selection = Selection::Magnitude;
+  pruned.prune_end_epoch = 2;
+  EXPECT_EQ(unit(pruned, KernelChoice::Packed), KeptUnit::None);
 }
 
 // The dense layer's outputs of dropped rows are exactly their biases, its input gradient exactly 0
@@ -194,6 +218,10 @@ TEST(LinearPacked, OptimizerUpdatesTheCompactKeptUnits) {
     SCOPED_TRACE("columns");  // 30 columns keep round(7.5) = 8, each a 20 x 1 block
     expect_compact_update(unit_spec(Structure::Column, 3, 4), Shape{8, 20, 1});
   }
+  {
+    SCOPED_TRACE("elements");  // every row keeps round(7.5) = 8 weights, each a 1 x 1 block
+    expect_compact_update(unit_spec(Structure::Element, 3, 4), Shape{20 * 8, 1, 1});
+  }
 }
 
 void expect_same_mlp_training(const ConstraintSpec& spec) {
@@ -235,7 +263,8 @@ void expect_same_mlp_training(const ConstraintSpec& spec) {
 
 TEST(LinearPacked, TrainsTheSameMlp) {
   for (const ConstraintSpec& spec : {block_spec(3, 8, 8, 4), unit_spec(Structure::Row, 3, 4),
-                                     unit_spec(Structure::Column, 1, 4), unit_spec(Structure::Column, 2, 8)}) {
+                                     unit_spec(Structure::Column, 1, 4), unit_spec(Structure::Column, 2, 8),
+                                     unit_spec(Structure::Element, 3, 4), unit_spec(Structure::Element, 1, 8)}) {
     SCOPED_TRACE(::testing::Message() << to_string(spec.structure) << " bits " << spec.weight_bits);
     expect_same_mlp_training(spec);
   }

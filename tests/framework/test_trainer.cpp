@@ -177,12 +177,13 @@ TEST_F(Trainer, TwoInterruptionsInARowMatchUninterruptedRun) {
   check_resume_equivalence(config(), {4, 5}, &Trainer::run);
 }
 
-// Kept rows and columns train compactly (train.kernels auto): the checkpoint holds the compact
-// tensor and its Adam moments, and a resumed run continues exactly.
-TEST_F(Trainer, ResumeOnKeptRowsAndColumnsMatchesUninterruptedRun) {
+// Kept rows, columns and elements train compactly (train.kernels auto): the checkpoint holds the
+// compact tensor and its Adam moments, and a resumed run continues exactly.
+TEST_F(Trainer, ResumeOnKeptRowsColumnsAndElementsMatchesUninterruptedRun) {
   struct Case { const char* structure; Shape compact; };
-  // Layer 1 is 32 x 784: ratio 4 keeps 8 rows (1 x 784 each) or 196 columns (32 x 1 each).
-  for (const Case& c : {Case{"row", {8, 1, 784}}, Case{"column", {196, 32, 1}}}) {
+  // Layer 1 is 32 x 784: ratio 4 keeps 8 rows (1 x 784 each), 196 columns (32 x 1 each) or 196
+  // weights in every row (1 x 1 each).
+  for (const Case& c : {Case{"row", {8, 1, 784}}, Case{"column", {196, 32, 1}}, Case{"element", {32 * 196, 1, 1}}}) {
     SCOPED_TRACE(c.structure);
     ExperimentConfig cfg = config({std::string("constraints.default={weight_bits: 3, structure: ") + c.structure +
                                    ", ratio: 4}"});

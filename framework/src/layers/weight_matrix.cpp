@@ -28,6 +28,7 @@ const char* to_string(KeptUnit u) {
     case KeptUnit::Block: return "block";
     case KeptUnit::Row: return "row";
     case KeptUnit::Column: return "column";
+    case KeptUnit::Element: return "element";
     default: return "none";
   }
 }
@@ -41,11 +42,13 @@ KeptUnit WeightMatrix::unit() const {
   if (!constraint_ || kernels_ == KernelChoice::Dense) return KeptUnit::None;
   const ConstraintSpec& spec = constraint_->spec();
   if (spec.selection != Selection::Random) return KeptUnit::None;
-  if (kernels_ == KernelChoice::Auto && spec.ratio < 2.0) return KeptUnit::None;
+  const double auto_from = spec.structure == Structure::Element ? 4.0 : 2.0;
+  if (kernels_ == KernelChoice::Auto && spec.ratio < auto_from) return KeptUnit::None;
   switch (spec.structure) {
     case Structure::Block: return KeptUnit::Block;
     case Structure::Row: return KeptUnit::Row;
     case Structure::Column: return KeptUnit::Column;
+    case Structure::Element: return KeptUnit::Element;
     default: return KeptUnit::None;
   }
 }

@@ -1,5 +1,6 @@
 // WeightMatrix's compact path: the kept units' layout and the three products on kept weights
-// only (block-sparse kernels for blocks, OpenBLAS on the kept rows / columns otherwise).
+// only (block-sparse kernels for blocks, OpenBLAS on the kept rows / columns, CSR kernels for
+// elements).
 #include <stdexcept>
 
 #include "bitblock/framework/ops.hpp"
@@ -33,6 +34,7 @@ void WeightMatrix::ensure_compact() {
         kept_index_ = layout_.block_col_idx;
       }
       if (u == KeptUnit::Block) plan_ = kernels::bsr_plan_for_layout(layout_);
+      if (u == KeptUnit::Element) csr_ = kernels::csr_plan(layout_);
     }
     layout_unit_ = u;
     layout_mask_version_ = constraint_->mask_version();
@@ -67,6 +69,7 @@ void WeightMatrix::compact_forward(const float* X, int64_t M, float* Y) {
       kernels::gather_columns(X, M, cols_, idx, kept, gathered_.data(), kept);
       ops::gemm(false, false, M, rows_, kept, 1.0f, gathered_.data(), eff, 0.0f, Y);
       break;
+    case KeptUnit::Element: kernels::csr_forward(X, M, cols_, csr_, eff, Y, rows_); break;
     case KeptUnit::None: throw std::logic_error("WeightMatrix: compact product without a compact layout");
   }
 }
@@ -89,6 +92,7 @@ void WeightMatrix::compact_backward(const float* dY, int64_t M, const float* X, 
     case KeptUnit::Column:  // gathered_ still holds the forward's kept input columns
       ops::gemm(true, false, kept, rows_, M, 1.0f, gathered_.data(), dY, 0.0f, grad_units_.data());
       break;
+    case KeptUnit::Element: kernels::csr_backward_weight(dY, M, rows_, X, cols_, csr_, grad_units_.data()); break;
     case KeptUnit::None: throw std::logic_error("WeightMatrix: compact product without a compact layout");
   }
   constraint_->backward_blocks(kept_w_.data(), grad_units_.data(), kept_g_.data(), kept_g_.numel());
@@ -101,6 +105,7 @@ void WeightMatrix::compact_backward(const float* dY, int64_t M, const float* X, 
       ops::gemm(false, true, M, kept, rows_, 1.0f, dY, eff, 0.0f, narrow_.data());
       kernels::scatter_columns(narrow_.data(), M, kept, idx, kept, dX, cols_, cols_);
       break;
+    case KeptUnit::Element: kernels::csr_backward_input(dY, M, rows_, csr_, eff, dX, cols_); break;
     case KeptUnit::None: break;
   }
 }

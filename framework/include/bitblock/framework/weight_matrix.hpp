@@ -5,7 +5,8 @@
 //    without a constraint), OpenBLAS GEMMs on it, the straight-through gradient and the optimizer
 //    over every weight. The baseline.
 //  * Compact: the kept units of a fixed (random) mask, laid out as the blocks of
-//    unit_block_shape (block R x C, row 1 x cols, column rows x 1) in kernels::BsrLayout order.
+//    unit_block_shape (block R x C, row 1 x cols, column rows x 1, element 1 x 1) in
+//    kernels::BsrLayout order.
 //    Their latent weights, gradients and optimizer state live in one compact tensor
 //    [kept units, block_rows, block_cols], which is the "weight" parameter the optimizer and
 //    checkpoints see; the constraint quantizes it in place (apply_blocks, bit for bit what apply
@@ -16,11 +17,13 @@
 //              give), the output gradient gathered from them;
 //      column: the kept columns are W^T as a dense [kept cols, rows] matrix (OpenBLAS) applied
 //              to the gathered kept input columns; the input gradient is scattered back (0 at
-//              dropped inputs).
+//              dropped inputs);
+//      element: the kept weights in CSR order, the CSR kernels (kernels::csr_*).
 //    Dropped weights never change; weight() copies the kept ones back into the dense W.
 // KernelChoice::Auto takes the compact path for block, row and column structure with random
-// selection and ratio >= 2; Packed takes it at any ratio; Dense never. Element structure and
-// magnitude pruning (its mask moves every epoch) always train dense. Both paths compute the same
+// selection and ratio >= 2, and for element structure from ratio 4 (at ratio 2 the CSR products
+// are slower than dense SGEMM, bench/cpu_csr_bench.cpp); Packed takes it at any ratio; Dense
+// never. Magnitude pruning (its mask moves every epoch) always trains dense. Both paths compute the same
 // W_eff and the same gradients of the kept weights, up to float summation order.
 #include <cstdint>
 #include <memory>
@@ -30,6 +33,7 @@
 #include "bitblock/framework/constraint.hpp"
 #include "bitblock/framework/layer.hpp"
 #include "bitblock/kernels/bsr_plan.hpp"
+#include "bitblock/kernels/csr.hpp"
 
 namespace bitblock {
 
@@ -38,7 +42,7 @@ const char* to_string(KernelChoice k);
 KernelChoice parse_kernel_choice(const std::string& s, const std::string& where);  // InputError
 
 // What a compact path keeps: None means the dense path.
-enum class KeptUnit { None, Block, Row, Column };
+enum class KeptUnit { None, Block, Row, Column, Element };
 const char* to_string(KeptUnit u);
 
 class WeightMatrix {
@@ -98,6 +102,7 @@ class WeightMatrix {
   kernels::BsrLayout layout_;       // kept units as blocks
   std::vector<int32_t> kept_index_; // row: kept rows; column: kept columns (increasing)
   kernels::BsrPlan plan_;           // block: layout and W_eff values of the kept blocks
+  kernels::CsrPlan csr_;            // element: CSR and column view of the kept weights
   Tensor kept_w_, kept_g_;          // compact latent weights and their gradient
   bool compact_live_ = false;       // kept_w_ (not weight_) holds the current kept weights
   std::vector<float> eff_units_;    // W_eff of the kept units, compact
