@@ -32,6 +32,33 @@ inline int quantize_code(float w, float s, int bits) {
   return s == 0.0f ? 0 : kbit_code(w, s, max_code(bits));
 }
 
+// e[k] = code(w[k]) * s for a run of n kept weights under one scale s (binary: sign x s; k bits:
+// kbit_code, 0 when s == 0): what apply() gives at kept positions. Branch-free, vectorizes.
+inline void quantize_run(const float* w, float* e, int64_t n, float s, int bits) {
+  if (bits == 1) {
+    for (int64_t k = 0; k < n; ++k) e[k] = w[k] >= 0.0f ? s : -s;
+  } else if (s == 0.0f) {
+    for (int64_t k = 0; k < n; ++k) e[k] = 0.0f;
+  } else {
+    const int limit = max_code(bits);
+    for (int64_t k = 0; k < n; ++k) e[k] = static_cast<float>(kbit_code(w[k], s, limit)) * s;
+  }
+}
+
+// The same with a scale per weight (s[k]), for a run down the rows of a column.
+inline void quantize_run_scales(const float* w, float* e, int64_t n, const float* s, int bits) {
+  if (bits == 1) {
+    for (int64_t k = 0; k < n; ++k) e[k] = w[k] >= 0.0f ? s[k] : -s[k];
+    return;
+  }
+  const int limit = max_code(bits);
+  for (int64_t k = 0; k < n; ++k) {
+    const float safe = s[k] == 0.0f ? 1.0f : s[k];  // no division by a zero scale
+    const float v = static_cast<float>(kbit_code(w[k], safe, limit)) * s[k];
+    e[k] = s[k] == 0.0f ? 0.0f : v;
+  }
+}
+
 // Per row: binary -> stat = sum |w| and count = kept weights; k bits -> stat = max |w|.
 // Deterministic: each row is reduced in order; rows may run in parallel.
 void row_statistics(const float* latent, const uint8_t* mask, int64_t rows, int64_t cols, int bits,

@@ -27,7 +27,8 @@ TEST(ConstraintBlocks, MatchDenseConstraintAtKeptPositions) {
   const Case cases[] = {{B, 16, 24, 8, 8, 2},  {B, 10, 11, 2, 3, 2},   {B, 33, 101, 8, 8, 4}, {B, 64, 784, 8, 8, 8},
                         {B, 20, 50, 4, 5, 3},  {R, 40, 70, 0, 0, 4},   {R, 33, 101, 0, 0, 8}, {R, 5, 9, 0, 0, 5},
                         {C, 20, 784, 0, 0, 8}, {C, 33, 101, 0, 0, 2},  {C, 10, 11, 0, 0, 11},
-                        {Structure::Element, 16, 30, 0, 0, 4}};
+                        {Structure::Element, 16, 30, 0, 0, 4}, {B, 16, 24, 8, 1, 2}, {B, 10, 24, 1, 8, 3},
+                        {B, 10, 24, 4, 1, 2}};
   Rng rng(81);
   for (const Case& c : cases) {
     for (int bits : {1, 2, 3, 4, 8, 32}) {
