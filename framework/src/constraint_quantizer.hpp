@@ -52,10 +52,10 @@ inline void quantize_run_scales(const float* w, float* e, int64_t n, const float
     return;
   }
   const int limit = max_code(bits);
+  // A zero scale means every kept |w| of its row is 0, so dividing by 1 instead gives code 0.
   for (int64_t k = 0; k < n; ++k) {
-    const float safe = s[k] == 0.0f ? 1.0f : s[k];  // no division by a zero scale
-    const float v = static_cast<float>(kbit_code(w[k], safe, limit)) * s[k];
-    e[k] = s[k] == 0.0f ? 0.0f : v;
+    const float divisor = s[k] == 0.0f ? 1.0f : s[k];
+    e[k] = static_cast<float>(kbit_code(w[k], divisor, limit)) * s[k];
   }
 }
 

@@ -28,7 +28,7 @@ TEST(ConstraintBlocks, MatchDenseConstraintAtKeptPositions) {
                         {B, 20, 50, 4, 5, 3},  {R, 40, 70, 0, 0, 4},   {R, 33, 101, 0, 0, 8}, {R, 5, 9, 0, 0, 5},
                         {C, 20, 784, 0, 0, 8}, {C, 33, 101, 0, 0, 2},  {C, 10, 11, 0, 0, 11},
                         {Structure::Element, 16, 30, 0, 0, 4}, {B, 16, 24, 8, 1, 2}, {B, 10, 24, 1, 8, 3},
-                        {B, 10, 24, 4, 1, 2}};
+                        {B, 10, 24, 4, 1, 2},  {C, 300, 40, 0, 0, 4},  {B, 300, 16, 7, 1, 2}};
   Rng rng(81);
   for (const Case& c : cases) {
     for (int bits : {1, 2, 3, 4, 8, 32}) {
