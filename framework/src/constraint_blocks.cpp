@@ -8,7 +8,7 @@
 namespace bitblock {
 
 void WeightConstraint::apply_blocks(const kernels::BsrLayout& l, const float* latent, float* effective) {
-  const int br = l.block_rows, bc = l.block_cols;
+  const int64_t br = l.block_rows, bc = l.block_cols;
   const int64_t n = l.kept_blocks() * l.block_elems();
   const int bits = spec_.weight_bits;
   if (bits == 32) {
@@ -18,25 +18,36 @@ void WeightConstraint::apply_blocks(const kernels::BsrLayout& l, const float* la
   detail::row_statistics_blocks(l, latent, bits, row_stat_.data(), row_count_.data());
   detail::scales_from_statistics(bits, spec_.scale, rows_, row_stat_.data(), row_count_.data(), scales_);
   const bool per_row = spec_.scale == ScaleMode::PerRow;
-  const int limit = bits == 1 ? 1 : kernels::kbit_limit(bits);
+  const float* scales = scales_.data();
+  auto scale = [&](int64_t row) { return scales[per_row ? row : 0]; };
+  // Kept weights that form runs are quantized run by run (vectorized): a block-row of one-row
+  // blocks without a ragged edge is one run under one scale (rows, elements); a full-height
+  // one-column block is a run down the rows (columns). Other blocks go row by row.
+  const bool row_runs = br == 1 && l.cols % bc == 0;
 #pragma omp parallel for schedule(static) if (n >= 65536)
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     const int nr = l.rows_in_block_row(i);
-    for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
+    const int32_t b0 = l.block_row_ptr[i], b1 = l.block_row_ptr[i + 1];
+    if (row_runs) {
+      detail::quantize_run(latent + int64_t{b0} * bc, effective + int64_t{b0} * bc, int64_t{b1 - b0} * bc, scale(i), bits);
+      continue;
+    }
+    for (int32_t b = b0; b < b1; ++b) {
+      const float* w = latent + int64_t{b} * br * bc;
+      float* e = effective + int64_t{b} * br * bc;
+      if (bc == 1 && nr == br && per_row) {
+        detail::quantize_run_scales(w, e, br, scales + i * br, bits);
+        continue;
+      }
+      if (bc == 1 && nr == br) {
+        detail::quantize_run(w, e, br, scale(0), bits);
+        continue;
+      }
       const int nc = l.cols_in_block_col(l.block_col_idx[b]);
       for (int r = 0; r < br; ++r) {
-        const float* w = latent + (int64_t{b} * br + r) * bc;
-        float* e = effective + (int64_t{b} * br + r) * bc;
-        const float s = r < nr ? scales_[per_row ? static_cast<size_t>(i * br + r) : 0] : 0.0f;
         const int width = r < nr ? nc : 0;
-        if (bits == 1) {
-          for (int c = 0; c < width; ++c) e[c] = w[c] >= 0.0f ? s : -s;
-        } else if (s == 0.0f) {
-          std::fill(e, e + width, 0.0f);
-        } else {
-          for (int c = 0; c < width; ++c) e[c] = static_cast<float>(kernels::kbit_code(w[c], s, limit)) * s;
-        }
-        std::fill(e + width, e + bc, 0.0f);  // ragged edge
+        detail::quantize_run(w + r * bc, e + r * bc, width, r < nr ? scale(i * br + r) : 0.0f, bits);
+        std::fill(e + r * bc + width, e + (r + 1) * bc, 0.0f);  // ragged edge
       }
     }
   }

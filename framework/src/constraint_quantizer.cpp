@@ -42,8 +42,48 @@ void row_statistics(const float* latent, const uint8_t* mask, int64_t rows, int6
   }
 }
 
+namespace {
+// One-column blocks (column structure): each kept block is a run down its block-row's rows, so
+// the statistics go block by block (its column: the order row_statistics adds columns in) with
+// the rows along the vector lanes, kTask rows per task.
+void row_statistics_column_runs(const kernels::BsrLayout& l, const float* latent, int bits, double* stat,
+                                int64_t* count) {
+  constexpr int64_t kTask = 256;
+  const int64_t br = l.block_rows;
+  const int64_t cols4 = l.cols / 4 * 4;
+  const int64_t tasks = (l.rows + kTask - 1) / kTask;
+#pragma omp parallel for schedule(static) if (l.kept_blocks() * br >= 65536)
+  for (int64_t t = 0; t < tasks; ++t) {
+    const int64_t r0 = t * kTask, r1 = std::min(l.rows, r0 + kTask);
+    double lanes[4][kTask] = {};
+    float top[kTask] = {};
+    for (int64_t i = r0 / br; i * br < r1; ++i) {
+      const int32_t b0 = l.block_row_ptr[i], b1 = l.block_row_ptr[i + 1];
+      const int64_t lo = std::max(r0, i * br), hi = std::min(r1, i * br + l.rows_in_block_row(i));
+      for (int32_t b = b0; b < b1; ++b) {
+        const int64_t c = l.block_col_idx[b];
+        const float* w = latent + int64_t{b} * br + (lo - i * br);
+        double* lane = lanes[c < cols4 ? (c & 3) : 0] + (lo - r0);
+        float* tp = top + (lo - r0);
+        if (bits == 1) {
+          for (int64_t k = 0; k < hi - lo; ++k) lane[k] += std::fabs(w[k]);
+        } else {
+          for (int64_t k = 0; k < hi - lo; ++k) tp[k] = std::max(tp[k], std::fabs(w[k]));
+        }
+      }
+      for (int64_t row = lo; row < hi; ++row) count[row] = b1 - b0;
+    }
+    for (int64_t row = r0; row < r1; ++row) {
+      const int64_t k = row - r0;
+      stat[row] = bits == 1 ? (lanes[0][k] + lanes[1][k]) + (lanes[2][k] + lanes[3][k]) : static_cast<double>(top[k]);
+    }
+  }
+}
+}  // namespace
+
 void row_statistics_blocks(const kernels::BsrLayout& l, const float* latent, int bits, double* stat,
                            int64_t* count) {
+  if (l.block_cols == 1) return row_statistics_column_runs(l, latent, bits, stat, count);
   const int br = l.block_rows, bc = l.block_cols;
   const int64_t cols4 = l.cols / 4 * 4;  // row_statistics adds columns past cols4 to its first lane
 #pragma omp parallel for schedule(static) if (l.kept_blocks() * l.block_elems() >= 65536)

@@ -5,6 +5,7 @@
 // [out_channels, in_channels*kh*kw]) share it.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bitblock/kernels/bsr.hpp"
@@ -39,6 +40,12 @@ ScaleMode parse_scale_mode(const std::string& s, const std::string& where);
 // key is the config's: weight_bits, ratio, block, prune or clip) for impossible settings: bits 0 or 9..31, ratio < 1, block larger than the matrix, ratio
 // larger than the number of units that can be dropped, ...
 void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::string& where);
+
+// The BSR block (kernels/bsr.hpp) that holds one sparsity unit: block R x C, row 1 x cols,
+// column rows x 1, element 1 x 1; none: 8 x 8 tiles (at most the matrix), as the model file
+// stores dense layers. The kept units of a mask are the kept blocks of this shape, which is how
+// the model file and the compact training paths lay them out.
+std::pair<int, int> unit_block_shape(const ConstraintSpec& spec, int64_t rows, int64_t cols);
 
 // Weight memory of one constrained matrix, in bits (see README "Memory accounting").
 struct MemoryCost {
