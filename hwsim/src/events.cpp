@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "bitblock/hwsim/tech.hpp"
+
 namespace bitblock::hwsim {
 
 namespace {
@@ -52,12 +54,30 @@ bool EventCounts::operator==(const EventCounts& o) const {
          act_reads == o.act_reads && act_writes == o.act_writes && macs == o.macs && acc_updates == o.acc_updates &&
          operand_bits == o.operand_bits && requants == o.requants && pool_compares == o.pool_compares &&
          output_reg_bits == o.output_reg_bits && mac_cycles == o.mac_cycles && requant_cycles == o.requant_cycles &&
-         load_cycles == o.load_cycles && weight_bits == o.weight_bits && act_bits == o.act_bits &&
-         pool_bits == o.pool_bits;
+         load_cycles == o.load_cycles && tree_fa == o.tree_fa && weight_bits == o.weight_bits &&
+         act_bits == o.act_bits && pool_bits == o.pool_bits;
 }
 
 int weights_per_cycle(const Arch& a, int weight_bits) {
   return std::max(1, std::min(a.lanes, a.weight_sram.banks * a.weight_sram.word_bits / weight_bits));
+}
+
+int product_bits(int weight_bits, int act_bits) {
+  return weight_bits == 1 && act_bits == 1 ? 1 : weight_bits + act_bits;
+}
+
+int64_t block_tree_fa(int block_rows, int block_cols, int pc, int product_bits) {
+  const int64_t E = int64_t{block_rows} * block_cols;
+  int64_t fa = 0;
+  for (int64_t first = 0; first < E; first += pc) {
+    const int64_t end = std::min(E, first + pc);
+    for (int64_t row_start = first; row_start < end;) {
+      const int64_t row_end = std::min(end, (row_start / block_cols + 1) * block_cols);
+      fa += adder_tree_fa(static_cast<int>(row_end - row_start), product_bits);
+      row_start = row_end;
+    }
+  }
+  return fa;
 }
 
 int64_t block_row_updates(int block_rows, int block_cols, int pc) {
@@ -81,6 +101,7 @@ std::vector<EventCounts> count_events(const model::Network& net, const Arch& a) 
     const int64_t P = s.positions(), E = l.block_elems();
     const int64_t weight_cycles = ceil_div(E, pc);
     const int64_t updates = block_row_updates(l.block_rows, l.block_cols, pc);
+    const int64_t tree = block_tree_fa(l.block_rows, l.block_cols, pc, product_bits(e.weight_bits, e.act_bits));
     // Per pass: sums over kept blocks of the column-dependent quantities.
     int64_t act_words = 0, block_cycles = 0, operand_bits = 0;
     for (int32_t b = 0; b < l.kept_blocks(); ++b) {
@@ -93,6 +114,7 @@ std::vector<EventCounts> count_events(const model::Network& net, const Arch& a) 
     e.macs = model::kept_in_matrix_elements(l) * P;
     e.mac_cycles = block_cycles * P;
     e.acc_updates = updates * l.kept_blocks() * P;
+    e.tree_fa = tree * l.kept_blocks() * P;
     e.act_reads = act_words * P;
     e.operand_bits = operand_bits * P;
     e.weight_reads = ceil_div(st.weight_bits, a.weight_sram.word_bits) * P;
@@ -123,6 +145,7 @@ std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a) {
     const StageStorage st = stage_storage(net, k);
     EventCounts e = stage_base(net, k, a);
     const int pc = weights_per_cycle(a, s.weights.bits);
+    const int pbits = product_bits(e.weight_bits, e.act_bits);
     const int64_t E = l.block_elems();
     for (int64_t p = 0; p < s.positions(); ++p) {
       Stream w{a.weight_sram.word_bits}, idx{a.index_sram.word_bits}, par{a.param_sram.word_bits};
@@ -139,14 +162,20 @@ std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a) {
           int64_t cycles = 0;
           for (int64_t first = 0; first < E; first += pc) {  // one cycle of the lanes
             ++cycles;
-            int last_row = -1;
+            int last_row = -1, in_row = 0;
             for (int64_t el = first; el < std::min(E, first + pc); ++el) {
               const int r = static_cast<int>(el / l.block_cols), c = static_cast<int>(el % l.block_cols);
               w.take(s.weights.bits);
               if (r < l.rows_in_block_row(i) && c < cols_in) ++e.macs;
-              if (r != last_row) ++e.acc_updates;
+              if (r != last_row) {
+                ++e.acc_updates;
+                if (in_row > 0) e.tree_fa += adder_tree_fa(in_row, pbits);
+                in_row = 0;
+              }
+              ++in_row;
               last_row = r;
             }
+            e.tree_fa += adder_tree_fa(in_row, pbits);
           }
           const int64_t act_cycles = (words + a.act_sram.banks - 1) / a.act_sram.banks;
           e.mac_cycles += std::max(cycles, act_cycles);

@@ -10,7 +10,8 @@
 //     * the lanes consume the block's stored block_rows x block_cols codes row-major, pc at a
 //       time, pc = min(lanes, floor(weight banks * word_bits / bits)) -> ceil(E / pc) cycles
 //       (E = stored block elements; ragged-edge positions take a slot but their MAC is gated);
-//     * each cycle, every block row touched adds its lanes' products (adder tree) into its
+//     * each cycle, every block row touched sums its lanes' products in an adder tree (every
+//       slot of the row, ragged ones included, feeds the tree) and adds the sum into its
 //       accumulator: one accumulator update per row touched per cycle;
 //     * the block's input codes are read from the activation SRAM into operand registers:
 //       dense: ceil(cols_in_block * input_bits / act word_bits) words (contiguous); conv: one
@@ -44,6 +45,7 @@ struct EventCounts {
   int64_t pool_compares = 0;
   int64_t output_reg_bits = 0;   // final logits
   int64_t mac_cycles = 0, requant_cycles = 0, load_cycles = 0;
+  int64_t tree_fa = 0;           // full-adder cells switched in the adder trees (tech.hpp adder_tree_fa)
   // Operand widths for the energy model.
   int weight_bits = 0, act_bits = 0, pool_bits = 0;
 
@@ -55,6 +57,12 @@ struct EventCounts {
 int weights_per_cycle(const Arch& a, int weight_bits);
 // Accumulator updates of one stored block processed pc elements at a time, row-major.
 int64_t block_row_updates(int block_rows, int block_cols, int pc);
+// Width of one product: a k-bit code times an a-bit activation needs k + a bits; a binary x
+// binary product (XNOR) is one bit, summed by a popcount tree.
+int product_bits(int weight_bits, int act_bits);
+// Full-adder cells of the adder trees of one stored block: per cycle, per row touched, a tree
+// over that row's products.
+int64_t block_tree_fa(int block_rows, int block_cols, int pc, int product_bits);
 
 std::vector<EventCounts> count_events(const model::Network& net, const Arch& a);
 std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a);
