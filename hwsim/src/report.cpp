@@ -246,10 +246,10 @@ SweepAxis parse_sweep(const std::string& spec) {
   if (eq == std::string::npos) fail_input("--sweep " + spec, "expected key=v1,v2,...");
   SweepAxis axis;
   axis.key = spec.substr(0, eq);
-  if (axis.key != "lanes" && axis.key != "freq" && axis.key != "weight_banks" && axis.key != "weight_word_bits" &&
-      axis.key != "accumulator_bits")
+  if (axis.key != "lanes" && axis.key != "freq" && axis.key != "supply" && axis.key != "weight_banks" &&
+      axis.key != "weight_word_bits" && axis.key != "accumulator_bits")
     fail_input("--sweep " + spec, "unknown key '" + axis.key +
-                                      "' (known: lanes, freq, weight_banks, weight_word_bits, accumulator_bits)");
+                                      "' (known: lanes, freq, supply, weight_banks, weight_word_bits, accumulator_bits)");
   std::stringstream ss(spec.substr(eq + 1));
   std::string item;
   while (std::getline(ss, item, ',')) {
@@ -269,6 +269,7 @@ SweepAxis parse_sweep(const std::string& spec) {
 void apply_sweep_value(Arch& a, const std::string& key, double value) {
   if (key == "lanes") a.lanes = static_cast<int>(value);
   if (key == "freq") a.clock_mhz = value;
+  if (key == "supply") a.supply_v = value;
   if (key == "weight_banks") {
     a.weight_sram.capacity_bytes = a.weight_sram.capacity_bytes / a.weight_sram.banks * static_cast<int64_t>(value);
     a.weight_sram.banks = static_cast<int>(value);
