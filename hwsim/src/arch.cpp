@@ -84,6 +84,7 @@ void validate_arch(const Arch& a, const std::string& where) {
   if (a.max_act_bits < 1 || a.max_act_bits > 16) fail_input(where, "max_act_bits: must be 1..16");
   if (a.accumulator_bits < 8 || a.accumulator_bits > 32) fail_input(where, "accumulator_bits: must be 8..32");
   if (a.accumulators < 1) fail_input(where, "accumulators: must be >= 1");
+  if (a.positions_per_pass < 1) fail_input(where, "positions_per_pass: must be >= 1");
   if (a.control_overhead < 0 || a.control_overhead > 1) fail_input(where, "control_overhead: must be 0..1");
   check_sram(a.weight_sram, "weight_sram", where);
   check_sram(a.index_sram, "index_sram", where);
@@ -95,7 +96,8 @@ Arch load_arch(const std::string& path) {
   const YAML::Node root = load_yaml(path);
   check_keys(root,
              {"name", "clock_mhz", "supply_v", "cell_type", "logic_cell_type", "lanes", "max_weight_bits",
-              "max_act_bits", "accumulator_bits", "accumulators", "control_overhead", "clock_gating", "multiplier",
+              "max_act_bits", "accumulator_bits", "accumulators", "positions_per_pass", "control_overhead",
+              "clock_gating", "multiplier",
               "weight_sram", "index_sram", "param_sram", "act_sram"},
              path, "");
   Arch a;
@@ -111,6 +113,8 @@ Arch load_arch(const std::string& path) {
   a.accumulator_bits = static_cast<int>(get_int(root, "accumulator_bits", path, "", 8, 32));
   a.accumulators = static_cast<int>(get_int(root, "accumulators", path, "", 1, 1 << 20));
   a.control_overhead = get_number(root, "control_overhead", path, "", 0.0, 1.0);
+  if (has(root, "positions_per_pass"))
+    a.positions_per_pass = static_cast<int>(get_int(root, "positions_per_pass", path, "", 1, 1 << 16));
   if (has(root, "clock_gating")) a.clock_gating = get_bool(root, "clock_gating", path, "");
   if (has(root, "multiplier")) {
     const std::string m = get_string(root, "multiplier", path, "");
@@ -208,9 +212,11 @@ void check_model_fits(const Arch& a, const model::Network& net) {
     if (st.mult_act_bits > a.max_act_bits)
       fail_input(f, "max_act_bits: " + std::to_string(a.max_act_bits) + " < the model's " +
                         std::to_string(st.mult_act_bits) + "-bit activations" + sk);
-    if (s.weights.layout.block_rows > a.accumulators)
+    const int64_t group = std::min<int64_t>(a.positions_per_pass, s.positions());
+    if (s.weights.layout.block_rows * group > a.accumulators)
       fail_input(f, "accumulators: " + std::to_string(a.accumulators) + " < block height " +
-                        std::to_string(s.weights.layout.block_rows) + sk);
+                        std::to_string(s.weights.layout.block_rows) +
+                        (group > 1 ? " x " + std::to_string(group) + " positions per pass" : std::string()) + sk);
     const int64_t bound = model::accumulator_bound(s, model::stage_input_range(net, k));
     int need_bits = 1;
     while (need_bits < 32 && (int64_t{1} << (need_bits - 1)) - 1 < bound) ++need_bits;

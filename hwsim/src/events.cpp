@@ -116,10 +116,13 @@ std::vector<EventCounts> count_events(const model::Network& net, const Arch& a) 
     e.acc_updates = updates * l.kept_blocks() * P;
     e.tree_fa = tree * l.kept_blocks() * P;
     e.act_reads = act_words * P;
-    e.operand_bits = operand_bits * P;
-    e.weight_reads = ceil_div(st.weight_bits, a.weight_sram.word_bits) * P;
-    e.index_reads = ceil_div(st.index_bits, a.index_sram.word_bits) * P;
-    e.param_reads = ceil_div(st.param_bits, a.param_sram.word_bits) * P;
+    // Each pass over the weights serves positions_per_pass output positions; with more than one
+    // the kept block's codes are held in registers for the group.
+    const int64_t passes = ceil_div(P, a.positions_per_pass);
+    e.operand_bits = operand_bits * P + (a.positions_per_pass > 1 ? st.weight_bits * passes : 0);
+    e.weight_reads = ceil_div(st.weight_bits, a.weight_sram.word_bits) * passes;
+    e.index_reads = ceil_div(st.index_bits, a.index_sram.word_bits) * passes;
+    e.param_reads = ceil_div(st.param_bits, a.param_sram.word_bits) * passes;
     add_outputs(net, k, a, e);
     out.push_back(e);
   }
@@ -147,7 +150,9 @@ std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a) {
     const int pc = weights_per_cycle(a, s.weights.bits);
     const int pbits = product_bits(e.weight_bits, e.act_bits);
     const int64_t E = l.block_elems();
-    for (int64_t p = 0; p < s.positions(); ++p) {
+    const int64_t P = s.positions(), Q = a.positions_per_pass;
+    for (int64_t p0 = 0; p0 < P; p0 += Q) {  // one pass over the weights serves positions p0 .. p0 + Q - 1
+      const int64_t group = std::min(Q, P - p0);
       Stream w{a.weight_sram.word_bits}, idx{a.index_sram.word_bits}, par{a.param_sram.word_bits};
       const bool indexed = st.index_bits > 0;
       if (indexed) idx.take(st.index_ptr_bits);  // row_ptr[0]
@@ -157,28 +162,31 @@ std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a) {
           if (indexed) idx.take(st.index_col_bits);
           const int cols_in = l.cols_in_block_col(l.block_col_idx[b]);
           const int64_t words = block_act_words(s, cols_in, st.input_code_bits, a);
-          e.act_reads += words;
-          e.operand_bits += int64_t{cols_in} * st.input_code_bits;
-          int64_t cycles = 0;
-          for (int64_t first = 0; first < E; first += pc) {  // one cycle of the lanes
-            ++cycles;
-            int last_row = -1, in_row = 0;
-            for (int64_t el = first; el < std::min(E, first + pc); ++el) {
-              const int r = static_cast<int>(el / l.block_cols), c = static_cast<int>(el % l.block_cols);
-              w.take(s.weights.bits);
-              if (r < l.rows_in_block_row(i) && c < cols_in) ++e.macs;
-              if (r != last_row) {
-                ++e.acc_updates;
-                if (in_row > 0) e.tree_fa += adder_tree_fa(in_row, pbits);
-                in_row = 0;
+          if (Q > 1) e.operand_bits += E * s.weights.bits;  // the block's codes held for the group
+          for (int64_t q = 0; q < group; ++q) {
+            e.act_reads += words;
+            e.operand_bits += int64_t{cols_in} * st.input_code_bits;
+            int64_t cycles = 0;
+            for (int64_t first = 0; first < E; first += pc) {  // one cycle of the lanes
+              ++cycles;
+              int last_row = -1, in_row = 0;
+              for (int64_t el = first; el < std::min(E, first + pc); ++el) {
+                const int r = static_cast<int>(el / l.block_cols), c = static_cast<int>(el % l.block_cols);
+                if (q == 0) w.take(s.weights.bits);
+                if (r < l.rows_in_block_row(i) && c < cols_in) ++e.macs;
+                if (r != last_row) {
+                  ++e.acc_updates;
+                  if (in_row > 0) e.tree_fa += adder_tree_fa(in_row, pbits);
+                  in_row = 0;
+                }
+                ++in_row;
+                last_row = r;
               }
-              ++in_row;
-              last_row = r;
+              e.tree_fa += adder_tree_fa(in_row, pbits);
             }
-            e.tree_fa += adder_tree_fa(in_row, pbits);
+            const int64_t act_cycles = (words + a.act_sram.banks - 1) / a.act_sram.banks;
+            e.mac_cycles += std::max(cycles, act_cycles);
           }
-          const int64_t act_cycles = (words + a.act_sram.banks - 1) / a.act_sram.banks;
-          e.mac_cycles += std::max(cycles, act_cycles);
         }
       }
       for (int64_t c = 0; c < l.rows; ++c) par.take(96);

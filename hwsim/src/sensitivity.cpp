@@ -87,6 +87,11 @@ Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const T
   lever("clock_gating", "on", [&](Arch& a) { a.clock_gating = true; }, "off", [&](Arch& a) { a.clock_gating = false; });
   lever("multiplier", "shift_add", [&](Arch& a) { a.multiplier = Multiplier::ShiftAdd; }, "array",
         [&](Arch& a) { a.multiplier = Multiplier::Array; });
+  lever("positions_per_pass", std::to_string(base.positions_per_pass),
+        [](Arch&) {}, std::to_string(base.positions_per_pass * 4), [&](Arch& a) {
+          a.positions_per_pass = base.positions_per_pass * 4;
+          a.accumulators = base.accumulators * 4;
+        });
   lever("accumulator_bits", std::to_string(base.accumulator_bits), [](Arch&) {}, "32",
         [&](Arch& a) { a.accumulator_bits = 32; });
   lever("control_overhead", "0", [&](Arch& a) { a.control_overhead = 0; }, "0.3",

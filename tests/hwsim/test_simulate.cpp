@@ -239,7 +239,8 @@ TEST(Simulate, CountsFormulaEqualsScheduleWalk) {
   for (const RandomModel& m : random_models()) {
     for (int lanes : {1, 3, 16}) {
       for (int word : {8, 24, 64}) {
-        const hwsim::Arch a = roomy_arch(lanes, word);
+        hwsim::Arch a = roomy_arch(lanes, word);
+        a.positions_per_pass = lanes == 3 ? 5 : 1;  // a conv stage's passes end on a partial group
         const std::vector<hwsim::EventCounts> f = hwsim::count_events(m.net, a), w = hwsim::walk_events(m.net, a);
         ASSERT_EQ(f.size(), w.size());
         for (size_t k = 0; k < f.size(); ++k) {
@@ -249,6 +250,31 @@ TEST(Simulate, CountsFormulaEqualsScheduleWalk) {
       }
     }
   }
+}
+
+// One pass over the weights for every output position of a conv stage: the weight, index and
+// parameter streams are read once instead of once per position; the MACs do not change; each
+// block's codes are latched once per pass.
+TEST(Simulate, WeightReuseAcrossPositions) {
+  const RandomModel m = random_models().front();  // stage 0: a 5-channel conv on 8 x 8
+  const model::Stage& conv = m.net.stages[0];
+  const int64_t P = conv.positions();
+  ASSERT_GT(P, 1);
+  hwsim::Arch a = roomy_arch(16, 64);
+  const hwsim::EventCounts once = hwsim::count_events(m.net, a)[0];
+  a.positions_per_pass = static_cast<int>(P);
+  const hwsim::EventCounts reused = hwsim::count_events(m.net, a)[0];
+  EXPECT_EQ(reused.weight_reads * P, once.weight_reads);
+  EXPECT_EQ(reused.param_reads * P, once.param_reads);
+  EXPECT_EQ(reused.index_reads * P, once.index_reads);
+  EXPECT_EQ(reused.macs, once.macs);
+  EXPECT_EQ(reused.mac_cycles, once.mac_cycles);
+  const hwsim::StageStorage st = hwsim::stage_storage(m.net, 0);
+  EXPECT_EQ(reused.operand_bits, once.operand_bits + st.weight_bits);
+  EXPECT_TRUE(hwsim::walk_events(m.net, a)[0] == reused);
+  // Each position of the pass needs its own accumulators.
+  a.accumulators = conv.weights.layout.block_rows * static_cast<int>(P) - 1;
+  expect_input_error([&] { hwsim::check_model_fits(a, m.net); }, "positions per pass (stage 0");
 }
 
 TEST(Simulate, DatapathEqualsInferenceOnRandomModels) {

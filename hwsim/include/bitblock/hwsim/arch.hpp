@@ -37,7 +37,8 @@ struct Arch {
   int max_weight_bits = 8;       // multiplier operand widths the array is built for
   int max_act_bits = 9;
   int accumulator_bits = 24;
-  int accumulators = 64;         // accumulator registers (>= the largest block height)
+  int accumulators = 64;         // accumulator registers (>= block height x positions_per_pass)
+  int positions_per_pass = 1;    // conv output positions one read of the weights serves (weight reuse)
   double control_overhead = 0.1; // control logic = this fraction of datapath logic (area and energy)
   bool clock_gating = true;      // registers are clocked only when written (else every cycle)
   Multiplier multiplier = Multiplier::ShiftAdd;

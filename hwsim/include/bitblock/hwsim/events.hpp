@@ -4,9 +4,10 @@
 // formula (count_events) and checked against a cycle-by-cycle walk of the schedule
 // (walk_events).
 //
-// Schedule (output-stationary, per stage, per output position p of a conv / once for dense):
-//   for each block-row i: clear the accumulators of its block_rows rows; for each kept block
-//   (i, j) in CSR order:
+// Schedule (output-stationary, per stage; a dense stage has one output position, a conv stage
+// one per output pixel; a pass over the stage's weights serves positions_per_pass positions):
+//   for each block-row i: clear the accumulators of its block_rows rows (of every position of
+//   the pass); for each kept block (i, j) in CSR order, for each position of the pass:
 //     * the lanes consume the block's stored block_rows x block_cols codes row-major, pc at a
 //       time, pc = min(lanes, floor(weight banks * word_bits / bits)) -> ceil(E / pc) cycles
 //       (E = stored block elements; ragged-edge positions take a slot but their MAC is gated);
@@ -21,7 +22,8 @@
 //       columns)) bits per kept block, row pointer of ceil(log2(kept + 1)) bits per block-row;
 //       none when nothing is dropped) and the requantization parameters (m_c 32 + b_c 64 bits
 //       per channel) are read sequentially, one word per read (reads = ceil(bits / word_bits)
-//       per stage pass);
+//       per pass); with positions_per_pass > 1 each block's codes are latched in registers
+//       (block elements x code bits written per pass) and reused for the pass's positions;
 //   then each output is requantized (one per cycle, not overlapped: 1 multiply acc x 32-bit
 //   and one 64-bit add), max-pooled (size^2 - 1 compares per pooled output at acc or code
 //   width) and written to the other activation SRAM half (ceil(output bits / word_bits)

@@ -15,6 +15,7 @@
 //   idle banks          on .. retention (every memory)
 //   clock gating        on .. off
 //   multiplier          shift_add .. array
+//   positions_per_pass  the arch's .. 4x (with 4x the accumulators)
 //   accumulator_bits    the arch's .. 32
 //   control_overhead    0 .. 0.3
 // An end that is invalid for the model (too fast a clock for the supply, a memory too small)
