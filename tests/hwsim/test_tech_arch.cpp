@@ -8,6 +8,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/hwsim/arch.hpp"
+#include "bitblock/hwsim/supply.hpp"
 #include "bitblock/hwsim/tech.hpp"
 #include "model/random_network.hpp"
 
@@ -169,6 +170,30 @@ TEST(Arch, ShippedFilesLoad) {
   EXPECT_EQ(a.lanes, 16);
   EXPECT_EQ(a.weight_sram.bank_bytes(), 65536);
   EXPECT_NO_THROW(hwsim::load_arch(kArchDir + "small.yaml"));
+  EXPECT_NO_THROW(hwsim::load_arch(kArchDir + "whatmough2017_dnn_engine.yaml"));
+}
+
+// The paper point: 0.70 V, 100 MHz; its clock limit at 0.70 V is the itrs-lstp logic's,
+// 1000 MHz x (I_on(lstp, 0.70 V) / 0.70) / (I_on(hp, 0.9 V) / 0.9) with I_on alpha-power scaled
+// from each flavour's nominal, about 116 MHz.
+TEST(Arch, PaperPointClockLimit) {
+  const hwsim::Arch a = hwsim::load_arch(kArchDir + "yin2018_mnist.yaml");
+  const hwsim::Tech t = hwsim::load_tech(kTech);
+  EXPECT_DOUBLE_EQ(a.supply_v, 0.70);
+  EXPECT_EQ(a.weight_sram.macro_bytes(), 4096);
+  const hwsim::ClockLimit c = hwsim::clock_limit(a, t, hwsim::sram_macros(a, t));
+  const hwsim::Device& lstp = hwsim::device(t, "itrs-lstp");
+  const hwsim::Device& hp = hwsim::device(t, "hp");
+  const double drive = lstp.ion_a_per_um * std::pow((0.70 - lstp.vth_v) / (lstp.vdd_v - lstp.vth_v), 1.3) / 0.70;
+  const double ref = hp.ion_a_per_um * std::pow((0.9 - hp.vth_v) / (hp.vdd_v - hp.vth_v), 1.3) / 0.9;
+  EXPECT_NEAR(c.fmax_mhz, 1000.0 * drive / ref, 1e-9);
+  EXPECT_NEAR(c.fmax_mhz, 116.0, 1.0);
+  EXPECT_EQ(c.limiter, "datapath logic (itrs-lstp)");
+  EXPECT_NO_THROW(hwsim::check_supply(a, t, hwsim::sram_macros(a, t)));
+  hwsim::Arch fast = a;
+  fast.clock_mhz = 150;
+  expect_error([&] { hwsim::check_supply(fast, t, hwsim::sram_macros(fast, t)); },
+               "clock_mhz: 150 MHz is above the 116 MHz the datapath logic (itrs-lstp) reaches at supply_v 0.70 V");
 }
 
 std::string arch_with(const std::string& from, const std::string& to) {
