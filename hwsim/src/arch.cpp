@@ -97,7 +97,7 @@ Arch load_arch(const std::string& path) {
   check_keys(root,
              {"name", "clock_mhz", "supply_v", "cell_type", "logic_cell_type", "lanes", "max_weight_bits",
               "max_act_bits", "accumulator_bits", "accumulators", "positions_per_pass", "control_overhead",
-              "clock_gating", "multiplier",
+              "clock_gating", "multiplier", "input_buffer",
               "weight_sram", "index_sram", "param_sram", "act_sram"},
              path, "");
   Arch a;
@@ -116,6 +116,7 @@ Arch load_arch(const std::string& path) {
   if (has(root, "positions_per_pass"))
     a.positions_per_pass = static_cast<int>(get_int(root, "positions_per_pass", path, "", 1, 1 << 16));
   if (has(root, "clock_gating")) a.clock_gating = get_bool(root, "clock_gating", path, "");
+  if (has(root, "input_buffer")) a.input_buffer = get_bool(root, "input_buffer", path, "");
   if (has(root, "multiplier")) {
     const std::string m = get_string(root, "multiplier", path, "");
     if (m == "shift_add") {

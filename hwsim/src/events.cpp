@@ -27,6 +27,14 @@ int64_t block_act_words(const model::Stage& s, int cols, int code_bits, const Ar
   return s.op == model::OpKind::Dense ? ceil_div(int64_t{cols} * code_bits, a.act_sram.word_bits) : cols;
 }
 
+// Act SRAM words one output position's inputs take when an input buffer holds them: dense, the
+// K contiguous codes; conv, one read run per filter row (kw x Cin codes contiguous per row in the
+// activation layout the buffer assumes).
+int64_t buffered_act_words(const model::Stage& s, int code_bits, const Arch& a) {
+  if (s.op == model::OpKind::Dense) return ceil_div(s.weights.layout.cols * code_bits, a.act_sram.word_bits);
+  return int64_t{s.kernel} * ceil_div(int64_t{s.kernel} * s.input.c * code_bits, a.act_sram.word_bits);
+}
+
 void add_outputs(const model::Network& net, size_t k, const Arch& a, EventCounts& e) {
   const model::Stage& s = net.stages[k];
   const StageStorage st = stage_storage(net, k);
@@ -102,14 +110,20 @@ std::vector<EventCounts> count_events(const model::Network& net, const Arch& a) 
     const int64_t weight_cycles = ceil_div(E, pc);
     const int64_t updates = block_row_updates(l.block_rows, l.block_cols, pc);
     const int64_t tree = block_tree_fa(l.block_rows, l.block_cols, pc, product_bits(e.weight_bits, e.act_bits));
-    // Per pass: sums over kept blocks of the column-dependent quantities.
+    // Per position: sums over kept blocks of the column-dependent quantities.
     int64_t act_words = 0, block_cycles = 0, operand_bits = 0;
-    for (int32_t b = 0; b < l.kept_blocks(); ++b) {
-      const int cols = l.cols_in_block_col(l.block_col_idx[b]);
-      const int64_t words = block_act_words(s, cols, st.input_code_bits, a);
-      act_words += words;
-      block_cycles += std::max(weight_cycles, ceil_div(words, a.act_sram.banks));
-      operand_bits += int64_t{cols} * st.input_code_bits;
+    if (a.input_buffer) {
+      act_words = buffered_act_words(s, st.input_code_bits, a);
+      block_cycles = ceil_div(act_words, a.act_sram.banks) + weight_cycles * l.kept_blocks();
+      operand_bits = l.cols * st.input_code_bits;
+    } else {
+      for (int32_t b = 0; b < l.kept_blocks(); ++b) {
+        const int cols = l.cols_in_block_col(l.block_col_idx[b]);
+        const int64_t words = block_act_words(s, cols, st.input_code_bits, a);
+        act_words += words;
+        block_cycles += std::max(weight_cycles, ceil_div(words, a.act_sram.banks));
+        operand_bits += int64_t{cols} * st.input_code_bits;
+      }
     }
     e.macs = model::kept_in_matrix_elements(l) * P;
     e.mac_cycles = block_cycles * P;
@@ -155,17 +169,23 @@ std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a) {
       const int64_t group = std::min(Q, P - p0);
       Stream w{a.weight_sram.word_bits}, idx{a.index_sram.word_bits}, par{a.param_sram.word_bits};
       const bool indexed = st.index_bits > 0;
+      if (a.input_buffer) {  // each position's inputs read once into the buffer
+        const int64_t words = buffered_act_words(s, st.input_code_bits, a);
+        e.act_reads += words * group;
+        e.operand_bits += l.cols * st.input_code_bits * group;
+        e.mac_cycles += (words + a.act_sram.banks - 1) / a.act_sram.banks * group;
+      }
       if (indexed) idx.take(st.index_ptr_bits);  // row_ptr[0]
       for (int64_t i = 0; i < l.num_block_rows(); ++i) {
         if (indexed) idx.take(st.index_ptr_bits);  // row_ptr[i + 1]
         for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
           if (indexed) idx.take(st.index_col_bits);
           const int cols_in = l.cols_in_block_col(l.block_col_idx[b]);
-          const int64_t words = block_act_words(s, cols_in, st.input_code_bits, a);
+          const int64_t words = a.input_buffer ? 0 : block_act_words(s, cols_in, st.input_code_bits, a);
           if (Q > 1) e.operand_bits += E * s.weights.bits;  // the block's codes held for the group
           for (int64_t q = 0; q < group; ++q) {
             e.act_reads += words;
-            e.operand_bits += int64_t{cols_in} * st.input_code_bits;
+            if (!a.input_buffer) e.operand_bits += int64_t{cols_in} * st.input_code_bits;
             int64_t cycles = 0;
             for (int64_t first = 0; first < E; first += pc) {  // one cycle of the lanes
               ++cycles;

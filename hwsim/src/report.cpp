@@ -83,7 +83,7 @@ json report_json(const SimResult& r, const model::Network& net, const Arch& a, c
                     {"cell_type", a.cell_type}, {"logic_cell_type", a.logic_cell_type}, {"lanes", a.lanes},
                     {"accumulator_bits", a.accumulator_bits}, {"control_overhead", a.control_overhead},
                     {"clock_gating", a.clock_gating}, {"multiplier", multiplier_name(a.multiplier)},
-                    {"positions_per_pass", a.positions_per_pass}}},
+                    {"positions_per_pass", a.positions_per_pass}, {"input_buffer", a.input_buffer}}},
           {"tech", t.source},
           {"clock_limit_mhz", c.clock.fmax_mhz},
           {"clock_limited_by", c.clock.limiter},

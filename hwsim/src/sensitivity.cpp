@@ -92,6 +92,7 @@ Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const T
           a.positions_per_pass = base.positions_per_pass * 4;
           a.accumulators = base.accumulators * 4;
         });
+  lever("input_buffer", "on", [&](Arch& a) { a.input_buffer = true; }, "off", [&](Arch& a) { a.input_buffer = false; });
   lever("accumulator_bits", std::to_string(base.accumulator_bits), [](Arch&) {}, "32",
         [&](Arch& a) { a.accumulator_bits = 32; });
   lever("control_overhead", "0", [&](Arch& a) { a.control_overhead = 0; }, "0.3",

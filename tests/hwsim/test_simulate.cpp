@@ -194,6 +194,20 @@ TEST(Simulate, LeversAgainstHandComputedValues) {
   a.weight_sram = sram(1, 16, 1024, 2);
   a.weight_sram.idle = hwsim::IdleMode::PowerGate;
   EXPECT_NEAR(tiny_cost(a).energy.sram_leakage, base.energy.sram_leakage, 1e-9);
+  // Input buffer: each stage reads its inputs once (stage 0: 4 pixels x 8 bits = 2 words of 16;
+  // stage 1: 2 sign bits = 1 word) before its blocks, which then take ceil(E / pc) cycles:
+  // stage 0: 2 + 2 x 2 = 6 cycles, stage 1: 1 + 3 x 1 = 4.
+  a = tiny_arch();
+  a.input_buffer = true;
+  const model::Network n = tiny_network();
+  const std::vector<hwsim::EventCounts> buf = hwsim::count_events(n, a);
+  EXPECT_EQ(buf[0].act_reads, 2);
+  EXPECT_EQ(buf[1].act_reads, 1);
+  EXPECT_EQ(buf[0].operand_bits, 32);
+  EXPECT_EQ(buf[1].operand_bits, 2);
+  EXPECT_EQ(buf[0].mac_cycles, 6);
+  EXPECT_EQ(buf[1].mac_cycles, 4);
+  EXPECT_TRUE(hwsim::walk_events(n, a)[1] == buf[1]);
   // Words narrower than one 2-bit code.
   a = tiny_arch();
   a.weight_sram.word_bits = 1;
@@ -241,6 +255,7 @@ TEST(Simulate, CountsFormulaEqualsScheduleWalk) {
       for (int word : {8, 24, 64}) {
         hwsim::Arch a = roomy_arch(lanes, word);
         a.positions_per_pass = lanes == 3 ? 5 : 1;  // a conv stage's passes end on a partial group
+        a.input_buffer = word == 24;
         const std::vector<hwsim::EventCounts> f = hwsim::count_events(m.net, a), w = hwsim::walk_events(m.net, a);
         ASSERT_EQ(f.size(), w.size());
         for (size_t k = 0; k < f.size(); ++k) {

@@ -39,6 +39,7 @@ struct Arch {
   int accumulator_bits = 24;
   int accumulators = 64;         // accumulator registers (>= block height x positions_per_pass)
   int positions_per_pass = 1;    // conv output positions one read of the weights serves (weight reuse)
+  bool input_buffer = false;     // a position's inputs read once into registers (else once per kept block)
   double control_overhead = 0.1; // control logic = this fraction of datapath logic (area and energy)
   bool clock_gating = true;      // registers are clocked only when written (else every cycle)
   Multiplier multiplier = Multiplier::ShiftAdd;

@@ -17,7 +17,10 @@
 //     * the block's input codes are read from the activation SRAM into operand registers:
 //       dense: ceil(cols_in_block * input_bits / act word_bits) words (contiguous); conv: one
 //       word per column (an im2col gather); the banks serve one word each per cycle, so a block
-//       takes max(ceil(E / pc), ceil(act words / act banks)) cycles;
+//       takes max(ceil(E / pc), ceil(act words / act banks)) cycles. With input_buffer, each
+//       position's inputs are instead read once into a register buffer before its blocks (dense:
+//       ceil(K x input bits / word) words; conv: per filter row ceil(kw x Cin x input bits /
+//       word)), taking ceil(words / act banks) cycles, and every block takes ceil(E / pc);
 //     * the packed weight stream, the compact block index (column index of ceil(log2(block
 //       columns)) bits per kept block, row pointer of ceil(log2(kept + 1)) bits per block-row;
 //       none when nothing is dropped) and the requantization parameters (m_c 32 + b_c 64 bits

@@ -16,6 +16,7 @@
 //   clock gating        on .. off
 //   multiplier          shift_add .. array
 //   positions_per_pass  the arch's .. 4x (with 4x the accumulators)
+//   input_buffer        on .. off
 //   accumulator_bits    the arch's .. 32
 //   control_overhead    0 .. 0.3
 // An end that is invalid for the model (too fast a clock for the supply, a memory too small)
