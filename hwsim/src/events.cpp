@@ -130,10 +130,11 @@ std::vector<EventCounts> count_events(const model::Network& net, const Arch& a) 
     e.acc_updates = updates * l.kept_blocks() * P;
     e.tree_fa = tree * l.kept_blocks() * P;
     e.act_reads = act_words * P;
-    // Each pass over the weights serves positions_per_pass output positions; with more than one
-    // the kept block's codes are held in registers for the group.
-    const int64_t passes = ceil_div(P, a.positions_per_pass);
-    e.operand_bits = operand_bits * P + (a.positions_per_pass > 1 ? st.weight_bits * passes : 0);
+    // Each pass over the weights serves positions_per_pass output positions; a pass serving more
+    // than one holds each kept block's codes in registers for its positions.
+    const int64_t Q = a.positions_per_pass, passes = ceil_div(P, Q);
+    const int64_t latched = (Q > 1 ? P / Q : 0) + (P % Q > 1 ? 1 : 0);  // passes of more than one position
+    e.operand_bits = operand_bits * P + st.weight_bits * latched;
     e.weight_reads = ceil_div(st.weight_bits, a.weight_sram.word_bits) * passes;
     e.index_reads = ceil_div(st.index_bits, a.index_sram.word_bits) * passes;
     e.param_reads = ceil_div(st.param_bits, a.param_sram.word_bits) * passes;
@@ -182,7 +183,7 @@ std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a) {
           if (indexed) idx.take(st.index_col_bits);
           const int cols_in = l.cols_in_block_col(l.block_col_idx[b]);
           const int64_t words = a.input_buffer ? 0 : block_act_words(s, cols_in, st.input_code_bits, a);
-          if (Q > 1) e.operand_bits += E * s.weights.bits;  // the block's codes held for the group
+          if (group > 1) e.operand_bits += E * s.weights.bits;  // the block's codes held for the group
           for (int64_t q = 0; q < group; ++q) {
             e.act_reads += words;
             if (!a.input_buffer) e.operand_bits += int64_t{cols_in} * st.input_code_bits;

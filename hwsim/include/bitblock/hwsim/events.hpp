@@ -25,8 +25,8 @@
 //       columns)) bits per kept block, row pointer of ceil(log2(kept + 1)) bits per block-row;
 //       none when nothing is dropped) and the requantization parameters (m_c 32 + b_c 64 bits
 //       per channel) are read sequentially, one word per read (reads = ceil(bits / word_bits)
-//       per pass); with positions_per_pass > 1 each block's codes are latched in registers
-//       (block elements x code bits written per pass) and reused for the pass's positions;
+//       per pass); a pass serving more than one position latches each block's codes in
+//       registers (block elements x code bits written per pass) and reuses them;
 //   then each output is requantized (one per cycle, not overlapped: 1 multiply acc x 32-bit
 //   and one 64-bit add), max-pooled (size^2 - 1 compares per pooled output at acc or code
 //   width) and written to the other activation SRAM half (ceil(output bits / word_bits)
