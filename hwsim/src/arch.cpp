@@ -218,13 +218,23 @@ void check_model_fits(const Arch& a, const model::Network& net) {
       fail_input(f, "accumulators: " + std::to_string(a.accumulators) + " < block height " +
                         std::to_string(s.weights.layout.block_rows) +
                         (group > 1 ? " x " + std::to_string(group) + " positions per pass" : std::string()) + sk);
-    const int64_t bound = model::accumulator_bound(s, model::stage_input_range(net, k));
-    int need_bits = 1;
-    while (need_bits < 32 && (int64_t{1} << (need_bits - 1)) - 1 < bound) ++need_bits;
-    if (need_bits > a.accumulator_bits)
-      fail_input(f, "accumulator_bits: " + std::to_string(a.accumulator_bits) + " bits cannot hold |acc| up to " +
-                        std::to_string(bound) + sk + ": set accumulator_bits >= " + std::to_string(need_bits));
   }
+  // The widest sum over all stages, so one error says the width that fits the whole model.
+  int64_t widest = 0;
+  size_t widest_stage = 0;
+  for (size_t k = 0; k < net.stages.size(); ++k) {
+    const int64_t bound = model::accumulator_bound(net.stages[k], model::stage_input_range(net, k));
+    if (bound > widest) {
+      widest = bound;
+      widest_stage = k;
+    }
+  }
+  int need_bits = 1;
+  while (need_bits < 32 && (int64_t{1} << (need_bits - 1)) - 1 < widest) ++need_bits;
+  if (need_bits > a.accumulator_bits)
+    fail_input(f, "accumulator_bits: " + std::to_string(a.accumulator_bits) + " bits cannot hold |acc| up to " +
+                      std::to_string(widest) + " (stage " + std::to_string(widest_stage) + " " +
+                      net.stages[widest_stage].name + "): set accumulator_bits >= " + std::to_string(need_bits));
   // Power gating loses a macro's data: only macros holding nothing live may be gated.
   const std::vector<StageUse> use = sram_use(a, net);
   struct Gated {
