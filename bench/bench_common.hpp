@@ -4,6 +4,7 @@
 // same process; measured on demand when a filter skipped the baseline benchmark).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -46,6 +47,12 @@ double timed_loop(benchmark::State& state, Fn&& fn) {
   return iters ? dt.count() / static_cast<double>(iters) : 0.0;
 }
 
+// Alternating baseline / kernel calls, for robust ratios on a shared machine (a slow patch slows
+// both sides of a pair): the reported time is the kernel's, "speedup" the median of the
+// per-pair ratios baseline / kernel, with their 10th and 90th percentiles. Needs UseManualTime.
+template <typename Base, typename Kernel>
+void paired_loop(benchmark::State& state, Base&& base, Kernel&& kernel);
+
 // Baseline seconds per call for a key ("cpu_sgemm/<shape>", ...). record() keeps the fastest
 // measurement seen (repetitions of the baseline benchmark each record one), so a repetition
 // slowed by a shared machine cannot inflate the speedups; baseline() returns it, measuring with
@@ -60,6 +67,7 @@ double stored_baseline(const std::string& key);
 void set_counters(benchmark::State& state, double seconds, double base_seconds, const GemmShape& s);
 
 void register_cpu_gemm_benchmarks();
+void register_cpu_csr_benchmarks();
 void register_int_mlp_benchmarks();
 // Registers the CUDA benchmarks when a device is present; returns false (and registers
 // nothing) otherwise or in a CPU-only build.
@@ -81,6 +89,29 @@ double baseline(const std::string& key, Fn&& measure) {
     record_baseline(key, dt.count() / calls);
   }
   return stored_baseline(key);
+}
+
+template <typename Base, typename Kernel>
+void paired_loop(benchmark::State& state, Base&& base, Kernel&& kernel) {
+  using Clock = std::chrono::steady_clock;
+  base();  // warm-up
+  kernel();
+  std::vector<double> ratios;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    base();
+    const auto t1 = Clock::now();
+    kernel();
+    const auto t2 = Clock::now();
+    const std::chrono::duration<double> b = t1 - t0, ours = t2 - t1;
+    state.SetIterationTime(ours.count());
+    ratios.push_back(b.count() / ours.count());
+  }
+  if (ratios.empty()) return;
+  std::sort(ratios.begin(), ratios.end());
+  state.counters["speedup"] = ratios[ratios.size() / 2];
+  state.counters["speedup_p10"] = ratios[ratios.size() / 10];
+  state.counters["speedup_p90"] = ratios[ratios.size() * 9 / 10];
 }
 
 }  // namespace bitblock::bench

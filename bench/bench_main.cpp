@@ -8,6 +8,7 @@
 
 int main(int argc, char** argv) {
   bitblock::bench::register_cpu_gemm_benchmarks();
+  bitblock::bench::register_cpu_csr_benchmarks();
   bitblock::bench::register_int_mlp_benchmarks();
   if (!bitblock::bench::register_cuda_benchmarks()) {
     std::fprintf(stderr, "bitblock_bench: no CUDA device; CUDA benchmarks not registered\n");

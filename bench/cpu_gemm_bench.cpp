@@ -6,7 +6,6 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -130,29 +129,11 @@ void bm_bgemm_float_binary(benchmark::State& state, GemmShape s) {
   state.counters["bits"] = 1;
 }
 
-// Alternating baseline / kernel calls; the reported time is the kernel's.
+// Alternating SGEMM baseline / kernel calls (bench_common.hpp); the reported time is the kernel's.
 template <typename Fn>
 void paired_loop(benchmark::State& state, Op op, const GemmShape& s, Fn&& kernel) {
-  using Clock = std::chrono::steady_clock;
   DenseOperands d = dense_operands(s);
-  run_sgemm(op, s, d);  // warm-up
-  kernel();
-  std::vector<double> ratios;
-  for (auto _ : state) {
-    const auto t0 = Clock::now();
-    run_sgemm(op, s, d);
-    const auto t1 = Clock::now();
-    kernel();
-    const auto t2 = Clock::now();
-    const std::chrono::duration<double> base = t1 - t0, ours = t2 - t1;
-    state.SetIterationTime(ours.count());
-    ratios.push_back(base.count() / ours.count());
-  }
-  if (ratios.empty()) return;
-  std::sort(ratios.begin(), ratios.end());
-  state.counters["speedup"] = ratios[ratios.size() / 2];
-  state.counters["speedup_p10"] = ratios[ratios.size() / 10];
-  state.counters["speedup_p90"] = ratios[ratios.size() * 9 / 10];
+  bench::paired_loop(state, [&] { run_sgemm(op, s, d); }, kernel);
 }
 
 void bm_pair_bsgemm(benchmark::State& state, Op op, GemmShape s, int ratio, int bits, bool use_plan) {

@@ -7,6 +7,7 @@
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
 #include "bitblock/hwsim/report.hpp"
+#include "bitblock/hwsim/sensitivity.hpp"
 #include "bitblock/hwsim/simulate.hpp"
 #include "bitblock/model/model_file.hpp"
 #include "cli_common.hpp"
@@ -43,8 +44,10 @@ int cmd_hwsim(int argc, char** argv) {
         ("limit", "simulate only the first N test images (0: all)", cxxopts::value<int64_t>()->default_value("0"))
         ("out", "report folder", cxxopts::value<std::string>())
         ("sweep", "explore architectures, e.g. --sweep lanes=8,16,32 --sweep freq=100,200 (keys: lanes, freq, "
-                  "weight_banks, weight_word_bits, accumulator_bits)",
-         cxxopts::value<std::vector<std::string>>());
+                  "supply, weight_banks, weight_word_bits, accumulator_bits)",
+         cxxopts::value<std::vector<std::string>>())
+        ("sensitivity", "vary each design lever alone over its range: sensitivity.csv and a tornado plot of energy "
+                        "per classification");
     cxxopts::ParseResult args;
     if (!parse_or_help(options, argc, argv, args)) return 0;
     for (const char* key : {"model", "arch", "out"})
@@ -74,6 +77,24 @@ int cmd_hwsim(int argc, char** argv) {
       for (const hwsim::SweepPoint& p : points) fits += p.fits;
       std::printf("  sweep: %zu architectures (%d fit the model) -> %s/sweep.csv%s\n", points.size(), fits, out.c_str(),
                   sweep_plots.empty() ? "" : " and sweep.png");
+    }
+    if (args.count("sensitivity")) {
+      const hwsim::Sensitivity sens = hwsim::run_sensitivity(net, arch, tech);
+      const std::vector<std::string> tornado = hwsim::write_sensitivity(out, sens);
+      std::printf("  sensitivity (base %.2f nJ):\n", sens.base_nj);
+      for (const hwsim::LeverResult& l : sens.levers) {
+        auto side = [](const hwsim::LeverEnd& e) {
+          char buf[96];
+          if (e.valid) {
+            std::snprintf(buf, sizeof buf, "%s %.2f nJ", e.label.c_str(), e.energy_nj);
+          } else {
+            std::snprintf(buf, sizeof buf, "%s invalid", e.label.c_str());
+          }
+          return std::string(buf);
+        };
+        std::printf("    %-28s %-26s .. %s\n", l.lever.c_str(), side(l.low).c_str(), side(l.high).c_str());
+      }
+      std::printf("  -> %s/sensitivity.csv%s\n", out.c_str(), tornado.empty() ? " (gnuplot not found: no plot)" : " and tornado.png");
     }
     return 0;
   });

@@ -7,6 +7,7 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/experiments/pareto.hpp"
+#include "bitblock/experiments/report_tables.hpp"
 #include "bitblock/framework/run_files.hpp"
 
 namespace bitblock::experiments {
@@ -186,6 +187,8 @@ ReportFiles sweep_report(const std::string& sweep_dir, const std::vector<ResultR
     md += "\n";
   }
   md += "\n";
+  md += least_memory_markdown(rows);
+  md += seed_table_markdown(rows);
 
   const std::string stem = plots_dir + "/" + name;
   scatter_plot(rows, mem_front, "weight_kib", "weight memory (KiB, log scale)", stem + "_acc_vs_memory",

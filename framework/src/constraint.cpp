@@ -71,7 +71,7 @@ void WeightConstraint::apply(const Tensor& latent, Tensor& effective) {
                        cols_, scratch_, scales_, effective);
 }
 
-void WeightConstraint::apply_blocks(const BlockSparse& layout, const Tensor& latent, Tensor& effective) {
+void WeightConstraint::apply_blocks(const KeptWeights& layout, const Tensor& latent, Tensor& effective) {
   prepare(latent.device());
   ops::weight_quantize_blocks(spec_.weight_bits, spec_.scale == ScaleMode::PerRow, layout, latent, scratch_, scales_,
                               effective);

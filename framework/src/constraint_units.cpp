@@ -87,3 +87,19 @@ int64_t magnitude_target_units(const ConstraintSpec& spec, int64_t rows, int64_t
 }
 
 }  // namespace bitblock::detail
+
+namespace bitblock {
+
+std::pair<int, int> unit_block_shape(const ConstraintSpec& spec, int64_t rows, int64_t cols) {
+  switch (spec.structure) {
+    case Structure::Block: return {spec.block_rows, spec.block_cols};
+    case Structure::Element: return {1, 1};
+    case Structure::Row: return {1, static_cast<int>(cols)};
+    case Structure::Column: return {static_cast<int>(rows), 1};
+    case Structure::None: break;
+  }
+  // Dense: 8x8 tiles, so hwsim schedules it like the block-sparse layers.
+  return {static_cast<int>(std::min<int64_t>(8, rows)), static_cast<int>(std::min<int64_t>(8, cols))};
+}
+
+}  // namespace bitblock

@@ -37,19 +37,6 @@ WeightView weight_view(Layer& layer) {
   return v;
 }
 
-// Block shape the model file stores for a structure (the BSR layout covers all of them).
-std::pair<int, int> bsr_block(const ConstraintSpec& s, int64_t rows, int64_t cols) {
-  switch (s.structure) {
-    case Structure::Block: return {s.block_rows, s.block_cols};
-    case Structure::Element: return {1, 1};
-    case Structure::Row: return {1, static_cast<int>(cols)};
-    case Structure::Column: return {static_cast<int>(rows), 1};
-    case Structure::None: break;
-  }
-  // Dense: 8x8 tiles, so hwsim schedules it like the block-sparse layers.
-  return {static_cast<int>(std::min<int64_t>(8, rows)), static_cast<int>(std::min<int64_t>(8, cols))};
-}
-
 }  // namespace
 
 model::Network export_network(Sequential& net, const ExperimentConfig& config, const ModelInput& input,
@@ -109,7 +96,7 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
     std::vector<int8_t> codes = v.constraint->codes(*v.weight);
     std::vector<float> row_scales(static_cast<size_t>(v.rows));
     for (int64_t r = 0; r < v.rows; ++r) row_scales[static_cast<size_t>(r)] = v.constraint->scale_of_row(r);
-    auto [br, bc] = bsr_block(spec, v.rows, v.cols);
+    auto [br, bc] = unit_block_shape(spec, v.rows, v.cols);
     st.weights = kernels::bsr_pack(codes.data(), v.constraint->mask().data(), v.rows, v.cols, br, bc,
                                    spec.weight_bits, row_scales.data());
 

@@ -216,7 +216,7 @@ void weight_quantize(int bits, bool per_row, const Tensor& latent, const Array<u
   be.weight_quantize(latent.data(), mask.data(), rows, cols, bits, scales.data(), per_row, effective.data());
 }
 
-void weight_quantize_blocks(int bits, bool per_row, const BlockSparse& layout, const Tensor& latent,
+void weight_quantize_blocks(int bits, bool per_row, const KeptWeights& layout, const Tensor& latent,
                             ConstraintScratch& scratch, Tensor& scales, Tensor& effective) {
   backend::Backend& be = on("weight_quantize_blocks", latent, scratch.stat, scratch.count, scales, effective);
   const k::BlockLayoutView view = layout.view();
@@ -251,8 +251,9 @@ void gather_batch(const k::ImageSet& images, const Array<int64_t>& indices, cons
                   labels.data());
 }
 
-std::unique_ptr<BlockSparse> block_sparse(const k::BsrLayout& layout, Device device, const std::string& name) {
-  return backend::of(device).block_sparse(layout, name);
+std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, Device device,
+                                          const std::string& name) {
+  return backend::of(device).kept_weights(layout, unit, name);
 }
 
 void synchronize(Device device) { backend::of(device).synchronize(); }

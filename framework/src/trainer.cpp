@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <utility>
+#include <vector>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
@@ -80,21 +83,25 @@ std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n) {
   return order;
 }
 
-// One log line: which weight layers train on the packed block-sparse kernels, which dense; then
-// one line per packed layer naming what runs its products (the GPU's per-shape choice).
+// One log line: which weight layers train compactly on their kept blocks, rows, columns or
+// elements, which dense (masked); then one line per compact layer naming what runs its products
+// (on a GPU, the per-shape choice among the verified implementations).
 std::string kernel_summary(Sequential& net, const std::string& choice) {
-  std::string packed, dense, detail;
+  std::vector<std::pair<std::string, std::string>> groups;  // (path, layer list) in first-seen order
+  std::string detail;
   for (size_t i = 0; i < net.size(); ++i) {
     const auto* lin = dynamic_cast<const Linear*>(&net.layer(i));
     if (!lin && !dynamic_cast<const Conv2d*>(&net.layer(i))) continue;
-    std::string& list = lin && lin->packed() ? packed : dense;
-    list += (list.empty() ? "" : ", ") + std::to_string(i);
-    if (lin && lin->packed()) detail += "\n  layer " + std::to_string(i) + ": " + lin->packed_kernels();
+    const KeptUnit u = lin ? lin->kept_unit() : KeptUnit::None;
+    const std::string path = u == KeptUnit::None ? "dense" : std::string("kept ") + to_string(u) + "s";
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == path; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {path, ""});
+    it->second += (it->second.empty() ? "" : ", ") + std::to_string(i);
+    if (u != KeptUnit::None) detail += "\n  layer " + std::to_string(i) + ": " + lin->compact_kernels();
   }
   std::string out = "kernels (" + choice + "):";
-  if (!packed.empty()) out += " packed block-sparse for layers " + packed;
-  if (!packed.empty() && !dense.empty()) out += ";";
-  if (!dense.empty()) out += " dense for layers " + dense;
+  for (size_t g = 0; g < groups.size(); ++g)
+    out += (g ? "; " : " ") + groups[g].first + " for layers " + groups[g].second;
   return out + detail;
 }
 

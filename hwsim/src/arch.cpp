@@ -3,28 +3,56 @@
 #include <algorithm>
 
 #include "bitblock/common/error.hpp"
+#include "bitblock/hwsim/sram.hpp"
 #include "yaml_util.hpp"
 
 namespace bitblock::hwsim {
 
 namespace {
 
+bool has(const YAML::Node& n, const char* key) { return static_cast<bool>(n[key]); }
+
+bool get_bool(const YAML::Node& n, const std::string& key, const std::string& file, const std::string& prefix) {
+  const std::string k = prefix.empty() ? key : prefix + "." + key;
+  try {
+    return n[key].as<bool>();
+  } catch (const YAML::Exception&) {
+    fail_input(file, k + ": expected true or false");
+  }
+}
+
+IdleMode parse_idle(const std::string& v, const std::string& file, const std::string& key) {
+  if (v == "on") return IdleMode::On;
+  if (v == "retention") return IdleMode::Retention;
+  if (v == "power_gate") return IdleMode::PowerGate;
+  fail_input(file, key + ": '" + v + "' is not on, retention or power_gate");
+}
+
 SramSpec load_sram(const YAML::Node& root, const std::string& key, const std::string& file) {
   const YAML::Node n = child(root, key, file, "");
-  check_keys(n, {"banks", "word_bits", "capacity_bytes"}, file, key);
+  check_keys(n, {"banks", "macros_per_bank", "word_bits", "capacity_bytes", "cell_type", "idle"}, file, key);
   SramSpec s;
   s.banks = static_cast<int>(get_int(n, "banks", file, key, 1, 64));
-  s.word_bits = static_cast<int>(get_int(n, "word_bits", file, key, 8, 1024));
+  s.word_bits = static_cast<int>(get_int(n, "word_bits", file, key, 1, 1024));
   s.capacity_bytes = get_int(n, "capacity_bytes", file, key, 64, int64_t{1} << 30);
+  if (has(n, "macros_per_bank")) s.macros_per_bank = static_cast<int>(get_int(n, "macros_per_bank", file, key, 1, 1024));
+  if (has(n, "cell_type")) s.cell_type = get_string(n, "cell_type", file, key);
+  if (has(n, "idle")) s.idle = parse_idle(get_string(n, "idle", file, key), file, key + ".idle");
   return s;
 }
 
+bool sram_cell(const std::string& c) { return c == "itrs-lop" || c == "itrs-lstp"; }
+
 void check_sram(const SramSpec& s, const std::string& key, const std::string& where) {
   if (s.banks < 1) fail_input(where, key + ".banks: must be >= 1");
-  if (s.word_bits < 8) fail_input(where, key + ".word_bits: must be >= 8");
-  if (s.capacity_bytes < 1 || s.capacity_bytes % s.banks != 0)
-    fail_input(where, key + ".capacity_bytes: must be a positive multiple of banks (" + std::to_string(s.banks) + ")");
-  if (s.bank_bytes() * 8 < s.word_bits) fail_input(where, key + ": a bank is smaller than one word");
+  if (s.macros_per_bank < 1) fail_input(where, key + ".macros_per_bank: must be >= 1");
+  if (s.word_bits < 1) fail_input(where, key + ".word_bits: must be >= 1");
+  if (s.capacity_bytes < 1 || s.capacity_bytes % s.macros() != 0)
+    fail_input(where, key + ".capacity_bytes: must be a positive multiple of banks x macros_per_bank (" +
+                          std::to_string(s.macros()) + ")");
+  if (s.macro_bytes() * 8 < s.word_bits) fail_input(where, key + ": a macro is smaller than one word");
+  if (!s.cell_type.empty() && !sram_cell(s.cell_type))
+    fail_input(where, key + ".cell_type: '" + s.cell_type + "' is not itrs-lop or itrs-lstp");
 }
 
 int bits_for(int64_t values) {  // bits to index `values` distinct values (>= 1)
@@ -37,16 +65,26 @@ int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 }  // namespace
 
+const std::string& cell_of(const Arch& a, const SramSpec& s) { return s.cell_type.empty() ? a.cell_type : s.cell_type; }
+
+const char* idle_name(IdleMode m) {
+  return m == IdleMode::On ? "on" : m == IdleMode::Retention ? "retention" : "power_gate";
+}
+
+const char* multiplier_name(Multiplier m) { return m == Multiplier::ShiftAdd ? "shift_add" : "array"; }
+
 void validate_arch(const Arch& a, const std::string& where) {
   if (a.lanes < 1) fail_input(where, "lanes: must be >= 1 (got " + std::to_string(a.lanes) + ")");
   if (!(a.clock_mhz > 0)) fail_input(where, "clock_mhz: must be > 0");
   if (!(a.supply_v > 0)) fail_input(where, "supply_v: must be > 0");
-  if (a.cell_type != "itrs-lop" && a.cell_type != "itrs-lstp")
-    fail_input(where, "cell_type: '" + a.cell_type + "' is not itrs-lop or itrs-lstp");
+  if (!sram_cell(a.cell_type)) fail_input(where, "cell_type: '" + a.cell_type + "' is not itrs-lop or itrs-lstp");
+  if (a.logic_cell_type != "hp" && !sram_cell(a.logic_cell_type))
+    fail_input(where, "logic_cell_type: '" + a.logic_cell_type + "' is not hp, itrs-lop or itrs-lstp");
   if (a.max_weight_bits < 1 || a.max_weight_bits > 8) fail_input(where, "max_weight_bits: must be 1..8");
   if (a.max_act_bits < 1 || a.max_act_bits > 16) fail_input(where, "max_act_bits: must be 1..16");
   if (a.accumulator_bits < 8 || a.accumulator_bits > 32) fail_input(where, "accumulator_bits: must be 8..32");
   if (a.accumulators < 1) fail_input(where, "accumulators: must be >= 1");
+  if (a.positions_per_pass < 1) fail_input(where, "positions_per_pass: must be >= 1");
   if (a.control_overhead < 0 || a.control_overhead > 1) fail_input(where, "control_overhead: must be 0..1");
   check_sram(a.weight_sram, "weight_sram", where);
   check_sram(a.index_sram, "index_sram", where);
@@ -57,9 +95,10 @@ void validate_arch(const Arch& a, const std::string& where) {
 Arch load_arch(const std::string& path) {
   const YAML::Node root = load_yaml(path);
   check_keys(root,
-             {"name", "clock_mhz", "supply_v", "cell_type", "lanes", "max_weight_bits", "max_act_bits",
-              "accumulator_bits", "accumulators", "control_overhead", "weight_sram", "index_sram", "param_sram",
-              "act_sram"},
+             {"name", "clock_mhz", "supply_v", "cell_type", "logic_cell_type", "lanes", "max_weight_bits",
+              "max_act_bits", "accumulator_bits", "accumulators", "positions_per_pass", "control_overhead",
+              "clock_gating", "multiplier", "input_buffer",
+              "weight_sram", "index_sram", "param_sram", "act_sram"},
              path, "");
   Arch a;
   a.source = path;
@@ -67,12 +106,27 @@ Arch load_arch(const std::string& path) {
   a.clock_mhz = get_positive(root, "clock_mhz", path, "");
   a.supply_v = get_positive(root, "supply_v", path, "");
   a.cell_type = get_string(root, "cell_type", path, "");
+  if (has(root, "logic_cell_type")) a.logic_cell_type = get_string(root, "logic_cell_type", path, "");
   a.lanes = static_cast<int>(get_int(root, "lanes", path, "", 1, 4096));
   a.max_weight_bits = static_cast<int>(get_int(root, "max_weight_bits", path, "", 1, 8));
   a.max_act_bits = static_cast<int>(get_int(root, "max_act_bits", path, "", 1, 16));
   a.accumulator_bits = static_cast<int>(get_int(root, "accumulator_bits", path, "", 8, 32));
   a.accumulators = static_cast<int>(get_int(root, "accumulators", path, "", 1, 1 << 20));
   a.control_overhead = get_number(root, "control_overhead", path, "", 0.0, 1.0);
+  if (has(root, "positions_per_pass"))
+    a.positions_per_pass = static_cast<int>(get_int(root, "positions_per_pass", path, "", 1, 1 << 16));
+  if (has(root, "clock_gating")) a.clock_gating = get_bool(root, "clock_gating", path, "");
+  if (has(root, "input_buffer")) a.input_buffer = get_bool(root, "input_buffer", path, "");
+  if (has(root, "multiplier")) {
+    const std::string m = get_string(root, "multiplier", path, "");
+    if (m == "shift_add") {
+      a.multiplier = Multiplier::ShiftAdd;
+    } else if (m == "array") {
+      a.multiplier = Multiplier::Array;
+    } else {
+      fail_input(path, "multiplier: '" + m + "' is not shift_add or array");
+    }
+  }
   a.weight_sram = load_sram(root, "weight_sram", path);
   a.index_sram = load_sram(root, "index_sram", path);
   a.param_sram = load_sram(root, "param_sram", path);
@@ -130,7 +184,7 @@ void check_model_fits(const Arch& a, const model::Network& net) {
       }
       fail_input(f, std::string(m.key) + ".capacity_bytes: " + m.what + " holds " + std::to_string(m.spec->capacity_bytes) +
                         " bytes, model needs " + std::to_string(need) + " bytes (stage " + std::to_string(k) +
-                        "): set " + m.key + ".capacity_bytes >= " + std::to_string(round_up(need, m.spec->banks)));
+                        "): set " + m.key + ".capacity_bytes >= " + std::to_string(round_up(need, m.spec->macros())));
     }
   }
   for (size_t k = 0; k < net.stages.size(); ++k) {
@@ -141,22 +195,67 @@ void check_model_fits(const Arch& a, const model::Network& net) {
     if (act_need > a.act_sram.capacity_bytes)
       fail_input(f, "act_sram.capacity_bytes: each activation SRAM half holds " + std::to_string(a.act_sram.capacity_bytes) +
                         " bytes, model needs " + std::to_string(act_need) + " bytes" + sk +
-                        ": set act_sram.capacity_bytes >= " + std::to_string(round_up(act_need, a.act_sram.banks)));
+                        ": set act_sram.capacity_bytes >= " + std::to_string(round_up(act_need, a.act_sram.macros())));
+    // A word holds at least one whole code: the lanes take whole codes from one read.
+    auto narrow = [&](const char* key, int word_bits, int code_bits, const std::string& what) {
+      if (word_bits < code_bits)
+        fail_input(f, std::string(key) + ".word_bits: " + std::to_string(word_bits) +
+                          "-bit words are narrower than one " + std::to_string(code_bits) + "-bit " + what + sk);
+    };
+    narrow("weight_sram", a.weight_sram.word_bits, s.weights.bits, "weight code");
+    narrow("index_sram", a.index_sram.word_bits, std::max(st.index_col_bits, st.index_ptr_bits), "index entry");
+    narrow("param_sram", a.param_sram.word_bits, 32, "requantization multiplier");
+    narrow("act_sram", a.act_sram.word_bits, st.input_code_bits, "input code");
+    if (st.output_bits > 0) narrow("act_sram", a.act_sram.word_bits, s.act_bits, "output code");
     if (s.weights.bits > a.max_weight_bits)
       fail_input(f, "max_weight_bits: " + std::to_string(a.max_weight_bits) + " < the model's " +
                         std::to_string(s.weights.bits) + "-bit weights" + sk);
     if (st.mult_act_bits > a.max_act_bits)
       fail_input(f, "max_act_bits: " + std::to_string(a.max_act_bits) + " < the model's " +
                         std::to_string(st.mult_act_bits) + "-bit activations" + sk);
-    if (s.weights.layout.block_rows > a.accumulators)
+    const int64_t group = std::min<int64_t>(a.positions_per_pass, s.positions());
+    if (s.weights.layout.block_rows * group > a.accumulators)
       fail_input(f, "accumulators: " + std::to_string(a.accumulators) + " < block height " +
-                        std::to_string(s.weights.layout.block_rows) + sk);
-    const int64_t bound = model::accumulator_bound(s, model::stage_input_range(net, k));
-    int need_bits = 1;
-    while (need_bits < 32 && (int64_t{1} << (need_bits - 1)) - 1 < bound) ++need_bits;
-    if (need_bits > a.accumulator_bits)
-      fail_input(f, "accumulator_bits: " + std::to_string(a.accumulator_bits) + " bits cannot hold |acc| up to " +
-                        std::to_string(bound) + sk + ": set accumulator_bits >= " + std::to_string(need_bits));
+                        std::to_string(s.weights.layout.block_rows) +
+                        (group > 1 ? " x " + std::to_string(group) + " positions per pass" : std::string()) + sk);
+  }
+  // The widest sum over all stages, so one error says the width that fits the whole model.
+  int64_t widest = 0;
+  size_t widest_stage = 0;
+  for (size_t k = 0; k < net.stages.size(); ++k) {
+    const int64_t bound = model::accumulator_bound(net.stages[k], model::stage_input_range(net, k));
+    if (bound > widest) {
+      widest = bound;
+      widest_stage = k;
+    }
+  }
+  int need_bits = 1;
+  while (need_bits < 32 && (int64_t{1} << (need_bits - 1)) - 1 < widest) ++need_bits;
+  if (need_bits > a.accumulator_bits)
+    fail_input(f, "accumulator_bits: " + std::to_string(a.accumulator_bits) + " bits cannot hold |acc| up to " +
+                      std::to_string(widest) + " (stage " + std::to_string(widest_stage) + " " +
+                      net.stages[widest_stage].name + "): set accumulator_bits >= " + std::to_string(need_bits));
+  // Power gating loses a macro's data: only macros holding nothing live may be gated.
+  const std::vector<StageUse> use = sram_use(a, net);
+  struct Gated {
+    const char* key;
+    const SramSpec* spec;
+    MemoryUse StageUse::*use;
+    const char* what;
+  };
+  const Gated gated[] = {{"weight_sram", &a.weight_sram, &StageUse::weight, "weights"},
+                         {"index_sram", &a.index_sram, &StageUse::index, "block indices"},
+                         {"param_sram", &a.param_sram, &StageUse::param, "requantization parameters"}};
+  for (const Gated& g : gated) {
+    if (g.spec->idle != IdleMode::PowerGate) continue;
+    for (size_t k = 0; k < use.size(); ++k) {
+      const MemoryUse& u = use[k].*(g.use);
+      if (u.idle_live > 0)
+        fail_input(f, std::string(g.key) + ".idle: power_gate would lose live data: macro " +
+                          std::to_string(u.first_live_idle) + " of each bank holds " + g.what +
+                          " of another stage while stage " + std::to_string(k) + " (" + net.stages[k].name +
+                          ") runs (use retention)");
+    }
   }
 }
 

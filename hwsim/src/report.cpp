@@ -20,9 +20,11 @@ std::string fmt(const char* f, double v) {
 }
 
 json energy_json(const Energy& e) {
-  return {{"weight_sram", e.weight_sram * 1e-3}, {"index_sram", e.index_sram * 1e-3}, {"param_sram", e.param_sram * 1e-3},
-          {"act_sram", e.act_sram * 1e-3},       {"mac", e.mac * 1e-3},               {"requant", e.requant * 1e-3},
-          {"registers", e.registers * 1e-3},     {"control", e.control * 1e-3},       {"leakage", e.leakage * 1e-3},
+  return {{"weight_sram", e.weight_sram * 1e-3},   {"index_sram", e.index_sram * 1e-3},
+          {"param_sram", e.param_sram * 1e-3},     {"act_sram", e.act_sram * 1e-3},
+          {"mac", e.mac * 1e-3},                   {"requant", e.requant * 1e-3},
+          {"registers", e.registers * 1e-3},       {"control", e.control * 1e-3},
+          {"sram_leakage", e.sram_leakage * 1e-3}, {"logic_leakage", e.logic_leakage * 1e-3},
           {"total", e.total() * 1e-3}};
 }
 
@@ -31,13 +33,23 @@ json counts_json(const EventCounts& e) {
           {"act_reads", e.act_reads},       {"act_writes", e.act_writes},   {"macs", e.macs},
           {"acc_updates", e.acc_updates},   {"operand_bits", e.operand_bits}, {"requants", e.requants},
           {"pool_compares", e.pool_compares}, {"output_reg_bits", e.output_reg_bits}, {"mac_cycles", e.mac_cycles},
-          {"requant_cycles", e.requant_cycles}, {"load_cycles", e.load_cycles}, {"cycles", e.cycles()}};
+          {"requant_cycles", e.requant_cycles}, {"load_cycles", e.load_cycles}, {"tree_full_adders", e.tree_fa},
+          {"cycles", e.cycles()}};
 }
 
-json macro_json(const SramMacro& m, const SramSpec& s) {
-  return {{"banks", s.banks},        {"bank_bytes", s.bank_bytes()}, {"word_bits", s.word_bits},
-          {"read_pj", m.read_pj},    {"write_pj", m.write_pj},       {"leakage_mw_per_bank", m.leakage_mw},
-          {"area_mm2_per_bank", m.area_mm2}, {"cycle_ns", m.cycle_ns}, {"extrapolated", m.extrapolated}};
+json macro_json(const SramMacro& m, const SramSpec& s, const Arch& a) {
+  return {{"banks", s.banks},
+          {"macros_per_bank", s.macros_per_bank},
+          {"macro_bytes", s.macro_bytes()},
+          {"word_bits", s.word_bits},
+          {"cell_type", cell_of(a, s)},
+          {"idle", idle_name(s.idle)},
+          {"read_pj_nominal", m.read_pj},
+          {"write_pj_nominal", m.write_pj},
+          {"leakage_mw_per_macro_nominal", m.leakage_mw},
+          {"area_mm2_per_macro", m.area_mm2},
+          {"cycle_ns_nominal", m.cycle_ns},
+          {"extrapolated", m.extrapolated}};
 }
 
 // The energy components in report order, in nJ.
@@ -46,7 +58,7 @@ std::vector<std::pair<std::string, double>> components(const Energy& e) {
           {"param SRAM", e.param_sram * 1e-3},   {"activation SRAM", e.act_sram * 1e-3},
           {"MACs", e.mac * 1e-3},                {"requant+pool", e.requant * 1e-3},
           {"registers", e.registers * 1e-3},     {"control", e.control * 1e-3},
-          {"leakage", e.leakage * 1e-3}};
+          {"SRAM leakage", e.sram_leakage * 1e-3}, {"logic leakage", e.logic_leakage * 1e-3}};
 }
 
 bool run_gnuplot(const std::string& dir, const std::string& script_name, const std::string& script) {
@@ -68,11 +80,15 @@ json report_json(const SimResult& r, const model::Network& net, const Arch& a, c
   return {{"model", info.model_path},
           {"dataset", info.dataset},
           {"arch", {{"name", a.name}, {"file", a.source}, {"clock_mhz", a.clock_mhz}, {"supply_v", a.supply_v},
-                    {"cell_type", a.cell_type}, {"lanes", a.lanes}, {"accumulator_bits", a.accumulator_bits},
-                    {"control_overhead", a.control_overhead}}},
+                    {"cell_type", a.cell_type}, {"logic_cell_type", a.logic_cell_type}, {"lanes", a.lanes},
+                    {"accumulator_bits", a.accumulator_bits}, {"control_overhead", a.control_overhead},
+                    {"clock_gating", a.clock_gating}, {"multiplier", multiplier_name(a.multiplier)},
+                    {"positions_per_pass", a.positions_per_pass}, {"input_buffer", a.input_buffer}}},
           {"tech", t.source},
-          {"sram", {{"weight", macro_json(c.macros.weight, a.weight_sram)}, {"index", macro_json(c.macros.index, a.index_sram)},
-                    {"param", macro_json(c.macros.param, a.param_sram)}, {"act", macro_json(c.macros.act, a.act_sram)}}},
+          {"clock_limit_mhz", c.clock.fmax_mhz},
+          {"clock_limited_by", c.clock.limiter},
+          {"sram", {{"weight", macro_json(c.macros.weight, a.weight_sram, a)}, {"index", macro_json(c.macros.index, a.index_sram, a)},
+                    {"param", macro_json(c.macros.param, a.param_sram, a)}, {"act", macro_json(c.macros.act, a.act_sram, a)}}},
           {"area_mm2", {{"weight_sram", c.area.weight_sram}, {"index_sram", c.area.index_sram},
                         {"param_sram", c.area.param_sram}, {"act_sram", c.area.act_sram},
                         {"mac_array", c.area.mac_array}, {"requant_unit", c.area.requant_unit},
@@ -82,7 +98,7 @@ json report_json(const SimResult& r, const model::Network& net, const Arch& a, c
           {"classifications_per_s", c.classifications_per_s},
           {"energy_nj_per_classification", energy_json(c.energy)},
           {"leakage_mw", c.leakage_mw},
-          {"arith_energy_nj", {{"aladdin_40nm", c.arith_pj_aladdin * 1e-3}, {"horowitz_45nm", c.arith_pj_horowitz45 * 1e-3}}},
+          {"arith_energy_nj", {{"full_adder_model", c.arith_pj * 1e-3}, {"aladdin32_width_scaled_nominal", c.arith_pj_aladdin32 * 1e-3}}},
           {"images", r.images},
           {"images_checked_equal_to_inference", r.images_checked},
           {"accuracy", r.accuracy},
@@ -95,11 +111,16 @@ std::string report_markdown(const SimResult& r, const model::Network& net, const
   const CostReport& c = r.cost;
   std::ostringstream o;
   o << "# hwsim report: " << info.model_path << " on " << a.name << "\n\n";
-  o << "Architecture `" << a.source << "`: " << a.lanes << " MAC lanes, " << a.clock_mhz << " MHz (" << a.supply_v
-    << " V, " << a.cell_type << " SRAM), " << a.accumulator_bits << "-bit accumulators, control overhead "
-    << a.control_overhead * 100 << "% of datapath logic. Technology `" << t.source
-    << "`: SRAM from CACTI 7.0 at 40 nm (interpolated linearly in log2(capacity) and in word width), logic "
-       "from Aladdin's 40 nm characterisation, width-scaled.\n\n";
+  o << "Architecture `" << a.source << "`: " << a.lanes << " MAC lanes (" << multiplier_name(a.multiplier)
+    << " multipliers), " << a.clock_mhz << " MHz at " << fmt("%.2f", a.supply_v) << " V (clock limit at this supply "
+    << fmt("%.0f", c.clock.fmax_mhz) << " MHz, set by the " << c.clock.limiter << "), " << a.accumulator_bits
+    << "-bit accumulators, datapath logic on " << a.logic_cell_type << " devices, clock gating "
+    << (a.clock_gating ? "on" : "off") << ", control overhead " << a.control_overhead * 100
+    << "% of datapath logic. Technology `" << t.source
+    << "`: SRAM from CACTI 7.0 at 40 nm (interpolated linearly in log2(capacity) and in word width), scaled to the "
+       "supply by (V/V_nom)^2 (dynamic) and V/V_nom (leakage); arithmetic counted in full-adder cells (Horowitz's "
+       "45 nm 8-bit add, scaled to 40 nm and the supply); area, registers and logic leakage from Aladdin's 40 nm "
+       "library; clock limits by the alpha-power law.\n\n";
   if (!c.warnings.empty()) {
     o << "**Warnings**\n\n";
     for (const std::string& w : c.warnings) o << "- " << w << "\n";
@@ -107,7 +128,8 @@ std::string report_markdown(const SimResult& r, const model::Network& net, const
   }
   o << "## Summary\n\n| metric | value |\n|---|---|\n";
   o << "| area | " << fmt("%.4f", c.area.total()) << " mm2 |\n";
-  o << "| clock | " << a.clock_mhz << " MHz |\n";
+  o << "| clock | " << a.clock_mhz << " MHz (limit " << fmt("%.0f", c.clock.fmax_mhz) << " MHz at this supply) |\n";
+  o << "| supply | " << fmt("%.2f", a.supply_v) << " V |\n";
   o << "| cycles / classification | " << c.cycles << " |\n";
   o << "| latency / classification | " << fmt("%.2f", c.latency_us) << " us |\n";
   o << "| classifications / s | " << fmt("%.0f", c.classifications_per_s) << " |\n";
@@ -115,9 +137,27 @@ std::string report_markdown(const SimResult& r, const model::Network& net, const
   o << "| accuracy in simulation | " << fmt("%.2f", r.accuracy * 100) << " % (" << r.images << " images of "
     << info.dataset << "; outputs equal to the integer inference on " << r.images_checked << ") |\n";
   o << "| replay speed | " << fmt("%.0f", r.images_per_s) << " images/s |\n\n";
-  o << "## Area (mm2)\n\n| part | mm2 |\n|---|---|\n";
-  o << "| weight SRAM (" << a.weight_sram.banks << " x " << a.weight_sram.bank_bytes() << " B x " << a.weight_sram.word_bits
-    << " b) | " << fmt("%.4f", c.area.weight_sram) << " |\n";
+  o << "## Memories\n\n| memory | banks x macros | macro | word | cell | idle | read pJ at V | leakage mW per macro at V |\n"
+       "|---|---|---|---|---|---|---|---|\n";
+  const struct {
+    const char* name;
+    const SramSpec& s;
+    const SramMacro& m;
+  } mems[] = {{"weight", a.weight_sram, c.macros.weight},
+              {"index", a.index_sram, c.macros.index},
+              {"parameter", a.param_sram, c.macros.param},
+              {"activation (each half)", a.act_sram, c.macros.act}};
+  for (const auto& mem : mems) {
+    const std::string& cell = cell_of(a, mem.s);
+    const Device& d = device(t, cell);
+    o << "| " << mem.name << " | " << mem.s.banks << " x " << mem.s.macros_per_bank << " | " << mem.s.macro_bytes()
+      << " B | " << mem.s.word_bits << " b | " << cell << " | " << idle_name(mem.s.idle) << " | "
+      << fmt("%.3f", mem.m.read_pj * dynamic_scale(a.supply_v, d.vdd_v)) << " | "
+      << fmt("%.5f", mem.m.leakage_mw * leakage_scale(a.supply_v, d.vdd_v)) << " |\n";
+  }
+  o << "\n## Area (mm2)\n\n| part | mm2 |\n|---|---|\n";
+  o << "| weight SRAM (" << a.weight_sram.macros() << " x " << a.weight_sram.macro_bytes() << " B x "
+    << a.weight_sram.word_bits << " b) | " << fmt("%.4f", c.area.weight_sram) << " |\n";
   o << "| index SRAM | " << fmt("%.4f", c.area.index_sram) << " |\n";
   o << "| parameter SRAM | " << fmt("%.4f", c.area.param_sram) << " |\n";
   o << "| activation SRAM (ping-pong) | " << fmt("%.4f", c.area.act_sram) << " |\n";
@@ -130,9 +170,11 @@ std::string report_markdown(const SimResult& r, const model::Network& net, const
   for (const auto& [name, nj] : components(c.energy))
     o << "| " << name << " | " << fmt("%.3f", nj) << " | " << fmt("%.1f", 100 * nj / (c.energy.total() * 1e-3)) << " % |\n";
   o << "| **total** | " << fmt("%.3f", c.energy.total() * 1e-3) << " | |\n\n";
-  o << "Leakage power " << fmt("%.4f", c.leakage_mw) << " mW (SRAM; logic leakage not modelled). Arithmetic energy "
-    << fmt("%.3f", c.arith_pj_aladdin * 1e-3) << " nJ with Aladdin 40 nm figures; "
-    << fmt("%.3f", c.arith_pj_horowitz45 * 1e-3) << " nJ with Horowitz's 45 nm figures (cross-check).\n\n";
+  o << "Leakage power with every macro on " << fmt("%.4f", c.leakage_mw) << " mW (SRAM and datapath logic, at "
+    << fmt("%.2f", a.supply_v) << " V). Arithmetic (MACs, requantization) " << fmt("%.3f", c.arith_pj * 1e-3)
+    << " nJ with the full-adder model; the former model (Aladdin's 32-bit units scaled by operand widths, nominal "
+       "supply) gives "
+    << fmt("%.3f", c.arith_pj_aladdin32 * 1e-3) << " nJ (cross-check).\n\n";
   o << "## Per stage\n\n| stage | cycles | MACs | weight reads | index reads | act reads | act writes | energy nJ |\n"
        "|---|---|---|---|---|---|---|---|\n";
   for (size_t k = 0; k < c.stages.size(); ++k) {
@@ -148,14 +190,15 @@ std::string stages_csv(const SimResult& r, const model::Network& net) {
   std::ostringstream o;
   o << "stage,cycles,macs,weight_reads,index_reads,param_reads,act_reads,act_writes,acc_updates,requants,"
        "energy_weight_sram_nj,energy_index_sram_nj,energy_param_sram_nj,energy_act_sram_nj,energy_mac_nj,"
-       "energy_requant_nj,energy_registers_nj,energy_control_nj,energy_leakage_nj,energy_total_nj\n";
+       "energy_requant_nj,energy_registers_nj,energy_control_nj,energy_sram_leakage_nj,energy_logic_leakage_nj,"
+       "energy_total_nj\n";
   for (size_t k = 0; k < r.cost.stages.size(); ++k) {
     const EventCounts& e = r.cost.stages[k].events;
     const Energy& en = r.cost.stages[k].energy;
     o << net.stages[k].name << "," << e.cycles() << "," << e.macs << "," << e.weight_reads << "," << e.index_reads << ","
       << e.param_reads << "," << e.act_reads << "," << e.act_writes << "," << e.acc_updates << "," << e.requants;
     for (double v : {en.weight_sram, en.index_sram, en.param_sram, en.act_sram, en.mac, en.requant, en.registers,
-                     en.control, en.leakage, en.total()})
+                     en.control, en.sram_leakage, en.logic_leakage, en.total()})
       o << "," << fmt("%.6f", v * 1e-3);
     o << "\n";
   }
@@ -166,7 +209,8 @@ std::string report_summary(const SimResult& r, const Arch& a) {
   const CostReport& c = r.cost;
   std::ostringstream o;
   o << "hwsim " << a.name << ": area " << fmt("%.4f", c.area.total()) << " mm2, " << c.cycles << " cycles/classification ("
-    << fmt("%.2f", c.latency_us) << " us at " << a.clock_mhz << " MHz, " << fmt("%.0f", c.classifications_per_s)
+    << fmt("%.2f", c.latency_us) << " us at " << a.clock_mhz << " MHz and " << fmt("%.2f", a.supply_v)
+    << " V, limit " << fmt("%.0f", c.clock.fmax_mhz) << " MHz; " << fmt("%.0f", c.classifications_per_s)
     << " classifications/s), " << fmt("%.2f", c.energy.total() * 1e-3) << " nJ/classification\n";
   o << "  energy nJ:";
   for (const auto& [name, nj] : components(c.energy)) o << " " << name << " " << fmt("%.3f", nj) << ";";
@@ -203,10 +247,10 @@ SweepAxis parse_sweep(const std::string& spec) {
   if (eq == std::string::npos) fail_input("--sweep " + spec, "expected key=v1,v2,...");
   SweepAxis axis;
   axis.key = spec.substr(0, eq);
-  if (axis.key != "lanes" && axis.key != "freq" && axis.key != "weight_banks" && axis.key != "weight_word_bits" &&
-      axis.key != "accumulator_bits")
+  if (axis.key != "lanes" && axis.key != "freq" && axis.key != "supply" && axis.key != "weight_banks" &&
+      axis.key != "weight_word_bits" && axis.key != "accumulator_bits")
     fail_input("--sweep " + spec, "unknown key '" + axis.key +
-                                      "' (known: lanes, freq, weight_banks, weight_word_bits, accumulator_bits)");
+                                      "' (known: lanes, freq, supply, weight_banks, weight_word_bits, accumulator_bits)");
   std::stringstream ss(spec.substr(eq + 1));
   std::string item;
   while (std::getline(ss, item, ',')) {
@@ -226,6 +270,7 @@ SweepAxis parse_sweep(const std::string& spec) {
 void apply_sweep_value(Arch& a, const std::string& key, double value) {
   if (key == "lanes") a.lanes = static_cast<int>(value);
   if (key == "freq") a.clock_mhz = value;
+  if (key == "supply") a.supply_v = value;
   if (key == "weight_banks") {
     a.weight_sram.capacity_bytes = a.weight_sram.capacity_bytes / a.weight_sram.banks * static_cast<int64_t>(value);
     a.weight_sram.banks = static_cast<int>(value);
@@ -248,7 +293,7 @@ std::vector<SweepPoint> run_sweep(const model::Network& net, const Arch& base, c
     try {
       validate_arch(a, "sweep point");
       check_model_fits(a, net);
-      const CostReport c = estimate_cost(a, t, count_events(net, a));
+      const CostReport c = estimate_cost(a, t, net, count_events(net, a));
       p.energy_nj = c.energy.total() * 1e-3;
       p.area_mm2 = c.area.total();
       p.classifications_per_s = c.classifications_per_s;

@@ -18,7 +18,7 @@ SimResult simulate(const model::Network& net, const Arch& a, const Tech& t, cons
   for (size_t k = 0; k < walked.size(); ++k)
     if (!(walked[k] == r.counts[k]))
       throw std::logic_error("hwsim: event counts of stage " + std::to_string(k) + " differ from the schedule walk");
-  r.cost = estimate_cost(a, t, r.counts);
+  r.cost = estimate_cost(a, t, net, r.counts);
   r.images = count;
   if (count == 0) return r;
   const auto t0 = std::chrono::steady_clock::now();

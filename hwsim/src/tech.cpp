@@ -61,34 +61,88 @@ std::vector<SramPoint> parse_sram_csv(const std::string& text, const std::string
   return pts;
 }
 
+namespace {
+
+// [45 nm, 32 nm] pair of a CACTI device parameter, blended to 40 nm.
+double blended(const YAML::Node& dev, const std::string& key, double w45, const std::string& file,
+               const std::string& prefix) {
+  const YAML::Node v = dev[key];
+  const std::string k = prefix + "." + key;
+  if (!v) fail_input(file, k + ": missing key");
+  if (!v.IsSequence() || v.size() != 2) fail_input(file, k + ": expected [45 nm value, 32 nm value]");
+  double x[2] = {0, 0};
+  for (size_t i = 0; i < 2; ++i) {
+    try {
+      x[i] = v[i].as<double>();
+    } catch (const YAML::Exception&) {
+      fail_input(file, k + ": not a number");
+    }
+    if (!std::isfinite(x[i]) || x[i] <= 0) fail_input(file, k + ": values must be > 0");
+  }
+  return w45 * x[0] + (1.0 - w45) * x[1];
+}
+
+}  // namespace
+
 Tech load_tech(const std::string& yaml_path) {
   const YAML::Node root = load_yaml(yaml_path);
-  check_keys(root, {"sram", "logic", "reference_45nm"}, yaml_path, "");
+  check_keys(root, {"sram", "devices", "delay", "logic", "cross_check"}, yaml_path, "");
   Tech t;
   t.source = yaml_path;
   const YAML::Node sram = child(root, "sram", yaml_path, "");
-  check_keys(sram, {"table"}, yaml_path, "sram");
+  check_keys(sram, {"table", "vmin_v", "retention_fraction"}, yaml_path, "sram");
   const std::string table = get_string(sram, "table", yaml_path, "sram");
   const std::string dir = yaml_path.find('/') == std::string::npos ? "." : yaml_path.substr(0, yaml_path.rfind('/'));
   const std::string csv_path = table.empty() || table[0] == '/' ? table : dir + "/" + table;
   t.sram = parse_sram_csv(read_file(csv_path), csv_path);
+  t.sram_vmin_v = get_positive(sram, "vmin_v", yaml_path, "sram");
+  t.retention_fraction = get_number(sram, "retention_fraction", yaml_path, "sram", 0.0, 1.0);
+
+  const YAML::Node devices = child(root, "devices", yaml_path, "");
+  const double w45 = get_number(devices, "weight_45nm", yaml_path, "devices", 0.0, 1.0);
+  for (const auto& kv : devices) {
+    const std::string name = kv.first.as<std::string>();
+    if (name == "weight_45nm") continue;
+    const std::string prefix = "devices." + name;
+    check_keys(kv.second, {"vdd_v", "vth_v", "ion_a_per_um", "ioff_a_per_um"}, yaml_path, prefix);
+    Device d;
+    d.vdd_v = blended(kv.second, "vdd_v", w45, yaml_path, prefix);
+    d.vth_v = blended(kv.second, "vth_v", w45, yaml_path, prefix);
+    d.ion_a_per_um = blended(kv.second, "ion_a_per_um", w45, yaml_path, prefix);
+    d.ioff_a_per_um = blended(kv.second, "ioff_a_per_um", w45, yaml_path, prefix);
+    if (d.vth_v >= d.vdd_v) fail_input(yaml_path, prefix + ": threshold voltage must lie below the supply");
+    t.devices[name] = d;
+  }
+
+  const YAML::Node delay = child(root, "delay", yaml_path, "");
+  check_keys(delay, {"alpha"}, yaml_path, "delay");
+  t.alpha = get_number(delay, "alpha", yaml_path, "delay", 1.0, 2.0);
+
   const YAML::Node logic = child(root, "logic", yaml_path, "");
-  check_keys(logic, {"add32_energy_pj", "add32_area_um2", "mul32_energy_pj", "mul32_area_um2", "reg_bit_energy_pj",
-                     "reg_bit_area_um2"},
+  check_keys(logic, {"full_adder_energy_pj", "energy_node_nm", "energy_vdd_v", "node_nm", "full_adder_area_um2",
+                     "reg_bit_energy_pj", "reg_bit_area_um2", "leakage_mw_per_um2", "fmax_mhz", "device"},
              yaml_path, "logic");
-  t.logic.add32_pj = get_positive(logic, "add32_energy_pj", yaml_path, "logic");
-  t.logic.add32_um2 = get_positive(logic, "add32_area_um2", yaml_path, "logic");
-  t.logic.mul32_pj = get_positive(logic, "mul32_energy_pj", yaml_path, "logic");
-  t.logic.mul32_um2 = get_positive(logic, "mul32_area_um2", yaml_path, "logic");
-  t.logic.reg_bit_pj = get_positive(logic, "reg_bit_energy_pj", yaml_path, "logic");
-  t.logic.reg_bit_um2 = get_positive(logic, "reg_bit_area_um2", yaml_path, "logic");
-  const YAML::Node ref = child(root, "reference_45nm", yaml_path, "");
-  check_keys(ref, {"add8_energy_pj", "mul8_energy_pj", "add32_energy_pj", "mul32_energy_pj"}, yaml_path,
-             "reference_45nm");
-  t.ref45.add8_pj = get_positive(ref, "add8_energy_pj", yaml_path, "reference_45nm");
-  t.ref45.mul8_pj = get_positive(ref, "mul8_energy_pj", yaml_path, "reference_45nm");
-  t.ref45.add32_pj = get_positive(ref, "add32_energy_pj", yaml_path, "reference_45nm");
-  t.ref45.mul32_pj = get_positive(ref, "mul32_energy_pj", yaml_path, "reference_45nm");
+  LogicTech& l = t.logic;
+  l.fa_pj = get_positive(logic, "full_adder_energy_pj", yaml_path, "logic");
+  l.energy_node_nm = get_positive(logic, "energy_node_nm", yaml_path, "logic");
+  l.energy_vdd_v = get_positive(logic, "energy_vdd_v", yaml_path, "logic");
+  l.node_nm = get_positive(logic, "node_nm", yaml_path, "logic");
+  l.fa_um2 = get_positive(logic, "full_adder_area_um2", yaml_path, "logic");
+  l.reg_bit_pj = get_positive(logic, "reg_bit_energy_pj", yaml_path, "logic");
+  l.reg_bit_um2 = get_positive(logic, "reg_bit_area_um2", yaml_path, "logic");
+  l.leakage_mw_per_um2 = get_positive(logic, "leakage_mw_per_um2", yaml_path, "logic");
+  l.fmax_mhz = get_positive(logic, "fmax_mhz", yaml_path, "logic");
+  l.device = get_string(logic, "device", yaml_path, "logic");
+  if (!t.devices.count(l.device)) fail_input(yaml_path, "logic.device: '" + l.device + "' is not listed under devices");
+  for (const SramPoint& p : t.sram)
+    if (!t.devices.count(p.cell_type))
+      fail_input(yaml_path, "devices: no entry for the SRAM table's cell type '" + p.cell_type + "'");
+
+  const YAML::Node check = child(root, "cross_check", yaml_path, "");
+  check_keys(check, {"mul8_energy_pj", "add32_energy_pj", "mul32_energy_pj"}, yaml_path, "cross_check");
+  t.check.mul8_pj = get_positive(check, "mul8_energy_pj", yaml_path, "cross_check");
+  t.check.add32_pj = get_positive(check, "add32_energy_pj", yaml_path, "cross_check");
+  t.check.mul32_pj = get_positive(check, "mul32_energy_pj", yaml_path, "cross_check");
   return t;
 }
 
@@ -172,18 +226,68 @@ SramMacro sram_macro(const Tech& t, double capacity_bytes, double width_bits, co
   return lerp(a, at_capacity(by_cap[hi], width_bits), f);
 }
 
-double add_pj(const LogicTech& l, int bits) { return l.add32_pj * bits / 32.0; }
-double add_um2(const LogicTech& l, int bits) { return l.add32_um2 * bits / 32.0; }
-double mul_pj(const LogicTech& l, int a_bits, int b_bits) {
-  return a_bits <= 1 || b_bits <= 1 ? 0.0 : l.mul32_pj * a_bits * b_bits / 1024.0;
+const Device& device(const Tech& t, const std::string& flavour) {
+  const auto it = t.devices.find(flavour);
+  if (it == t.devices.end()) fail_input(t.source, "no device data for flavour '" + flavour + "'");
+  return it->second;
 }
-double mul_um2(const LogicTech& l, int a_bits, int b_bits) {
-  return a_bits <= 1 || b_bits <= 1 ? 0.0 : l.mul32_um2 * a_bits * b_bits / 1024.0;
+
+double dynamic_scale(double v, double v_nom) { return (v / v_nom) * (v / v_nom); }
+double leakage_scale(double v, double v_nom) { return v / v_nom; }
+
+double speed_ratio(double v, double v_ref, double vth, double alpha) {
+  if (v <= vth) return 0.0;
+  return (std::pow(v - vth, alpha) / v) / (std::pow(v_ref - vth, alpha) / v_ref);
 }
-double ref_add_pj(const Reference45& r, int bits) { return bits <= 8 ? r.add8_pj * bits / 8.0 : r.add32_pj * bits / 32.0; }
-double ref_mul_pj(const Reference45& r, int a_bits, int b_bits) {
-  if (a_bits <= 1 || b_bits <= 1) return 0.0;
-  return a_bits <= 8 && b_bits <= 8 ? r.mul8_pj * a_bits * b_bits / 64.0 : r.mul32_pj * a_bits * b_bits / 1024.0;
+
+double sram_fmax_mhz(const Tech& t, const SramMacro& m, const std::string& cell, double v) {
+  const Device& d = device(t, cell);
+  return 1000.0 / m.cycle_ns * speed_ratio(v, d.vdd_v, d.vth_v, t.alpha);
+}
+
+namespace {
+// On current (A/um) of a flavour at supply v: its nominal I_on, alpha-power scaled.
+double on_current(const Device& d, double v, double alpha) {
+  if (v <= d.vth_v) return 0.0;
+  return d.ion_a_per_um * std::pow((v - d.vth_v) / (d.vdd_v - d.vth_v), alpha);
+}
+}  // namespace
+
+double logic_fmax_mhz(const Tech& t, const std::string& flavour, double v) {
+  const Device& ref = device(t, t.logic.device);
+  const Device& d = device(t, flavour);
+  const double ref_drive = on_current(ref, t.logic.energy_vdd_v, t.alpha) / t.logic.energy_vdd_v;
+  return t.logic.fmax_mhz * (on_current(d, v, t.alpha) / v) / ref_drive;
+}
+
+double logic_leakage_mw(const Tech& t, const std::string& flavour, double um2, double v) {
+  const Device& ref = device(t, t.logic.device);
+  const Device& d = device(t, flavour);
+  return um2 * t.logic.leakage_mw_per_um2 * (d.ioff_a_per_um / ref.ioff_a_per_um) * leakage_scale(v, d.vdd_v);
+}
+
+double fa_pj(const LogicTech& l, double v) {
+  return l.fa_pj * (l.node_nm / l.energy_node_nm) * dynamic_scale(v, l.energy_vdd_v);
+}
+
+int shift_add_fa(int weight_bits, int act_bits) {
+  if (weight_bits <= 1 || act_bits <= 1) return 0;
+  return std::max(0, weight_bits - 2) * act_bits;
+}
+
+int array_mul_fa(int a_bits, int b_bits) {
+  if (a_bits <= 1 || b_bits <= 1) return 0;
+  return (b_bits - 1) * a_bits;
+}
+
+int64_t adder_tree_fa(int inputs, int in_bits) {
+  int64_t fa = 0;
+  int64_t n = inputs;
+  for (int level = 1; n > 1; ++level) {
+    fa += n / 2 * (in_bits + level - 1);
+    n = (n + 1) / 2;
+  }
+  return fa;
 }
 
 }  // namespace bitblock::hwsim

@@ -132,6 +132,7 @@ DeviceBuffer<T> to_device(const std::vector<T>& v) {
 void launch_product(bool transposed, const float* A, int64_t M, int64_t lda, int64_t a_cols, const int32_t* ptr,
                     const int32_t* other_idx, const int32_t* block_id, int64_t slots, const DeviceBsr& W, float* out,
                     int64_t ldo, int64_t out_cols, cudaStream_t stream) {
+  check_block(W.layout);
   if (M == 0 || slots == 0) return;
   const int width = transposed ? W.layout.block_cols : W.layout.block_rows;
   const int tm = std::max(1, kThreads / width);
@@ -178,10 +179,21 @@ void move_blocks(const DeviceBsr& W, const float* src, float* dst, cudaStream_t 
   CUDA_CHECK(cudaGetLastError());
 }
 
+// The values of W^T as BSR (bc x br blocks in block-column order of W): transposed block q of
+// the CSC view is block col_block_id[q], transposed.
+__global__ void transpose_values_kernel(const int32_t* col_block_id, int br, int bc, int64_t total, const float* v,
+                                        float* vt) {
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+       e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t be = static_cast<int64_t>(br) * bc, q = e / be;
+    const int c = static_cast<int>((e % be) / br), r = static_cast<int>(e % br);  // vt block is [bc][br]
+    vt[e] = v[static_cast<int64_t>(col_block_id[q]) * be + static_cast<int64_t>(r) * bc + c];
+  }
+}
+
 // Layout index on the device: CSR, block-row of each kept block, and the block-column (CSC) view
 // (per block-column its kept blocks' block-rows and ids, block-rows ascending).
 void upload_index(DeviceBsr& d, const BsrLayout& l) {
-  check_block(l);
   d.layout = l;
   std::vector<int32_t> row_of(static_cast<size_t>(l.kept_blocks()));
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
@@ -213,6 +225,7 @@ void upload_index(DeviceBsr& d, const BsrLayout& l) {
 
 DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream) {
   bsr_validate(w, "upload_bsr");
+  check_block(w.layout);
   DeviceBsr d;
   upload_index(d, w.layout);
   d.bits = w.bits;
@@ -256,11 +269,22 @@ void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const Devic
 void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
                             const DeviceBsr& W, float* dW, cudaStream_t stream) {
   const BsrLayout& l = W.layout;
+  check_block(l);
   if (l.kept_blocks() == 0) return;
   const size_t smem = sizeof(float) * 16 * static_cast<size_t>(l.block_rows + l.block_cols);
   weight_grad_kernel<<<static_cast<unsigned>(l.kept_blocks()), kThreads, smem, stream>>>(
       dY, M, lddy, X, ldx, W.block_row_of.get(), W.block_col_idx.get(), l.block_rows, l.block_cols, l.rows, l.cols,
       dW);
+  CUDA_CHECK(cudaGetLastError());
+}
+
+void bsr_transpose_values(const DeviceBsr& W, float* transposed, cudaStream_t stream) {
+  const BsrLayout& l = W.layout;
+  const int64_t total = l.kept_blocks() * l.block_elems();
+  if (total == 0) return;
+  transpose_values_kernel<<<static_cast<unsigned>(std::min<int64_t>((total + kThreads - 1) / kThreads, 65535 * 32)),
+                            kThreads, 0, stream>>>(W.col_block_id.get(), l.block_rows, l.block_cols, total,
+                                                   W.values.get(), transposed);
   CUDA_CHECK(cudaGetLastError());
 }
 

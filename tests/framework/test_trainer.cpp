@@ -177,6 +177,30 @@ TEST_F(Trainer, TwoInterruptionsInARowMatchUninterruptedRun) {
   check_resume_equivalence(config(), {4, 5}, &Trainer::run);
 }
 
+// Kept rows, columns and elements train compactly (train.kernels auto): the checkpoint holds the
+// compact tensor and its Adam moments, and a resumed run continues exactly.
+TEST_F(Trainer, ResumeOnKeptRowsColumnsAndElementsMatchesUninterruptedRun) {
+  struct Case { const char* structure; Shape compact; };
+  // Layer 1 is 32 x 784: ratio 4 keeps 8 rows (1 x 784 each), 196 columns (32 x 1 each) or 196
+  // weights in every row (1 x 1 each).
+  for (const Case& c : {Case{"row", {8, 1, 784}}, Case{"column", {196, 32, 1}}, Case{"element", {32 * 196, 1, 1}}}) {
+    SCOPED_TRACE(c.structure);
+    ExperimentConfig cfg = config({std::string("constraints.default={weight_bits: 3, structure: ") + c.structure +
+                                   ", ratio: 4}"});
+    check_resume_equivalence(cfg, {8}, &Trainer::run);
+    TempDir out("units");
+    ASSERT_EQ(run(cfg, out.path, 2).status, TrainStatus::Interrupted);
+    const Checkpoint k = load_checkpoint(out / "checkpoint.bbc");
+    int compact = 0;
+    for (const auto& [name, t] : k.tensors)
+      if (name.find("1.weight") != std::string::npos) {
+        EXPECT_EQ(t.shape(), c.compact) << name;
+        ++compact;
+      }
+    EXPECT_EQ(compact, 3) << "the weight and its two Adam moments";
+  }
+}
+
 TEST_F(Trainer, ResumeKeepsMagnitudePrunedMasksAndSgdMomentum) {
   // Pruning starts at epoch 0 and reaches 1/4 at epoch 2: the mask shrinks at the start of epoch 2,
   // so a run resumed inside epoch 2 needs the checkpoint's mask.

@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <string>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/hwsim/arch.hpp"
+#include "bitblock/hwsim/supply.hpp"
 #include "bitblock/hwsim/tech.hpp"
 #include "model/random_network.hpp"
 
@@ -31,9 +33,20 @@ void expect_error(const std::function<void()>& f, const std::string& fragment) {
 TEST(Tech, LoadsTheShippedFiles) {
   const hwsim::Tech t = hwsim::load_tech(kTech);
   EXPECT_EQ(t.sram.size(), 98u);
-  EXPECT_DOUBLE_EQ(t.logic.add32_pj, 0.21);
-  EXPECT_DOUBLE_EQ(t.logic.mul32_um2, 6350);
-  EXPECT_DOUBLE_EQ(t.ref45.mul32_pj, 3.1);
+  EXPECT_DOUBLE_EQ(t.sram_vmin_v, 0.70);
+  EXPECT_DOUBLE_EQ(t.retention_fraction, 0.65);
+  EXPECT_DOUBLE_EQ(t.alpha, 1.3);
+  EXPECT_DOUBLE_EQ(t.logic.fa_pj, 0.00375);
+  EXPECT_DOUBLE_EQ(t.logic.fa_um2, 8.687);
+  EXPECT_DOUBLE_EQ(t.check.mul32_pj, 12.68);
+  // CACTI's 40 nm blend, 8/13 of 45 nm + 5/13 of 32 nm: itrs-lstp Vdd 1.1 / 1.0 -> 1.0615 V,
+  // Vth 0.50245 / 0.513 -> 0.50651 V; itrs-lop Vdd 0.7 / 0.6 -> 0.6615 V; hp Vth 0.18035 /
+  // 0.21835 -> 0.19497 V.
+  EXPECT_NEAR(hwsim::device(t, "itrs-lstp").vdd_v, 1.061538, 1e-6);
+  EXPECT_NEAR(hwsim::device(t, "itrs-lstp").vth_v, 0.506508, 1e-6);
+  EXPECT_NEAR(hwsim::device(t, "itrs-lop").vdd_v, 0.661538, 1e-6);
+  EXPECT_NEAR(hwsim::device(t, "hp").vth_v, 0.194965, 1e-6);
+  EXPECT_NEAR(hwsim::device(t, "itrs-lstp").ioff_a_per_um, 8.0 / 13 * 9.02e-11 + 5.0 / 13 * 1.69e-10, 1e-17);
 }
 
 TEST(Tech, SramEqualsTableAtTablePoints) {
@@ -81,12 +94,54 @@ TEST(Tech, ExtrapolationIsFlagged) {
   expect_error([&] { hwsim::sram_macro(t, 4096, 64, "finfet"); }, "finfet");
 }
 
-TEST(Tech, LogicScaling) {
-  hwsim::LogicTech l{0.21, 278, 12.68, 6350, 0.009, 5.98};
-  EXPECT_DOUBLE_EQ(hwsim::add_pj(l, 16), 0.105);
-  EXPECT_DOUBLE_EQ(hwsim::mul_pj(l, 8, 8), 12.68 * 64 / 1024);
-  EXPECT_DOUBLE_EQ(hwsim::mul_pj(l, 1, 8), 0.0);  // binary operand: add/subtract only
-  EXPECT_DOUBLE_EQ(hwsim::mul_um2(l, 4, 9), 6350.0 * 36 / 1024);
+TEST(Tech, FullAdderCounts) {
+  // 3-bit code (sign + 2 magnitude bits) x 8-bit activation: one row of 8 full adders.
+  EXPECT_EQ(hwsim::shift_add_fa(3, 8), 8);
+  EXPECT_EQ(hwsim::shift_add_fa(4, 9), 18);
+  EXPECT_EQ(hwsim::shift_add_fa(8, 8), 48);
+  EXPECT_EQ(hwsim::shift_add_fa(2, 8), 0);  // ternary: no adder
+  EXPECT_EQ(hwsim::shift_add_fa(1, 8), 0);  // binary: add/subtract in the accumulator
+  EXPECT_EQ(hwsim::shift_add_fa(3, 1), 0);  // sign activation
+  EXPECT_EQ(hwsim::array_mul_fa(8, 8), 56);
+  EXPECT_EQ(hwsim::array_mul_fa(24, 32), 31 * 24);
+  // 8 inputs of 11 bits: 4 x 11 + 2 x 12 + 1 x 13; 3 inputs of 4 bits: 1 x 4 + 1 x 5.
+  EXPECT_EQ(hwsim::adder_tree_fa(8, 11), 81);
+  EXPECT_EQ(hwsim::adder_tree_fa(3, 4), 9);
+  EXPECT_EQ(hwsim::adder_tree_fa(1, 4), 0);
+}
+
+TEST(Tech, SmallOperandEnergiesAgainstHorowitz) {
+  const hwsim::Tech t = hwsim::load_tech(kTech);
+  // The full-adder model rebuilds Horowitz's 8-bit multiply (0.2 pJ, 45 nm, 0.9 V) from his 8-bit
+  // add: an 8 x 8 array of 56 full adders at 0.03 / 8 pJ = 0.21 pJ, within 10%.
+  const double mul8 = hwsim::array_mul_fa(8, 8) * t.logic.fa_pj;
+  EXPECT_NEAR(mul8 / t.check.mul8_pj, 1.0, 0.1);
+  // At 40 nm and 0.7 V: 0.00375 x 40 / 45 x (0.7 / 0.9)^2 pJ.
+  EXPECT_NEAR(hwsim::fa_pj(t.logic, 0.7), 0.00375 * 40.0 / 45.0 * 0.49 / 0.81, 1e-15);
+  EXPECT_NEAR(hwsim::fa_pj(t.logic, 0.9), 0.00375 * 40.0 / 45.0, 1e-15);
+}
+
+TEST(Tech, SupplyModels) {
+  const hwsim::Tech t = hwsim::load_tech(kTech);
+  EXPECT_DOUBLE_EQ(hwsim::dynamic_scale(0.8, 1.0), 0.64);
+  EXPECT_DOUBLE_EQ(hwsim::leakage_scale(0.8, 1.0), 0.8);
+  // Alpha-power law, alpha 2, Vth 0.5: at 1.0 V vs 1.5 V, (0.5^2 / 1) / (1^2 / 1.5) = 0.375.
+  EXPECT_NEAR(hwsim::speed_ratio(1.0, 1.5, 0.5, 2.0), 0.375, 1e-15);
+  EXPECT_EQ(hwsim::speed_ratio(0.4, 1.5, 0.5, 2.0), 0.0);
+  // The logic library runs at its 1000 MHz on its own device at its characterisation supply.
+  EXPECT_NEAR(hwsim::logic_fmax_mhz(t, "hp", 0.9), 1000.0, 1e-9);
+  EXPECT_LT(hwsim::logic_fmax_mhz(t, "itrs-lstp", 0.9), hwsim::logic_fmax_mhz(t, "hp", 0.9));
+  // An SRAM macro reaches 1 / cycle time at its flavour's nominal supply, less below it.
+  const hwsim::SramMacro m = hwsim::sram_macro(t, 8192, 64, "itrs-lstp");
+  const double vdd = hwsim::device(t, "itrs-lstp").vdd_v;
+  EXPECT_NEAR(hwsim::sram_fmax_mhz(t, m, "itrs-lstp", vdd), 1000.0 / 0.82733, 1e-9);
+  const double vth = hwsim::device(t, "itrs-lstp").vth_v;
+  EXPECT_NEAR(hwsim::sram_fmax_mhz(t, m, "itrs-lstp", 0.8),
+              1000.0 / 0.82733 * (std::pow(0.8 - vth, 1.3) / 0.8) / (std::pow(vdd - vth, 1.3) / vdd), 1e-9);
+  // Logic leakage scales with the off-current ratio of the flavours.
+  EXPECT_NEAR(hwsim::logic_leakage_mw(t, "hp", 1000, hwsim::device(t, "hp").vdd_v), 1000 * 8.094e-6, 1e-15);
+  EXPECT_NEAR(hwsim::logic_leakage_mw(t, "itrs-lstp", 1000, vdd) / hwsim::logic_leakage_mw(t, "hp", 1000, hwsim::device(t, "hp").vdd_v),
+              hwsim::device(t, "itrs-lstp").ioff_a_per_um / hwsim::device(t, "hp").ioff_a_per_um, 1e-12);
 }
 
 TEST(Tech, BadFilesNameFileAndKey) {
@@ -95,9 +150,15 @@ TEST(Tech, BadFilesNameFileAndKey) {
   const std::string table = "table: " + std::string(BITBLOCK_SOURCE_DIR) + "/hwsim/tech/sram40nm.csv";
   std::string t = text;
   t.replace(t.find("table: sram40nm.csv"), 19, table);
-  t.replace(t.find("add32_area_um2"), 14, "add32_areaXum2");
+  t.replace(t.find("full_adder_area_um2"), 19, "full_adder_areaXum2");
   write_file_atomic(bad, t);
-  expect_error([&] { hwsim::load_tech(bad); }, "logic.add32_areaXum2: unknown key");
+  expect_error([&] { hwsim::load_tech(bad); }, "logic.full_adder_areaXum2: unknown key");
+  std::string t3 = text;
+  t3.replace(t3.find("table: sram40nm.csv"), 19, table);
+  const std::string lstp_vth = "vth_v: [0.50245, 0.513]";
+  t3.replace(t3.find(lstp_vth), lstp_vth.size(), "vth_v: [1.50245, 1.513]");
+  write_file_atomic(bad, t3);
+  expect_error([&] { hwsim::load_tech(bad); }, "devices.itrs-lstp: threshold voltage must lie below the supply");
   write_file_atomic(temp("sram40nm.csv"), "capacity_bytes,width_bits\n");
   std::string t2 = text;
   t2.replace(t2.find("table: sram40nm.csv"), 19, "table: " + temp("sram40nm.csv"));
@@ -109,7 +170,39 @@ TEST(Arch, ShippedFilesLoad) {
   const hwsim::Arch a = hwsim::load_arch(kArchDir + "paper_mlp.yaml");
   EXPECT_EQ(a.lanes, 16);
   EXPECT_EQ(a.weight_sram.bank_bytes(), 65536);
-  EXPECT_NO_THROW(hwsim::load_arch(kArchDir + "small.yaml"));
+  // Every shipped file loads and its clock runs at its supply.
+  const hwsim::Tech t = hwsim::load_tech(kTech);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kArchDir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    const hwsim::Arch arch = hwsim::load_arch(entry.path().string());
+    EXPECT_NO_THROW(hwsim::check_supply(arch, t, hwsim::sram_macros(arch, t))) << entry.path();
+  }
+  EXPECT_EQ(files, 6);
+}
+
+// The paper point: 0.70 V, 100 MHz; its clock limit at 0.70 V is the itrs-lstp logic's,
+// 1000 MHz x (I_on(lstp, 0.70 V) / 0.70) / (I_on(hp, 0.9 V) / 0.9) with I_on alpha-power scaled
+// from each flavour's nominal, about 116 MHz.
+TEST(Arch, PaperPointClockLimit) {
+  const hwsim::Arch a = hwsim::load_arch(kArchDir + "yin2018_mnist.yaml");
+  const hwsim::Tech t = hwsim::load_tech(kTech);
+  EXPECT_DOUBLE_EQ(a.supply_v, 0.70);
+  EXPECT_EQ(a.weight_sram.macro_bytes(), 4096);
+  const hwsim::ClockLimit c = hwsim::clock_limit(a, t, hwsim::sram_macros(a, t));
+  const hwsim::Device& lstp = hwsim::device(t, "itrs-lstp");
+  const hwsim::Device& hp = hwsim::device(t, "hp");
+  const double drive = lstp.ion_a_per_um * std::pow((0.70 - lstp.vth_v) / (lstp.vdd_v - lstp.vth_v), 1.3) / 0.70;
+  const double ref = hp.ion_a_per_um * std::pow((0.9 - hp.vth_v) / (hp.vdd_v - hp.vth_v), 1.3) / 0.9;
+  EXPECT_NEAR(c.fmax_mhz, 1000.0 * drive / ref, 1e-9);
+  EXPECT_NEAR(c.fmax_mhz, 116.0, 1.0);
+  EXPECT_EQ(c.limiter, "datapath logic (itrs-lstp)");
+  EXPECT_NO_THROW(hwsim::check_supply(a, t, hwsim::sram_macros(a, t)));
+  hwsim::Arch fast = a;
+  fast.clock_mhz = 150;
+  expect_error([&] { hwsim::check_supply(fast, t, hwsim::sram_macros(fast, t)); },
+               "clock_mhz: 150 MHz is above the 116 MHz the datapath logic (itrs-lstp) reaches at supply_v 0.70 V");
 }
 
 std::string arch_with(const std::string& from, const std::string& to) {
@@ -131,6 +224,26 @@ TEST(Arch, ValidationErrors) {
                "weight_sram.capacity_bytes: must be a positive multiple of banks");
   expect_error([&] { hwsim::load_arch(arch_with("cell_type: itrs-lop", "cell_type: hp")); }, "cell_type");
   expect_error([&] { hwsim::load_arch(arch_with("accumulator_bits: 24", "accumulator_bits: 64")); }, "accumulator_bits");
+  const std::string weight_mem = "  banks: 1\n  word_bits: 32\n  capacity_bytes: 32768";
+  expect_error([&] { hwsim::load_arch(arch_with(weight_mem, weight_mem + "\n  idle: sleep")); },
+               "weight_sram.idle: 'sleep' is not on, retention or power_gate");
+  expect_error([&] { hwsim::load_arch(arch_with(weight_mem, weight_mem + "\n  cell_type: hp")); },
+               "weight_sram.cell_type: 'hp' is not itrs-lop or itrs-lstp");
+  expect_error([&] { hwsim::load_arch(arch_with(weight_mem, weight_mem + "\n  macros_per_bank: 3")); },
+               "weight_sram.capacity_bytes: must be a positive multiple of banks x macros_per_bank (3)");
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\nmultiplier: booth")); },
+               "multiplier: 'booth' is not shift_add or array");
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\nclock_gating: sometimes")); },
+               "clock_gating: expected true or false");
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\nlogic_cell_type: finfet")); },
+               "logic_cell_type: 'finfet' is not hp, itrs-lop or itrs-lstp");
+  const hwsim::Arch levers = hwsim::load_arch(arch_with(
+      weight_mem, weight_mem + "\n  macros_per_bank: 4\n  idle: retention\n  cell_type: itrs-lstp"));
+  EXPECT_EQ(levers.weight_sram.macros(), 4);
+  EXPECT_EQ(levers.weight_sram.macro_bytes(), 8192);
+  EXPECT_EQ(levers.weight_sram.idle, hwsim::IdleMode::Retention);
+  EXPECT_EQ(hwsim::cell_of(levers, levers.weight_sram), "itrs-lstp");
+  EXPECT_EQ(hwsim::cell_of(levers, levers.index_sram), "itrs-lop");
   try {
     hwsim::load_arch(arch_with("lanes: 8", "lanes: 0"));
   } catch (const InputError& e) {

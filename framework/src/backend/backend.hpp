@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "bitblock/framework/block_sparse.hpp"
+#include "bitblock/framework/kept_weights.hpp"
 #include "bitblock/framework/device.hpp"
 #include "bitblock/kernels/activation.hpp"
 #include "bitblock/kernels/batch.hpp"
@@ -110,8 +110,9 @@ class Backend {
                             const kernels::SampleTransform* transforms, int64_t n, const float* lut, float* x,
                             int32_t* y) = 0;
 
-  // The packed path's block-sparse weights for a layout (block_sparse.hpp).
-  virtual std::unique_ptr<BlockSparse> block_sparse(const kernels::BsrLayout& layout, const std::string& name) = 0;
+  // The compact path's kept units of a layout (kept_weights.hpp).
+  virtual std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit,
+                                                    const std::string& name) = 0;
 };
 
 Backend& cpu();
@@ -122,5 +123,7 @@ Backend& of(Device d);
 // builds without CUDA).
 bool cuda_build_usable(std::string* why);
 std::string cuda_description();
+// The CPU backend's kept units (cpu_kept_weights.cpp).
+std::unique_ptr<KeptWeights> make_cpu_kept_weights(const kernels::BsrLayout& layout, KeptUnit unit);
 
 }  // namespace bitblock::backend

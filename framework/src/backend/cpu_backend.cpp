@@ -6,10 +6,7 @@
 #include "bitblock/kernels/batch.hpp"
 #include "bitblock/kernels/batchnorm.hpp"
 #include "bitblock/kernels/bias.hpp"
-#include "bitblock/kernels/bsgemm.hpp"
-#include "bitblock/kernels/bsr_plan.hpp"
 #include "bitblock/kernels/constraint.hpp"
-#include "bitblock/kernels/cpu_features.hpp"
 #include "bitblock/kernels/dropout.hpp"
 #include "bitblock/kernels/elementwise.hpp"
 #include "bitblock/kernels/gemm.hpp"
@@ -19,42 +16,6 @@ namespace bitblock::backend {
 namespace {
 
 namespace k = kernels;
-
-int64_t rows_of(const Tensor& t, int64_t per_row) { return per_row > 0 ? t.numel() / per_row : 0; }
-
-class CpuBlockSparse final : public BlockSparse {
- public:
-  explicit CpuBlockSparse(const k::BsrLayout& layout) : BlockSparse(layout), plan_(k::bsr_plan_for_layout(layout)) {}
-  k::BlockLayoutView view() const override { return k::view_of(layout()); }
-  void set_values(const Tensor& blocks) override { k::bsr_plan_set_blocks(plan_, blocks.data()); }
-  void forward(const Tensor& x, Tensor& y) override {
-    const k::BsrLayout& l = layout();
-    k::bsgemm_forward(x.data(), rows_of(x, l.cols), l.cols, plan_, y.data(), l.rows);
-  }
-  void backward_input(const Tensor& dy, Tensor& dx) override {
-    const k::BsrLayout& l = layout();
-    k::bsgemm_backward_input(dy.data(), rows_of(dy, l.rows), l.rows, plan_, dx.data(), l.cols);
-  }
-  void backward_weight(const Tensor& dy, const Tensor& x, Tensor& dw) override {
-    const k::BsrLayout& l = layout();
-    k::bsgemm_backward_weight(dy.data(), rows_of(dy, l.rows), l.rows, x.data(), l.cols, l, dw.data());
-  }
-  void gather(const Tensor& dense, Tensor& blocks) const override {
-    k::bsr_gather_blocks(layout(), dense.data(), blocks.data());
-  }
-  void write(const Tensor& blocks, Tensor& dense) const override {
-    k::bsr_write_blocks(layout(), blocks.data(), dense.data());
-  }
-  void scatter(const Tensor& blocks, Tensor& dense) const override {
-    k::bsr_scatter_blocks(layout(), blocks.data(), dense.data());
-  }
-  std::string kernels() const override {
-    return std::string("bsgemm CPU (") + k::isa_name(k::active_isa()) + ")";
-  }
-
- private:
-  k::BsrPlan plan_;
-};
 
 class CpuBackend final : public Backend {
  public:
@@ -187,8 +148,8 @@ class CpuBackend final : public Backend {
     k::gather_batch(set, indices, transforms, n, lut, x, y);
   }
 
-  std::unique_ptr<BlockSparse> block_sparse(const k::BsrLayout& layout, const std::string&) override {
-    return std::make_unique<CpuBlockSparse>(layout);
+  std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, const std::string&) override {
+    return make_cpu_kept_weights(layout, unit);
   }
 };
 

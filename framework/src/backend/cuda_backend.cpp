@@ -3,7 +3,7 @@
 #include <string>
 
 #include "backend/backend.hpp"
-#include "backend/cuda_block_sparse.hpp"
+#include "backend/cuda_kept_weights.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/kernels/batch.hpp"
 #include "bitblock/kernels/batchnorm.hpp"
@@ -166,8 +166,8 @@ class CudaBackend final : public Backend {
     kc::gather_batch(set, indices, transforms, n, lut, x, y, s_);
   }
 
-  std::unique_ptr<BlockSparse> block_sparse(const k::BsrLayout& layout, const std::string& name) override {
-    return make_cuda_block_sparse(layout, name, s_);
+  std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, const std::string& name) override {
+    return make_cuda_kept_weights(layout, unit, name, s_);
   }
 
  private:

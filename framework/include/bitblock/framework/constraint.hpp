@@ -7,10 +7,11 @@
 // ops on the weights' device.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bitblock/framework/array.hpp"
-#include "bitblock/framework/block_sparse.hpp"
+#include "bitblock/framework/kept_weights.hpp"
 #include "bitblock/framework/ops.hpp"
 #include "bitblock/framework/tensor.hpp"
 #include "bitblock/kernels/bsr.hpp"
@@ -45,6 +46,12 @@ ScaleMode parse_scale_mode(const std::string& s, const std::string& where);
 // key is the config's: weight_bits, ratio, block, prune or clip) for impossible settings: bits 0 or 9..31, ratio < 1, block larger than the matrix, ratio
 // larger than the number of units that can be dropped, ...
 void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::string& where);
+
+// The BSR block (kernels/bsr.hpp) that holds one sparsity unit: block R x C, row 1 x cols,
+// column rows x 1, element 1 x 1; none: 8 x 8 tiles (at most the matrix), as the model file
+// stores dense layers. The kept units of a mask are the kept blocks of this shape, which is how
+// the model file and the compact training paths lay them out.
+std::pair<int, int> unit_block_shape(const ConstraintSpec& spec, int64_t rows, int64_t cols);
 
 // Weight memory of one constrained matrix, in bits (see README "Memory accounting").
 struct MemoryCost {
@@ -91,7 +98,7 @@ class WeightConstraint {
   // apply_blocks writes what apply writes at those positions, bit for bit (same scales; ragged
   // positions 0). backward_blocks adds the straight-through gradient of the compact weights to
   // grad_latent (kept weights: the mask is 1 there).
-  void apply_blocks(const BlockSparse& layout, const Tensor& latent, Tensor& effective);
+  void apply_blocks(const KeptWeights& layout, const Tensor& latent, Tensor& effective);
   void backward_blocks(const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent) const;
 
   // Integer codes of the effective weights of host latent weights (0 where masked):

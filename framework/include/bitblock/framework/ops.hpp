@@ -11,7 +11,7 @@
 
 #include "bitblock/common/rng.hpp"
 #include "bitblock/framework/array.hpp"
-#include "bitblock/framework/block_sparse.hpp"
+#include "bitblock/framework/kept_weights.hpp"
 #include "bitblock/framework/tensor.hpp"
 #include "bitblock/kernels/activation.hpp"
 #include "bitblock/kernels/batch.hpp"
@@ -111,7 +111,7 @@ struct ConstraintScratch {
 // scales = Q's scales of the kept weights (1 or rows values), effective = Q(mask (.) latent).
 void weight_quantize(int bits, bool per_row, const Tensor& latent, const Array<uint8_t>& mask, int64_t rows,
                      int64_t cols, ConstraintScratch& scratch, Tensor& scales, Tensor& effective);
-void weight_quantize_blocks(int bits, bool per_row, const BlockSparse& layout, const Tensor& latent,
+void weight_quantize_blocks(int bits, bool per_row, const KeptWeights& layout, const Tensor& latent,
                             ConstraintScratch& scratch, Tensor& scales, Tensor& effective);
 void weight_backward(float clip, const Tensor& latent, const Tensor& grad_effective, const Array<uint8_t>& mask,
                      Tensor& grad_latent);
@@ -125,9 +125,10 @@ void gather_batch(const kernels::ImageSet& images, const Array<int64_t>& indices
                   const Array<kernels::SampleTransform>* transforms, int64_t n, const Tensor& lut, Tensor& x,
                   Array<int32_t>& labels);
 
-// --- The packed path ---------------------------------------------------------------------------
-// Block-sparse weights of a layout on a device (name: the layer, for the CUDA kernel choice log).
-std::unique_ptr<BlockSparse> block_sparse(const kernels::BsrLayout& layout, Device device, const std::string& name);
+// --- The compact path ---------------------------------------------------------------------------
+// The kept units of a layout on a device (name: the layer, for the CUDA kernel choice log).
+std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, Device device,
+                                          const std::string& name);
 
 // --- Steps --------------------------------------------------------------------------------------
 // Waits for the device's queued work (a no-op on the CPU).

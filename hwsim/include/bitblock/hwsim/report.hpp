@@ -27,8 +27,8 @@ std::string report_summary(const SimResult& r, const Arch& a);
 std::vector<std::string> write_reports(const std::string& out_dir, const SimResult& r, const model::Network& net,
                                        const Arch& a, const Tech& t, const RunInfo& info);
 
-// --sweep key=v1,v2,...: keys lanes, freq (clock_mhz), weight_banks, weight_word_bits,
-// accumulator_bits. InputError naming the option for anything else.
+// --sweep key=v1,v2,...: keys lanes, freq (clock_mhz), supply (supply_v), weight_banks,
+// weight_word_bits, accumulator_bits. InputError naming the option for anything else.
 struct SweepAxis {
   std::string key;
   std::vector<double> values;

@@ -23,7 +23,8 @@ void bgemm_float_binary(const float* X, int64_t M, int64_t ldx, const uint64_t* 
 
 // BsrWeights on the device: the layout, packed codes and scales, the dequantized kept blocks
 // (values, kept * block_elems floats, ragged positions 0) and the block-column (transposed)
-// index for the input gradient. The CUDA bsgemm kernels take block sizes up to 256.
+// index for the input gradient. The CUDA bsgemm products take block sizes up to 256 (the index,
+// the moves and the transpose any size).
 struct DeviceBsr {
   BsrLayout layout;  // host copy of the sizes and index
   int bits = 1;
@@ -47,6 +48,9 @@ void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const Devic
                            cudaStream_t stream);
 void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
                             const DeviceBsr& W, float* dW, cudaStream_t stream);
+// W^T's values as BSR of bc x br blocks, in the order of the block-column view (block_col_ptr /
+// col_block_row / col_block_id): the operand of a transposed product through cuSPARSE.
+void bsr_transpose_values(const DeviceBsr& W, float* transposed, cudaStream_t stream);
 // bsgemm.hpp's moves between compact kept blocks and the dense rows x cols matrix, on the device.
 void bsr_gather_blocks(const DeviceBsr& W, const float* dense, float* blocks, cudaStream_t stream);
 void bsr_write_blocks(const DeviceBsr& W, const float* blocks, float* dense, cudaStream_t stream);

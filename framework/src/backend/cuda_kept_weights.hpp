@@ -1,0 +1,14 @@
+#pragma once
+// The compact path's kept units on the GPU (kept_weights.hpp). Compiled only with CUDA.
+#include <memory>
+#include <string>
+
+#include "bitblock/framework/kept_weights.hpp"
+#include "bitblock/kernels/stream.hpp"
+
+namespace bitblock::backend {
+
+std::unique_ptr<KeptWeights> make_cuda_kept_weights(const kernels::BsrLayout& layout, KeptUnit unit,
+                                                    const std::string& name, cudaStream_t stream);
+
+}  // namespace bitblock::backend

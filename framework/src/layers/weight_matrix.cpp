@@ -1,0 +1,178 @@
+// WeightMatrix: storage, path choice and the dense (masked) path. The compact path's layout and
+// products are in weight_matrix_compact.cpp.
+#include "bitblock/framework/weight_matrix.hpp"
+
+#include <stdexcept>
+
+#include "bitblock/common/error.hpp"
+#include "bitblock/framework/ops.hpp"
+
+namespace bitblock {
+
+const char* to_string(KernelChoice k) {
+  switch (k) {
+    case KernelChoice::Dense: return "dense";
+    case KernelChoice::Packed: return "packed";
+    default: return "auto";
+  }
+}
+
+KernelChoice parse_kernel_choice(const std::string& s, const std::string& where) {
+  if (s == "auto") return KernelChoice::Auto;
+  if (s == "dense") return KernelChoice::Dense;
+  if (s == "packed") return KernelChoice::Packed;
+  fail_input(where, "'" + s + "' is not one of auto, dense, packed");
+}
+
+const char* to_string(KeptUnit u) {
+  switch (u) {
+    case KeptUnit::Block: return "block";
+    case KeptUnit::Row: return "row";
+    case KeptUnit::Column: return "column";
+    case KeptUnit::Element: return "element";
+    default: return "none";
+  }
+}
+
+WeightMatrix::WeightMatrix(const Shape& shape, int64_t rows, int64_t cols, std::unique_ptr<WeightConstraint> constraint)
+    : rows_(rows), cols_(cols), constraint_(std::move(constraint)), weight_(shape), weight_grad_(shape) {
+  if (weight_.numel() != rows * cols) throw std::logic_error("WeightMatrix: shape does not hold rows x cols");
+}
+
+KeptUnit WeightMatrix::unit() const {
+  if (!constraint_ || kernels_ == KernelChoice::Dense) return KeptUnit::None;
+  const ConstraintSpec& spec = constraint_->spec();
+  if (spec.selection != Selection::Random) return KeptUnit::None;
+  const double auto_from = spec.structure == Structure::Element ? 4.0 : 2.0;
+  if (kernels_ == KernelChoice::Auto && spec.ratio < auto_from) return KeptUnit::None;
+  switch (spec.structure) {
+    case Structure::Block: return KeptUnit::Block;
+    case Structure::Row: return KeptUnit::Row;
+    case Structure::Column: return KeptUnit::Column;
+    case Structure::Element: return KeptUnit::Element;
+    default: return KeptUnit::None;
+  }
+}
+
+void WeightMatrix::ensure_compact() {
+  const KeptUnit u = unit();
+  if (!compact_ || compact_->unit() != u || layout_mask_version_ != constraint_->mask_version()) {
+    const auto [br, bc] = unit_block_shape(constraint_->spec(), rows_, cols_);
+    kernels::BsrLayout layout = kernels::bsr_layout_from_mask(constraint_->mask().data(), rows_, cols_, br, bc);
+    int64_t covered = 0;  // in-matrix elements of the kept units: all of them must be kept
+    for (int64_t i = 0; i < layout.num_block_rows(); ++i)
+      for (int32_t b = layout.block_row_ptr[i]; b < layout.block_row_ptr[i + 1]; ++b)
+        covered += int64_t{layout.rows_in_block_row(i)} * layout.cols_in_block_col(layout.block_col_idx[b]);
+    if (covered != constraint_->kept()) throw std::logic_error("WeightMatrix: the compact path needs a mask of whole units");
+    // A restored checkpoint sets the same mask again: the compact weights stay as they are.
+    const bool same = compact_ && compact_->unit() == u && layout.block_row_ptr == compact_->layout().block_row_ptr &&
+                      layout.block_col_idx == compact_->layout().block_col_idx;
+    if (!same) {
+      weight();  // the kept weights of the old layout back into weight_
+      compact_ = ops::kept_weights(layout, u, device_, "weights " + std::to_string(rows_) + "x" + std::to_string(cols_));
+    }
+    layout_mask_version_ = constraint_->mask_version();
+  }
+  if (compact_live_) return;
+  const Shape shape = compact_->blocks_shape();
+  if (kept_g_.shape() != shape || kept_g_.device() != device_) kept_g_ = Tensor(shape, device_);
+  kept_w_.reset(shape, device_);
+  compact_->gather(weight_, kept_w_);
+  compact_live_ = true;
+}
+
+Tensor& WeightMatrix::weight() {
+  if (compact_live_) {
+    compact_->write(kept_w_, weight_);
+    compact_live_ = false;
+  }
+  return weight_;
+}
+
+Tensor& WeightMatrix::weight_grad() {
+  if (unit() != KeptUnit::None && compact_ && compact_->unit() == unit() &&
+      kept_g_.numel() == compact_->layout().kept_blocks() * compact_->layout().block_elems())
+    compact_->scatter(kept_g_, weight_grad_);
+  return weight_grad_;
+}
+
+const Tensor& WeightMatrix::effective() {
+  if (!constraint_) return weight();
+  effective_.reset(weight_.shape(), device_);
+  constraint_->apply(weight(), effective_);
+  return effective_;
+}
+
+Tensor WeightMatrix::effective_weight() {
+  weight();  // compact: current kept weights into weight_
+  return effective();
+}
+
+Param WeightMatrix::param() {
+  if (unit() == KeptUnit::None) return {"weight", &weight(), &weight_grad_, true};
+  ensure_compact();
+  return {"weight", &kept_w_, &kept_g_, true};
+}
+
+void WeightMatrix::begin_epoch(int epoch) {
+  // The compact path has a random (fixed) mask, which needs no weights: its compact copy stays live.
+  if (!constraint_) return;
+  Tensor copy;
+  constraint_->begin_epoch(epoch, unit() != KeptUnit::None ? nullptr : on_host(weight(), copy).data());
+}
+
+void WeightMatrix::after_optimizer_step() {
+  if (constraint_) constraint_->after_step(compact_live_ ? kept_w_ : weight_);
+}
+
+void WeightMatrix::add_effective_grad(const Tensor& grad_effective) {
+  grad_latent_.reset(weight_.shape(), device_);
+  constraint_->backward(weight_, grad_effective, grad_latent_);
+  ops::axpy(1.0f, grad_latent_, weight_grad_);
+}
+
+void WeightMatrix::forward(const Tensor& x, Tensor& y) {
+  if (unit() != KeptUnit::None) {
+    ensure_compact();
+    eff_units_.reset(kept_w_.shape(), device_);
+    constraint_->apply_blocks(*compact_, kept_w_, eff_units_);
+    compact_->set_values(eff_units_);
+    compact_->forward(x, y);
+    return;
+  }
+  const int64_t M = ops::rows_of(x, cols_);
+  ops::matmul(false, true, M, rows_, cols_, 1.0f, x, effective(), 0.0f, y);
+}
+
+void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx) {
+  const int64_t M = ops::rows_of(dy, rows_);
+  if (unit() != KeptUnit::None) {
+    // dW_eff of the kept units, compact; then their straight-through gradient (the mask is 1 there).
+    grad_units_.reset(kept_w_.shape(), device_);
+    compact_->backward_weight(dy, x, grad_units_);
+    constraint_->backward_blocks(kept_w_, grad_units_, kept_g_);
+    if (dx) compact_->backward_input(dy, *dx);
+    return;
+  }
+  if (constraint_) {
+    grad_effective_.reset(weight_.shape(), device_);
+    ops::matmul(true, false, rows_, cols_, M, 1.0f, dy, x, 0.0f, grad_effective_);
+    add_effective_grad(grad_effective_);
+  } else {
+    ops::matmul(true, false, rows_, cols_, M, 1.0f, dy, x, 1.0f, weight_grad_);
+  }
+  if (!dx) return;
+  ops::matmul(false, false, M, cols_, rows_, 1.0f, dy, constraint_ ? effective_ : weight_, 0.0f, *dx);  // W_eff of the forward
+}
+
+void WeightMatrix::to(Device device) {
+  if (device == device_) return;
+  weight();  // the compact weights back into weight_; they are gathered again on the new device
+  weight_ = weight_.to(device);
+  weight_grad_ = weight_grad_.to(device);
+  compact_.reset();
+  kept_w_ = kept_g_ = eff_units_ = grad_units_ = effective_ = grad_effective_ = grad_latent_ = Tensor();
+  device_ = device;
+}
+
+}  // namespace bitblock
