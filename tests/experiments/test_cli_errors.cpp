@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/framework/device.hpp"
 #include "experiments/test_cli_run.hpp"
 
 namespace bitblock {
@@ -55,6 +56,21 @@ TEST_F(CliErrors, UnknownConfigKey) {
                    {"unknown.yaml", "train.warmup_epochs", "unknown key"});
   expect_bad_input("train --config cfg.yaml --set train.optimizer.betaa=0.5 --data-dir data --out r2", "train",
                    {"cfg.yaml", "train.optimizer.betaa", "unknown key"});
+}
+
+// --device cuda (or train.device: cuda) on a machine without a usable GPU: exit 2, one line
+// naming the option and why, and no run folder. A bad value names the option too.
+TEST_F(CliErrors, CudaWithoutAGpu) {
+  expect_bad_input("train --config cfg.yaml --data-dir data --out r9 --device gpu", "train", {"--device", "'gpu'"});
+  expect_bad_input("train --config cfg.yaml --data-dir data --out r9 --set train.device=tpu", "train",
+                   {"cfg.yaml", "train.device", "tpu"});
+  std::string why;
+  if (cuda_usable(&why)) GTEST_SKIP() << "this machine has a usable GPU";
+  expect_bad_input("train --config cfg.yaml --data-dir data --out r9 --device cuda", "train",
+                   {"--device", "no usable CUDA GPU", why});
+  expect_bad_input("train --config cfg.yaml --data-dir data --out r9 --set train.device=cuda", "train",
+                   {"cfg.yaml", "train.device", "no usable CUDA GPU"});
+  EXPECT_FALSE(file_exists(path("r9"))) << "nothing written before the device is known";
 }
 
 TEST_F(CliErrors, WeightBitsNine) {

@@ -13,6 +13,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/framework/checkpoint.hpp"
 #include "bitblock/framework/config.hpp"
+#include "bitblock/framework/device.hpp"
 #include "experiments/test_cli_run.hpp"
 
 namespace bitblock {
@@ -168,6 +169,26 @@ TEST_F(CliTrain, ResumeOfAFinishedRunChangesNothing) {
   EXPECT_EQ(read_file(copy / "run/metrics.csv"), metrics);
   EXPECT_EQ(load_checkpoint(copy / "run/checkpoint.bbc").history.size(), 2u);
   EXPECT_NE(read_file(copy / "run/log").find("resuming"), std::string::npos);
+}
+
+// The default device is auto: a usable GPU, else the CPU with one log line saying so. --device cpu
+// trains on the CPU without that line, and the checkpoint evaluates on any device asked for.
+TEST_F(CliTrain, AutoDeviceFallsBackToTheCpuWithOneLine) {
+  const std::string log = read_file(path("run/log"));
+  std::string why;
+  if (cuda_usable(&why)) {
+    EXPECT_NE(log.find("device NVIDIA"), std::string::npos) << log;
+    return;
+  }
+  EXPECT_NE(log.find("device auto: no usable CUDA GPU (" + why + "), training on the CPU"), std::string::npos) << log;
+  EXPECT_NE(log.find("device CPU"), std::string::npos) << log;
+  const CliResult cpu = run_bitblock("train --config cfg.yaml --data-dir data --out run_cpu --device cpu "
+                                     "--set train.epochs=1 --quiet", dir_->path);
+  ASSERT_EQ(cpu.code, 0) << cpu.err;
+  EXPECT_EQ(read_file(path("run_cpu/log")).find("device auto"), std::string::npos);
+  const CliResult ev = run_bitblock("eval --checkpoint run/checkpoint.bbc --data-dir data --device auto", dir_->path);
+  EXPECT_EQ(ev.code, 0) << ev.err;
+  EXPECT_NE(ev.err.find("no usable CUDA GPU"), std::string::npos) << ev.err;
 }
 
 TEST_F(CliTrain, SummaryPrintsTheMemoryTable) {
