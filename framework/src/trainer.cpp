@@ -175,13 +175,13 @@ Sequential host_copy(Sequential& net, const ExperimentConfig& config, const Mode
   return host;
 }
 
-EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size) {
-  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
-  BatchSource batches(data, {config.norm_mean, config.norm_std}, Augmentation{}, batch_size, net.device());
+namespace {
+
+// Loss and accuracy over the first n samples of a batch source's data set, in order.
+EvalResult evaluate_batches(Sequential& net, BatchSource& batches, int64_t n, LossKind loss_kind, int batch_size) {
   Array<kernels::LossStats> totals(1, net.device());
   Context ctx;
   ctx.training = false;
-  const int64_t n = data.size();
   std::vector<int64_t> idx(static_cast<size_t>(batch_size));
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t b = std::min<int64_t>(batch_size, n - start);
@@ -197,6 +197,14 @@ EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig
   r.loss = n ? t.loss_sum / double(n) : 0.0;
   r.accuracy = n ? double(t.correct) / double(n) : 0.0;
   return r;
+}
+
+}  // namespace
+
+EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size) {
+  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
+  BatchSource batches(data, {config.norm_mean, config.norm_std}, Augmentation{}, batch_size, net.device());
+  return evaluate_batches(net, batches, data.size(), loss_kind, batch_size);
 }
 
 TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
@@ -248,7 +256,8 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
            std::to_string(config.batch_size) + ", " + std::to_string(threads) + " threads, seed " +
            std::to_string(config.seed) + ", device " + describe(device));
 
-  log.line(kernel_summary(net, config.kernels));
+  std::string kernels_logged = kernel_summary(net, config.kernels);
+  log.line(kernels_logged);
 
   auto save = [&](const TrainPosition& p) {
     Checkpoint c;
@@ -267,6 +276,8 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
   BatchSource batch_source(train_set, {config.norm_mean, config.norm_std}, {config.crop_padding, config.hflip},
                            config.batch_size, device);
   TrainStep step(net, optimizer, batch_source, loss_kind, config.batch_size);
+  BatchSource test_batches(data.test, {config.norm_mean, config.norm_std}, Augmentation{}, config.eval_batch_size,
+                           device);
   int64_t batches_run = 0;
   const auto run_start = Clock::now();
   int64_t samples_this_session = 0;
@@ -331,7 +342,12 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
       }
     }
     step.end_epoch();
-    EvalResult test = evaluate(net, data.test, config, config.eval_batch_size);
+    EvalResult test = evaluate_batches(net, test_batches, data.test.size(), loss_kind, config.eval_batch_size);
+    // A GPU picks its compact products' implementations at the first step of each batch size.
+    if (const std::string now = kernel_summary(net, config.kernels); now != kernels_logged) {
+      log.line(now);
+      kernels_logged = now;
+    }
     EpochMetrics m;
     m.epoch = epoch + 1;
     m.lr = lr;
