@@ -256,7 +256,5 @@ std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit u
   return backend::of(device).kept_weights(layout, unit, name);
 }
 
-void synchronize(Device device) { backend::of(device).synchronize(); }
-
 }  // namespace ops
 }  // namespace bitblock

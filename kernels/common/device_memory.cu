@@ -76,12 +76,6 @@ void device_free(void* p) {
   c.live_blocks.erase(it);
 }
 
-void release_cached_memory() {
-  Cache& c = cache();
-  std::lock_guard<std::mutex> guard(c.lock);
-  c.release_free();
-}
-
 AllocatorStats allocator_stats() {
   Cache& c = cache();
   std::lock_guard<std::mutex> guard(c.lock);

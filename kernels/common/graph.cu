@@ -17,8 +17,7 @@ StepGraph::StepGraph(cudaStream_t stream, const std::function<void()>& body) {
   cudaGraph_t graph = nullptr;
   CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
   cudaGraphExec_t exec = nullptr;
-  cudaError_t err = cudaGraphGetNodes(graph, nullptr, &nodes_);
-  if (err == cudaSuccess) err = cudaGraphInstantiate(&exec, graph, 0);
+  const cudaError_t err = cudaGraphInstantiate(&exec, graph, 0);
   if (err != cudaSuccess) {
     cudaGraphDestroy(graph);
     CUDA_CHECK(err);

@@ -40,7 +40,6 @@ class Backend {
   virtual void download(void* host_dst, const void* src, size_t bytes) = 0;
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
   virtual void zero(void* dst, size_t bytes) = 0;
-  virtual void synchronize() = 0;
   // Records the work body enqueues, without running it, and returns what replays it; or returns
   // null without calling body where recording is not possible (the CPU: the caller runs each step).
   virtual std::unique_ptr<CapturedStep> capture(const std::function<void()>& body) = 0;

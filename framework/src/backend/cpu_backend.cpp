@@ -30,7 +30,6 @@ class CpuBackend final : public Backend {
     if (bytes && dst != src) std::memcpy(dst, src, bytes);
   }
   void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
-  void synchronize() override {}
   std::unique_ptr<CapturedStep> capture(const std::function<void()>&) override { return nullptr; }
   int64_t allocation_count() const override { return 0; }
   // 16 MiB: one wide GEMM per group keeps small feature maps efficient without a batch-sized buffer.

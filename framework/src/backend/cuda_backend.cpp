@@ -44,7 +44,6 @@ class CudaBackend final : public Backend {
   void download(void* dst, const void* src, size_t bytes) override { kc::download(dst, src, bytes, s_); }
   void copy(void* dst, const void* src, size_t bytes) override { kc::copy_on_device(dst, src, bytes, s_); }
   void zero(void* dst, size_t bytes) override { kc::zero(dst, bytes, s_); }
-  void synchronize() override { kc::synchronize(s_); }
   std::unique_ptr<CapturedStep> capture(const std::function<void()>& body) override {
     return std::make_unique<CudaStep>(s_, body);
   }

@@ -130,9 +130,5 @@ void gather_batch(const kernels::ImageSet& images, const Array<int64_t>& indices
 std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, Device device,
                                           const std::string& name);
 
-// --- Steps --------------------------------------------------------------------------------------
-// Waits for the device's queued work (a no-op on the CPU).
-void synchronize(Device device);
-
 }  // namespace ops
 }  // namespace bitblock

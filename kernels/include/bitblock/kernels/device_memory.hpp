@@ -16,8 +16,6 @@ namespace bitblock::kernels::cuda {
 
 void* device_alloc(size_t bytes);
 void device_free(void* p);
-// cudaFree every cached block not in use.
-void release_cached_memory();
 
 struct AllocatorStats {
   size_t live_bytes = 0;      // handed out and not yet freed

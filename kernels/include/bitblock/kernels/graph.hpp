@@ -18,12 +18,10 @@ class StepGraph {
   StepGraph& operator=(const StepGraph&) = delete;
 
   void launch(cudaStream_t stream);
-  size_t nodes() const { return nodes_; }
 
  private:
   void* graph_ = nullptr;  // cudaGraph_t
   void* exec_ = nullptr;   // cudaGraphExec_t
-  size_t nodes_ = 0;
 };
 
 }  // namespace bitblock::kernels::cuda
