@@ -1,0 +1,135 @@
+#pragma once
+// Work schedules and shared-memory addressing of the tensor-core kernels (cuda_tc.hpp), as
+// host/device functions so that CPU tests can walk them: every output covered exactly once, every
+// ldmatrix address the one the MMA fragment tables (mma_fragments.hpp) need.
+#include <cstdint>
+#include <vector>
+
+#include "bitblock/kernels/bsr.hpp"
+#include "bitblock/kernels/mma_fragments.hpp"
+
+namespace bitblock::kernels {
+
+// ---- Forward and input-gradient products ----------------------------------------------------
+// out[M x slots * 8 * out_tiles] = A[M x ...] times the kept blocks of each slot (a block-row
+// for the forward product, a block-column for the input gradient). A CTA owns a batch tile of
+// 16 * m_tiles rows of A, staged once in shared memory as bf16, and a panel of slots_per_cta
+// consecutive slots; its warps take the panel's items (slot, group of `group` output tiles) in
+// turn: warp w runs items w, w + warps, ... Each item walks its slot's kept blocks with the A
+// fragments of its m_tiles MMA row tiles and writes its outputs once. Many slots per CTA is the
+// reuse: one staged batch tile serves every kept block of the panel.
+struct TcItem {
+  int64_t slot;  // >= slots: nothing to do
+  int first_tile, tiles;
+};
+
+struct TcProductSchedule {
+  int64_t rows = 0;  // batch rows M
+  int m_tiles = 1;   // 16-row MMA tiles per item
+  int64_t slots = 0;
+  int out_tiles = 1;  // 8-wide output tiles per slot
+  int group = 1;      // output tiles per item
+  int64_t slots_per_cta = 1;
+  int warps = 8;
+
+  BITBLOCK_HD int batch_rows() const { return 16 * m_tiles; }
+  BITBLOCK_HD int64_t batch_tiles() const { return (rows + batch_rows() - 1) / batch_rows(); }
+  BITBLOCK_HD int64_t panels() const { return (slots + slots_per_cta - 1) / slots_per_cta; }
+  BITBLOCK_HD int64_t ctas() const { return batch_tiles() * panels(); }
+  BITBLOCK_HD int groups_per_slot() const { return (out_tiles + group - 1) / group; }
+  BITBLOCK_HD int64_t items_per_cta() const { return slots_per_cta * groups_per_slot(); }
+  // Consecutive CTAs share a batch tile (the same rows of A in L2) and walk the panels.
+  BITBLOCK_HD int64_t cta_batch_tile(int64_t cta) const { return cta / panels(); }
+  BITBLOCK_HD int64_t cta_panel(int64_t cta) const { return cta % panels(); }
+  BITBLOCK_HD TcItem item(int64_t cta, int64_t q) const {
+    const int g = groups_per_slot();
+    const int64_t slot = cta_panel(cta) * slots_per_cta + q / g;
+    const int first = static_cast<int>(q % g) * group;
+    const int left = out_tiles - first;
+    return {slot, first, slot < slots ? (left < group ? left : group) : 0};
+  }
+};
+
+// Panels sized so that batch tiles x panels fills sm_count * ctas_per_sm CTAs while each CTA
+// keeps at least `warps` items (all of its warps busy).
+TcProductSchedule tc_product_schedule(int64_t M, int64_t slots, int out_tiles, int m_tiles, int group, int warps,
+                                      int sm_count, int ctas_per_sm);
+
+// Staged batch tile: bf16 rows of tc_stage_stride(cols) elements. The row stride in bytes is an
+// odd multiple of 16, so the 8 row addresses of one ldmatrix matrix fall in 8 different 16-byte
+// bank groups (no bank conflicts); every 8-column tile starts 16-byte aligned.
+BITBLOCK_HD int64_t tc_stage_stride(int64_t cols) { return (cols + 63) / 64 * 64 + 8; }
+
+// ldmatrix.x4 addresses, as (row, 16-bit column) of a row-major shared-memory tile, for an
+// m16n8k16 A operand whose K halves are the 8 columns at col_lo and col_hi: matrices 0..3 =
+// (rows 0-7, col_lo), (rows 8-15, col_lo), (rows 0-7, col_hi), (rows 8-15, col_hi), which
+// without .trans are registers a0..a3 (A row = tile row, A column = tile column). Also the b1
+// A operand: 16 rows of 256 bits, col_lo = 0 and col_hi = 8 (16-bit units), registers a0..a3.
+BITBLOCK_HD mma::FragPos ldmatrix_a_address(int lane, int row0, int col_lo, int col_hi) {
+  const int j = lane >> 3, i = lane & 7;
+  return {row0 + i + (j & 1) * 8, (j >> 1) ? col_hi : col_lo};
+}
+// ldmatrix.x4 addresses with the column halves first: matrices (rows 0-7, col_lo), (rows 0-7,
+// col_hi), (rows 8-15, col_lo), (rows 8-15, col_hi). With .trans over a tile stored [k][n] this is
+// the m16n8k16 A operand of the weight gradient, A = X^T (A row = c-tile column, A k = batch row):
+// col_lo / col_hi are the two c-tiles, rows 0-15 the batch rows. Without .trans over b1 rows of
+// B^T (n x 256 bits) it is the B operand of two n8 tiles: registers b0, b1 of rows 0-7 then of 8-15.
+BITBLOCK_HD mma::FragPos ldmatrix_pairs_address(int lane, int row0, int col_lo, int col_hi) {
+  const int j = lane >> 3, i = lane & 7;
+  return {row0 + i + (j >> 1) * 8, (j & 1) ? col_hi : col_lo};
+}
+// ldmatrix.x2.trans addresses for the weight gradient's B operand (B[k = batch row][n = block
+// row], stored [batch row][block row]): rows row0 + 0..15 of the 8 columns at col (lanes 16-31
+// repeat lanes 0-15; x2 ignores them).
+BITBLOCK_HD mma::FragPos ldmatrix_bt_address(int lane, int row0, int col) {
+  return {row0 + (lane & 15), col};
+}
+
+// ---- Weight gradient (SDDMM over the kept blocks) -------------------------------------------
+// dW of kept block b = dY[:, block-row rows]^T X[:, block-column columns], summed over the batch.
+// The kept blocks are grouped by rectangles of block-rows x block-columns; a CTA (unit) stages
+// the batch rows of its rectangle's X columns and dY columns, 32 rows at a time, and its warps
+// accumulate up to `items_per_warp` m16n8k16 output tiles each over the whole batch. An item is
+// one r-tile (8 block rows) of one block-row against two c-tiles (8 block columns each) of kept
+// blocks of that block-row, C rows 0-7 = c-tile 0, C rows 8-15 = c-tile 1, C columns = the 8 rows.
+// A rectangle holds kept blocks of many block-rows and block-columns, so one staged column of X
+// serves every kept block of its block-column in the rectangle, and likewise for dY.
+struct WgradItem {
+  int32_t x_col[2];  // first staged X column of each c-tile (x_col[1] = x_col[0] when there is none)
+  int32_t d_col;     // first staged dY column of the r-tile
+  int32_t out[2];    // dW index of weight (row 0 of the r-tile, column 0 of the c-tile); out[1] = -1: none
+  int32_t n0;        // output row n of row 0 of the r-tile
+  int32_t k0[2];     // input column k of column 0 of each c-tile
+};
+struct WgradUnit {
+  int32_t block_row_begin, block_row_end, block_col_begin, block_col_end;
+  int32_t item_begin, item_end;
+};
+constexpr int kWgradRows = 32;  // batch rows staged per step
+
+struct WgradSchedule {
+  int warps = 8, items_per_warp = 16;
+  int64_t x_cols = 0, d_cols = 0;  // widest staged X / dY column range of any unit
+  std::vector<WgradUnit> units;
+  std::vector<WgradItem> items;
+};
+// Rectangles sized for about 2 CTAs per multiprocessor; throws InputError unless
+// tc_blocks_supported or when dW indices do not fit int32.
+WgradSchedule wgrad_schedule(const BsrLayout& layout, int sm_count);
+
+// C element i of lane `lane` of an item -> its dW index, and whether it lies inside the matrix
+// (ragged positions are written as 0). -1 when the item has no second c-tile.
+struct WgradTarget {
+  int64_t index;
+  bool in_matrix;
+};
+BITBLOCK_HD WgradTarget wgrad_target(const WgradItem& it, int lane, int i, int block_cols, int64_t rows,
+                                     int64_t cols) {
+  const mma::FragPos p = mma::m16n8_c(lane, i);  // row = c-tile column (+8: second c-tile), col = r
+  const int half = p.row >> 3, c = p.row & 7, r = p.col;
+  if (it.out[half] < 0) return {-1, false};
+  const int64_t index = static_cast<int64_t>(it.out[half]) + static_cast<int64_t>(r) * block_cols + c;
+  return {index, it.n0 + r < rows && it.k0[half] + c < cols};
+}
+
+}  // namespace bitblock::kernels

@@ -1,0 +1,270 @@
+// The tensor-core block-sparse kernels emulated warp by warp on the CPU: the same schedules
+// (tc_schedule.hpp), shared-memory staging, ldmatrix addresses, tile fields and code expansion
+// (bsr_tiles.hpp, kbit.hpp) as kernels/bsgemm/cuda_tc*.cu, the MMA and ldmatrix semantics from
+// the PTX tables (warp_emulation.hpp). Each emulated kernel must reproduce the CPU reference
+// within the bf16 bound (tc_reference.hpp) and write every output exactly once, on edge shapes:
+// sizes off every tile, batch 1, empty block-rows, k = 1..4 and 8, non-square blocks 8..64.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "bitblock/kernels/bsgemm.hpp"
+#include "bitblock/kernels/bsr_plan.hpp"
+#include "bitblock/kernels/bsr_tiles.hpp"
+#include "bitblock/kernels/tc_schedule.hpp"
+#include "kernels/kernel_test_data.hpp"
+#include "kernels/tc_reference.hpp"
+#include "kernels/warp_emulation.hpp"
+
+namespace bitblock::kernels {
+namespace {
+
+using testing::kLanes;
+
+struct Shape {
+  int64_t M, N, K;
+  int br, bc, bits, ratio;
+};
+const Shape kShapes[] = {{1, 8, 8, 8, 8, 3, 1},      {17, 40, 70, 8, 8, 1, 2},    {33, 64, 96, 16, 8, 2, 2},
+                         {5, 40, 130, 8, 16, 4, 3},  {40, 100, 90, 24, 40, 8, 1}, {16, 64, 64, 64, 64, 3, 1},
+                         {70, 129, 257, 32, 16, 2, 4}, {3, 200, 24, 8, 8, 2, 16}};
+
+struct Problem {
+  BsrWeights w;
+  BsrTiles tiles;
+  BsrPlan plan;  // for its block-column (CSC) view
+  std::vector<float> X, dY;
+};
+
+Problem make_problem(const Shape& s, Rng& rng) {
+  Problem p;
+  const auto codes = testing::random_codes(s.N * s.K, s.bits, rng);
+  const auto mask = testing::random_block_mask(s.N, s.K, s.br, s.bc, s.ratio, rng);
+  std::vector<float> scales(static_cast<size_t>(s.N));
+  for (auto& v : scales) v = rng.uniform(0.01f, 0.2f);
+  p.w = bsr_pack(codes.data(), mask.data(), s.N, s.K, s.br, s.bc, s.bits, scales.data());
+  p.tiles = bsr_tiles(p.w);
+  p.plan = bsr_plan(p.w);
+  p.X = testing::random_floats(s.M * s.K, rng);
+  p.dY = testing::random_floats(s.M * s.N, rng);
+  return p;
+}
+
+// Emulates tc_product_kernel (cuda_tc.cu): forward (transposed = false) or input gradient.
+std::vector<float> emulate_product(const Problem& p, int64_t M, bool transposed, const TcProductSchedule& s) {
+  const BsrLayout& l = p.w.layout;
+  const int tr = p.tiles.tiles_r, tc = p.tiles.tiles_c, bits = p.w.bits;
+  const float* A = transposed ? p.dY.data() : p.X.data();
+  const int64_t lda = transposed ? l.rows : l.cols, a_cols = lda;
+  const int depth = transposed ? l.block_rows : l.block_cols;  // reduction extent of a block
+  const int tiles_in = depth / kTile;
+  const int64_t out_cols = transposed ? l.cols : l.rows;
+  const int out_extent = s.out_tiles * kTile;
+  const int64_t reduce_cols = (transposed ? l.num_block_rows() : l.num_block_cols()) * depth;
+  const std::vector<uint32_t>& stream = transposed ? p.tiles.bwd : p.tiles.fwd;
+  // CSR (forward) or CSC (input gradient) lists: entry e -> other slot index and block number.
+  const std::vector<int32_t>& ptr = transposed ? p.plan.col_ptr : l.block_row_ptr;
+  const std::vector<int32_t>& other = transposed ? p.plan.col_row : l.block_col_idx;
+  std::vector<float> out(static_cast<size_t>(M * out_cols), std::numeric_limits<float>::quiet_NaN());
+  std::vector<int> writes(out.size(), 0);
+  const int rows16 = s.batch_rows();
+  const int64_t stride = tc_stage_stride(reduce_cols);
+  std::vector<uint16_t> stage(static_cast<size_t>(rows16 * stride));
+  for (int64_t cta = 0; cta < s.ctas(); ++cta) {
+    const int64_t m_base = s.cta_batch_tile(cta) * rows16;
+    for (int r = 0; r < rows16; ++r) {
+      for (int64_t c = 0; c < reduce_cols; ++c) {
+        const int64_t m = m_base + r;
+        const float v = m < M && c < a_cols ? A[m * lda + c] * (transposed ? p.w.row_scales[c] : 1.0f) : 0.0f;
+        stage[static_cast<size_t>(r * stride + c)] = testing::bf16_bits(v);
+      }
+    }
+    auto elem = [&](int row, int col) { return stage[static_cast<size_t>(row * stride + col)]; };
+    for (int warp = 0; warp < s.warps; ++warp) {
+      for (int64_t q = warp; q < s.items_per_cta(); q += s.warps) {
+        const TcItem it = s.item(cta, q);
+        if (it.tiles == 0) continue;
+        std::vector<testing::Acc> acc(static_cast<size_t>(s.m_tiles * s.group), testing::Acc{});
+        const int32_t e0 = ptr[it.slot], e1 = ptr[it.slot + 1];
+        for (int32_t base = e0; base < e1; base += 32) {
+          const int count = std::min<int32_t>(32, e1 - base);
+          const int kt = count * tiles_in;
+          for (int kq = 0; kq < kt; kq += 2) {
+            const bool pair = kq + 1 < kt;
+            int col[2] = {0, 0}, t[2] = {0, 0};
+            int64_t b[2] = {0, 0};
+            for (int h = 0; h < (pair ? 2 : 1); ++h) {
+              const int64_t e = base + (kq + h) / tiles_in;
+              t[h] = (kq + h) % tiles_in;
+              col[h] = other[e] * depth + t[h] * kTile;
+              b[h] = transposed ? p.plan.col_block[e] : e;
+            }
+            if (!pair) col[1] = col[0];
+            for (int mt = 0; mt < s.m_tiles; ++mt) {
+              const auto a = testing::ldmatrix<4>(
+                  [&](int lane) { return ldmatrix_a_address(lane, mt * 16, col[0], col[1]); }, elem, false);
+              for (int o = 0; o < it.tiles; ++o) {
+                std::array<std::array<uint32_t, 2>, kLanes> bf{};
+                for (int lane = 0; lane < kLanes; ++lane) {
+                  for (int h = 0; h < (pair ? 2 : 1); ++h) {
+                    const int64_t tile = product_tile(b[h], it.first_tile + o, t[h], tr, tc, transposed);
+                    bf[lane][h] = testing::code_pair_operand(tile_lane_field(stream.data(), tile, lane, bits), bits);
+                  }
+                }
+                auto& c = acc[static_cast<size_t>(mt * s.group + o)];
+                if (pair) {
+                  testing::mma_m16n8k16(c, a, bf);
+                } else {
+                  testing::mma_m16n8k8(c, a, bf);
+                }
+              }
+            }
+          }
+        }
+        for (int mt = 0; mt < s.m_tiles; ++mt) {
+          for (int o = 0; o < it.tiles; ++o) {
+            for (int lane = 0; lane < kLanes; ++lane) {
+              for (int i = 0; i < 4; ++i) {
+                const mma::FragPos pos = mma::m16n8_c(lane, i);
+                const int64_t m = m_base + mt * 16 + pos.row;
+                const int64_t n = it.slot * out_extent + (it.first_tile + o) * kTile + pos.col;
+                if (m >= M || n >= out_cols) continue;
+                const double v = acc[static_cast<size_t>(mt * s.group + o)][lane][i];
+                out[static_cast<size_t>(m * out_cols + n)] = static_cast<float>(v * (transposed ? 1.0 : p.w.row_scales[n]));
+                ++writes[static_cast<size_t>(m * out_cols + n)];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < writes.size(); ++i) EXPECT_EQ(writes[i], 1) << "output " << i << " written " << writes[i] << " times";
+  return out;
+}
+
+void expect_within(const std::vector<float>& got, const std::vector<float>& want, const std::vector<double>& abs_sum,
+                   double rel) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_LE(std::fabs(double(got[i]) - want[i]), rel * abs_sum[i] + 1e-30) << "output " << i;
+  }
+}
+
+TEST(TcEmulation, ForwardAndInputGradientMatchTheReference) {
+  Rng rng(21);
+  for (const Shape& sh : kShapes) {
+    const Problem p = make_problem(sh, rng);
+    const BsrLayout& l = p.w.layout;
+    const auto wd = testing::dense_dequantized(p.w);
+    for (bool transposed : {false, true}) {
+      std::vector<float> want(static_cast<size_t>(sh.M * (transposed ? sh.K : sh.N)));
+      if (transposed) {
+        reference::bsgemm_backward_input(p.dY.data(), sh.M, sh.N, p.w, want.data(), sh.K);
+      } else {
+        reference::bsgemm_forward(p.X.data(), sh.M, sh.K, p.w, want.data(), sh.N);
+      }
+      const auto abs_sum = testing::abs_product(transposed ? p.dY.data() : p.X.data(), sh.M, transposed ? sh.N : sh.K,
+                                                wd, sh.N, sh.K, transposed);
+      const int64_t slots = transposed ? l.num_block_cols() : l.num_block_rows();
+      const int out_tiles = (transposed ? l.block_cols : l.block_rows) / kTile;
+      for (int m_tiles : {1, 2, 4}) {
+        for (int group : {1, 2}) {
+          SCOPED_TRACE(::testing::Message() << sh.M << "x" << sh.N << "x" << sh.K << " block " << sh.br << "x" << sh.bc
+                                            << " bits " << sh.bits << (transposed ? " input-grad" : " forward")
+                                            << " m_tiles " << m_tiles << " group " << group);
+          const TcProductSchedule s = tc_product_schedule(sh.M, slots, out_tiles, m_tiles, group, 4, 3, 2);
+          expect_within(emulate_product(p, sh.M, transposed, s), want, abs_sum, testing::kBf16OneSide);
+        }
+      }
+    }
+  }
+}
+
+// Emulates tc_wgrad_kernel (cuda_tc_wgrad.cu).
+std::vector<float> emulate_weight_grad(const Problem& p, int64_t M, const WgradSchedule& s) {
+  const BsrLayout& l = p.w.layout;
+  std::vector<float> dW(static_cast<size_t>(l.kept_blocks() * l.block_elems()), std::numeric_limits<float>::quiet_NaN());
+  std::vector<int> writes(dW.size(), 0);
+  const int64_t xs = tc_stage_stride(s.x_cols), ds = tc_stage_stride(s.d_cols);
+  std::vector<uint16_t> Xs(static_cast<size_t>(kWgradRows * xs)), Ds(static_cast<size_t>(kWgradRows * ds));
+  for (const WgradUnit& u : s.units) {
+    const int64_t k_first = int64_t{u.block_col_begin} * l.block_cols, n_first = int64_t{u.block_row_begin} * l.block_rows;
+    const int64_t x_width = int64_t{u.block_col_end - u.block_col_begin} * l.block_cols;
+    const int64_t d_width = int64_t{u.block_row_end - u.block_row_begin} * l.block_rows;
+    EXPECT_LE(x_width, s.x_cols);
+    EXPECT_LE(d_width, s.d_cols);
+    std::vector<std::vector<testing::Acc>> acc(static_cast<size_t>(s.warps),
+                                               std::vector<testing::Acc>(static_cast<size_t>(s.items_per_warp)));
+    for (int64_t m0 = 0; m0 < M; m0 += kWgradRows) {
+      for (int r = 0; r < kWgradRows; ++r) {
+        const int64_t m = m0 + r;
+        for (int64_t c = 0; c < x_width; ++c) {
+          const int64_t k = k_first + c;
+          Xs[static_cast<size_t>(r * xs + c)] = testing::bf16_bits(m < M && k < l.cols ? p.X[m * l.cols + k] : 0.0f);
+        }
+        for (int64_t c = 0; c < d_width; ++c) {
+          const int64_t n = n_first + c;
+          Ds[static_cast<size_t>(r * ds + c)] = testing::bf16_bits(m < M && n < l.rows ? p.dY[m * l.rows + n] : 0.0f);
+        }
+      }
+      auto x_elem = [&](int row, int col) { return Xs[static_cast<size_t>(row * xs + col)]; };
+      auto d_elem = [&](int row, int col) { return Ds[static_cast<size_t>(row * ds + col)]; };
+      for (int w = 0; w < s.warps; ++w) {
+        const int32_t first = u.item_begin + w * s.items_per_warp;
+        for (int it = 0; it < s.items_per_warp && first + it < u.item_end; ++it) {
+          const WgradItem& item = s.items[static_cast<size_t>(first + it)];
+          EXPECT_LE(item.x_col[1] + kTile, x_width);
+          EXPECT_LE(item.d_col + kTile, d_width);
+          for (int ks = 0; ks < kWgradRows / 16; ++ks) {
+            const auto a = testing::ldmatrix<4>(
+                [&](int lane) { return ldmatrix_pairs_address(lane, ks * 16, item.x_col[0], item.x_col[1]); }, x_elem,
+                true);
+            const auto b4 = testing::ldmatrix<2>([&](int lane) { return ldmatrix_bt_address(lane, ks * 16, item.d_col); },
+                                                 d_elem, true);
+            testing::mma_m16n8k16(acc[static_cast<size_t>(w)][static_cast<size_t>(it)], a, b4);
+          }
+        }
+      }
+    }
+    for (int w = 0; w < s.warps; ++w) {
+      const int32_t first = u.item_begin + w * s.items_per_warp;
+      for (int it = 0; it < s.items_per_warp && first + it < u.item_end; ++it) {
+        const WgradItem& item = s.items[static_cast<size_t>(first + it)];
+        for (int lane = 0; lane < kLanes; ++lane) {
+          for (int i = 0; i < 4; ++i) {
+            const WgradTarget t = wgrad_target(item, lane, i, l.block_cols, l.rows, l.cols);
+            if (t.index < 0) continue;
+            dW[static_cast<size_t>(t.index)] =
+                t.in_matrix ? static_cast<float>(acc[static_cast<size_t>(w)][static_cast<size_t>(it)][lane][i]) : 0.0f;
+            ++writes[static_cast<size_t>(t.index)];
+          }
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < writes.size(); ++i) EXPECT_EQ(writes[i], 1) << "dW entry " << i << " written " << writes[i] << " times";
+  return dW;
+}
+
+TEST(TcEmulation, WeightGradientMatchesTheReference) {
+  Rng rng(22);
+  for (const Shape& sh : kShapes) {
+    const Problem p = make_problem(sh, rng);
+    const BsrLayout& l = p.w.layout;
+    std::vector<float> want(static_cast<size_t>(l.kept_blocks() * l.block_elems()));
+    reference::bsgemm_backward_weight(p.dY.data(), sh.M, sh.N, p.X.data(), sh.K, l, want.data());
+    const auto abs_sum = testing::abs_weight_grad(p.dY.data(), sh.M, sh.N, p.X.data(), sh.K, l);
+    for (int sms : {1, 4, 132}) {
+      SCOPED_TRACE(::testing::Message() << sh.M << "x" << sh.N << "x" << sh.K << " block " << sh.br << "x" << sh.bc
+                                        << " sms " << sms);
+      const WgradSchedule s = wgrad_schedule(l, sms);
+      expect_within(emulate_weight_grad(p, sh.M, s), want, abs_sum, testing::kBf16TwoSides);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bitblock::kernels
