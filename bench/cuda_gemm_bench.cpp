@@ -13,7 +13,9 @@
 
 #include "bench_common.hpp"
 #include "bitblock/kernels/bsgemm.hpp"
+#include "bitblock/kernels/cublas_check.hpp"
 #include "bitblock/kernels/cuda.hpp"
+#include "bitblock/kernels/cusparse_check.hpp"
 #include "bitblock/kernels/pack.hpp"
 
 namespace bitblock::bench {

@@ -10,9 +10,11 @@
 #include <limits>
 #include <vector>
 
+#include "bitblock/kernels/bgemm.hpp"
 #include "bitblock/kernels/bsgemm.hpp"
 #include "bitblock/kernels/bsr_plan.hpp"
 #include "bitblock/kernels/bsr_tiles.hpp"
+#include "bitblock/kernels/pack.hpp"
 #include "bitblock/kernels/tc_schedule.hpp"
 #include "kernels/kernel_test_data.hpp"
 #include "kernels/tc_reference.hpp"
@@ -263,6 +265,207 @@ TEST(TcEmulation, WeightGradientMatchesTheReference) {
       const WgradSchedule s = wgrad_schedule(l, sms);
       expect_within(emulate_weight_grad(p, sh.M, s), want, abs_sum, testing::kBf16TwoSides);
     }
+  }
+}
+
+// ---- Binary GEMMs (kernels/bgemm/cuda_tc.cu) ----------------------------------------------
+
+struct BinaryData {
+  int64_t M, N, K, words;
+  std::vector<float> a, b, scales;
+  std::vector<uint64_t> A, B;
+};
+
+BinaryData binary_data(int64_t M, int64_t N, int64_t K, Rng& rng) {
+  BinaryData d{M, N, K, sign_words(K), testing::random_floats(M * K, rng), testing::random_floats(N * K, rng), {}, {}, {}};
+  d.scales.resize(static_cast<size_t>(N));
+  for (auto& v : d.scales) v = rng.uniform(0.01f, 0.2f);
+  d.A.resize(static_cast<size_t>(M * d.words));
+  d.B.resize(static_cast<size_t>(N * d.words));
+  reference::pack_signs(d.a.data(), M, K, K, d.A.data());
+  reference::pack_signs(d.b.data(), N, K, K, d.B.data());
+  return d;
+}
+
+// 32-bit word w (k = 32 w .. 32 w + 31) of sign row r of a bit matrix, zero past it.
+uint32_t sign_word32(const std::vector<uint64_t>& bits, int64_t rows, int64_t words, int64_t r, int64_t w) {
+  if (r >= rows || w / 2 >= words) return 0;
+  return static_cast<uint32_t>(bits[static_cast<size_t>(r * words + w / 2)] >> (32 * (w % 2)));
+}
+
+// Emulates tc_binary_kernel: the b1 AND-popc path (b1 = true) or the s8 path.
+std::vector<int32_t> emulate_binary(const BinaryData& d, bool b1) {
+  std::vector<int32_t> C(static_cast<size_t>(d.M * d.N), 0x7f7f7f7f);
+  const int64_t stages = (d.words + 3) / 4;
+  for (int64_t m0 = 0; m0 < d.M; m0 += kBinTile) {
+    for (int64_t n0 = 0; n0 < d.N; n0 += kBinTile) {
+      for (int warp = 0; warp < kBinWarps; ++warp) {
+        const int wr = bin_warp_row(warp), wc = bin_warp_col(warp);
+        std::vector<testing::IAcc> acc(16, testing::IAcc{});
+        std::vector<std::array<int, 2>> pop_a(4 * kLanes, {0, 0});
+        std::vector<int> pop_b(4 * kLanes, 0);
+        for (int64_t s = 0; s < stages; ++s) {
+          // The staged stage: 256 bits of each row as 16 16-bit units (ldmatrix) or 8 words.
+          auto a_word = [&](int row, int kw) { return sign_word32(d.A, d.M, d.words, m0 + row, s * 8 + kw); };
+          auto b_word = [&](int row, int kw) { return sign_word32(d.B, d.N, d.words, n0 + row, s * 8 + kw); };
+          auto a_unit = [&](int row, int u) { return static_cast<uint16_t>(a_word(row, u / 2) >> (16 * (u % 2))); };
+          auto b_unit = [&](int row, int u) { return static_cast<uint16_t>(b_word(row, u / 2) >> (16 * (u % 2))); };
+          if (b1) {
+            std::array<std::array<std::array<uint32_t, 4>, kLanes>, 4> afrag;
+            std::array<std::array<std::array<uint32_t, 2>, kLanes>, 4> bfrag;
+            for (int mt = 0; mt < 4; ++mt) {
+              afrag[mt] = testing::ldmatrix<4>([&](int lane) { return ldmatrix_a_address(lane, wr + mt * 16, 0, 8); },
+                                               a_unit, false);
+              for (int lane = 0; lane < kLanes; ++lane) {
+                pop_a[mt * kLanes + lane][0] += __builtin_popcount(afrag[mt][lane][0]) + __builtin_popcount(afrag[mt][lane][2]);
+                pop_a[mt * kLanes + lane][1] += __builtin_popcount(afrag[mt][lane][1]) + __builtin_popcount(afrag[mt][lane][3]);
+              }
+            }
+            for (int np = 0; np < 2; ++np) {
+              const auto r = testing::ldmatrix<4>(
+                  [&](int lane) { return ldmatrix_pairs_address(lane, wc + np * 16, 0, 8); }, b_unit, false);
+              for (int lane = 0; lane < kLanes; ++lane) {
+                bfrag[2 * np][lane] = {r[lane][0], r[lane][1]};
+                bfrag[2 * np + 1][lane] = {r[lane][2], r[lane][3]};
+              }
+            }
+            for (int nt = 0; nt < 4; ++nt) {
+              for (int lane = 0; lane < kLanes; ++lane) {
+                pop_b[nt * kLanes + lane] += __builtin_popcount(bfrag[nt][lane][0]) + __builtin_popcount(bfrag[nt][lane][1]);
+              }
+            }
+            for (int mt = 0; mt < 4; ++mt) {
+              for (int nt = 0; nt < 4; ++nt) testing::mma_m16n8k256_and_popc(acc[mt * 4 + nt], afrag[mt], bfrag[nt]);
+            }
+          } else {
+            for (int kw = 0; kw < 8; ++kw) {
+              std::array<std::array<std::array<uint32_t, 4>, kLanes>, 4> afrag;
+              std::array<std::array<std::array<uint32_t, 2>, kLanes>, 4> bfrag;
+              for (int lane = 0; lane < kLanes; ++lane) {
+                const int g = lane >> 2, t = lane & 3;
+                for (int mt = 0; mt < 4; ++mt) {
+                  const uint32_t lo = a_word(wr + mt * 16 + g, kw), hi = a_word(wr + mt * 16 + g + 8, kw);
+                  afrag[mt][lane] = {sign_word_s8_operand(lo, t, 0), sign_word_s8_operand(hi, t, 0),
+                                     sign_word_s8_operand(lo, t, 1), sign_word_s8_operand(hi, t, 1)};
+                }
+                for (int nt = 0; nt < 4; ++nt) {
+                  const uint32_t w = b_word(wc + nt * 8 + g, kw);
+                  bfrag[nt][lane] = {sign_word_s8_operand(w, t, 0), sign_word_s8_operand(w, t, 1)};
+                }
+              }
+              for (int mt = 0; mt < 4; ++mt) {
+                for (int nt = 0; nt < 4; ++nt) testing::mma_m16n8k32_s8(acc[mt * 4 + nt], afrag[mt], bfrag[nt]);
+              }
+            }
+          }
+        }
+        // Epilogue, with the kernel's shuffles: sums over the 4 lanes of a group, column 2t + i from group 2t + i.
+        const auto padding = static_cast<int32_t>(stages * 256 - d.K);
+        for (int lane = 0; lane < kLanes; ++lane) {
+          const int g = lane >> 2, t = lane & 3;
+          for (int mt = 0; mt < 4; ++mt) {
+            for (int nt = 0; nt < 4; ++nt) {
+              for (int i = 0; i < 4; ++i) {
+                const int h = i / 2, col = 2 * t + i % 2;
+                const int64_t m = m0 + wr + mt * 16 + g + 8 * h, n = n0 + wc + nt * 8 + col;
+                if (m >= d.M || n >= d.N) continue;
+                int32_t v = static_cast<int32_t>(acc[mt * 4 + nt][lane][i]);
+                if (b1) {
+                  int pa = 0, pb = 0;
+                  for (int q = 0; q < 4; ++q) {
+                    pa += pop_a[mt * kLanes + 4 * g + q][h];
+                    pb += pop_b[nt * kLanes + 4 * col + q];
+                  }
+                  v = xnor_dot_from_and(d.K, pa, pb, v);
+                } else {
+                  v -= padding;
+                }
+                C[static_cast<size_t>(m * d.N + n)] = v;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return C;
+}
+
+TEST(TcEmulation, BinaryGemmOnB1AndS8MatchesTheReference) {
+  Rng rng(23);
+  const int64_t shapes[][3] = {{1, 1, 1}, {7, 33, 7}, {33, 10, 300}, {130, 129, 513}, {20, 140, 64}};
+  for (const auto& sh : shapes) {
+    const BinaryData d = binary_data(sh[0], sh[1], sh[2], rng);
+    std::vector<int32_t> want(static_cast<size_t>(d.M * d.N));
+    reference::bgemm_binary(d.A.data(), d.M, d.B.data(), d.N, d.K, want.data(), d.N);
+    EXPECT_EQ(emulate_binary(d, true), want) << "b1 " << d.M << "x" << d.N << "x" << d.K;
+    EXPECT_EQ(emulate_binary(d, false), want) << "s8 " << d.M << "x" << d.N << "x" << d.K;
+  }
+}
+
+// Emulates tc_float_binary_kernel.
+std::vector<float> emulate_float_binary(const BinaryData& d) {
+  std::vector<float> Y(static_cast<size_t>(d.M * d.N), std::numeric_limits<float>::quiet_NaN());
+  const int64_t stages = (d.K + 31) / 32;
+  for (int64_t m0 = 0; m0 < d.M; m0 += kBinTile) {
+    for (int64_t n0 = 0; n0 < d.N; n0 += kBinTile) {
+      for (int warp = 0; warp < kBinWarps; ++warp) {
+        const int wr = bin_warp_row(warp), wc = bin_warp_col(warp);
+        std::vector<testing::Acc> acc(16, testing::Acc{});
+        for (int64_t s = 0; s < stages; ++s) {
+          auto x_elem = [&](int row, int col) {
+            const int64_t m = m0 + row, k = s * 32 + col;
+            return testing::bf16_bits(m < d.M && k < d.K ? d.a[m * d.K + k] : 0.0f);
+          };
+          for (int ks = 0; ks < 2; ++ks) {
+            std::array<std::array<std::array<uint32_t, 4>, kLanes>, 4> afrag;
+            for (int mt = 0; mt < 4; ++mt) {
+              afrag[mt] = testing::ldmatrix<4>(
+                  [&](int lane) { return ldmatrix_a_address(lane, wr + mt * 16, ks * 16, ks * 16 + 8); }, x_elem, false);
+            }
+            for (int nt = 0; nt < 4; ++nt) {
+              std::array<std::array<uint32_t, 2>, kLanes> bfrag{};
+              for (int lane = 0; lane < kLanes; ++lane) {
+                const int g = lane >> 2, t = lane & 3;
+                const uint32_t w = sign_word32(d.B, d.N, d.words, n0 + wc + nt * 8 + g, s);
+                for (int h = 0; h < 2; ++h) bfrag[lane][h] = testing::code_pair_operand(sign_word_pair_field(w, ks, t, h), 1);
+              }
+              for (int mt = 0; mt < 4; ++mt) testing::mma_m16n8k16(acc[mt * 4 + nt], afrag[mt], bfrag);
+            }
+          }
+        }
+        for (int lane = 0; lane < kLanes; ++lane) {
+          for (int mt = 0; mt < 4; ++mt) {
+            for (int nt = 0; nt < 4; ++nt) {
+              for (int i = 0; i < 4; ++i) {
+                const mma::FragPos p = mma::m16n8_c(lane, i);
+                const int64_t m = m0 + wr + mt * 16 + p.row, n = n0 + wc + nt * 8 + p.col;
+                if (m < d.M && n < d.N) Y[static_cast<size_t>(m * d.N + n)] = static_cast<float>(acc[mt * 4 + nt][lane][i] * d.scales[n]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return Y;
+}
+
+TEST(TcEmulation, FloatBinaryGemmOnBf16MatchesTheReference) {
+  Rng rng(24);
+  const int64_t shapes[][3] = {{1, 1, 1}, {7, 33, 7}, {33, 10, 300}, {130, 129, 97}};
+  for (const auto& sh : shapes) {
+    const BinaryData d = binary_data(sh[0], sh[1], sh[2], rng);
+    std::vector<float> want(static_cast<size_t>(d.M * d.N));
+    reference::bgemm_float_binary(d.a.data(), d.M, d.K, d.B.data(), d.N, d.K, d.scales.data(), want.data(), d.N);
+    std::vector<double> abs_sum(want.size());
+    for (int64_t m = 0; m < d.M; ++m) {
+      double row = 0.0;
+      for (int64_t k = 0; k < d.K; ++k) row += std::fabs(double(d.a[m * d.K + k]));
+      for (int64_t n = 0; n < d.N; ++n) abs_sum[m * d.N + n] = row * d.scales[n];
+    }
+    SCOPED_TRACE(::testing::Message() << d.M << "x" << d.N << "x" << d.K);
+    expect_within(emulate_float_binary(d), want, abs_sum, testing::kBf16OneSide);
   }
 }
 

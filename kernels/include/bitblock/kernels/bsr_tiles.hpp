@@ -54,24 +54,16 @@ BITBLOCK_HD int64_t tile_stream_words(int64_t tiles, int bits) { return tiles * 
 BITBLOCK_HD uint32_t tile_lane_field(const uint32_t* stream, int64_t tile, int lane, int bits) {
   return code_pair_field(stream + tile * tile_words(bits), 2 * lane, bits);
 }
-// Word `w` of a tile stream, from code_of(tile, r, c) -> code value (the device quantizer and the
-// host builder both assemble words with it; the padding word is 0).
+// Word `w` of a tile stream of `tiles` tiles, from code_of(tile, r, c) -> code value (the device
+// quantizer and the host builder both assemble words with it; the padding word is 0).
 template <typename CodeOf>
 BITBLOCK_HD uint32_t tile_stream_word(int64_t w, int64_t tiles, int bits, bool transposed, CodeOf code_of) {
-  if (w >= tiles * tile_words(bits)) return 0;
-  uint32_t word = 0;
-  const int64_t first = (w * 32) / bits, last = (w * 32 + 31) / bits;  // codes touching the word
-  for (int64_t e = first; e <= last; ++e) {
-    const int64_t tile = e / 64;
-    if (tile >= tiles) break;
-    const int in_tile = static_cast<int>(e % 64);
+  return packed_stream_word(w, tiles * kTile * kTile, bits, [&](int64_t e) {
+    const int in_tile = static_cast<int>(e % (kTile * kTile));
     const int r = transposed ? in_tile % kTile : in_tile / kTile;
     const int c = transposed ? in_tile / kTile : in_tile % kTile;
-    const uint64_t field = static_cast<uint64_t>(encode_code(code_of(tile, r, c), bits));
-    const int64_t shift = e * bits - w * 32;  // may be negative for the code straddling in
-    word |= static_cast<uint32_t>(shift >= 0 ? field << shift : field >> -shift);
-  }
-  return word;
+    return code_of(e / (kTile * kTile), r, c);
+  });
 }
 
 // Host copy of the two streams of W. Throws InputError unless tc_blocks_supported.

@@ -69,6 +69,21 @@ BITBLOCK_HD uint32_t encode_code(int v, int bits) {
   return static_cast<uint32_t>(v) & ((1u << bits) - 1u);
 }
 
+// Word w (32 bits, little-endian) of the packed stream of n codes whose values code_of(e) gives:
+// the fields of the codes that touch the word, the straddling ones in part; 0 past the stream.
+// Writers that fill a stream one word per thread (the device quantizer) and host builders share it.
+template <typename CodeOf>
+BITBLOCK_HD uint32_t packed_stream_word(int64_t w, int64_t n, int bits, CodeOf code_of) {
+  uint32_t word = 0;
+  const int64_t first = (w * 32) / bits, last = (w * 32 + 31) / bits;  // codes touching the word
+  for (int64_t e = first; e <= last && e < n; ++e) {
+    const uint64_t field = encode_code(code_of(e), bits);
+    const int64_t shift = e * bits - w * 32;  // negative for a code straddling in from below
+    word |= static_cast<uint32_t>(shift >= 0 ? field << shift : field >> -shift);
+  }
+  return word;
+}
+
 // ---- Vectorised reads for the tensor-core kernels ----------------------------------------------
 // The same stream seen as little-endian 32-bit words (stream bit j is bit j % 32 of word j / 32,
 // which is the byte stream's order on every little-endian host and on the GPU).

@@ -132,4 +132,33 @@ BITBLOCK_HD WgradTarget wgrad_target(const WgradItem& it, int lane, int i, int b
   return {index, it.n0 + r < rows && it.k0[half] + c < cols};
 }
 
+// ---- Binary GEMMs (dense) ---------------------------------------------------------------------
+// 128 x 128 output tiles per CTA, 8 warps of 64 x 32 (4 m16 x 4 n8 MMA tiles), K in stages of
+// 256 bits (bits x bits) or 32 columns (float x binary) staged in shared memory.
+constexpr int kBinTile = 128, kBinWarps = 8, kBinWarpRows = 64, kBinWarpCols = 32;
+BITBLOCK_HD int bin_warp_row(int warp) { return (warp >> 2) * kBinWarpRows; }
+BITBLOCK_HD int bin_warp_col(int warp) { return (warp & 3) * kBinWarpCols; }
+// Staged bit rows: 32 bytes of a 256-bit stage plus 16 of padding, an odd multiple of 16 (no bank
+// conflicts for ldmatrix or for 8 rows read at one word).
+constexpr int kBinRowBytes = 48;
+
+// bits x bits on the b1 AND-popc MMA: sum over k of a_k b_k for +-1 values (bit 1 = +1) from
+// popcounts, K - 2 pop(a xor b) with pop(a xor b) = pop(a) + pop(b) - 2 pop(a and b). Padding bits
+// are 0 in both operands, so they count in none of the three.
+BITBLOCK_HD int32_t xnor_dot_from_and(int64_t K, int32_t pop_a, int32_t pop_b, int32_t pop_and) {
+  return static_cast<int32_t>(K) - 2 * pop_a - 2 * pop_b + 4 * pop_and;
+}
+// bits x bits on the s8 MMA: register `half` of lane t's m16n8k32 operand (A registers 0/1 and
+// 2/3, B registers 0 and 1) from the 32-bit word of sign bits holding k = 0..31 of the step: k
+// 4t .. 4t+3 (half 0) or 16 + 4t .. (half 1), as +-1 bytes. Zero (padding) bits become -1 in
+// both operands, adding +1 per padding position to every output: the kernel subtracts them.
+BITBLOCK_HD uint32_t sign_word_s8_operand(uint32_t word, int t, int half) {
+  return binary_codes_s8x4(word >> (4 * t + 16 * half));
+}
+// float x binary on the bf16 MMA: the pair field of lane t's B register `half` for k16 step `ks`
+// of a 32-bit word of sign bits (k 16 ks + 8 half + 2t and + 1), expanded by Bf16PairExpander(1).
+BITBLOCK_HD uint32_t sign_word_pair_field(uint32_t word, int ks, int t, int half) {
+  return (word >> (16 * ks + 8 * half + 2 * t)) & 3u;
+}
+
 }  // namespace bitblock::kernels
