@@ -10,6 +10,7 @@
 #include "bitblock/kernels/bsr_tiles.hpp"
 #include "bitblock/kernels/cuda_tc.hpp"
 #include "bitblock/kernels/tc_schedule.hpp"
+#include "common/cuda_launch.hpp"
 #include "common/mma.cuh"
 
 namespace bitblock::kernels::cuda {
@@ -38,6 +39,7 @@ struct ProductArgs {
 template <bool kTransposed>
 __device__ void stage_batch_tile(const ProductArgs& a, __nv_bfloat16* stage, int64_t m_base, int rows) {
   const int quads = a.reduce_cols / 4;
+#pragma unroll 4
   for (int idx = threadIdx.x; idx < rows * quads; idx += blockDim.x) {
     const int r = idx / quads;
     const int c = (idx - r * quads) * 4;
@@ -89,6 +91,9 @@ __global__ void __launch_bounds__(512, 1) tc_product_kernel(const ProductArgs a)
       if (lane < count) {
         my_col = __ldg(a.other + base + lane) * a.depth;
         if (kTransposed) my_block = __ldg(a.block_id + base + lane);
+        // Start fetching the block's codes into L1 now: the steps below read them lane by lane.
+        const int64_t first_tile = int64_t{my_block} * a.tiles_r * a.tiles_c;
+        asm volatile("prefetch.global.L1 [%0];\n" ::"l"(a.tiles + first_tile * tile_words(a.bits)));
       }
       const int kt = count * tiles_in;  // reduction tiles of this chunk, two per MMA
       int i0 = 0, t0 = 0;               // entry and tile of reduction tile kq
@@ -175,11 +180,9 @@ template <bool kTransposed, int kMT, int kNT>
 void launch(ProductArgs a, int64_t slots, int out_tiles, size_t smem, cudaStream_t stream) {
   auto kernel = tc_product_kernel<kTransposed, kMT, kNT>;
   const DeviceLimits& dev = device_limits();
-  CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
   const int warps = 2 * smem > dev.smem_per_sm ? 16 : 8;
-  int resident = 0;
-  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernel, warps * 32, smem));
-  a.s = tc_product_schedule(a.M, slots, out_tiles, kMT, kNT, warps, dev.sm_count, std::max(1, resident));
+  const int resident = resident_ctas(reinterpret_cast<const void*>(kernel), warps * 32, smem);
+  a.s = tc_product_schedule(a.M, slots, out_tiles, kMT, kNT, warps, dev.sm_count, resident);
   kernel<<<static_cast<unsigned>(a.s.ctas()), static_cast<unsigned>(warps * 32), smem, stream>>>(a);
   CUDA_CHECK(cudaGetLastError());
 }

@@ -1,6 +1,7 @@
 // Tensor-core weight gradient of the kept blocks (SDDMM, cuda_tc.hpp): one CTA per unit of the
-// schedule (tc_schedule.hpp), the unit's X and dY columns staged 32 batch rows at a time as bf16,
-// each warp accumulating its items (m16n8k16 output tiles) over the whole batch in registers. The
+// schedule (tc_schedule.hpp) and batch split, the unit's X and dY columns staged 32 batch rows at
+// a time as bf16, each warp accumulating its items (m16n8k16 output tiles) over its batch rows in
+// registers. The
 // CPU emulation of this kernel is tests/kernels/tc_emulation_test.cpp: keep the two in step.
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "bitblock/kernels/bsr_tiles.hpp"
 #include "bitblock/kernels/cuda_tc.hpp"
 #include "bitblock/kernels/tc_schedule.hpp"
+#include "common/cuda_launch.hpp"
 #include "common/mma.cuh"
 
 namespace bitblock::kernels::cuda {
@@ -26,6 +28,7 @@ struct WgradArgs {
   const WgradItem* items;
   int xs_stride, ds_stride;  // staged row strides (bf16 elements)
   float* dW;
+  int splits;         // batch splits (blockIdx.y); 2: partial sums added into a zeroed dW
   bool vec_x, vec_d;  // 16-byte loads of X / dY rows
 };
 
@@ -74,10 +77,11 @@ __global__ void __launch_bounds__(256) tc_wgrad_kernel(const WgradArgs a) {
   const int d_width = (u.block_row_end - u.block_row_begin) * a.block_rows;
   const uint32_t xs_base = tc::smem_addr(xs), ds_base = tc::smem_addr(ds);
   float acc[kItemsPerWarp][4] = {};
-  for (int64_t m0 = 0; m0 < a.M; m0 += kWgradRows) {
+  const int64_t m_end = wgrad_split_begin(a.M, a.splits, static_cast<int>(blockIdx.y) + 1);
+  for (int64_t m0 = wgrad_split_begin(a.M, a.splits, static_cast<int>(blockIdx.y)); m0 < m_end; m0 += kWgradRows) {
     __syncthreads();  // the previous step's reads are done (and the item columns are written)
-    stage_rows(a.X, a.ldx, a.M, m0, k_first, x_width, a.cols, a.vec_x, xs, a.xs_stride);
-    stage_rows(a.dY, a.lddy, a.M, m0, n_first, d_width, a.rows, a.vec_d, ds, a.ds_stride);
+    stage_rows(a.X, a.ldx, m_end, m0, k_first, x_width, a.cols, a.vec_x, xs, a.xs_stride);
+    stage_rows(a.dY, a.lddy, m_end, m0, n_first, d_width, a.rows, a.vec_d, ds, a.ds_stride);
     __syncthreads();
 #pragma unroll
     for (int it = 0; it < kItemsPerWarp; ++it) {
@@ -101,7 +105,12 @@ __global__ void __launch_bounds__(256) tc_wgrad_kernel(const WgradArgs a) {
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       const WgradTarget t = wgrad_target(item, lane, i, a.block_cols, a.rows, a.cols);
-      if (t.index >= 0) a.dW[t.index] = t.in_matrix ? acc[it][i] : 0.0f;
+      if (t.index < 0) continue;
+      if (a.splits == 1) {
+        a.dW[t.index] = t.in_matrix ? acc[it][i] : 0.0f;
+      } else if (t.in_matrix) {
+        atomicAdd(a.dW + t.index, acc[it][i]);
+      }
     }
   }
 }
@@ -129,14 +138,18 @@ void bsgemm_backward_weight_tc(const float* dY, int64_t M, int64_t lddy, const f
   a.xs_stride = static_cast<int>(tc_stage_stride(W.wgrad.x_cols));
   a.ds_stride = static_cast<int>(tc_stage_stride(W.wgrad.d_cols));
   a.dW = dW;
+  a.splits = wgrad_batch_splits(static_cast<int64_t>(W.wgrad.units.size()), M, device_limits().sm_count);
   a.vec_x = ldx % 4 == 0 && reinterpret_cast<uintptr_t>(X) % 16 == 0;
   a.vec_d = lddy % 4 == 0 && reinterpret_cast<uintptr_t>(dY) % 16 == 0;
   const size_t smem = sizeof(__nv_bfloat16) * kWgradRows * static_cast<size_t>(a.xs_stride + a.ds_stride) +
                       sizeof(int4) * static_cast<size_t>(W.wgrad.warps * kItemsPerWarp);
   if (smem > device_limits().smem_per_block) fail_input("bsgemm_backward_weight_tc", "staged rectangle does not fit");
-  CUDA_CHECK(cudaFuncSetAttribute(tc_wgrad_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-  tc_wgrad_kernel<<<static_cast<unsigned>(W.wgrad.units.size()), static_cast<unsigned>(W.wgrad.warps * 32), smem,
-                    stream>>>(a);
+  resident_ctas(reinterpret_cast<const void*>(tc_wgrad_kernel), W.wgrad.warps * 32, smem);  // raises the limit
+  if (a.splits > 1) {
+    CUDA_CHECK(cudaMemsetAsync(dW, 0, sizeof(float) * static_cast<size_t>(l.kept_blocks() * l.block_elems()), stream));
+  }
+  const dim3 grid(static_cast<unsigned>(W.wgrad.units.size()), static_cast<unsigned>(a.splits));
+  tc_wgrad_kernel<<<grid, static_cast<unsigned>(W.wgrad.warps * 32), smem, stream>>>(a);
   CUDA_CHECK(cudaGetLastError());
 }
 

@@ -90,11 +90,13 @@ WgradSchedule wgrad_schedule(const BsrLayout& l, int sm_count) {
   WgradSchedule s;
   const int64_t nbr = l.num_block_rows(), nbc = l.num_block_cols(), kept = l.kept_blocks();
   if (kept == 0) return s;
-  // Items per unit: about two CTAs per multiprocessor, at most one full CTA's worth.
+  // Items per unit: about one unit per multiprocessor (the larger a rectangle, the more kept
+  // blocks share each staged column), at most one full CTA's worth. Two CTAs fit on a
+  // multiprocessor; wgrad_batch_splits fills the second by splitting the batch.
   const double items_per_block = std::max(0.5, (l.block_rows / kTile) * (l.block_cols / kTile) / 2.0);
   const double total_items = static_cast<double>(kept) * items_per_block;
   const int64_t per_unit_max = int64_t{s.warps} * s.items_per_warp;
-  const double target = std::clamp(total_items / (2.0 * std::max(1, sm_count)), 8.0, double(per_unit_max));
+  const double target = std::clamp(total_items / std::max(1, sm_count), 8.0, double(per_unit_max));
   const double density = static_cast<double>(kept) / static_cast<double>(nbr * nbc);
   // Area (in blocks) holding `target` items, with about as many staged X as dY columns.
   const double area = target / items_per_block / density;

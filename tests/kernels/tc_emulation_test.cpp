@@ -185,69 +185,78 @@ TEST(TcEmulation, ForwardAndInputGradientMatchTheReference) {
   }
 }
 
-// Emulates tc_wgrad_kernel (cuda_tc_wgrad.cu).
-std::vector<float> emulate_weight_grad(const Problem& p, int64_t M, const WgradSchedule& s) {
+// Emulates tc_wgrad_kernel (cuda_tc_wgrad.cu) with `splits` batch splits (grid.y): one split
+// stores, two add their partial sums into a zeroed dW.
+std::vector<float> emulate_weight_grad(const Problem& p, int64_t M, const WgradSchedule& s, int splits) {
   const BsrLayout& l = p.w.layout;
-  std::vector<float> dW(static_cast<size_t>(l.kept_blocks() * l.block_elems()), std::numeric_limits<float>::quiet_NaN());
-  std::vector<int> writes(dW.size(), 0);
+  std::vector<float> dW(static_cast<size_t>(l.kept_blocks() * l.block_elems()),
+                        splits == 1 ? std::numeric_limits<float>::quiet_NaN() : 0.0f);
+  std::vector<int> visits(dW.size(), 0);
   const int64_t xs = tc_stage_stride(s.x_cols), ds = tc_stage_stride(s.d_cols);
   std::vector<uint16_t> Xs(static_cast<size_t>(kWgradRows * xs)), Ds(static_cast<size_t>(kWgradRows * ds));
   for (const WgradUnit& u : s.units) {
-    const int64_t k_first = int64_t{u.block_col_begin} * l.block_cols, n_first = int64_t{u.block_row_begin} * l.block_rows;
-    const int64_t x_width = int64_t{u.block_col_end - u.block_col_begin} * l.block_cols;
-    const int64_t d_width = int64_t{u.block_row_end - u.block_row_begin} * l.block_rows;
-    EXPECT_LE(x_width, s.x_cols);
-    EXPECT_LE(d_width, s.d_cols);
-    std::vector<std::vector<testing::Acc>> acc(static_cast<size_t>(s.warps),
-                                               std::vector<testing::Acc>(static_cast<size_t>(s.items_per_warp)));
-    for (int64_t m0 = 0; m0 < M; m0 += kWgradRows) {
-      for (int r = 0; r < kWgradRows; ++r) {
-        const int64_t m = m0 + r;
-        for (int64_t c = 0; c < x_width; ++c) {
-          const int64_t k = k_first + c;
-          Xs[static_cast<size_t>(r * xs + c)] = testing::bf16_bits(m < M && k < l.cols ? p.X[m * l.cols + k] : 0.0f);
+    for (int split = 0; split < splits; ++split) {
+      const int64_t k_first = int64_t{u.block_col_begin} * l.block_cols, n_first = int64_t{u.block_row_begin} * l.block_rows;
+      const int64_t x_width = int64_t{u.block_col_end - u.block_col_begin} * l.block_cols;
+      const int64_t d_width = int64_t{u.block_row_end - u.block_row_begin} * l.block_rows;
+      EXPECT_LE(x_width, s.x_cols);
+      EXPECT_LE(d_width, s.d_cols);
+      std::vector<std::vector<testing::Acc>> acc(static_cast<size_t>(s.warps),
+                                                 std::vector<testing::Acc>(static_cast<size_t>(s.items_per_warp)));
+      const int64_t m_end = wgrad_split_begin(M, splits, split + 1);
+      for (int64_t m0 = wgrad_split_begin(M, splits, split); m0 < m_end; m0 += kWgradRows) {
+        for (int r = 0; r < kWgradRows; ++r) {
+          const int64_t m = m0 + r;
+          for (int64_t c = 0; c < x_width; ++c) {
+            const int64_t k = k_first + c;
+            Xs[static_cast<size_t>(r * xs + c)] = testing::bf16_bits(m < m_end && k < l.cols ? p.X[m * l.cols + k] : 0.0f);
+          }
+          for (int64_t c = 0; c < d_width; ++c) {
+            const int64_t n = n_first + c;
+            Ds[static_cast<size_t>(r * ds + c)] = testing::bf16_bits(m < m_end && n < l.rows ? p.dY[m * l.rows + n] : 0.0f);
+          }
         }
-        for (int64_t c = 0; c < d_width; ++c) {
-          const int64_t n = n_first + c;
-          Ds[static_cast<size_t>(r * ds + c)] = testing::bf16_bits(m < M && n < l.rows ? p.dY[m * l.rows + n] : 0.0f);
+        auto x_elem = [&](int row, int col) { return Xs[static_cast<size_t>(row * xs + col)]; };
+        auto d_elem = [&](int row, int col) { return Ds[static_cast<size_t>(row * ds + col)]; };
+        for (int w = 0; w < s.warps; ++w) {
+          const int32_t first = u.item_begin + w * s.items_per_warp;
+          for (int it = 0; it < s.items_per_warp && first + it < u.item_end; ++it) {
+            const WgradItem& item = s.items[static_cast<size_t>(first + it)];
+            EXPECT_LE(item.x_col[1] + kTile, x_width);
+            EXPECT_LE(item.d_col + kTile, d_width);
+            for (int ks = 0; ks < kWgradRows / 16; ++ks) {
+              const auto a = testing::ldmatrix<4>(
+                  [&](int lane) { return ldmatrix_pairs_address(lane, ks * 16, item.x_col[0], item.x_col[1]); }, x_elem,
+                  true);
+              const auto b = testing::ldmatrix<2>(
+                  [&](int lane) { return ldmatrix_bt_address(lane, ks * 16, item.d_col); }, d_elem, true);
+              testing::mma_m16n8k16(acc[static_cast<size_t>(w)][static_cast<size_t>(it)], a, b);
+            }
+          }
         }
       }
-      auto x_elem = [&](int row, int col) { return Xs[static_cast<size_t>(row * xs + col)]; };
-      auto d_elem = [&](int row, int col) { return Ds[static_cast<size_t>(row * ds + col)]; };
       for (int w = 0; w < s.warps; ++w) {
         const int32_t first = u.item_begin + w * s.items_per_warp;
         for (int it = 0; it < s.items_per_warp && first + it < u.item_end; ++it) {
           const WgradItem& item = s.items[static_cast<size_t>(first + it)];
-          EXPECT_LE(item.x_col[1] + kTile, x_width);
-          EXPECT_LE(item.d_col + kTile, d_width);
-          for (int ks = 0; ks < kWgradRows / 16; ++ks) {
-            const auto a = testing::ldmatrix<4>(
-                [&](int lane) { return ldmatrix_pairs_address(lane, ks * 16, item.x_col[0], item.x_col[1]); }, x_elem,
-                true);
-            const auto b4 = testing::ldmatrix<2>([&](int lane) { return ldmatrix_bt_address(lane, ks * 16, item.d_col); },
-                                                 d_elem, true);
-            testing::mma_m16n8k16(acc[static_cast<size_t>(w)][static_cast<size_t>(it)], a, b4);
-          }
-        }
-      }
-    }
-    for (int w = 0; w < s.warps; ++w) {
-      const int32_t first = u.item_begin + w * s.items_per_warp;
-      for (int it = 0; it < s.items_per_warp && first + it < u.item_end; ++it) {
-        const WgradItem& item = s.items[static_cast<size_t>(first + it)];
-        for (int lane = 0; lane < kLanes; ++lane) {
-          for (int i = 0; i < 4; ++i) {
-            const WgradTarget t = wgrad_target(item, lane, i, l.block_cols, l.rows, l.cols);
-            if (t.index < 0) continue;
-            dW[static_cast<size_t>(t.index)] =
-                t.in_matrix ? static_cast<float>(acc[static_cast<size_t>(w)][static_cast<size_t>(it)][lane][i]) : 0.0f;
-            ++writes[static_cast<size_t>(t.index)];
+          for (int lane = 0; lane < kLanes; ++lane) {
+            for (int i = 0; i < 4; ++i) {
+              const WgradTarget t = wgrad_target(item, lane, i, l.block_cols, l.rows, l.cols);
+              if (t.index < 0) continue;
+              ++visits[static_cast<size_t>(t.index)];
+              const auto v = static_cast<float>(acc[static_cast<size_t>(w)][static_cast<size_t>(it)][lane][i]);
+              if (splits == 1) {
+                dW[static_cast<size_t>(t.index)] = t.in_matrix ? v : 0.0f;
+              } else if (t.in_matrix) {
+                dW[static_cast<size_t>(t.index)] += v;
+              }
+            }
           }
         }
       }
     }
   }
-  for (size_t i = 0; i < writes.size(); ++i) EXPECT_EQ(writes[i], 1) << "dW entry " << i << " written " << writes[i] << " times";
+  for (size_t i = 0; i < visits.size(); ++i) EXPECT_EQ(visits[i], splits) << "dW entry " << i << " visited " << visits[i] << " times";
   return dW;
 }
 
@@ -260,10 +269,12 @@ TEST(TcEmulation, WeightGradientMatchesTheReference) {
     reference::bsgemm_backward_weight(p.dY.data(), sh.M, sh.N, p.X.data(), sh.K, l, want.data());
     const auto abs_sum = testing::abs_weight_grad(p.dY.data(), sh.M, sh.N, p.X.data(), sh.K, l);
     for (int sms : {1, 4, 132}) {
-      SCOPED_TRACE(::testing::Message() << sh.M << "x" << sh.N << "x" << sh.K << " block " << sh.br << "x" << sh.bc
-                                        << " sms " << sms);
-      const WgradSchedule s = wgrad_schedule(l, sms);
-      expect_within(emulate_weight_grad(p, sh.M, s), want, abs_sum, testing::kBf16TwoSides);
+      for (int splits : {1, 2}) {
+        SCOPED_TRACE(::testing::Message() << sh.M << "x" << sh.N << "x" << sh.K << " block " << sh.br << "x" << sh.bc
+                                          << " sms " << sms << " splits " << splits);
+        const WgradSchedule s = wgrad_schedule(l, sms);
+        expect_within(emulate_weight_grad(p, sh.M, s, splits), want, abs_sum, testing::kBf16TwoSides);
+      }
     }
   }
 }
@@ -389,6 +400,23 @@ std::vector<int32_t> emulate_binary(const BinaryData& d, bool b1) {
     }
   }
   return C;
+}
+
+TEST(TcEmulation, WeightGradientBatchSplitsCoverTheBatchOnce) {
+  for (int64_t M : {0, 1, 31, 32, 33, 100, 255, 256, 1000, 1025}) {
+    for (int splits : {1, 2}) {
+      EXPECT_EQ(wgrad_split_begin(M, splits, 0), 0);
+      EXPECT_EQ(wgrad_split_begin(M, splits, splits), M);
+      for (int s = 0; s < splits; ++s) {
+        const int64_t b = wgrad_split_begin(M, splits, s), e = wgrad_split_begin(M, splits, s + 1);
+        EXPECT_LE(b, e);
+        if (b < e) EXPECT_EQ(b % kWgradRows, 0);  // a split starts on a whole step
+      }
+    }
+  }
+  EXPECT_EQ(wgrad_batch_splits(100, 1000, 132), 2);
+  EXPECT_EQ(wgrad_batch_splits(300, 1000, 132), 1);
+  EXPECT_EQ(wgrad_batch_splits(100, 100, 132), 1);
 }
 
 TEST(TcEmulation, BinaryGemmOnB1AndS8MatchesTheReference) {

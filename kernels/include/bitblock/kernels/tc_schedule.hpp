@@ -113,9 +113,23 @@ struct WgradSchedule {
   std::vector<WgradUnit> units;
   std::vector<WgradItem> items;
 };
-// Rectangles sized for about 2 CTAs per multiprocessor; throws InputError unless
+// Rectangles sized for about one unit per multiprocessor; throws InputError unless
 // tc_blocks_supported or when dW indices do not fit int32.
 WgradSchedule wgrad_schedule(const BsrLayout& layout, int sm_count);
+
+// Batch splits of a weight-gradient launch: 2 when the units alone leave a multiprocessor with
+// room for a second CTA and the batch is large enough to be worth it (each half accumulates
+// whole 32-row steps; the two partial sums are added into a zeroed dW, which is exact and
+// independent of their order: 0 + a + b = 0 + b + a), else 1. Split s covers batch rows
+// [wgrad_split_begin(M, splits, s), wgrad_split_begin(M, splits, s + 1)).
+BITBLOCK_HD int wgrad_batch_splits(int64_t units, int64_t M, int sm_count) {
+  return units < 2 * int64_t{sm_count} && M >= 256 ? 2 : 1;
+}
+BITBLOCK_HD int64_t wgrad_split_begin(int64_t M, int splits, int s) {
+  const int64_t steps = (M + kWgradRows - 1) / kWgradRows;
+  const int64_t begin = (steps * s + splits - 1) / splits * kWgradRows;
+  return begin < M ? begin : M;
+}
 
 // C element i of lane `lane` of an item -> its dW index, and whether it lies inside the matrix
 // (ragged positions are written as 0). -1 when the item has no second c-tile.
