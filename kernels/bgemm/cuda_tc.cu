@@ -243,8 +243,8 @@ __global__ void __launch_bounds__(256) tc_float_binary_kernel(const float* __res
 #pragma unroll
       for (int nt = 0; nt < 4; ++nt) {
         const uint32_t w = wbits[wc + nt * 8 + g];
-        bfrag[nt][0] = operand(sign_word_pair_field(w, ks, t, 0));
-        bfrag[nt][1] = operand(sign_word_pair_field(w, ks, t, 1));
+        bfrag[nt][0] = operand.expand<false>(sign_word_pair_field(w, ks, t, 0));
+        bfrag[nt][1] = operand.expand<false>(sign_word_pair_field(w, ks, t, 1));
       }
 #pragma unroll
       for (int mt = 0; mt < 4; ++mt) {

@@ -65,8 +65,47 @@ __device__ void stage_batch_tile(const ProductArgs& a, __nv_bfloat16* stage, int
   }
 }
 
-// kMT: 16-row MMA tiles per item (the CTA's batch tile is 16 kMT rows); kNT: output tiles per item.
-template <bool kTransposed, int kMT, int kNT>
+// One m16n8k16 (both halves of K) or, for a lone last reduction tile, m16n8k8 step of an item:
+// A fragments by ldmatrix from the staged tile, B fragments expanded from the lanes' code fields.
+template <int kMT, int kNT, bool kWide>
+__device__ __forceinline__ void product_step(float (&acc)[kMT][kNT][4], uint32_t stage_base, int stride, int lane,
+                                             int tiles, const uint32_t* code_tiles, const LaneField& field,
+                                             const tc::CodePairOperand& operand, int per_out, int col0, int words0,
+                                             int col1, int words1, bool pair) {
+  uint32_t bfrag[kNT][2];
+#pragma unroll
+  for (int o = 0; o < kNT; ++o) {
+    bfrag[o][0] = bfrag[o][1] = 0;
+    if (o < tiles) {
+      bfrag[o][0] = operand.expand<kWide>(read_lane_field(code_tiles + words0 + o * per_out, field));
+      if (pair) bfrag[o][1] = operand.expand<kWide>(read_lane_field(code_tiles + words1 + o * per_out, field));
+    }
+  }
+#pragma unroll
+  for (int mt = 0; mt < kMT; ++mt) {
+    const mma::FragPos p = ldmatrix_a_address(lane, mt * 16, col0, col1);
+    const uint32_t addr = stage_base + 2u * static_cast<uint32_t>(p.row * stride + p.col);
+    if (pair) {
+      uint32_t afrag[4];
+      tc::ldmatrix_x4(afrag, addr);
+#pragma unroll
+      for (int o = 0; o < kNT; ++o) {
+        if (o < tiles) tc::mma_bf16_m16n8k16(acc[mt][o], afrag, bfrag[o][0], bfrag[o][1]);
+      }
+    } else {
+      uint32_t afrag[2];
+      tc::ldmatrix_x2(afrag, addr);
+#pragma unroll
+      for (int o = 0; o < kNT; ++o) {
+        if (o < tiles) tc::mma_bf16_m16n8k8(acc[mt][o], afrag[0], afrag[1], bfrag[o][0]);
+      }
+    }
+  }
+}
+
+// kMT: 16-row MMA tiles per item (the CTA's batch tile is 16 kMT rows); kNT: output tiles per
+// item; kWide: 8-bit codes (converted through float, see CodePairOperand).
+template <bool kTransposed, int kMT, int kNT, bool kWide>
 __global__ void __launch_bounds__(512, 1) tc_product_kernel(const ProductArgs a) {
   extern __shared__ __align__(16) unsigned char smem[];
   auto* stage = reinterpret_cast<__nv_bfloat16*>(smem);
@@ -79,68 +118,38 @@ __global__ void __launch_bounds__(512, 1) tc_product_kernel(const ProductArgs a)
   const int tiles_in = a.depth / kTile, out_extent = a.s.out_tiles * kTile;
   const uint32_t stage_base = tc::smem_addr(stage);
   const tc::CodePairOperand operand(a.bits);
+  const LaneField field = lane_field(lane, a.bits);
+  const ProductTileWords tw = product_tile_words(a.tiles_r, a.tiles_c, a.bits, kTransposed);
   for (int64_t q = warp; q < a.s.items_per_cta(); q += warps) {
     const TcItem it = a.s.item(cta, q);
     if (it.tiles == 0) continue;
     float acc[kMT][kNT][4] = {};
-    const int32_t e0 = a.ptr[it.slot], e1 = a.ptr[it.slot + 1];
-    for (int32_t base = e0; base < e1; base += 32) {
-      // Lane l holds entry base + l: its first staged column and (input gradient) its block.
-      const int count = min(32, e1 - base);
-      int my_col = 0, my_block = base + lane;
-      if (lane < count) {
-        my_col = __ldg(a.other + base + lane) * a.depth;
-        if (kTransposed) my_block = __ldg(a.block_id + base + lane);
-        // Start fetching the block's codes into L1 now: the steps below read them lane by lane.
-        const int64_t first_tile = int64_t{my_block} * a.tiles_r * a.tiles_c;
-        asm volatile("prefetch.global.L1 [%0];\n" ::"l"(a.tiles + first_tile * tile_words(a.bits)));
+    const int32_t e0 = a.ptr[it.slot];
+    const int total = (a.ptr[it.slot + 1] - e0) * tiles_in;  // reduction tiles of the slot
+    const int out_words = it.first_tile * tw.per_out;
+    for (int window = 0; window < total; window += 32) {
+      // Lane l holds reduction tile window + l: its first staged column and the first word of
+      // its code tile (for the item's first output tile). Tiles pair up in order, two per MMA.
+      const int n = min(32, total - window);
+      int my_col = 0, my_words = 0;
+      if (lane < n) {
+        const int kq = window + lane, e = e0 + kq / tiles_in, t = kq % tiles_in;
+        my_col = __ldg(a.other + e) * a.depth + t * kTile;
+        const int block = kTransposed ? __ldg(a.block_id + e) : e;
+        my_words = block * tw.per_block + out_words + t * tw.per_in;
+        // Start fetching the codes into L1 now: the steps below read them lane by lane.
+        asm volatile("prefetch.global.L1 [%0];\n" ::"l"(a.tiles + my_words));
       }
-      const int kt = count * tiles_in;  // reduction tiles of this chunk, two per MMA
-      int i0 = 0, t0 = 0;               // entry and tile of reduction tile kq
-      for (int kq = 0; kq < kt; kq += 2) {
-        const bool pair = kq + 1 < kt;
-        const int i1 = t0 + 1 < tiles_in ? i0 : i0 + 1, t1 = t0 + 1 < tiles_in ? t0 + 1 : 0;
-        const int j1 = pair ? i1 : i0;
-        const int col0 = __shfl_sync(tc::kFullMask, my_col, i0) + t0 * kTile;
-        const int col1 = pair ? __shfl_sync(tc::kFullMask, my_col, j1) + t1 * kTile : col0;
-        const int64_t b0 = kTransposed ? __shfl_sync(tc::kFullMask, my_block, i0) : base + i0;
-        const int64_t b1 = kTransposed ? __shfl_sync(tc::kFullMask, my_block, j1) : base + j1;
-        uint32_t bfrag[kNT][2];
-#pragma unroll
-        for (int o = 0; o < kNT; ++o) {
-          bfrag[o][0] = bfrag[o][1] = 0;
-          if (o < it.tiles) {
-            const int out_tile = it.first_tile + o;
-            bfrag[o][0] = operand(tile_lane_field(
-                a.tiles, product_tile(b0, out_tile, t0, a.tiles_r, a.tiles_c, kTransposed), lane, a.bits));
-            if (pair) {
-              bfrag[o][1] = operand(tile_lane_field(
-                  a.tiles, product_tile(b1, out_tile, t1, a.tiles_r, a.tiles_c, kTransposed), lane, a.bits));
-            }
-          }
-        }
-#pragma unroll
-        for (int mt = 0; mt < kMT; ++mt) {
-          const mma::FragPos p = ldmatrix_a_address(lane, mt * 16, col0, col1);
-          const uint32_t addr = stage_base + 2u * static_cast<uint32_t>(p.row * a.stride + p.col);
-          if (pair) {
-            uint32_t afrag[4];
-            tc::ldmatrix_x4(afrag, addr);
-#pragma unroll
-            for (int o = 0; o < kNT; ++o) {
-              if (o < it.tiles) tc::mma_bf16_m16n8k16(acc[mt][o], afrag, bfrag[o][0], bfrag[o][1]);
-            }
-          } else {
-            uint32_t afrag[2];
-            tc::ldmatrix_x2(afrag, addr);
-#pragma unroll
-            for (int o = 0; o < kNT; ++o) {
-              if (o < it.tiles) tc::mma_bf16_m16n8k8(acc[mt][o], afrag[0], afrag[1], bfrag[o][0]);
-            }
-          }
-        }
-        i0 = pair ? (t1 + 1 < tiles_in ? i1 : i1 + 1) : i0;
-        t0 = pair ? (t1 + 1 < tiles_in ? t1 + 1 : 0) : t0;
+      for (int k = 0; k + 1 < n; k += 2) {
+        product_step<kMT, kNT, kWide>(acc, stage_base, a.stride, lane, it.tiles, a.tiles, field, operand, tw.per_out,
+                                      __shfl_sync(tc::kFullMask, my_col, k), __shfl_sync(tc::kFullMask, my_words, k),
+                                      __shfl_sync(tc::kFullMask, my_col, k + 1),
+                                      __shfl_sync(tc::kFullMask, my_words, k + 1), true);
+      }
+      if (n & 1) {
+        const int col = __shfl_sync(tc::kFullMask, my_col, n - 1), words = __shfl_sync(tc::kFullMask, my_words, n - 1);
+        product_step<kMT, kNT, kWide>(acc, stage_base, a.stride, lane, it.tiles, a.tiles, field, operand, tw.per_out,
+                                      col, words, col, words, false);
       }
     }
     // C fragment: rows g and g + 8 of each MMA tile, output columns 2t and 2t + 1.
@@ -176,9 +185,9 @@ __global__ void __launch_bounds__(512, 1) tc_product_kernel(const ProductArgs a)
 
 // Warps per CTA: 16 when one CTA fills a multiprocessor's shared memory (more warps to hide
 // latency), else 8; the panels are sized for the CTAs that fit at once (tc_product_schedule).
-template <bool kTransposed, int kMT, int kNT>
+template <bool kTransposed, int kMT, int kNT, bool kWide>
 void launch(ProductArgs a, int64_t slots, int out_tiles, size_t smem, cudaStream_t stream) {
-  auto kernel = tc_product_kernel<kTransposed, kMT, kNT>;
+  auto kernel = tc_product_kernel<kTransposed, kMT, kNT, kWide>;
   const DeviceLimits& dev = device_limits();
   const int warps = 2 * smem > dev.smem_per_sm ? 16 : 8;
   const int resident = resident_ctas(reinterpret_cast<const void*>(kernel), warps * 32, smem);
@@ -187,12 +196,21 @@ void launch(ProductArgs a, int64_t slots, int out_tiles, size_t smem, cudaStream
   CUDA_CHECK(cudaGetLastError());
 }
 
-template <bool kTransposed, int kMT>
+template <bool kTransposed, int kMT, bool kWide>
 void launch_tiles(const ProductArgs& a, int64_t slots, int out_tiles, size_t smem, cudaStream_t stream) {
   if (out_tiles == 1) {
-    launch<kTransposed, kMT, 1>(a, slots, out_tiles, smem, stream);
+    launch<kTransposed, kMT, 1, kWide>(a, slots, out_tiles, smem, stream);
   } else {
-    launch<kTransposed, kMT, 2>(a, slots, out_tiles, smem, stream);
+    launch<kTransposed, kMT, 2, kWide>(a, slots, out_tiles, smem, stream);
+  }
+}
+
+template <bool kTransposed, int kMT>
+void launch_width(const ProductArgs& a, int64_t slots, int out_tiles, size_t smem, cudaStream_t stream) {
+  if (a.bits == 8) {
+    launch_tiles<kTransposed, kMT, true>(a, slots, out_tiles, smem, stream);
+  } else {
+    launch_tiles<kTransposed, kMT, false>(a, slots, out_tiles, smem, stream);
   }
 }
 
@@ -208,6 +226,7 @@ void run_product(const float* A, int64_t M, int64_t lda, const DeviceBsr& W, flo
   if (!W.has_tiles()) fail_input(where, "W has no tile streams (blocks must be multiples of 8)");
   if (m_tiles != 1 && m_tiles != 2 && m_tiles != 4) fail_input(where, "m_tiles must be 1, 2 or 4");
   if (!tc_product_fits(l, m_tiles, kTransposed)) fail_input(where, "batch tile does not fit in shared memory");
+  if (W.tiles_fwd.size() >= (size_t{1} << 31)) fail_input(where, "tile streams over 2^31 words");
   if (M == 0) return;
   const size_t smem = tc_product_smem(l, m_tiles, kTransposed);
   ProductArgs a{};
@@ -235,13 +254,13 @@ void run_product(const float* A, int64_t M, int64_t lda, const DeviceBsr& W, flo
   a.vec_out = ldo % 2 == 0 && reinterpret_cast<uintptr_t>(out) % 8 == 0;
   switch (m_tiles) {
     case 1:
-      launch_tiles<kTransposed, 1>(a, slots, out_tiles, smem, stream);
+      launch_width<kTransposed, 1>(a, slots, out_tiles, smem, stream);
       break;
     case 2:
-      launch_tiles<kTransposed, 2>(a, slots, out_tiles, smem, stream);
+      launch_width<kTransposed, 2>(a, slots, out_tiles, smem, stream);
       break;
     default:
-      launch_tiles<kTransposed, 4>(a, slots, out_tiles, smem, stream);
+      launch_width<kTransposed, 4>(a, slots, out_tiles, smem, stream);
       break;
   }
 }

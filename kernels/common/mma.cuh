@@ -85,16 +85,15 @@ __device__ __forceinline__ void cp_async_wait() {
 }
 
 // The bf16x2 B operand of a k-bit code pair field (bsr_tiles.hpp): the expander's offset form minus
-// its offset (exact), or for 8-bit codes decode_code through float.
+// its offset (exact), or for 8-bit codes (kWide) decode_code through float.
 struct CodePairOperand {
   Bf16PairExpander expander;
   __nv_bfloat162 offset;
-  int bits;
   __device__ explicit CodePairOperand(int code_bits)
-      : expander(code_bits < 8 ? code_bits : 1), offset(__float2bfloat162_rn(static_cast<float>(expander.offset))),
-        bits(code_bits) {}
-  __device__ __forceinline__ uint32_t operator()(uint32_t field) const {
-    if (bits == 8) {
+      : expander(code_bits < 8 ? code_bits : 1), offset(__float2bfloat162_rn(static_cast<float>(expander.offset))) {}
+  template <bool kWide>
+  __device__ __forceinline__ uint32_t expand(uint32_t field) const {
+    if (kWide) {
       return bits_of(__floats2bfloat162_rn(static_cast<float>(decode_code(field & 0xffu, 8)),
                                            static_cast<float>(decode_code(field >> 8, 8))));
     }

@@ -89,30 +89,32 @@ std::vector<float> emulate_product(const Problem& p, int64_t M, bool transposed,
         const TcItem it = s.item(cta, q);
         if (it.tiles == 0) continue;
         std::vector<testing::Acc> acc(static_cast<size_t>(s.m_tiles * s.group), testing::Acc{});
-        const int32_t e0 = ptr[it.slot], e1 = ptr[it.slot + 1];
-        for (int32_t base = e0; base < e1; base += 32) {
-          const int count = std::min<int32_t>(32, e1 - base);
-          const int kt = count * tiles_in;
-          for (int kq = 0; kq < kt; kq += 2) {
-            const bool pair = kq + 1 < kt;
-            int col[2] = {0, 0}, t[2] = {0, 0};
-            int64_t b[2] = {0, 0};
-            for (int h = 0; h < (pair ? 2 : 1); ++h) {
-              const int64_t e = base + (kq + h) / tiles_in;
-              t[h] = (kq + h) % tiles_in;
-              col[h] = other[e] * depth + t[h] * kTile;
-              b[h] = transposed ? p.plan.col_block[e] : e;
-            }
-            if (!pair) col[1] = col[0];
+        const int32_t e0 = ptr[it.slot];
+        const int total = (ptr[it.slot + 1] - e0) * tiles_in;
+        const ProductTileWords tw = product_tile_words(tr, tc, bits, transposed);
+        for (int window = 0; window < total; window += 32) {
+          const int n = std::min(32, total - window);
+          // Lane l's reduction tile window + l: staged column and first code word.
+          int lane_col[kLanes] = {}, lane_words[kLanes] = {};
+          for (int lane = 0; lane < n; ++lane) {
+            const int kq = window + lane, e = e0 + kq / tiles_in, t = kq % tiles_in;
+            lane_col[lane] = other[e] * depth + t * kTile;
+            const int block = transposed ? p.plan.col_block[e] : e;
+            lane_words[lane] = block * tw.per_block + it.first_tile * tw.per_out + t * tw.per_in;
+          }
+          for (int k = 0; k < n; k += 2) {
+            const bool pair = k + 1 < n;
+            const int col[2] = {lane_col[k], pair ? lane_col[k + 1] : lane_col[k]};
+            const int words[2] = {lane_words[k], pair ? lane_words[k + 1] : lane_words[k]};
             for (int mt = 0; mt < s.m_tiles; ++mt) {
               const auto a = testing::ldmatrix<4>(
                   [&](int lane) { return ldmatrix_a_address(lane, mt * 16, col[0], col[1]); }, elem, false);
               for (int o = 0; o < it.tiles; ++o) {
                 std::array<std::array<uint32_t, 2>, kLanes> bf{};
                 for (int lane = 0; lane < kLanes; ++lane) {
+                  const LaneField f = lane_field(lane, bits);
                   for (int h = 0; h < (pair ? 2 : 1); ++h) {
-                    const int64_t tile = product_tile(b[h], it.first_tile + o, t[h], tr, tc, transposed);
-                    bf[lane][h] = testing::code_pair_operand(tile_lane_field(stream.data(), tile, lane, bits), bits);
+                    bf[lane][h] = testing::code_pair_operand(read_lane_field(stream.data() + words[h] + o * tw.per_out, f), bits);
                   }
                 }
                 auto& c = acc[static_cast<size_t>(mt * s.group + o)];
@@ -410,7 +412,9 @@ TEST(TcEmulation, WeightGradientBatchSplitsCoverTheBatchOnce) {
       for (int s = 0; s < splits; ++s) {
         const int64_t b = wgrad_split_begin(M, splits, s), e = wgrad_split_begin(M, splits, s + 1);
         EXPECT_LE(b, e);
-        if (b < e) EXPECT_EQ(b % kWgradRows, 0);  // a split starts on a whole step
+        if (b < e) {
+          EXPECT_EQ(b % kWgradRows, 0);  // a split starts on a whole step
+        }
       }
     }
   }

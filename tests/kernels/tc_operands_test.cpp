@@ -152,6 +152,36 @@ TEST(TcOperands, TileStreamWordsForEveryWidth) {
   }
 }
 
+TEST(TcOperands, LaneFieldsAndTileWordsAgreeWithTileLaneField) {
+  // The kernels' unrolled reads (lane_field, read_lane_field, product_tile_words) against
+  // tile_lane_field of product_tile, for every lane, width, block shape and both orders.
+  Rng rng(12);
+  for (int bits = 1; bits <= 8; ++bits) {
+    for (const auto& rc : {std::pair<int, int>{1, 1}, {2, 1}, {1, 3}, {3, 2}}) {
+      const int tr = rc.first, tc = rc.second;
+      const int64_t blocks = 3, tiles = blocks * tr * tc;
+      std::vector<uint32_t> stream(static_cast<size_t>(tile_stream_words(tiles, bits)));
+      for (size_t i = 0; i + 1 < stream.size(); ++i) stream[i] = rng.next_u32();
+      for (bool transposed : {false, true}) {
+        const ProductTileWords tw = product_tile_words(tr, tc, bits, transposed);
+        for (int64_t b = 0; b < blocks; ++b) {
+          for (int o = 0; o < (transposed ? tc : tr); ++o) {
+            for (int t = 0; t < (transposed ? tr : tc); ++t) {
+              const int first = static_cast<int>(b) * tw.per_block + o * tw.per_out + t * tw.per_in;
+              EXPECT_EQ(first, product_tile(b, o, t, tr, tc, transposed) * tile_words(bits));
+              for (int lane = 0; lane < 32; ++lane) {
+                ASSERT_EQ(read_lane_field(stream.data() + first, lane_field(lane, bits)),
+                          tile_lane_field(stream.data(), product_tile(b, o, t, tr, tc, transposed), lane, bits))
+                    << bits << " " << lane;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(TcOperands, TilesRejectBlocksThatAreNotMultiplesOfEight) {
   Rng rng(1);
   const auto codes = testing::random_codes(12 * 12, 2, rng);

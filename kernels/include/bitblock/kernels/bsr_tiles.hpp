@@ -54,6 +54,41 @@ BITBLOCK_HD int64_t tile_stream_words(int64_t tiles, int bits) { return tiles * 
 BITBLOCK_HD uint32_t tile_lane_field(const uint32_t* stream, int64_t tile, int lane, int bits) {
   return code_pair_field(stream + tile * tile_words(bits), 2 * lane, bits);
 }
+// tile_lane_field unrolled for a kernel that reads many tiles with one lane: where the lane's
+// pair field lies in every tile (word offset from the tile's first word, bit shift, whether it
+// runs into the next word), computed once, then one or two loads and a funnel shift per tile.
+struct LaneField {
+  int word, shift;
+  bool two_words;
+  uint32_t mask;
+};
+BITBLOCK_HD LaneField lane_field(int lane, int bits) {
+  const int bit = 2 * lane * bits;
+  return {bit >> 5, bit & 31, (bit & 31) + 2 * bits > 32, (1u << (2 * bits)) - 1u};
+}
+// The lane's field of the tile whose first word is tile_words_at.
+BITBLOCK_HD uint32_t read_lane_field(const uint32_t* tile_words_at, const LaneField& f) {
+#if defined(__CUDA_ARCH__)
+  const uint32_t lo = __ldg(tile_words_at + f.word);
+  const uint32_t hi = f.two_words ? __ldg(tile_words_at + f.word + 1) : 0u;
+  return __funnelshift_r(lo, hi, f.shift) & f.mask;
+#else
+  const uint64_t lo = tile_words_at[f.word];
+  const uint64_t hi = f.two_words ? tile_words_at[f.word + 1] : 0u;
+  return static_cast<uint32_t>((lo | (hi << 32)) >> f.shift) & f.mask;
+#endif
+}
+// First word of product_tile(block, o, t) = block * per_block + o * per_out + t * per_in (32-bit:
+// the kernels check that the streams have fewer than 2^31 words).
+struct ProductTileWords {
+  int per_block, per_out, per_in;
+};
+BITBLOCK_HD ProductTileWords product_tile_words(int tiles_r, int tiles_c, int bits, bool transposed) {
+  const int w = 2 * bits;
+  return transposed ? ProductTileWords{tiles_r * tiles_c * w, w, tiles_c * w}
+                    : ProductTileWords{tiles_r * tiles_c * w, tiles_c * w, w};
+}
+
 // Word `w` of a tile stream of `tiles` tiles, from code_of(tile, r, c) -> code value (the device
 // quantizer and the host builder both assemble words with it; the padding word is 0).
 template <typename CodeOf>
