@@ -6,7 +6,12 @@ import re
 
 def load(path):
     with open(path) as f:
-        data = json.load(f)
+        text = f.read()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        # A run stopped by its time limit leaves the benchmarks written so far, unterminated.
+        data = json.loads(text.rstrip().rstrip(",") + "\n]\n}")
     out = {}
     for b in data["benchmarks"]:
         if b.get("error_occurred") or b.get("aggregate_name") not in (None, "median"):

@@ -18,7 +18,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 bundle="${BUNDLE:-$root/gpu-bundle}"
 out="${OUT:-$root/device-out}"
 bin="$bundle/bin"
-SECTIONS=(gpu:20 tests:90 sanitizer:150 bench:240 ncu:150)
+SECTIONS=(gpu:15 tests:75 sanitizer:120 bench:240 ncu:120)
 mkdir -p "$out"
 log="$out/run.log"
 export LD_LIBRARY_PATH="$bundle/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
@@ -109,7 +109,7 @@ section_ncu() {
     run_limited "$ncu" --clock-control none -k "regex:$kernel" --launch-skip 8 --launch-count 1 \
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
       --section Occupancy --section LaunchStats --section SchedulerStats \
-      "$bin/bitblock_bench" --benchmark_filter="^$filter\$" --benchmark_min_time=0.01 >> "$out/ncu.txt" 2>&1 || rc=1
+      "$bin/bitblock_bench" --benchmark_filter="^$filter\$" >> "$out/ncu.txt" 2>&1 || rc=1
   done
   grep -E "^### |Duration|Compute \(SM\) Throughput|Memory Throughput|DRAM Throughput|L2 Cache Throughput|Achieved Occupancy|Registers Per|Shared Memory Configuration Size" "$out/ncu.txt"
   return "$rc"
