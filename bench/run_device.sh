@@ -109,7 +109,7 @@ section_ncu() {
     run_limited "$ncu" --clock-control none -k "regex:$kernel" --launch-skip 8 --launch-count 1 \
       --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
       --section Occupancy --section LaunchStats --section SchedulerStats \
-      "$bin/bitblock_bench" --benchmark_filter="^$filter\$" >> "$out/ncu.txt" 2>&1 || rc=1
+      "$bin/bitblock_bench" --benchmark_filter="^$filter(/|\$)" >> "$out/ncu.txt" 2>&1 || rc=1
   done
   grep -E "^### |Duration|Compute \(SM\) Throughput|Memory Throughput|DRAM Throughput|L2 Cache Throughput|Achieved Occupancy|Registers Per|Shared Memory Configuration Size" "$out/ncu.txt"
   return "$rc"
