@@ -1,21 +1,138 @@
 #!/usr/bin/env bash
-# On a machine with a CUDA GPU (e.g. a lent H100): configure + build Release with CUDA, run the
-# CUDA kernel tests and the CUDA benchmarks, write logs and JSON under $OUT (default ./device-out).
-# Sized to finish in about 8 minutes.
-set -euo pipefail
+# The one script for a lent GPU (H100 / H200). Run it from the repository root of a checkout that
+# holds the bundle of scripts/gpu-bundle.sh (gpu-bundle/: binaries, their libraries, MNIST):
+#   bash bench/run_device.sh [section ...]        (default: every section, in order)
+# Everything goes under $OUT (default ./device-out), few files (a device tool returns at most 8):
+#   run.log          every section's output
+#   tests.json       GoogleTest results of bitblock_tests_kernels
+#   bench_cuda.json  the CUDA benchmarks (bench/plot_cuda_speedup.sh and cuda_targets.py read it)
+#   targets.md       the issue's targets, measured
+#   ncu.txt          Nsight Compute sections of the main kernels on the target shapes
+# Sections are functions named section_<name>, listed in SECTIONS with a time limit in seconds
+# that their long commands run under (run_limited); each section's output goes to run.log and a
+# one-line verdict to the terminal. To add one (the CUDA backend's training run, say), write
+# section_train and add "train:<seconds>" to SECTIONS. The limits sum to under 10 minutes, one
+# device call; sized to take about 5-7.
+set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+bundle="${BUNDLE:-$root/gpu-bundle}"
 out="${OUT:-$root/device-out}"
-build="$root/build-device"
+bin="$bundle/bin"
+SECTIONS=(gpu:15 tests:75 sanitizer:120 bench:240 ncu:120)
 mkdir -p "$out"
-nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
-  > "$out/configure.log" 2>&1
-ninja -C "$build" -j"$(nproc)" bitblock_tests_kernels bitblock_bench > "$out/build.log" 2>&1
-# Kernel tests: CUDA ones against the CPU references (they must run, not skip, here).
-"$build/tests/bitblock_tests_kernels" --gtest_output="json:$out/tests_kernels.json" > "$out/tests_kernels.log" 2>&1 \
-  || echo "kernel tests FAILED (see tests_kernels.log)"
-grep -E "CudaKernels|PASSED|FAILED|SKIPPED" "$out/tests_kernels.log" | tail -20
-# CUDA benchmarks only (CPU ones are measured on the CPU machine).
-timeout 300 "$build/bitblock_bench" --benchmark_filter='^cuda/' --benchmark_out="$out/bench_cuda.json" \
-  --benchmark_out_format=json > "$out/bench_cuda.log" 2>&1 || echo "benchmarks stopped early (see bench_cuda.log)"
-tail -5 "$out/bench_cuda.log"
+log="$out/run.log"
+export LD_LIBRARY_PATH="$bundle/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+export PATH="/usr/local/cuda/bin:$PATH"
+
+# First of the commands found, else nothing (ncu and compute-sanitizer live in several places).
+find_tool() {
+  for candidate in "$@"; do
+    if command -v "$candidate" > /dev/null 2>&1; then command -v "$candidate"; return; fi
+    for path in $candidate; do [ -x "$path" ] && { echo "$path"; return; }; done
+  done
+}
+
+# Runs a command within the current section's time left (exit 124 when it runs out).
+run_limited() {
+  local left=$((deadline - $(date +%s)))
+  if [ "$left" -le 0 ]; then
+    echo "out of time before: $*"
+    return 124
+  fi
+  timeout -k 5 "$left" "$@"
+}
+
+section_gpu() {
+  nvidia-smi || return 1
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+  ls "$bin" "$bundle/lib"
+}
+
+# Every kernel test, the CUDA ones included; they must run: a skipped CUDA test fails the section.
+section_tests() {
+  run_limited "$bin/bitblock_tests_kernels" --gtest_output="json:$out/tests.json" | tail -40
+  local rc=${PIPESTATUS[0]}
+  python3 - "$out/tests.json" <<'PY' || rc=1
+import json, sys
+suites = json.load(open(sys.argv[1]))["testsuites"]
+cuda = [t for s in suites if s["name"].startswith("Cuda") for t in s["testsuite"]]
+skipped = [t["name"] for t in cuda if t.get("result") == "SKIPPED"]
+failed = [t["name"] for t in cuda if t.get("failures")]
+print(f"CUDA tests: {len(cuda)}, skipped {len(skipped)}, failed {len(failed)}")
+if not cuda or skipped or failed:
+    print("CUDA TESTS DID NOT ALL RUN AND PASS:", skipped + failed)
+    sys.exit(1)
+PY
+  return "$rc"
+}
+
+section_sanitizer() {
+  local sanitizer
+  sanitizer="$(find_tool compute-sanitizer /usr/local/cuda/compute-sanitizer/compute-sanitizer)"
+  [ -n "$sanitizer" ] || { echo "compute-sanitizer not found"; return 1; }
+  run_limited "$sanitizer" --tool memcheck --error-exitcode 1 --print-limit 20 "$bin/bitblock_tests_kernels" \
+    --gtest_filter='Cuda*' | tail -30
+  return "${PIPESTATUS[0]}"
+}
+
+section_bench() {
+  run_limited "$bin/bitblock_bench" --benchmark_filter='^cuda/' --benchmark_out="$out/bench_cuda.json" \
+    --benchmark_out_format=json | grep -E "M1000_K4096_N4096|^-|Benchmark" | grep -E "ratio8/bits3|cublas|binary|^-|Benchmark"
+  local rc=${PIPESTATUS[0]}
+  python3 "$root/bench/cuda_targets.py" "$out/bench_cuda.json" > "$out/targets.md" || rc=1
+  cat "$out/targets.md"
+  return "$rc"
+}
+
+# Nsight Compute on the target shape (M1000 K4096 N4096, 8x8 blocks, ratio 8, 3 bits): one
+# launch of each main kernel after the benchmark's warm-up and autotuning calls, with the speed-of-
+# light, compute (tensor pipes), memory (shared memory, L2, DRAM), occupancy and scheduler
+# sections; cuBLAS BF16 dense for comparison. Clocks left alone (--clock-control none).
+section_ncu() {
+  local ncu rc=0
+  ncu="$(find_tool ncu /usr/local/cuda/bin/ncu '/opt/nvidia/nsight-compute/*/ncu')"
+  [ -n "$ncu" ] || { echo "ncu not found"; return 1; }
+  local shape=M1000_K4096_N4096 tag=M1000_K4096_N4096/ratio8/bits3/blk8x8
+  local runs=(
+    "tc_product_kernel:cuda/bsgemm_fwd_tc_m16/$tag"
+    "tc_product_kernel:cuda/bsgemm_bwd_input_tc_m16/$tag"
+    "tc_wgrad_kernel:cuda/bsgemm_bwd_weight_tc/$tag"
+    "tc_binary_kernel:cuda/bgemm_binary_tc_b1/$shape"
+    "tc_binary_kernel:cuda/bgemm_binary_tc_s8/$shape"
+    "tc_float_binary_kernel:cuda/bgemm_float_binary_tc_bf16/$shape"
+    ".:cuda/cublas_bf16/$shape"
+  )
+  : > "$out/ncu.txt"
+  for run in "${runs[@]}"; do
+    local kernel="${run%%:*}" filter="${run#*:}"
+    echo "### $filter (kernel $kernel)" | tee -a "$out/ncu.txt"
+    run_limited "$ncu" --clock-control none -k "regex:$kernel" --launch-skip 8 --launch-count 1 \
+      --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
+      --section Occupancy --section LaunchStats --section SchedulerStats \
+      "$bin/bitblock_bench" --benchmark_filter="^$filter(/|\$)" >> "$out/ncu.txt" 2>&1 || rc=1
+  done
+  grep -E "^### |Duration|Compute \(SM\) Throughput|Memory Throughput|DRAM Throughput|L2 Cache Throughput|Achieved Occupancy|Registers Per|Shared Memory Configuration Size" "$out/ncu.txt"
+  return "$rc"
+}
+
+status=0
+requested=("$@")
+for entry in "${SECTIONS[@]}"; do
+  name="${entry%%:*}" limit="${entry#*:}"
+  if [ ${#requested[@]} -gt 0 ] && ! printf '%s\n' "${requested[@]}" | grep -qx "$name"; then continue; fi
+  echo "=== $name (limit ${limit}s) ===" >> "$log"
+  start=$(date +%s)
+  deadline=$((start + limit))
+  ("section_$name") >> "$log" 2>&1
+  rc=$?
+  took=$(( $(date +%s) - start ))
+  case $rc in
+    0) verdict="ok" ;;
+    124) verdict="TIMED OUT after ${limit}s"; status=1 ;;
+    *) verdict="FAILED (exit $rc)"; status=1 ;;
+  esac
+  echo "=== $name: $verdict, ${took}s ===" | tee -a "$log"
+done
+echo "--- tail of run.log ---"
+tail -c 6000 "$log"
+exit $status

@@ -1,4 +1,4 @@
-// CUDA block-sparse GEMMs over dequantized kept blocks. Forward: one thread block per (block-row,
+// Plain CUDA block-sparse GEMMs over dequantized kept blocks, and the DeviceBsr upload. Forward: one thread block per (block-row,
 // tile of batch rows), threads = block rows x batch rows, each kept block staged in shared memory
 // 32 columns at a time with the matching activation slice. Input gradient: the same over the
 // block-column (CSC) index. Weight gradient: one thread block per kept block, batch rows staged
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bitblock/common/error.hpp"
+#include "bitblock/kernels/bsr_tiles.hpp"
 #include "bitblock/kernels/cuda.hpp"
 #include "bitblock/kernels/kbit.hpp"
 
@@ -129,6 +130,13 @@ DeviceBuffer<T> to_device(const std::vector<T>& v) {
   return d;
 }
 
+template <typename T>
+DeviceBuffer<T> zeroed(size_t count) {
+  DeviceBuffer<T> d(count);
+  if (count) CUDA_CHECK(cudaMemset(d.get(), 0, count * sizeof(T)));
+  return d;
+}
+
 void launch_product(bool transposed, const float* A, int64_t M, int64_t lda, int64_t a_cols, const int32_t* ptr,
                     const int32_t* other_idx, const int32_t* block_id, int64_t slots, const DeviceBsr& W, float* out,
                     int64_t ldo, int64_t out_cols, cudaStream_t stream) {
@@ -153,13 +161,12 @@ void launch_product(bool transposed, const float* A, int64_t M, int64_t lda, int
 
 }  // namespace
 
-DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream) {
-  bsr_validate(w, "upload_bsr");
-  check_block(w.layout);
-  const BsrLayout& l = w.layout;
+DeviceBsr device_bsr_for_layout(const BsrLayout& l, int bits) {
+  check_block(l);
+  if (bits < 1 || bits > 8) fail_input("device_bsr_for_layout", "unsupported code width " + std::to_string(bits));
   DeviceBsr d;
   d.layout = l;
-  d.bits = w.bits;
+  d.bits = bits;
   std::vector<int32_t> row_of(static_cast<size_t>(l.kept_blocks()));
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) row_of[static_cast<size_t>(b)] = static_cast<int32_t>(i);
@@ -181,9 +188,32 @@ DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream) {
   d.block_col_ptr = to_device(col_ptr);
   d.col_block_row = to_device(col_row);
   d.col_block_id = to_device(col_id);
-  d.packed = to_device(w.packed);
-  d.row_scales = to_device(w.row_scales);
-  d.values = DeviceBuffer<float>(static_cast<size_t>(std::max<int64_t>(1, l.kept_blocks() * l.block_elems())));
+  const int64_t codes = l.kept_blocks() * l.block_elems();
+  d.packed_bytes = (codes * bits + 7) / 8;
+  d.packed = zeroed<uint8_t>(static_cast<size_t>((d.packed_bytes + 3) / 4 * 4 + 4));  // whole words, one spare
+  d.row_scales = zeroed<float>(static_cast<size_t>(l.rows));
+  d.values = zeroed<float>(static_cast<size_t>(std::max<int64_t>(1, codes)));
+  if (tc_blocks_supported(l.block_rows, l.block_cols)) {
+    const int64_t words = tile_stream_words(codes / (kTile * kTile), bits);
+    d.tiles_fwd = zeroed<uint32_t>(static_cast<size_t>(words));
+    d.tiles_bwd = zeroed<uint32_t>(static_cast<size_t>(words));
+    d.wgrad = wgrad_schedule(l, device_limits().sm_count);
+    d.wgrad_units = to_device(d.wgrad.units);
+    d.wgrad_items = to_device(d.wgrad.items);
+  }
+  return d;
+}
+
+DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream) {
+  bsr_validate(w, "upload_bsr");
+  DeviceBsr d = device_bsr_for_layout(w.layout, w.bits);
+  d.packed.upload(w.packed.data(), w.packed.size());
+  d.row_scales.upload(w.row_scales.data(), w.row_scales.size());
+  if (d.has_tiles()) {
+    const BsrTiles t = bsr_tiles(w);
+    d.tiles_fwd.upload(t.fwd.data(), t.fwd.size());
+    d.tiles_bwd.upload(t.bwd.data(), t.bwd.size());
+  }
   bsr_dequantize(d, stream);
   return d;
 }
@@ -193,7 +223,7 @@ void bsr_dequantize(DeviceBsr& w, cudaStream_t stream) {
   const int64_t total = l.kept_blocks() * l.block_elems();
   if (total == 0) return;
   dequantize_kernel<<<static_cast<unsigned>((total + kThreads - 1) / kThreads), kThreads, 0, stream>>>(
-      w.packed.get(), static_cast<int64_t>(w.packed.size()), w.bits, w.block_row_of.get(), w.block_col_idx.get(),
+      w.packed.get(), w.packed_bytes, w.bits, w.block_row_of.get(), w.block_col_idx.get(),
       w.row_scales.get(), l.rows, l.cols, l.block_rows, l.block_cols, total, w.values.get());
   CUDA_CHECK(cudaGetLastError());
 }
