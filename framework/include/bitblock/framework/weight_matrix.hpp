@@ -70,10 +70,15 @@ class WeightMatrix {
   void begin_epoch(int epoch);   // constraint hook (magnitude pruning reads the dense W)
   void after_optimizer_step();   // binary weights clipped into the straight-through window
 
-  // Y[M, rows] = X[M, cols] W_eff^T (Y overwritten; rows of X and Y contiguous).
+  // W_eff for the products of a forward pass and its backward, from the latent weights: once per
+  // forward pass (a layer that splits its batch into groups runs them all on one W_eff).
+  void prepare();
+  // Y[M, rows] = X[M, cols] W_eff^T with the W_eff of the last prepare() (Y overwritten; rows of
+  // X and Y contiguous).
   void forward(const float* X, int64_t M, float* Y);
-  // After forward(X): the weight gradient of dY[M, rows] accumulated into the weight gradient
-  // (the kept weights' only, on the compact path); dX[M, cols] = dY W_eff written when not null.
+  // For X of a forward on the same W_eff and dY[M, rows]: the weight gradient accumulated into
+  // the weight gradient (the kept weights' only, on the compact path); dX[M, cols] = dY W_eff
+  // written when not null.
   void backward(const float* dY, int64_t M, const float* X, float* dX);
 
   // Dense path pieces for layers that run their own products (Conv2d's per-sample GEMMs):
@@ -86,6 +91,7 @@ class WeightMatrix {
   // Compact path: the kept units' layout for the current mask, and the compact latent weights
   // gathered from weight_ when they are not the live copy.
   void ensure_compact();
+  void compact_prepare();
   void compact_forward(const float* X, int64_t M, float* Y);
   void compact_backward(const float* dY, int64_t M, const float* X, float* dX);
 
