@@ -57,7 +57,8 @@ TEST(ConvPacked, MatchesDenseStepByStep) {
       {{2, 4, 8, 8, 12, 3, 1, 0}, spec_of(Structure::Row, 3, 4), KeptUnit::Row},
       {{2, 4, 8, 8, 12, 3, 1, 1}, spec_of(Structure::Column, 1, 4), KeptUnit::Column},
       {{2, 4, 8, 8, 12, 3, 1, 1}, spec_of(Structure::Element, 2, 4), KeptUnit::Element},
-      // patch matrix 144 x 1600 per sample: groups of 18 samples, then 2
+      // 144 x 1600 taps per sample: the dense conv runs groups of 18 samples then 2, the compact one
+      // single samples
       {{20, 16, 40, 40, 8, 3, 1, 1}, spec_of(Structure::Block, 3, 4), KeptUnit::Block},
       {{20, 16, 40, 40, 8, 3, 1, 1}, spec_of(Structure::Column, 3, 4), KeptUnit::Column}};
   for (const Case& c : cases) {

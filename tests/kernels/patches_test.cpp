@@ -34,7 +34,8 @@ TEST(Patches, HandComputedExample) {
 TEST(Patches, AdjointAndReference) {
   struct Case { int64_t n, c, h, w, k, stride, pad, extra_ld; };
   const Case cases[] = {{1, 1, 5, 5, 3, 1, 1, 0}, {3, 2, 7, 6, 3, 2, 1, 3}, {2, 3, 4, 4, 1, 1, 0, 0},
-                        {2, 2, 5, 5, 5, 1, 2, 1}, {4, 8, 14, 14, 3, 1, 1, 0}, {70, 4, 12, 12, 3, 1, 1, 0}};
+                        {2, 2, 5, 5, 5, 1, 2, 1}, {4, 8, 14, 14, 3, 1, 1, 0}, {70, 4, 12, 12, 3, 1, 1, 0},
+                        {2, 3, 9, 8, 4, 3, 2, 2}, {1, 2, 3, 3, 7, 1, 3, 0}};  // kernel 4, and 7 > image
   Rng rng(5);
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " k" << c.k << " s" << c.stride

@@ -10,9 +10,12 @@
 namespace bitblock {
 
 namespace {
-// Samples are convolved in groups whose column (or patch) matrix holds at most this many floats
-// (16 MiB): one wide GEMM per group keeps small feature maps efficient without a batch-sized buffer.
+// Samples are convolved in groups whose column matrix holds at most this many floats (16 MiB):
+// one wide GEMM per group keeps small feature maps efficient without a batch-sized buffer.
 constexpr int64_t kColsBudget = int64_t{1} << 22;
+// The compact path's groups are smaller (1 MiB of patch rows): the patch rows, the products'
+// outputs and the transposes of a group stay in L2 (the kernels tile the rows anyway).
+constexpr int64_t kPatchBudget = int64_t{1} << 18;
 
 // Checked before any member is sized from them.
 int64_t checked_channels(int64_t in_channels, int64_t out_channels, int kernel, int stride, int padding) {
@@ -79,7 +82,8 @@ ops::ConvGeometry Conv2d::geometry(const Tensor& x, const char* where) const {
 }
 
 int64_t Conv2d::group_size(const ops::ConvGeometry& g, int64_t batch) const {
-  return std::clamp<int64_t>(kColsBudget / std::max<int64_t>(1, g.patch_size() * g.out_pixels()), 1, batch);
+  const int64_t budget = packed() ? kPatchBudget : kColsBudget;
+  return std::clamp<int64_t>(budget / std::max<int64_t>(1, g.patch_size() * g.out_pixels()), 1, batch);
 }
 
 Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
