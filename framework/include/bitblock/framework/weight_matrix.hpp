@@ -6,11 +6,10 @@
 //    over every weight. The baseline.
 //  * Compact: the kept units of a fixed (random) mask, laid out as the blocks of
 //    unit_block_shape (block R x C, row 1 x cols, column rows x 1, element 1 x 1) in
-//    kernels::BsrLayout order.
-//    Their latent weights, gradients and optimizer state live in one compact tensor
-//    [kept units, block_rows, block_cols], which is the "weight" parameter the optimizer and
-//    checkpoints see; the constraint quantizes it in place (apply_blocks, bit for bit what apply
-//    gives), and the products touch kept weights only:
+//    kernels::BsrLayout order. Their latent weights, gradients and optimizer state live in one
+//    compact tensor [kept units, block_rows, block_cols], which is the "weight" parameter the
+//    optimizer and checkpoints see; the constraint quantizes it in place (apply_blocks, bit for
+//    bit what apply gives), and the products touch kept weights only:
 //      block:  the block-sparse kernels (kernels::bsgemm_*) on a plan of the kept blocks;
 //      row:    the kept rows are a dense [kept rows, cols] matrix (OpenBLAS); outputs are
 //              scattered into the kept output columns (dropped outputs 0, as W_eff's zero rows
@@ -23,8 +22,8 @@
 // KernelChoice::Auto takes the compact path for block, row and column structure with random
 // selection and ratio >= 2, and for element structure from ratio 4 (at ratio 2 the CSR products
 // are slower than dense SGEMM, bench/cpu_csr_bench.cpp); Packed takes it at any ratio; Dense
-// never. Magnitude pruning (its mask moves every epoch) always trains dense. Both paths compute the same
-// W_eff and the same gradients of the kept weights, up to float summation order.
+// never. Magnitude pruning (its mask moves every epoch) always trains dense. Both paths compute
+// the same W_eff and the same gradients of the kept weights, up to float summation order.
 #include <cstdint>
 #include <memory>
 #include <string>
