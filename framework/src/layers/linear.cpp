@@ -66,6 +66,7 @@ Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
   input_.resize(x.shape());
   ops::copy(x.numel(), x.data(), input_.data());
   Tensor y({batch, out_});
+  w_.prepare();
   w_.forward(x.data(), batch, y.data());
   if (has_bias_) ops::add_bias_rows(y.data(), bias_.data(), batch, out_);
   return y;

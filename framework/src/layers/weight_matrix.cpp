@@ -107,9 +107,15 @@ void WeightMatrix::add_effective_grad(const float* grad_effective) {
   ops::axpy(weight_grad_.numel(), 1.0f, grad_latent_.data(), weight_grad_.data());
 }
 
+void WeightMatrix::prepare() {
+  if (unit() != KeptUnit::None) return compact_prepare();
+  effective();
+}
+
 void WeightMatrix::forward(const float* X, int64_t M, float* Y) {
   if (unit() != KeptUnit::None) return compact_forward(X, M, Y);
-  ops::gemm(false, true, M, rows_, cols_, 1.0f, X, effective(), 0.0f, Y);
+  const float* w = constraint_ ? effective_.data() : weight().data();  // W_eff of prepare()
+  ops::gemm(false, true, M, rows_, cols_, 1.0f, X, w, 0.0f, Y);
 }
 
 void WeightMatrix::backward(const float* dY, int64_t M, const float* X, float* dX) {
@@ -122,7 +128,7 @@ void WeightMatrix::backward(const float* dY, int64_t M, const float* X, float* d
     ops::gemm(true, false, rows_, cols_, M, 1.0f, dY, X, 1.0f, weight_grad_.data());
   }
   if (!dX) return;
-  const float* w = constraint_ ? effective_.data() : weight_.data();  // W_eff of the forward
+  const float* w = constraint_ ? effective_.data() : weight_.data();  // W_eff of prepare()
   ops::gemm(false, false, M, cols_, rows_, 1.0f, dY, w, 0.0f, dX);
 }
 

@@ -47,18 +47,19 @@ void WeightMatrix::ensure_compact() {
   compact_live_ = true;
 }
 
-void WeightMatrix::compact_forward(const float* X, int64_t M, float* Y) {
+void WeightMatrix::compact_prepare() {
   ensure_compact();
   eff_units_.resize(static_cast<size_t>(kept_w_.numel()));
   constraint_->apply_blocks(layout_, kept_w_.data(), eff_units_.data());
+  if (layout_unit_ == KeptUnit::Block) kernels::bsr_plan_set_blocks(plan_, eff_units_.data());
+}
+
+void WeightMatrix::compact_forward(const float* X, int64_t M, float* Y) {
   const float* eff = eff_units_.data();
   const int64_t kept = layout_.kept_blocks();
   const int32_t* idx = kept_index_.data();
   switch (layout_unit_) {
-    case KeptUnit::Block:
-      kernels::bsr_plan_set_blocks(plan_, eff);
-      kernels::bsgemm_forward(X, M, cols_, plan_, Y, rows_);
-      break;
+    case KeptUnit::Block: kernels::bsgemm_forward(X, M, cols_, plan_, Y, rows_); break;
     case KeptUnit::Row:  // eff: the kept rows of W_eff, [kept, cols]
       narrow_.resize(static_cast<size_t>(M * kept));
       ops::gemm(false, true, M, kept, cols_, 1.0f, X, eff, 0.0f, narrow_.data());
@@ -89,7 +90,9 @@ void WeightMatrix::compact_backward(const float* dY, int64_t M, const float* X, 
       kernels::gather_columns(dY, M, rows_, idx, kept, gathered_.data(), kept);
       ops::gemm(true, false, kept, cols_, M, 1.0f, gathered_.data(), X, 0.0f, grad_units_.data());
       break;
-    case KeptUnit::Column:  // gathered_ still holds the forward's kept input columns
+    case KeptUnit::Column:  // X's kept columns (again: a layer may have run other groups since)
+      gathered_.resize(static_cast<size_t>(M * kept));
+      kernels::gather_columns(X, M, cols_, idx, kept, gathered_.data(), kept);
       ops::gemm(true, false, kept, rows_, M, 1.0f, gathered_.data(), dY, 0.0f, grad_units_.data());
       break;
     case KeptUnit::Element: kernels::csr_backward_weight(dY, M, rows_, X, cols_, csr_, grad_units_.data()); break;

@@ -6,11 +6,10 @@
 //    over every weight. The baseline.
 //  * Compact: the kept units of a fixed (random) mask, laid out as the blocks of
 //    unit_block_shape (block R x C, row 1 x cols, column rows x 1, element 1 x 1) in
-//    kernels::BsrLayout order.
-//    Their latent weights, gradients and optimizer state live in one compact tensor
-//    [kept units, block_rows, block_cols], which is the "weight" parameter the optimizer and
-//    checkpoints see; the constraint quantizes it in place (apply_blocks, bit for bit what apply
-//    gives), and the products touch kept weights only:
+//    kernels::BsrLayout order. Their latent weights, gradients and optimizer state live in one
+//    compact tensor [kept units, block_rows, block_cols], which is the "weight" parameter the
+//    optimizer and checkpoints see; the constraint quantizes it in place (apply_blocks, bit for
+//    bit what apply gives), and the products touch kept weights only:
 //      block:  the block-sparse kernels (kernels::bsgemm_*) on a plan of the kept blocks;
 //      row:    the kept rows are a dense [kept rows, cols] matrix (OpenBLAS); outputs are
 //              scattered into the kept output columns (dropped outputs 0, as W_eff's zero rows
@@ -23,8 +22,8 @@
 // KernelChoice::Auto takes the compact path for block, row and column structure with random
 // selection and ratio >= 2, and for element structure from ratio 4 (at ratio 2 the CSR products
 // are slower than dense SGEMM, bench/cpu_csr_bench.cpp); Packed takes it at any ratio; Dense
-// never. Magnitude pruning (its mask moves every epoch) always trains dense. Both paths compute the same
-// W_eff and the same gradients of the kept weights, up to float summation order.
+// never. Magnitude pruning (its mask moves every epoch) always trains dense. Both paths compute
+// the same W_eff and the same gradients of the kept weights, up to float summation order.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -70,10 +69,15 @@ class WeightMatrix {
   void begin_epoch(int epoch);   // constraint hook (magnitude pruning reads the dense W)
   void after_optimizer_step();   // binary weights clipped into the straight-through window
 
-  // Y[M, rows] = X[M, cols] W_eff^T (Y overwritten; rows of X and Y contiguous).
+  // W_eff for the products of a forward pass and its backward, from the latent weights: once per
+  // forward pass (a layer that splits its batch into groups runs them all on one W_eff).
+  void prepare();
+  // Y[M, rows] = X[M, cols] W_eff^T with the W_eff of the last prepare() (Y overwritten; rows of
+  // X and Y contiguous).
   void forward(const float* X, int64_t M, float* Y);
-  // After forward(X): the weight gradient of dY[M, rows] accumulated into the weight gradient
-  // (the kept weights' only, on the compact path); dX[M, cols] = dY W_eff written when not null.
+  // For X of a forward on the same W_eff and dY[M, rows]: the weight gradient accumulated into
+  // the weight gradient (the kept weights' only, on the compact path); dX[M, cols] = dY W_eff
+  // written when not null.
   void backward(const float* dY, int64_t M, const float* X, float* dX);
 
   // Dense path pieces for layers that run their own products (Conv2d's per-sample GEMMs):
@@ -86,6 +90,7 @@ class WeightMatrix {
   // Compact path: the kept units' layout for the current mask, and the compact latent weights
   // gathered from weight_ when they are not the live copy.
   void ensure_compact();
+  void compact_prepare();
   void compact_forward(const float* X, int64_t M, float* Y);
   void compact_backward(const float* dY, int64_t M, const float* X, float* dX);
 
