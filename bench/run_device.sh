@@ -1,133 +1,227 @@
 #!/usr/bin/env bash
-# The one script for a lent GPU machine (H100 / H200): runs from the bundle scripts/gpu-bundle.sh
-# staged (binaries, their libraries, gzipped MNIST), writes everything under $OUT (default
-# ./device-out), a few files per section, and prints a summary. Sized for a few minutes.
-# Sections (all by default, or name some): info tests sanitizer bench train
-#   info       nvidia-smi, the device the binaries see
-#   tests      the CUDA kernel and op tests (CudaKernels.*, TrainOps.*) and the framework's device
-#              tests (Device.*, DeviceTraining: every layer type on CUDA vs CPU, checkpoints moved
-#              between devices): they must run, not skip
-#   sanitizer  compute-sanitizer memcheck on the CUDA op tests
-#   bench      the CUDA GEMM benchmarks against cuBLAS SGEMM/TF32/FP16 and cuSPARSE BSR
-#   train      training throughput, bitblock timing itself (samples/s of the second epoch, after the
-#              first one tuned the kernel choice and captured the step): mnist_mlp_3b_8x at batch
-#              100, and the cifar10_paper binary ratio-2 point at batch 50 on a CIFAR-10-shaped
-#              synthetic data set (the work does not depend on pixel values; real CIFAR-10 does not
-#              fit the bundle); the same MNIST run pinned to each kernel choice twice (bit
-#              reproducibility); then 20 epochs of mnist_mlp_3b_8x on the GPU, whose model file is
-#              evaluated integer-only on the CPU; an ncu summary of a slice of training steps.
-# Usage: BUNDLE=build-gpu-bundle OUT=... bench/run_device.sh [section...]
+# The one script for a lent GPU (H100 / H200). Run it from the repository root of a checkout that
+# holds the bundle of scripts/gpu-bundle.sh (gpu-bundle/: binaries, their libraries, MNIST):
+#   bash bench/run_device.sh [section ...]        (default: every section, in order)
+# Everything goes under $OUT (default ./device-out), few files (a device tool returns at most 8):
+#   run.log          every section's output
+#   tests.json       GoogleTest results of bitblock_tests_kernels
+#   bench_cuda.json  the CUDA benchmarks (bench/plot_cuda_speedup.sh and cuda_targets.py read it)
+#   targets.md       the issue's targets, measured
+#   ncu.txt          Nsight Compute sections of the main kernels on the target shapes
+#   devtests.json    GoogleTest results of the framework's device tests (bitblock_tests_framework)
+#   train.md         training on the GPU: throughput, reproducibility, the 20-epoch run, its model
+#                    file on the CPU, and ncu's view of a slice of training steps
+# Sections are functions named section_<name>, listed in SECTIONS with a time limit in seconds
+# that their long commands run under (run_limited); each section's output goes to run.log and a
+# one-line verdict to the terminal. To add one (the CUDA backend's training run, say), write
+# section_train and add "train:<seconds>" to SECTIONS. A device call runs at most 10 minutes, so
+# the sections go in two calls: `gpu tests devtests train` (the CUDA backend) and
+# `sanitizer bench ncu` (the kernels), each under 10 minutes.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bundle="$(cd "${BUNDLE:-$root/build-gpu-bundle}" && pwd)"
+bundle="${BUNDLE:-$root/gpu-bundle}"
 out="${OUT:-$root/device-out}"
+bin="$bundle/bin"
+SECTIONS=(gpu:15 tests:75 devtests:90 train:300 sanitizer:120 bench:240 ncu:120)
 mkdir -p "$out"
-export LD_LIBRARY_PATH="$bundle/lib:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+log="$out/run.log"
+export LD_LIBRARY_PATH="$bundle/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
 export PATH="/usr/local/cuda/bin:$PATH"
-B="$bundle/bin/bitblock"
-sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(info tests sanitizer bench train)
-summary="$out/summary.txt"
-: > "$summary"
-note() { echo "$*" | tee -a "$summary"; }
-run_section() { echo "== $1 ($(date +%T))"; }
 
-section_info() {
-  nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-  note "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)"
-  note "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+# First of the commands found, else nothing (ncu and compute-sanitizer live in several places).
+find_tool() {
+  for candidate in "$@"; do
+    if command -v "$candidate" > /dev/null 2>&1; then command -v "$candidate"; return; fi
+    for path in $candidate; do [ -x "$path" ] && { echo "$path"; return; }; done
+  done
 }
 
+# Runs a command within the current section's time left (exit 124 when it runs out).
+run_limited() {
+  local left=$((deadline - $(date +%s)))
+  if [ "$left" -le 0 ]; then
+    echo "out of time before: $*"
+    return 124
+  fi
+  timeout -k 5 "$left" "$@"
+}
+
+section_gpu() {
+  nvidia-smi || return 1
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+  ls "$bin" "$bundle/lib"
+}
+
+# Every kernel test, the CUDA ones included; they must run: a skipped CUDA test fails the section.
 section_tests() {
-  "$bundle/bin/bitblock_tests_kernels" --gtest_filter='CudaKernels.*:TrainOps.*' \
-    --gtest_output="json:$out/tests_kernels.json" > "$out/tests_kernels.log" 2>&1
-  note "kernel tests: $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/tests_kernels.log" | tr '\n' ' ')"
-  (cd "$out" && timeout 300 "$bundle/bin/bitblock_tests_framework" \
-    --gtest_filter='Device.*:Networks/DeviceTraining.*' --gtest_output="json:$out/tests_framework.json") \
-    > "$out/tests_framework.log" 2>&1
-  note "framework device tests: $(grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$out/tests_framework.log" | tr '\n' ' ')"
-  grep -E '^\[  FAILED  \]|Failure' "$out/tests_kernels.log" "$out/tests_framework.log" | head -20 | tee -a "$summary"
+  run_limited "$bin/bitblock_tests_kernels" --gtest_output="json:$out/tests.json" | tail -40
+  local rc=${PIPESTATUS[0]}
+  python3 - "$out/tests.json" <<'PY' || rc=1
+import json, sys
+suites = json.load(open(sys.argv[1]))["testsuites"]
+cuda = [t for s in suites if s["name"].startswith("Cuda") for t in s["testsuite"]]
+skipped = [t["name"] for t in cuda if t.get("result") == "SKIPPED"]
+failed = [t["name"] for t in cuda if t.get("failures")]
+print(f"CUDA tests: {len(cuda)}, skipped {len(skipped)}, failed {len(failed)}")
+if not cuda or skipped or failed:
+    print("CUDA TESTS DID NOT ALL RUN AND PASS:", skipped + failed)
+    sys.exit(1)
+PY
+  return "$rc"
+}
+
+# The framework on the GPU: devices, tensors, every layer type's CUDA training steps against the
+# CPU, checkpoints moved between devices. They must run, not skip.
+section_devtests() {
+  local work
+  work="$(mktemp -d)"
+  (cd "$work" && run_limited "$bin/bitblock_tests_framework" --gtest_filter='Device.*:Networks/DeviceTraining.*' \
+    --gtest_output="json:$out/devtests.json") | tail -40
+  local rc=${PIPESTATUS[0]}
+  rm -rf "$work"
+  python3 - "$out/devtests.json" <<'PY' || rc=1
+import json, sys
+tests = [t for s in json.load(open(sys.argv[1]))["testsuites"] for t in s["testsuite"]]
+skipped = [t["name"] for t in tests if t.get("result") == "SKIPPED"]
+failed = [t["name"] for t in tests if t.get("failures")]
+print(f"device tests: {len(tests)}, skipped {len(skipped)}, failed {len(failed)}")
+if not tests or skipped or failed:
+    print("DEVICE TESTS DID NOT ALL RUN AND PASS:", skipped + failed)
+    sys.exit(1)
+PY
+  return "$rc"
+}
+
+# Training on the GPU, bitblock timing itself (samples/s of an epoch from metrics.csv):
+#  * mnist_mlp_3b_8x at batch 100 and the cifar10_paper binary ratio-2 point at batch 50, second
+#    epoch (the first tunes the kernel choice and captures the step); CIFAR-10 as a synthetic set
+#    of its shape (random pixels: the work does not depend on them; the real set does not fit the
+#    bundle);
+#  * one epoch of mnist_mlp_3b_8x twice per pinned kernel choice: the same bits each time;
+#  * 20 epochs of mnist_mlp_3b_8x, its model file integer-only on the CPU, its checkpoint on the CPU;
+#  * ncu's summary of a slice of replayed training steps.
+section_train() {
+  local B="$bin/bitblock" cfg="$root/experiments/configs" runs rc=0
+  runs="$(mktemp -d)"
+  local md="$out/train.md"
+  last() { tail -n 1 "$1/metrics.csv" | cut -d, -f"$2"; }
+  echo "# Training on $(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)" > "$md"
+  run_limited "$B" train --config "$cfg/mnist_mlp_3b_8x.yaml" --data-dir "$bundle/data" --out "$runs/mnist" \
+    --device cuda --quiet --set train.epochs=2 || rc=1
+  echo "- mnist_mlp_3b_8x, batch 100: $(last "$runs/mnist" 7) samples/s (epoch 2, test acc $(last "$runs/mnist" 6))" >> "$md"
+  grep -A3 "^kernels" "$runs/mnist/log" | tail -4 | sed 's/^/    /' >> "$md"
+  python3 - "$runs/cifar" <<'PY'
+import os, sys
+d = os.path.join(sys.argv[1], "cifar-10-batches-bin"); os.makedirs(d, exist_ok=True)
+for name in ["data_batch_%d.bin" % i for i in range(1, 6)] + ["test_batch.bin"]:
+    b = bytearray(os.urandom(10000 * 3073))
+    for r in range(10000): b[r * 3073] = r % 10
+    open(os.path.join(d, name), "wb").write(b)
+PY
+  run_limited "$B" train --config "$cfg/cifar10_vgg.yaml" --data-dir "$runs/cifar" --out "$runs/cifar_run" \
+    --device cuda --quiet --set train.epochs=2 --set train.batch_size=50 --set constraints.default.weight_bits=1 \
+    --set constraints.default.structure=block --set constraints.default.block=[8,8] \
+    --set constraints.default.ratio=2 --set constraints.first.structure=none --set constraints.first.ratio=1 \
+    --set constraints.first.weight_bits=8 --set constraints.last.structure=none --set constraints.last.ratio=1 || rc=1
+  echo "- cifar10_paper binary 8x8 ratio 2, batch 50: $(last "$runs/cifar_run" 7) samples/s (epoch 2, synthetic data)" >> "$md"
+  grep -A8 "^kernels" "$runs/cifar_run/log" | tail -9 | sed 's/^/    /' >> "$md"
+  for k in plain cusparse dense; do
+    for rep in 1 2; do
+      BITBLOCK_GPU_KERNELS=$k run_limited "$B" train --config "$cfg/mnist_mlp_3b_8x.yaml" --data-dir "$bundle/data" \
+        --out "$runs/repro_${k}_$rep" --device cuda --quiet --set train.epochs=1 || rc=1
+    done
+    if cmp -s <(cut -d, -f1-6 "$runs/repro_${k}_1/metrics.csv") <(cut -d, -f1-6 "$runs/repro_${k}_2/metrics.csv"); then
+      echo "- pinned $k, two runs: same bits ($(last "$runs/repro_${k}_1" 3-6))" >> "$md"
+    else
+      echo "- pinned $k, two runs: DIFFERENT" >> "$md"; rc=1
+    fi
+  done
+  run_limited "$B" train --config "$cfg/mnist_mlp_3b_8x.yaml" --data-dir "$bundle/data" --out "$runs/mnist20" \
+    --device cuda --quiet || rc=1
+  echo "- mnist_mlp_3b_8x 20 epochs on the GPU: test acc $(last "$runs/mnist20" 6), $(last "$runs/mnist20" 7) samples/s in the last epoch; $(grep -o 'integer-only test accuracy [0-9.]*%' "$runs/mnist20/log")" >> "$md"
+  echo "- its model file, integer-only on the CPU: $("$B" eval --model "$runs/mnist20/model.bbm" --data-dir "$bundle/data" 2>&1 | tail -n 1)" >> "$md"
+  echo "- its checkpoint on the CPU: $("$B" eval --checkpoint "$runs/mnist20/checkpoint.bbc" --data-dir "$bundle/data" --device cpu 2>&1 | tail -n 1)" >> "$md"
+  local ncu
+  ncu="$(find_tool ncu /usr/local/cuda/bin/ncu '/opt/nvidia/nsight-compute/*/ncu')"
+  if [ -n "$ncu" ]; then
+    echo "- ncu, 60 kernels of replayed MNIST steps (SpeedOfLight):" >> "$md"
+    run_limited "$ncu" --clock-control none --launch-skip 2000 --launch-count 60 --section SpeedOfLight "$B" train \
+      --config "$cfg/mnist_mlp_3b_8x.yaml" --data-dir "$bundle/data" --out "$runs/ncu" --device cuda --quiet \
+      --set train.epochs=1 2>&1 | grep -E "^  [a-zA-Z_].*\(|Duration|Compute \(SM\) Throughput|Memory Throughput" \
+      | sed 's/^/    /' >> "$md"
+  fi
+  cat "$md"
+  rm -rf "$runs"
+  return "$rc"
 }
 
 section_sanitizer() {
-  timeout 240 compute-sanitizer --tool memcheck "$bundle/bin/bitblock_tests_kernels" \
-    --gtest_filter='TrainOps.CudaMatchesCpu:CudaKernels.*' > "$out/sanitizer.log" 2>&1
-  note "compute-sanitizer: $(grep -E 'ERROR SUMMARY' "$out/sanitizer.log" | tail -1)"
+  local sanitizer
+  sanitizer="$(find_tool compute-sanitizer /usr/local/cuda/compute-sanitizer/compute-sanitizer)"
+  [ -n "$sanitizer" ] || { echo "compute-sanitizer not found"; return 1; }
+  run_limited "$sanitizer" --tool memcheck --error-exitcode 1 --print-limit 20 "$bin/bitblock_tests_kernels" \
+    --gtest_filter='Cuda*' | tail -30
+  return "${PIPESTATUS[0]}"
 }
 
 section_bench() {
-  timeout 240 "$bundle/bin/bitblock_bench" --benchmark_filter='^cuda/' --benchmark_min_time=0.05 \
-    --benchmark_out="$out/bench_cuda.json" --benchmark_out_format=json > "$out/bench_cuda.log" 2>&1
-  note "cuda benchmarks: $(grep -c '^cuda/' "$out/bench_cuda.log") lines in bench_cuda.log"
+  run_limited "$bin/bitblock_bench" --benchmark_filter='^cuda/' --benchmark_out="$out/bench_cuda.json" \
+    --benchmark_out_format=json | grep -E "M1000_K4096_N4096|^-|Benchmark" | grep -E "ratio8/bits3|cublas|binary|^-|Benchmark"
+  local rc=${PIPESTATUS[0]}
+  python3 "$root/bench/cuda_targets.py" "$out/bench_cuda.json" > "$out/targets.md" || rc=1
+  cat "$out/targets.md"
+  return "$rc"
 }
 
-# samples/s of the last epoch of a run folder (metrics.csv column 7) and its test accuracy.
-last_sps() { tail -n 1 "$1/metrics.csv" | cut -d, -f7; }
-last_acc() { tail -n 1 "$1/metrics.csv" | cut -d, -f6; }
-
-# A CIFAR-10-shaped data set of random pixels (labels 0..9) in the binary batch format.
-synthetic_cifar() {
-  python3 - "$1" <<'PY'
-import os, sys
-d = os.path.join(sys.argv[1], "cifar-10-batches-bin"); os.makedirs(d, exist_ok=True)
-for name, n in [("data_batch_%d.bin" % i, 10000) for i in range(1, 6)] + [("test_batch.bin", 10000)]:
-    b = bytearray(os.urandom(n * 3073))
-    for r in range(n): b[r * 3073] = r % 10
-    open(os.path.join(d, name), "wb").write(b)
-PY
-}
-
-section_train() {
-  local cfg="$root/experiments/configs" runs="$out/runs"
-  mkdir -p "$runs"
-  # MNIST MLP, batch 100: epoch 2's samples/s (target >= 250k on an H100/H200).
-  "$B" train --config "$cfg/mnist_mlp_3b_8x.yaml" --data-dir "$bundle/data" --out "$runs/mnist_speed" --device cuda \
-    --quiet --set train.epochs=2 > "$out/train_mnist_speed.log" 2>&1
-  note "mnist_mlp_3b_8x batch 100 on cuda: $(last_sps "$runs/mnist_speed") samples/s (epoch 2; test acc $(last_acc "$runs/mnist_speed"))"
-  grep -A3 "^kernels" "$runs/mnist_speed/log" | tail -4 >> "$summary"
-  # The cifar10_paper point: binary weights, 8x8 blocks at ratio 2 on the large layers, batch 50.
-  synthetic_cifar "$out/cifar_data"
-  "$B" train --config "$cfg/cifar10_vgg.yaml" --data-dir "$out/cifar_data" --out "$runs/cifar_speed" --device cuda \
-    --quiet --set train.epochs=2 --set train.batch_size=50 --set constraints.default.weight_bits=1 \
-    --set constraints.default.structure=block --set constraints.default.block=[8,8] --set constraints.default.ratio=2 \
-    --set constraints.first.structure=none --set constraints.first.ratio=1 --set constraints.first.weight_bits=8 \
-    --set constraints.last.structure=none --set constraints.last.ratio=1 > "$out/train_cifar_speed.log" 2>&1
-  note "cifar10_paper binary ratio 2, batch 50 on cuda: $(last_sps "$runs/cifar_speed") samples/s (epoch 2, synthetic data)"
-  # Bit reproducibility: each pinned kernel choice twice, one epoch, same seed.
-  for k in custom cusparse dense; do
-    for rep in 1 2; do
-      BITBLOCK_GPU_KERNELS=$k "$B" train --config "$cfg/mnist_mlp_3b_8x.yaml" --data-dir "$bundle/data" \
-        --out "$runs/repro_${k}_$rep" --device cuda --quiet --set train.epochs=1 > /dev/null 2>&1
-    done
-    if cmp -s <(cut -d, -f1-6 "$runs/repro_${k}_1/metrics.csv") <(cut -d, -f1-6 "$runs/repro_${k}_2/metrics.csv"); then
-      note "reproducible with BITBLOCK_GPU_KERNELS=$k: yes ($(tail -n 1 "$runs/repro_${k}_1/metrics.csv" | cut -d, -f3-6))"
-    else
-      note "reproducible with BITBLOCK_GPU_KERNELS=$k: NO"
-    fi
+# Nsight Compute on the target shape (M1000 K4096 N4096, 8x8 blocks, ratio 8, 3 bits): one
+# launch of each main kernel after the benchmark's warm-up and autotuning calls, with the speed-of-
+# light, compute (tensor pipes), memory (shared memory, L2, DRAM), occupancy and scheduler
+# sections; cuBLAS BF16 dense for comparison. Clocks left alone (--clock-control none).
+section_ncu() {
+  local ncu rc=0
+  ncu="$(find_tool ncu /usr/local/cuda/bin/ncu '/opt/nvidia/nsight-compute/*/ncu')"
+  [ -n "$ncu" ] || { echo "ncu not found"; return 1; }
+  local shape=M1000_K4096_N4096 tag=M1000_K4096_N4096/ratio8/bits3/blk8x8
+  local runs=(
+    "tc_product_kernel:cuda/bsgemm_fwd_tc_m16/$tag"
+    "tc_product_kernel:cuda/bsgemm_bwd_input_tc_m16/$tag"
+    "tc_wgrad_kernel:cuda/bsgemm_bwd_weight_tc/$tag"
+    "tc_binary_kernel:cuda/bgemm_binary_tc_b1/$shape"
+    "tc_binary_kernel:cuda/bgemm_binary_tc_s8/$shape"
+    "tc_float_binary_kernel:cuda/bgemm_float_binary_tc_bf16/$shape"
+    ".:cuda/cublas_bf16/$shape"
+  )
+  : > "$out/ncu.txt"
+  for run in "${runs[@]}"; do
+    local kernel="${run%%:*}" filter="${run#*:}"
+    echo "### $filter (kernel $kernel)" | tee -a "$out/ncu.txt"
+    run_limited "$ncu" --clock-control none -k "regex:$kernel" --launch-skip 8 --launch-count 1 \
+      --section SpeedOfLight --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
+      --section Occupancy --section LaunchStats --section SchedulerStats \
+      "$bin/bitblock_bench" --benchmark_filter="^$filter(/|\$)" >> "$out/ncu.txt" 2>&1 || rc=1
   done
-  # 20 epochs on the GPU (target >= 98.6%), then the model file integer-only on the CPU.
-  "$B" train --config "$cfg/mnist_mlp_3b_8x.yaml" --data-dir "$bundle/data" --out "$runs/mnist_20" --device cuda \
-    --quiet > "$out/train_mnist_20.log" 2>&1
-  note "mnist_mlp_3b_8x 20 epochs on cuda: test acc $(last_acc "$runs/mnist_20"), $(grep -o 'integer-only test accuracy [0-9.]*%' "$runs/mnist_20/log")"
-  "$B" eval --model "$runs/mnist_20/model.bbm" --data-dir "$bundle/data" > "$out/eval_model_cpu.log" 2>&1
-  note "model.bbm integer-only on the CPU: $(tail -n 1 "$out/eval_model_cpu.log")"
-  "$B" eval --checkpoint "$runs/mnist_20/checkpoint.bbc" --data-dir "$bundle/data" --device cpu \
-    > "$out/eval_checkpoint_cpu.log" 2>&1
-  note "checkpoint evaluated on the CPU: $(tail -n 1 "$out/eval_checkpoint_cpu.log")"
-  # Where the time goes: ncu's summary over a slice of replayed steps.
-  if command -v ncu > /dev/null; then
-    timeout 180 ncu --launch-skip 400 --launch-count 60 --section SpeedOfLight "$B" train \
-      --config "$cfg/mnist_mlp_3b_8x.yaml" --data-dir "$bundle/data" --out "$runs/ncu" --device cuda --quiet \
-      --set train.epochs=1 > "$out/ncu_mnist.txt" 2>&1
-    note "ncu: $(grep -c 'Duration' "$out/ncu_mnist.txt") kernels profiled (ncu_mnist.txt)"
-  fi
-  rm -rf "$out/cifar_data"
+  grep -E "^### |Duration|Compute \(SM\) Throughput|Memory Throughput|DRAM Throughput|L2 Cache Throughput|Achieved Occupancy|Registers Per|Shared Memory Configuration Size" "$out/ncu.txt"
+  return "$rc"
 }
 
-for s in "${sections[@]}"; do
-  case "$s" in
-    info|tests|sanitizer|bench|train) run_section "$s"; "section_$s" ;;
-    *) echo "unknown section '$s' (info tests sanitizer bench train)" >&2; exit 2 ;;
+status=0
+requested=("$@")
+for entry in "${SECTIONS[@]}"; do
+  name="${entry%%:*}" limit="${entry#*:}"
+  if [ ${#requested[@]} -gt 0 ] && ! printf '%s\n' "${requested[@]}" | grep -qx "$name"; then continue; fi
+  echo "=== $name (limit ${limit}s) ===" >> "$log"
+  start=$(date +%s)
+  deadline=$((start + limit))
+  ("section_$name") >> "$log" 2>&1
+  rc=$?
+  took=$(( $(date +%s) - start ))
+  case $rc in
+    0) verdict="ok" ;;
+    124) verdict="TIMED OUT after ${limit}s"; status=1 ;;
+    *) verdict="FAILED (exit $rc)"; status=1 ;;
   esac
+  echo "=== $name: $verdict, ${took}s ===" | tee -a "$log"
 done
-echo "== summary"; cat "$summary"
+echo "--- tail of run.log ---"
+tail -c 6000 "$log"
+exit $status

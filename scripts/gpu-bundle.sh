@@ -1,39 +1,76 @@
 #!/usr/bin/env bash
-# Stages a self-contained bundle for a lent GPU machine (../shared/gpu/README.md has the recipe):
-# that machine has CUDA 13 (nvcc, cuBLAS, cuSPARSE), cmake and Python but none of the project's
-# Debian libraries and no network, so everything is built here with CUDA for sm_90 and copied:
-#   gpu-bundle/bin    bitblock, bitblock_tests_kernels, bitblock_tests_framework, bitblock_bench
-#   gpu-bundle/lib    the shared libraries they load that are neither CUDA's nor the C runtime's
-#   gpu-bundle/data   MNIST, gzipped (the loaders read .gz)
-# The folder is git-ignored (build*/-style name below) and stays under 64 MiB; bench/run_device.sh
-# runs everything from it on the GPU machine.
-# Usage: scripts/gpu-bundle.sh [bundle dir (default build-gpu-bundle)] [build dir (default build)]
+# Stage what a GPU machine without the project's dependencies needs to run the CUDA tests,
+# benchmarks and training (../shared/gpu/README.md: CUDA 13, cmake and ninja there, but no
+# yaml-cpp, OpenBLAS, GTest, Google Benchmark, ... and no network). Run here:
+#   scripts/gpu-bundle.sh [--arch 90] [--build-dir build-gpu] [--out gpu-bundle]
+# Builds Release with CUDA in its own build folder, then fills one git-ignored folder with
+#   bin/         bitblock_tests_kernels, bitblock_tests_framework, bitblock_bench, bitblock (stripped)
+#   lib/         the shared libraries they load that are neither CUDA's (the GPU machine has
+#                those in /usr/local/cuda/lib64) nor the C / C++ runtime (found with ldd,
+#                copied with cp -L)
+#   data/mnist/  MNIST, gzipped (the loaders read .gz)
+# and prints its size, which must stay under 64 MiB (what a device run may carry). Then, on the
+# GPU machine, from a checkout holding the folder: bash bench/run_device.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bundle=${1:-build-gpu-bundle}
-build=${2:-build}
-data=${DATA:-data}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 > /dev/null
-bins=(bitblock bitblock_bench tests/bitblock_tests_kernels tests/bitblock_tests_framework)
-cmake --build "$build" --target bitblock bitblock_bench bitblock_tests_kernels bitblock_tests_framework
-ldd "$build/bitblock" | grep -q libcudart || { echo "gpu-bundle: $build has no CUDA (nvcc not found)" >&2; exit 1; }
-rm -rf "$bundle"
-mkdir -p "$bundle/bin" "$bundle/lib" "$bundle/data/mnist"
-for b in "${bins[@]}"; do cp "$build/$b" "$bundle/bin/" && strip "$bundle/bin/$(basename "$b")"; done
-# Libraries: everything ldd resolves except the C runtime (libc, libm, libstdc++, libgcc_s, the
-# loader and friends) and CUDA's own (the GPU machine has them in /usr/local/cuda/lib64).
-for b in "${bins[@]}"; do ldd "$build/$b"; done | awk '/=> \// {print $3}' | sort -u | while read -r lib; do
-  case "$(basename "$lib")" in
-    libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*|libstdc++*|libgcc_s*) ;;
-    libcuda.so*|libcudart*|libcublas*|libcublasLt*|libcusparse*|libnvJitLink*) ;;
-    *) cp -L "$lib" "$bundle/lib/" ;;
+root="$(cd "$(dirname "$0")/.." && pwd)"
+arch=90
+build="$root/build-gpu"
+out="$root/gpu-bundle"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --arch) arch="$2"; shift 2 ;;
+    --build-dir) build="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    *) echo "usage: $0 [--arch 90] [--build-dir DIR] [--out DIR]" >&2; exit 2 ;;
   esac
 done
-for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-  if [ -f "$data/mnist/$f" ]; then gzip -9 -c "$data/mnist/$f" > "$bundle/data/mnist/$f.gz"
-  else cp "$data/mnist/$f.gz" "$bundle/data/mnist/"; fi
+data="${DATA_DIR:-$root/data}"
+launcher=()
+if command -v ccache > /dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+fi
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBITBLOCK_ENABLE_CUDA=ON \
+  -DCMAKE_CUDA_ARCHITECTURES="$arch" "${launcher[@]}" | grep "bitblock: CUDA backend"
+if ! grep -q -- "-DBITBLOCK_HAS_CUDA=1" "$build/build.ninja"; then
+  echo "gpu-bundle: CUDA is not enabled in $build (is nvcc installed?)" >&2
+  exit 1
+fi
+cmake --build "$build" -j"${JOBS:-2}" --target bitblock_tests_kernels bitblock_tests_framework bitblock_bench bitblock
+
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/lib" "$out/data/mnist"
+cp "$build/tests/bitblock_tests_kernels" "$build/tests/bitblock_tests_framework" "$build/bitblock_bench" \
+  "$build/bitblock" "$out/bin/"
+strip "$out/bin/"*
+
+# Shared libraries: everything ldd resolves except the CUDA toolkit's and the C / C++ runtime's.
+skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libpthread|libdl|librt|libresolv|libstdc\+\+|libgcc_s|libcuda|libcudart|libcublas|libcusparse|libnvJitLink|libnvrtc)'
+ldd "$out/bin/"* | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | sort -u | while read -r name path; do
+  if ! [[ "$name" =~ $skip ]]; then cp -L "$path" "$out/lib/$name"; fi
 done
-du -sh "$bundle"
-size=$(du -sm "$bundle" | cut -f1)
-[ "$size" -lt 64 ] || { echo "gpu-bundle: $bundle is ${size} MiB, over the 64 MiB a device run carries" >&2; exit 1; }
-echo "staged $bundle; on the GPU machine: BUNDLE=$bundle bench/run_device.sh (carry $bundle)"
+if ldd "$out/bin/"* | grep "not found" | grep -vE "libcud|libcublas|libcusparse|libnvJitLink"; then
+  echo "gpu-bundle: unresolved libraries above" >&2
+  exit 1
+fi
+
+for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+  if [ -f "$data/mnist/$f" ]; then
+    gzip -9 -c "$data/mnist/$f" > "$out/data/mnist/$f.gz"
+  elif [ -f "$data/mnist/$f.gz" ]; then
+    cp -L "$data/mnist/$f.gz" "$out/data/mnist/"
+  else
+    echo "gpu-bundle: $data/mnist/$f missing (scripts/fetch-data.sh mnist)" >&2
+    exit 1
+  fi
+done
+
+echo "gpu-bundle: $out"
+(cd "$out" && find . -type f -printf '%s\t%p\n' | sort -k2 | awk -F'\t' '{ printf "  %8.1f KiB  %s\n", $1 / 1024, $2 }')
+bytes=$(du -sb "$out" | cut -f1)
+mib=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1048576 }')
+echo "gpu-bundle: total $mib MiB"
+if [ "$bytes" -ge $((64 * 1024 * 1024)) ]; then
+  echo "gpu-bundle: over 64 MiB" >&2
+  exit 1
+fi

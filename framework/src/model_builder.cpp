@@ -42,7 +42,8 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
       if (l.type == "linear") {
         net.emplace<Linear>(cols, rows, l.bias, std::move(constraint)).set_kernels(kernels);
       } else {
-        net.emplace<Conv2d>(shape[0], rows, l.kernel, l.stride, l.padding, l.bias, std::move(constraint));
+        net.emplace<Conv2d>(shape[0], rows, l.kernel, l.stride, l.padding, l.bias, std::move(constraint))
+            .set_kernels(kernels);
       }
       ++weight_index;
     } else if (l.type == "batchnorm") {

@@ -127,6 +127,40 @@ void conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const C
   }
 }
 
+namespace {
+k::PatchGeometry patch_geometry(const ConvGeometry& g) {
+  return {g.channels, g.height, g.width, g.kernel, g.stride, g.padding};
+}
+}  // namespace
+
+int64_t patch_group(Device device, const ConvGeometry& g, int64_t batch) {
+  return std::clamp<int64_t>(backend::of(device).patch_budget() / std::max<int64_t>(1, g.patch_size() * g.out_pixels()),
+                             1, batch);
+}
+
+void image_to_patches(const Tensor& x, int64_t first, int64_t count, const ConvGeometry& g, Tensor& patches) {
+  expect(patches.numel() >= count * g.out_pixels() * g.patch_size(), "image_to_patches", "patches too small");
+  on("image_to_patches", x, patches)
+      .image_to_patches(x.data() + first * g.image_size(), count, patch_geometry(g), patches.data(), g.patch_size());
+}
+
+void patches_to_image(const Tensor& patches, int64_t count, const ConvGeometry& g, Tensor& dx, int64_t first) {
+  on("patches_to_image", patches, dx)
+      .patches_to_image(patches.data(), g.patch_size(), count, patch_geometry(g), dx.data() + first * g.image_size());
+}
+
+void rows_to_maps(const Tensor& rows, int64_t count, int64_t pixels, int64_t channels, Tensor& maps, int64_t first) {
+  on("rows_to_maps", rows, maps)
+      .transpose(rows.data(), count, pixels, channels, channels, pixels * channels,
+                 maps.data() + first * channels * pixels, pixels, channels * pixels);
+}
+
+void maps_to_rows(const Tensor& maps, int64_t first, int64_t count, int64_t pixels, int64_t channels, Tensor& rows) {
+  on("maps_to_rows", maps, rows)
+      .transpose(maps.data() + first * channels * pixels, count, channels, pixels, pixels, channels * pixels,
+                 rows.data(), channels, pixels * channels);
+}
+
 void activation_forward(k::ActFn fn, int bits, float max, const Tensor& x, Tensor& y) {
   expect(x.numel() == y.numel(), "activation_forward", "sizes differ");
   on("activation_forward", x, y).activation_forward(fn, bits, max, x.numel(), x.data(), y.data());
@@ -251,9 +285,9 @@ void gather_batch(const k::ImageSet& images, const Array<int64_t>& indices, cons
                   labels.data());
 }
 
-std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, Device device,
+std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, int bits, Device device,
                                           const std::string& name) {
-  return backend::of(device).kept_weights(layout, unit, name);
+  return backend::of(device).kept_weights(layout, unit, bits, name);
 }
 
 }  // namespace ops

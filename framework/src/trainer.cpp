@@ -91,13 +91,15 @@ std::string kernel_summary(Sequential& net, const std::string& choice) {
   std::string detail;
   for (size_t i = 0; i < net.size(); ++i) {
     const auto* lin = dynamic_cast<const Linear*>(&net.layer(i));
-    if (!lin && !dynamic_cast<const Conv2d*>(&net.layer(i))) continue;
-    const KeptUnit u = lin ? lin->kept_unit() : KeptUnit::None;
+    const auto* conv = dynamic_cast<const Conv2d*>(&net.layer(i));
+    if (!lin && !conv) continue;
+    const KeptUnit u = lin ? lin->kept_unit() : conv->kept_unit();
     const std::string path = u == KeptUnit::None ? "dense" : std::string("kept ") + to_string(u) + "s";
     auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == path; });
     if (it == groups.end()) it = groups.insert(groups.end(), {path, ""});
     it->second += (it->second.empty() ? "" : ", ") + std::to_string(i);
-    if (u != KeptUnit::None) detail += "\n  layer " + std::to_string(i) + ": " + lin->compact_kernels();
+    if (u != KeptUnit::None)
+      detail += "\n  layer " + std::to_string(i) + ": " + (lin ? lin->compact_kernels() : conv->compact_kernels());
   }
   std::string out = "kernels (" + choice + "):";
   for (size_t g = 0; g < groups.size(); ++g)

@@ -1,4 +1,4 @@
-// CUDA block-sparse GEMMs over dequantized kept blocks. Forward: one thread block per (block-row,
+// Plain CUDA block-sparse GEMMs over dequantized kept blocks, and the DeviceBsr upload. Forward: one thread block per (block-row,
 // tile of batch rows), threads = block rows x batch rows, each kept block staged in shared memory
 // 32 columns at a time with the matching activation slice. Input gradient: the same over the
 // block-column (CSC) index. Weight gradient: one thread block per kept block, batch rows staged
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bitblock/common/error.hpp"
+#include "bitblock/kernels/bsr_tiles.hpp"
 #include "bitblock/kernels/cuda.hpp"
 #include "bitblock/kernels/kbit.hpp"
 
@@ -129,6 +130,13 @@ DeviceBuffer<T> to_device(const std::vector<T>& v) {
   return d;
 }
 
+template <typename T>
+DeviceBuffer<T> zeroed(size_t count) {
+  DeviceBuffer<T> d(count);
+  if (count) CUDA_CHECK(cudaMemset(d.get(), 0, count * sizeof(T)));
+  return d;
+}
+
 void launch_product(bool transposed, const float* A, int64_t M, int64_t lda, int64_t a_cols, const int32_t* ptr,
                     const int32_t* other_idx, const int32_t* block_id, int64_t slots, const DeviceBsr& W, float* out,
                     int64_t ldo, int64_t out_cols, cudaStream_t stream) {
@@ -152,6 +160,18 @@ void launch_product(bool transposed, const float* A, int64_t M, int64_t lda, int
   CUDA_CHECK(cudaGetLastError());
 }
 
+// The values of W^T as BSR (bc x br blocks in block-column order of W): transposed block q of
+// the CSC view is block col_block_id[q], transposed.
+__global__ void transpose_values_kernel(const int32_t* col_block_id, int br, int bc, int64_t total, const float* v,
+                                        float* vt) {
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
+       e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t be = static_cast<int64_t>(br) * bc, q = e / be;
+    const int c = static_cast<int>((e % be) / br), r = static_cast<int>(e % br);  // vt block is [bc][br]
+    vt[e] = v[static_cast<int64_t>(col_block_id[q]) * be + static_cast<int64_t>(r) * bc + c];
+  }
+}
+
 // Compact kept blocks <-> dense matrix: one thread per compact element. kMode 0 gathers (ragged
 // positions 0), 1 writes the kept in-matrix positions.
 template <int kMode>
@@ -168,37 +188,39 @@ __global__ void blocks_kernel(const int32_t* block_row_of, const int32_t* block_
   }
 }
 
+unsigned grid_for(int64_t total) {
+  return static_cast<unsigned>(std::min<int64_t>((total + kThreads - 1) / kThreads, int64_t{65535} * 32));
+}
+
 template <int kMode>
 void move_blocks(const DeviceBsr& W, const float* src, float* dst, cudaStream_t stream) {
   const BsrLayout& l = W.layout;
   const int64_t total = l.kept_blocks() * l.block_elems();
   if (total == 0) return;
-  blocks_kernel<kMode><<<static_cast<unsigned>(std::min<int64_t>((total + kThreads - 1) / kThreads, 65535 * 32)),
-                         kThreads, 0, stream>>>(W.block_row_of.get(), W.block_col_idx.get(), l.rows, l.cols,
-                                                l.block_rows, l.block_cols, total, src, dst);
+  blocks_kernel<kMode><<<grid_for(total), kThreads, 0, stream>>>(W.block_row_of.get(), W.block_col_idx.get(), l.rows,
+                                                                  l.cols, l.block_rows, l.block_cols, total, src, dst);
   CUDA_CHECK(cudaGetLastError());
 }
 
-// The values of W^T as BSR (bc x br blocks in block-column order of W): transposed block q of
-// the CSC view is block col_block_id[q], transposed.
-__global__ void transpose_values_kernel(const int32_t* col_block_id, int br, int bc, int64_t total, const float* v,
-                                        float* vt) {
-  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
-       e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t be = static_cast<int64_t>(br) * bc, q = e / be;
-    const int c = static_cast<int>((e % be) / br), r = static_cast<int>(e % br);  // vt block is [bc][br]
-    vt[e] = v[static_cast<int64_t>(col_block_id[q]) * be + static_cast<int64_t>(r) * bc + c];
-  }
+__global__ void broadcast_kernel(const float* value, int64_t n, float* out) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    out[i] = value[0];
 }
 
-// Layout index on the device: CSR, block-row of each kept block, and the block-column (CSC) view
-// (per block-column its kept blocks' block-rows and ids, block-rows ascending).
-void upload_index(DeviceBsr& d, const BsrLayout& l) {
+}  // namespace
+
+DeviceBsr device_bsr_for_layout(const BsrLayout& l, int bits) {
+  if ((bits < 1 || bits > 8) && bits != 32)
+    fail_input("device_bsr_for_layout", "unsupported code width " + std::to_string(bits));
+  DeviceBsr d;
   d.layout = l;
+  d.bits = bits;
   std::vector<int32_t> row_of(static_cast<size_t>(l.kept_blocks()));
   for (int64_t i = 0; i < l.num_block_rows(); ++i) {
     for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) row_of[static_cast<size_t>(b)] = static_cast<int32_t>(i);
   }
+  // Block-column index: per block-column its kept blocks (block-row, block id), block-rows ascending.
   const int64_t nbc = l.num_block_cols();
   std::vector<int32_t> col_ptr(static_cast<size_t>(nbc + 1), 0), col_row(row_of.size()), col_id(row_of.size());
   for (int32_t j : l.block_col_idx) ++col_ptr[static_cast<size_t>(j) + 1];
@@ -215,30 +237,36 @@ void upload_index(DeviceBsr& d, const BsrLayout& l) {
   d.block_col_ptr = to_device(col_ptr);
   d.col_block_row = to_device(col_row);
   d.col_block_id = to_device(col_id);
-  d.values = DeviceBuffer<float>(static_cast<size_t>(std::max<int64_t>(1, l.kept_blocks() * l.block_elems())));
-  CUDA_CHECK(cudaMemset(d.values.get(), 0, d.values.size() * sizeof(float)));
-  // The copies above ran on the legacy stream; finish them before any other stream reads the index.
+  const int64_t codes = l.kept_blocks() * l.block_elems();
+  d.packed_bytes = bits == 32 ? 0 : (codes * bits + 7) / 8;  // float weights: values only
+  d.packed = zeroed<uint8_t>(static_cast<size_t>((d.packed_bytes + 3) / 4 * 4 + 4));  // whole words, one spare
+  d.row_scales = zeroed<float>(static_cast<size_t>(l.rows));
+  d.values = zeroed<float>(static_cast<size_t>(std::max<int64_t>(1, codes)));
+  if (bits <= 8 && tc_blocks_supported(l.block_rows, l.block_cols)) {
+    const int64_t words = tile_stream_words(codes / (kTile * kTile), bits);
+    d.tiles_fwd = zeroed<uint32_t>(static_cast<size_t>(words));
+    d.tiles_bwd = zeroed<uint32_t>(static_cast<size_t>(words));
+    d.wgrad = wgrad_schedule(l, device_limits().sm_count);
+    d.wgrad_units = to_device(d.wgrad.units);
+    d.wgrad_items = to_device(d.wgrad.items);
+  }
+  // The copies above ran on the legacy stream; finish them before any other stream reads W.
   CUDA_CHECK(cudaDeviceSynchronize());
+  return d;
 }
-
-}  // namespace
 
 DeviceBsr upload_bsr(const BsrWeights& w, cudaStream_t stream) {
   bsr_validate(w, "upload_bsr");
   check_block(w.layout);
-  DeviceBsr d;
-  upload_index(d, w.layout);
-  d.bits = w.bits;
-  d.packed = to_device(w.packed);
-  d.row_scales = to_device(w.row_scales);
+  DeviceBsr d = device_bsr_for_layout(w.layout, w.bits);
+  d.packed.upload(w.packed.data(), w.packed.size());
+  d.row_scales.upload(w.row_scales.data(), w.row_scales.size());
+  if (d.has_tiles()) {
+    const BsrTiles t = bsr_tiles(w);
+    d.tiles_fwd.upload(t.fwd.data(), t.fwd.size());
+    d.tiles_bwd.upload(t.bwd.data(), t.bwd.size());
+  }
   bsr_dequantize(d, stream);
-  return d;
-}
-
-DeviceBsr device_bsr_for_layout(const BsrLayout& layout) {
-  DeviceBsr d;
-  upload_index(d, layout);
-  d.bits = 32;
   return d;
 }
 
@@ -247,7 +275,7 @@ void bsr_dequantize(DeviceBsr& w, cudaStream_t stream) {
   const int64_t total = l.kept_blocks() * l.block_elems();
   if (total == 0) return;
   dequantize_kernel<<<static_cast<unsigned>((total + kThreads - 1) / kThreads), kThreads, 0, stream>>>(
-      w.packed.get(), static_cast<int64_t>(w.packed.size()), w.bits, w.block_row_of.get(), w.block_col_idx.get(),
+      w.packed.get(), w.packed_bytes, w.bits, w.block_row_of.get(), w.block_col_idx.get(),
       w.row_scales.get(), l.rows, l.cols, l.block_rows, l.block_cols, total, w.values.get());
   CUDA_CHECK(cudaGetLastError());
 }
@@ -282,9 +310,8 @@ void bsr_transpose_values(const DeviceBsr& W, float* transposed, cudaStream_t st
   const BsrLayout& l = W.layout;
   const int64_t total = l.kept_blocks() * l.block_elems();
   if (total == 0) return;
-  transpose_values_kernel<<<static_cast<unsigned>(std::min<int64_t>((total + kThreads - 1) / kThreads, 65535 * 32)),
-                            kThreads, 0, stream>>>(W.col_block_id.get(), l.block_rows, l.block_cols, total,
-                                                   W.values.get(), transposed);
+  transpose_values_kernel<<<grid_for(total), kThreads, 0, stream>>>(W.col_block_id.get(), l.block_rows, l.block_cols,
+                                                                     total, W.values.get(), transposed);
   CUDA_CHECK(cudaGetLastError());
 }
 
@@ -299,6 +326,12 @@ void bsr_write_blocks(const DeviceBsr& W, const float* blocks, float* dense, cud
 void bsr_scatter_blocks(const DeviceBsr& W, const float* blocks, float* dense, cudaStream_t stream) {
   CUDA_CHECK(cudaMemsetAsync(dense, 0, static_cast<size_t>(W.layout.rows * W.layout.cols) * sizeof(float), stream));
   move_blocks<1>(W, blocks, dense, stream);
+}
+
+void broadcast_scale(const float* scale, int64_t n, float* out, cudaStream_t stream) {
+  if (n == 0) return;
+  broadcast_kernel<<<grid_for(n), kThreads, 0, stream>>>(scale, n, out);
+  CUDA_CHECK(cudaGetLastError());
 }
 
 }  // namespace bitblock::kernels::cuda

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "bitblock/kernels/cuda.hpp"
-#include "bitblock/kernels/cuda_check.hpp"
+#include "bitblock/kernels/cusparse_check.hpp"
 #include "bitblock/kernels/cusparse_bsr.hpp"
 #include "common/cuda_handles.hpp"
 

@@ -3,7 +3,8 @@
 
 #include <map>
 
-#include "bitblock/kernels/cuda_check.hpp"
+#include "bitblock/kernels/cublas_check.hpp"
+#include "bitblock/kernels/cusparse_check.hpp"
 
 namespace bitblock::kernels::cuda {
 namespace {

@@ -1,6 +1,6 @@
 // Dense GEMM on the GPU: cuBLAS SGEMM. Row-major C = op(A) op(B) is column-major
 // C^T = op(B)^T op(A)^T, so the operands are passed swapped with their own transposes.
-#include "bitblock/kernels/cuda_check.hpp"
+#include "bitblock/kernels/cublas_check.hpp"
 #include "bitblock/kernels/gemm.hpp"
 #include "common/cuda_handles.hpp"
 

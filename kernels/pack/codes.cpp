@@ -16,14 +16,13 @@ void pack_codes(const int8_t* codes, int64_t n, int bits, uint8_t* out, const ch
   const int64_t bytes = packed_code_bytes(n, bits);
   std::memset(out, 0, static_cast<size_t>(bytes));
   const int lo = code_min(bits), hi = code_max(bits);
-  const unsigned field = (1u << bits) - 1u;
   for (int64_t i = 0; i < n; ++i) {
     const int v = codes[i];
     if (v < lo || v > hi || (bits == 1 && v == 0)) {
       fail_input(where, "code " + std::to_string(v) + " at index " + std::to_string(i) + " does not fit " +
                             std::to_string(bits) + " bits");
     }
-    const unsigned raw = bits == 1 ? (v > 0 ? 1u : 0u) : (static_cast<unsigned>(v) & field);
+    const unsigned raw = encode_code(v, bits);
     const int64_t bit = i * bits;
     const unsigned shifted = raw << (bit & 7);
     out[bit >> 3] = static_cast<uint8_t>(out[bit >> 3] | (shifted & 0xffu));

@@ -21,11 +21,6 @@ __global__ void pack_signs_kernel(const float* X, int64_t rows, int64_t cols, in
 
 }  // namespace
 
-bool device_available() {
-  int devices = 0;
-  return cudaGetDeviceCount(&devices) == cudaSuccess && devices > 0;
-}
-
 void pack_signs(const float* X, int64_t rows, int64_t cols, int64_t ldx, uint64_t* out, cudaStream_t stream) {
   const int64_t words = sign_words(cols);
   const int64_t threads = rows * words * 32;

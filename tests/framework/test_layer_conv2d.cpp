@@ -1,6 +1,7 @@
 // Conv2d against a naive direct convolution (forward, input and weight gradients), including
 // shapes large enough to split the batch into column groups; finite-difference gradients on
-// small shapes; the constraint's weight view [out_ch, in_ch*k*k].
+// small shapes; the constraint's weight view [out_ch, in_ch*k*k], on the dense masked and the
+// compact (kept output channels) path.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -126,23 +127,27 @@ TEST(Conv2d, MaskedConstraintSeesTheFlattenedWeight) {
   ConstraintSpec spec;
   spec.structure = Structure::Row;  // whole output channels dropped
   spec.ratio = 2.0;
-  Conv2d conv(2, 4, 3, 1, 1, false, std::make_unique<WeightConstraint>(spec, 4, 18, 3));
-  Rng rng(12);
-  conv.init(rng);
-  conv.constraint()->begin_epoch(0, conv.weight().data());
-  const std::vector<uint8_t>& mask = conv.constraint()->mask();
-  Tensor masked = conv.weight();
-  for (int64_t i = 0; i < masked.numel(); ++i) masked[i] *= mask[static_cast<size_t>(i)];
-  const Tensor x = random_tensor({2, 2, 5, 5}, rng);
-  Context ctx;
-  const Tensor y = conv.forward(x, ctx);
-  const Tensor dy = random_tensor(y.shape(), rng);
-  const Direct ref = direct_conv(x, masked, Tensor(), 1, 1, &dy);
-  expect_near_all(y, ref.y, 1e-4, "y");
-  expect_near_all(conv.backward(dy), ref.dx, 1e-4, "dx");
-  for (int64_t i = 0; i < masked.numel(); ++i)
-    EXPECT_NEAR(conv.weight_grad()[i], mask[static_cast<size_t>(i)] ? ref.dw[i] : 0.0f, 1e-4);
-  EXPECT_EQ(conv.macs({2, 5, 5}), conv.constraint()->kept() * 25);
+  for (KernelChoice kernels : {KernelChoice::Dense, KernelChoice::Packed}) {
+    SCOPED_TRACE(to_string(kernels));
+    Conv2d conv(2, 4, 3, 1, 1, false, std::make_unique<WeightConstraint>(spec, 4, 18, 3));
+    conv.set_kernels(kernels);
+    Rng rng(12);
+    conv.init(rng);
+    conv.constraint()->begin_epoch(0, conv.weight().data());
+    const std::vector<uint8_t>& mask = conv.constraint()->mask();
+    Tensor masked = conv.weight();
+    for (int64_t i = 0; i < masked.numel(); ++i) masked[i] *= mask[static_cast<size_t>(i)];
+    const Tensor x = random_tensor({2, 2, 5, 5}, rng);
+    Context ctx;
+    const Tensor y = conv.forward(x, ctx);
+    const Tensor dy = random_tensor(y.shape(), rng);
+    const Direct ref = direct_conv(x, masked, Tensor(), 1, 1, &dy);
+    expect_near_all(y, ref.y, 1e-4, "y");
+    expect_near_all(conv.backward(dy), ref.dx, 1e-4, "dx");
+    for (int64_t i = 0; i < masked.numel(); ++i)
+      EXPECT_NEAR(conv.weight_grad()[i], mask[static_cast<size_t>(i)] ? ref.dw[i] : 0.0f, 1e-4);
+    EXPECT_EQ(conv.macs({2, 5, 5}), conv.constraint()->kept() * 25);
+  }
 }
 
 }  // namespace

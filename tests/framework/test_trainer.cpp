@@ -201,6 +201,28 @@ TEST_F(Trainer, ResumeOnKeptRowsColumnsAndElementsMatchesUninterruptedRun) {
   }
 }
 
+// A conv layer on its kept blocks (patch rows through the block-sparse kernels) resumes exactly
+// too; its checkpoint holds the compact tensor.
+TEST_F(Trainer, ResumeOnAConvWithKeptBlocksMatchesUninterruptedRun) {
+  // Conv 16 x 9 (8x8 blocks: 2 x 2, the last block-column 1 wide), ratio 2 keeps 1 per block-row.
+  ExperimentConfig cfg = config({"model.layers=[{type: conv, out: 16, kernel: 3, stride: 2}, {type: batchnorm}, "
+                                 "{type: act, fn: relu, bits: 8, max: 4.0}, {type: flatten}, {type: linear, out: 10}, "
+                                 "{type: batchnorm}]"});
+  check_resume_equivalence(cfg, {8}, &Trainer::run);
+  TempDir out("conv");
+  TrainOutcome r = run(cfg, out.path, 2);
+  ASSERT_EQ(r.status, TrainStatus::Interrupted);
+  const Checkpoint k = load_checkpoint(out / "checkpoint.bbc");
+  bool found = false;
+  for (const auto& [name, t] : k.tensors)
+    if (name == "param.0.weight") {
+      EXPECT_EQ(t.shape(), (Shape{2, 8, 8}));
+      found = true;
+    }
+  EXPECT_TRUE(found);
+  EXPECT_NE(read_file(out / "log").find("kept blocks for layers 0"), std::string::npos);
+}
+
 TEST_F(Trainer, ResumeKeepsMagnitudePrunedMasksAndSgdMomentum) {
   // Pruning starts at epoch 0 and reaches 1/4 at epoch 2: the mask shrinks at the start of epoch 2,
   // so a run resumed inside epoch 2 needs the checkpoint's mask.

@@ -22,7 +22,9 @@
 #include "bitblock/kernels/gemm.hpp"
 #include "bitblock/kernels/loss.hpp"
 #include "bitblock/kernels/optimizer.hpp"
+#include "bitblock/kernels/patches.hpp"
 #include "bitblock/kernels/pool.hpp"
+#include "bitblock/kernels/transpose.hpp"
 #include "kernels/kernel_test_data.hpp"
 #include "kernels/op_harness.hpp"
 
@@ -110,6 +112,40 @@ struct ConvCase : OpCase {
             output("cols2", mem.get(cols2, cols.size()))};
   }
   double cpu_tolerance() const override { return 1e-6; }  // col2im: the reference adds in another order
+};
+
+// Patch-major im2col and its adjoint (the compact convolution), and the batched transpose.
+struct PatchesCase : OpCase {
+  PatchGeometry g;
+  int64_t count;
+  std::vector<float> images, patches, rows;
+  PatchesCase(PatchGeometry g_, int64_t count_) : g(g_), count(count_) {
+    images = uniform(count * g.channels * g.height * g.width, 33);
+    patches = uniform(count * g.out_pixels() * (g.patch_size() + 2), 34);  // row stride patch_size + 2
+    rows = uniform(count * g.out_pixels() * g.channels, 35);
+  }
+  std::string name() const override {
+    return "patches C" + std::to_string(g.channels) + " " + dims({g.height, g.width}) + " k" +
+           std::to_string(g.kernel) + " s" + std::to_string(g.stride) + " p" + std::to_string(g.padding) + " n" +
+           std::to_string(count);
+  }
+  std::vector<Output> run(Impl impl) const override {
+    Arena mem(impl);
+    const int64_t ld = g.patch_size() + 2, pixels = g.out_pixels();
+    const float* pi = mem.put(images);
+    float* pp = mem.put(patches);  // the 2 padding columns of each row keep their values
+    BB_DISPATCH(impl, image_to_patches, pi, count, g, pp, ld);
+    const float* src = mem.put(patches);
+    float* back = mem.put(std::vector<float>(images.size(), 5.0f));
+    BB_DISPATCH(impl, patches_to_image, src, ld, count, g, back);
+    // rows [count][pixels][channels] -> maps [count][channels][pixels]
+    const float* pr = mem.put(rows);
+    float* maps = mem.put(std::vector<float>(rows.size(), -1.0f));
+    BB_DISPATCH(impl, transpose, pr, count, pixels, g.channels, g.channels, pixels * g.channels, maps, pixels,
+                pixels * g.channels);
+    return {output("patches", mem.get(pp, patches.size())), output("images", mem.get(back, images.size())),
+            output("maps", mem.get(maps, rows.size()))};
+  }
 };
 
 // --- bias -------------------------------------------------------------------------------------
@@ -519,6 +555,10 @@ std::vector<std::unique_ptr<OpCase>> all_cases() {
   c.push_back(std::make_unique<ConvCase>(ConvGeometry{3, 6, 7, 3, 2, 2}, 2));
   c.push_back(std::make_unique<ConvCase>(ConvGeometry{4, 8, 8, 1, 1, 0}, 2));
   c.push_back(std::make_unique<ConvCase>(ConvGeometry{3, 5, 5, 5, 1, 2}, 1));
+  c.push_back(std::make_unique<PatchesCase>(PatchGeometry{2, 5, 4, 3, 2, 1}, 3));
+  c.push_back(std::make_unique<PatchesCase>(PatchGeometry{3, 6, 7, 3, 1, 1}, 2));
+  c.push_back(std::make_unique<PatchesCase>(PatchGeometry{1, 5, 5, 5, 1, 2}, 1));
+  c.push_back(std::make_unique<PatchesCase>(PatchGeometry{4, 8, 8, 1, 1, 0}, 2));
   for (auto [b, ch, p] : {std::tuple{1, 1, 1}, {3, 70, 1}, {5, 3, 17}, {2, 130, 9}})
     c.push_back(std::make_unique<BiasCase>(b, ch, p));
   for (int64_t n : {0, 1, 7, 1000}) c.push_back(std::make_unique<ElementwiseCase>(n));

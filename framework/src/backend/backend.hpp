@@ -18,6 +18,7 @@
 #include "bitblock/kernels/conv.hpp"
 #include "bitblock/kernels/loss.hpp"
 #include "bitblock/kernels/optimizer.hpp"
+#include "bitblock/kernels/patches.hpp"
 
 namespace bitblock::backend {
 
@@ -45,8 +46,10 @@ class Backend {
   virtual std::unique_ptr<CapturedStep> capture(const std::function<void()>& body) = 0;
   // Device allocations made so far (a captured step's buffers must stay put between replays).
   virtual int64_t allocation_count() const = 0;
-  // Floats a convolution's column matrix may hold: samples are convolved in groups that fit.
+  // Floats a convolution's column matrix (dense path) or patch rows (compact path) may hold:
+  // samples are convolved in groups that fit.
   virtual int64_t column_budget() const = 0;
+  virtual int64_t patch_budget() const = 0;
 
   // The per-step ops, as in kernels/include/bitblock/kernels/<op>.hpp.
   virtual void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
@@ -59,6 +62,12 @@ class Backend {
                                float* maps) = 0;
   virtual void maps_to_columns(const float* maps, int64_t channels, int64_t pixels, int64_t count, float* cols,
                                int64_t ld) = 0;
+  virtual void image_to_patches(const float* images, int64_t n, const kernels::PatchGeometry& g, float* patches,
+                                int64_t ld) = 0;
+  virtual void patches_to_image(const float* patches, int64_t ld, int64_t n, const kernels::PatchGeometry& g,
+                                float* images) = 0;
+  virtual void transpose(const float* a, int64_t batch, int64_t rows, int64_t cols, int64_t lda, int64_t a_stride,
+                         float* b, int64_t ldb, int64_t b_stride) = 0;
   virtual void add_bias_rows(float* y, const float* bias, int64_t rows, int64_t cols) = 0;
   virtual void sum_rows_into(const float* y, int64_t rows, int64_t cols, float* out) = 0;
   virtual void add_bias_channels(float* y, const float* bias, int64_t batch, int64_t channels, int64_t pixels) = 0;
@@ -110,7 +119,7 @@ class Backend {
                             int32_t* y) = 0;
 
   // The compact path's kept units of a layout (kept_weights.hpp).
-  virtual std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit,
+  virtual std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits,
                                                     const std::string& name) = 0;
 };
 

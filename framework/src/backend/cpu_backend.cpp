@@ -10,7 +10,9 @@
 #include "bitblock/kernels/dropout.hpp"
 #include "bitblock/kernels/elementwise.hpp"
 #include "bitblock/kernels/gemm.hpp"
+#include "bitblock/kernels/patches.hpp"
 #include "bitblock/kernels/pool.hpp"
+#include "bitblock/kernels/transpose.hpp"
 
 namespace bitblock::backend {
 namespace {
@@ -34,6 +36,8 @@ class CpuBackend final : public Backend {
   int64_t allocation_count() const override { return 0; }
   // 16 MiB: one wide GEMM per group keeps small feature maps efficient without a batch-sized buffer.
   int64_t column_budget() const override { return int64_t{1} << 22; }
+  // 1 MiB of patch rows: a group's patch rows, the products' outputs and the transposes stay in L2.
+  int64_t patch_budget() const override { return int64_t{1} << 18; }
 
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t kk, float alpha, const float* a, int64_t lda,
             const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {
@@ -52,6 +56,18 @@ class CpuBackend final : public Backend {
   void maps_to_columns(const float* maps, int64_t channels, int64_t pixels, int64_t count, float* cols,
                        int64_t ld) override {
     k::maps_to_columns(maps, channels, pixels, count, cols, ld);
+  }
+  void image_to_patches(const float* images, int64_t n, const k::PatchGeometry& g, float* patches,
+                        int64_t ld) override {
+    k::image_to_patches(images, n, g, patches, ld);
+  }
+  void patches_to_image(const float* patches, int64_t ld, int64_t n, const k::PatchGeometry& g,
+                        float* images) override {
+    k::patches_to_image(patches, ld, n, g, images);
+  }
+  void transpose(const float* a, int64_t batch, int64_t rows, int64_t cols, int64_t lda, int64_t a_stride, float* b,
+                 int64_t ldb, int64_t b_stride) override {
+    k::transpose(a, batch, rows, cols, lda, a_stride, b, ldb, b_stride);
   }
   void add_bias_rows(float* y, const float* bias, int64_t rows, int64_t cols) override {
     k::add_bias_rows(y, bias, rows, cols);
@@ -147,7 +163,7 @@ class CpuBackend final : public Backend {
     k::gather_batch(set, indices, transforms, n, lut, x, y);
   }
 
-  std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, const std::string&) override {
+  std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, int, const std::string&) override {
     return make_cpu_kept_weights(layout, unit);
   }
 };

@@ -39,9 +39,9 @@ class CpuKeptWeights final : public KeptWeights {
 
   k::BlockLayoutView view() const override { return k::view_of(layout()); }
 
-  void set_values(const Tensor& blocks) override {
-    if (unit() == KeptUnit::Block) k::bsr_plan_set_blocks(plan_, blocks.data());
-    values_ = blocks.data();
+  void set_values(const Tensor& effective, const Tensor&, const Tensor&) override {
+    if (unit() == KeptUnit::Block) k::bsr_plan_set_blocks(plan_, effective.data());
+    values_ = effective.data();
   }
 
   void forward(const Tensor& x, Tensor& y) override {
@@ -78,7 +78,9 @@ class CpuKeptWeights final : public KeptWeights {
         k::gather_columns(dy.data(), M, l.rows, idx, kept, gathered_.data(), kept);
         gemm(true, false, kept, l.cols, M, gathered_.data(), x.data(), dw.data());
         break;
-      case KeptUnit::Column:  // gathered_ still holds the forward's kept input columns
+      case KeptUnit::Column:  // X's kept columns (again: a layer may have run other groups since)
+        gathered_.resize(static_cast<size_t>(M * kept));
+        k::gather_columns(x.data(), M, l.cols, idx, kept, gathered_.data(), kept);
         gemm(true, false, kept, l.rows, M, gathered_.data(), dy.data(), dw.data());
         break;
       case KeptUnit::Element: k::csr_backward_weight(dy.data(), M, l.rows, x.data(), l.cols, csr_, dw.data()); break;

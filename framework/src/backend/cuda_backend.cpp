@@ -15,7 +15,9 @@
 #include "bitblock/kernels/elementwise.hpp"
 #include "bitblock/kernels/gemm.hpp"
 #include "bitblock/kernels/graph.hpp"
+#include "bitblock/kernels/patches.hpp"
 #include "bitblock/kernels/pool.hpp"
+#include "bitblock/kernels/transpose.hpp"
 
 namespace bitblock::backend {
 namespace {
@@ -50,6 +52,7 @@ class CudaBackend final : public Backend {
   int64_t allocation_count() const override { return kc::allocator_stats().allocations; }
   // 1 GiB: the whole batch in one group for the shipped networks (fewer, larger launches).
   int64_t column_budget() const override { return int64_t{1} << 28; }
+  int64_t patch_budget() const override { return int64_t{1} << 28; }
 
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t kk, float alpha, const float* a, int64_t lda,
             const float* b, int64_t ldb, float beta, float* c, int64_t ldc) override {
@@ -68,6 +71,18 @@ class CudaBackend final : public Backend {
   void maps_to_columns(const float* maps, int64_t channels, int64_t pixels, int64_t count, float* cols,
                        int64_t ld) override {
     kc::maps_to_columns(maps, channels, pixels, count, cols, ld, s_);
+  }
+  void image_to_patches(const float* images, int64_t n, const k::PatchGeometry& g, float* patches,
+                        int64_t ld) override {
+    kc::image_to_patches(images, n, g, patches, ld, s_);
+  }
+  void patches_to_image(const float* patches, int64_t ld, int64_t n, const k::PatchGeometry& g,
+                        float* images) override {
+    kc::patches_to_image(patches, ld, n, g, images, s_);
+  }
+  void transpose(const float* a, int64_t batch, int64_t rows, int64_t cols, int64_t lda, int64_t a_stride, float* b,
+                 int64_t ldb, int64_t b_stride) override {
+    kc::transpose(a, batch, rows, cols, lda, a_stride, b, ldb, b_stride, s_);
   }
   void add_bias_rows(float* y, const float* bias, int64_t rows, int64_t cols) override {
     kc::add_bias_rows(y, bias, rows, cols, s_);
@@ -165,8 +180,9 @@ class CudaBackend final : public Backend {
     kc::gather_batch(set, indices, transforms, n, lut, x, y, s_);
   }
 
-  std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, const std::string& name) override {
-    return make_cuda_kept_weights(layout, unit, name, s_);
+  std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, int bits,
+                                            const std::string& name) override {
+    return make_cuda_kept_weights(layout, unit, bits, name, s_);
   }
 
  private:

@@ -8,7 +8,7 @@
 
 namespace bitblock::backend {
 
-std::unique_ptr<KeptWeights> make_cuda_kept_weights(const kernels::BsrLayout& layout, KeptUnit unit,
+std::unique_ptr<KeptWeights> make_cuda_kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits,
                                                     const std::string& name, cudaStream_t stream);
 
 }  // namespace bitblock::backend

@@ -7,21 +7,31 @@
 
 namespace bitblock {
 
+namespace {
+
+// Checked before any member is sized from them.
+int64_t checked_channels(int64_t in_channels, int64_t out_channels, int kernel, int stride, int padding) {
+  if (in_channels <= 0 || out_channels <= 0) fail_input("conv2d", "channels must be positive");
+  if (kernel <= 0 || stride <= 0 || padding < 0)
+    fail_input("conv2d", "needs kernel >= 1, stride >= 1, padding >= 0; got kernel " + std::to_string(kernel) +
+                             ", stride " + std::to_string(stride) + ", padding " + std::to_string(padding));
+  return in_channels;
+}
+
+std::unique_ptr<WeightConstraint> sized_for(std::unique_ptr<WeightConstraint> c, int64_t out_channels, int64_t fan_in) {
+  if (c && (c->rows() != out_channels || c->cols() != fan_in))
+    fail_input("conv2d", "constraint sized " + std::to_string(c->rows()) + "x" + std::to_string(c->cols()) +
+                             " for a " + std::to_string(out_channels) + "x" + std::to_string(fan_in) + " weight matrix");
+  return c;
+}
+}  // namespace
+
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel, int stride, int padding, bool bias,
                std::unique_ptr<WeightConstraint> constraint)
-    : in_ch_(in_channels), out_ch_(out_channels), kernel_(kernel), stride_(stride), padding_(padding),
-      has_bias_(bias), constraint_(std::move(constraint)) {
-  if (in_ch_ <= 0 || out_ch_ <= 0) fail_input("conv2d", "channels must be positive");
-  if (kernel_ <= 0 || stride_ <= 0 || padding_ < 0)
-    fail_input("conv2d", "needs kernel >= 1, stride >= 1, padding >= 0; got kernel " + std::to_string(kernel_) +
-                             ", stride " + std::to_string(stride_) + ", padding " + std::to_string(padding_));
-  const int64_t fan_in = in_ch_ * kernel_ * kernel_;
-  if (constraint_ && (constraint_->rows() != out_ch_ || constraint_->cols() != fan_in))
-    fail_input("conv2d", "constraint sized " + std::to_string(constraint_->rows()) + "x" +
-                             std::to_string(constraint_->cols()) + " for a " + std::to_string(out_ch_) + "x" +
-                             std::to_string(fan_in) + " weight matrix");
-  weight_ = Tensor({out_ch_, in_ch_, kernel_, kernel_});
-  weight_grad_ = Tensor(weight_.shape());
+    : in_ch_(checked_channels(in_channels, out_channels, kernel, stride, padding)), out_ch_(out_channels),
+      kernel_(kernel), stride_(stride), padding_(padding), has_bias_(bias),
+      w_({out_channels, in_channels, kernel, kernel}, out_channels, in_channels * kernel * kernel,
+         sized_for(std::move(constraint), out_channels, in_channels * kernel * kernel)) {
   if (has_bias_) {
     bias_ = Tensor({out_ch_});
     bias_grad_ = Tensor({out_ch_});
@@ -30,7 +40,9 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel, int stride
 
 void Conv2d::init(Rng& rng) {
   const float bound = std::sqrt(6.0f / static_cast<float>(in_ch_ * kernel_ * kernel_));
-  for (float& w : weight_.values()) w = rng.uniform(-bound, bound);
+  Tensor w(weight().shape());
+  for (float& v : w.values()) v = rng.uniform(-bound, bound);
+  weight().copy_from(w);
   bias_.fill(0.0f);
 }
 
@@ -38,8 +50,9 @@ std::string Conv2d::describe() const {
   std::string s = "conv2d " + std::to_string(in_ch_) + " -> " + std::to_string(out_ch_) + " k" +
                   std::to_string(kernel_) + " s" + std::to_string(stride_) + " p" + std::to_string(padding_);
   if (!has_bias_) s += " (no bias)";
-  if (constraint_) s += " weight_bits " + std::to_string(constraint_->spec().weight_bits) + " " +
-                        to_string(constraint_->spec().structure) + " ratio " + std::to_string(constraint_->spec().ratio);
+  if (const WeightConstraint* c = w_.constraint())
+    s += " weight_bits " + std::to_string(c->spec().weight_bits) + " " + to_string(c->spec().structure) + " ratio " +
+         std::to_string(c->spec().ratio);
   return s;
 }
 
@@ -58,24 +71,37 @@ ops::ConvGeometry Conv2d::geometry(const Tensor& x, const char* where) const {
   return ops::ConvGeometry{x.dim(1), x.dim(2), x.dim(3), kernel_, stride_, padding_};
 }
 
-const Tensor& Conv2d::refresh_effective() {
-  if (!constraint_) return weight_;
-  effective_.reset(weight_.shape(), device_);
-  constraint_->apply(weight_, effective_);
-  return effective_;
-}
-
-Tensor Conv2d::effective_weight() { return refresh_effective(); }
-
 Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
   const ops::ConvGeometry g = geometry(x, "forward");
   input_.reset(x.shape(), x.device());
   input_.copy_from(x);
-  forward_weight_ = &refresh_effective();
   Tensor y = Tensor::for_output({x.dim(0), out_ch_, g.out_height(), g.out_width()}, x.device());
-  ops::conv2d_forward(x, *forward_weight_, g, y, scratch_);
+  if (packed()) {
+    forward_compact(x, g, y);
+  } else {
+    forward_dense(x, g, y);
+  }
   if (has_bias_) ops::add_bias_channels(y, bias_);
   return y;
+}
+
+void Conv2d::forward_dense(const Tensor& x, const ops::ConvGeometry& g, Tensor& y) {
+  w_.prepare();
+  ops::conv2d_forward(x, w_.prepared(), g, y, scratch_);
+}
+
+void Conv2d::forward_compact(const Tensor& x, const ops::ConvGeometry& g, Tensor& y) {
+  const int64_t batch = x.dim(0), k = g.patch_size(), pixels = g.out_pixels();
+  w_.prepare();
+  const int64_t group = ops::patch_group(x.device(), g, batch);
+  for (int64_t n0 = 0; n0 < batch; n0 += group) {
+    const int64_t gs = std::min(group, batch - n0), rows = gs * pixels;
+    patches_.reset({rows, k}, x.device());
+    ops::image_to_patches(x, n0, gs, g, patches_);
+    out_rows_.reset({rows, out_ch_}, x.device());
+    w_.forward(patches_, out_rows_);
+    ops::rows_to_maps(out_rows_, gs, pixels, out_ch_, y, n0);  // each sample's [pixels, out_ch] rows -> NCHW
+  }
 }
 
 Tensor Conv2d::backward(const Tensor& grad_y) { return backward_impl(grad_y, true); }
@@ -85,52 +111,67 @@ void Conv2d::backward_params(const Tensor& grad_y) { backward_impl(grad_y, false
 Tensor Conv2d::backward_impl(const Tensor& grad_y, bool input_grad) {
   if (input_.empty()) fail_input("conv2d", "backward called before forward");
   const ops::ConvGeometry g = geometry(input_, "backward");
-  if (grad_y.shape() != Shape{input_.dim(0), out_ch_, g.out_height(), g.out_width()})
+  const int64_t batch = input_.dim(0);
+  if (grad_y.shape() != Shape{batch, out_ch_, g.out_height(), g.out_width()})
     fail_input("conv2d", "backward got " + shape_str(grad_y.shape()));
-  // The constrained path sums the batch into grad_effective_ first.
-  Tensor* dw = &weight_grad_;
-  if (constraint_) {
-    grad_effective_.reset(weight_.shape(), device_);
-    grad_latent_.reset(weight_.shape(), device_);
-    dw = &grad_effective_;
-  }
-  Tensor dx = input_grad ? Tensor::for_output(input_.shape(), device_) : Tensor();
-  ops::conv2d_backward(input_, *forward_weight_, grad_y, g, !constraint_, *dw, input_grad ? &dx : nullptr, scratch_);
-  if (constraint_) {
-    constraint_->backward(weight_, grad_effective_, grad_latent_);
-    ops::axpy(1.0f, grad_latent_, weight_grad_);
+  Tensor dx = input_grad ? Tensor::for_output(input_.shape(), input_.device()) : Tensor();
+  if (packed()) {
+    backward_compact(grad_y, g, input_grad ? &dx : nullptr);
+  } else {
+    backward_dense(grad_y, g, input_grad ? &dx : nullptr);
   }
   if (has_bias_) ops::sum_channels_into(grad_y, bias_grad_);
   return dx;
 }
 
-void Conv2d::begin_epoch(int epoch) {
-  if (!constraint_) return;
-  Tensor copy;
-  constraint_->begin_epoch(epoch, on_host(weight_, copy).data());
+void Conv2d::backward_dense(const Tensor& grad_y, const ops::ConvGeometry& g, Tensor* dx) {
+  // The constrained path sums the batch into grad_effective_ first.
+  const bool constrained = w_.constraint() != nullptr;
+  Tensor* dw = &w_.weight_grad();
+  if (constrained) {
+    grad_effective_.reset(w_.weight().shape(), input_.device());
+    dw = &grad_effective_;
+  }
+  ops::conv2d_backward(input_, w_.prepared(), grad_y, g, !constrained, *dw, dx, scratch_);
+  if (constrained) w_.add_effective_grad(grad_effective_);
 }
 
-void Conv2d::after_optimizer_step() {
-  if (constraint_) constraint_->after_step(weight_);
+void Conv2d::backward_compact(const Tensor& grad_y, const ops::ConvGeometry& g, Tensor* dx) {
+  const int64_t batch = input_.dim(0), k = g.patch_size(), pixels = g.out_pixels();
+  const int64_t group = ops::patch_group(input_.device(), g, batch);
+  for (int64_t n0 = 0; n0 < batch; n0 += group) {
+    const int64_t gs = std::min(group, batch - n0), rows = gs * pixels;
+    patches_.reset({rows, k}, input_.device());
+    ops::image_to_patches(input_, n0, gs, g, patches_);
+    out_rows_.reset({rows, out_ch_}, input_.device());  // the output gradient as rows [pixels, out_ch] per sample
+    ops::maps_to_rows(grad_y, n0, gs, pixels, out_ch_, out_rows_);
+    if (!dx) {
+      w_.backward(out_rows_, patches_, nullptr);
+      continue;
+    }
+    patch_grad_.reset({rows, k}, input_.device());
+    w_.backward(out_rows_, patches_, &patch_grad_);
+    ops::patches_to_image(patch_grad_, gs, g, *dx, n0);
+  }
+}
+
+void Conv2d::to(Device device) {
+  w_.to(device);
+  bias_ = bias_.to(device);
+  bias_grad_ = bias_grad_.to(device);
+  grad_effective_ = input_ = scratch_.cols = scratch_.out_cols = patches_ = out_rows_ = patch_grad_ = Tensor();
 }
 
 std::vector<Param> Conv2d::params() {
-  std::vector<Param> p{{"weight", &weight_, &weight_grad_, true}};
+  std::vector<Param> p{w_.param()};
   if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, false});
   return p;
 }
 
-void Conv2d::to(Device device) {
-  if (device == device_) return;
-  for (Tensor* t : {&weight_, &bias_, &weight_grad_, &bias_grad_}) *t = t->to(device);
-  effective_ = grad_effective_ = grad_latent_ = input_ = scratch_.cols = scratch_.out_cols = Tensor();
-  forward_weight_ = nullptr;
-  device_ = device;
-}
-
 int64_t Conv2d::macs(const Shape& input) const {
   const Shape out = output_shape(input);
-  const int64_t per_pixel = constraint_ ? constraint_->kept() : out_ch_ * in_ch_ * kernel_ * kernel_;
+  const WeightConstraint* c = w_.constraint();
+  const int64_t per_pixel = c ? c->kept() : out_ch_ * in_ch_ * kernel_ * kernel_;
   return per_pixel * out[1] * out[2];
 }
 

@@ -67,6 +67,7 @@ Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
   input_.reset(x.shape(), x.device());
   input_.copy_from(x);
   Tensor y = Tensor::for_output({x.dim(0), out_}, x.device());
+  w_.prepare();
   w_.forward(x, y);
   if (has_bias_) ops::add_bias_rows(y, bias_);
   return y;

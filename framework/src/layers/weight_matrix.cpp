@@ -69,7 +69,8 @@ void WeightMatrix::ensure_compact() {
                       layout.block_col_idx == compact_->layout().block_col_idx;
     if (!same) {
       weight();  // the kept weights of the old layout back into weight_
-      compact_ = ops::kept_weights(layout, u, device_, "weights " + std::to_string(rows_) + "x" + std::to_string(cols_));
+      compact_ = ops::kept_weights(layout, u, constraint_->spec().weight_bits, device_,
+                                   "weights " + std::to_string(rows_) + "x" + std::to_string(cols_));
     }
     layout_mask_version_ = constraint_->mask_version();
   }
@@ -131,17 +132,24 @@ void WeightMatrix::add_effective_grad(const Tensor& grad_effective) {
   ops::axpy(1.0f, grad_latent_, weight_grad_);
 }
 
+void WeightMatrix::prepare() {
+  if (unit() == KeptUnit::None) {
+    effective();
+    return;
+  }
+  ensure_compact();
+  eff_units_.reset(kept_w_.shape(), device_);
+  constraint_->apply_blocks(*compact_, kept_w_, eff_units_);
+  compact_->set_values(eff_units_, kept_w_, constraint_->step_scales());
+}
+
 void WeightMatrix::forward(const Tensor& x, Tensor& y) {
   if (unit() != KeptUnit::None) {
-    ensure_compact();
-    eff_units_.reset(kept_w_.shape(), device_);
-    constraint_->apply_blocks(*compact_, kept_w_, eff_units_);
-    compact_->set_values(eff_units_);
     compact_->forward(x, y);
     return;
   }
   const int64_t M = ops::rows_of(x, cols_);
-  ops::matmul(false, true, M, rows_, cols_, 1.0f, x, effective(), 0.0f, y);
+  ops::matmul(false, true, M, rows_, cols_, 1.0f, x, prepared(), 0.0f, y);
 }
 
 void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx) {
@@ -162,7 +170,7 @@ void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx) {
     ops::matmul(true, false, rows_, cols_, M, 1.0f, dy, x, 1.0f, weight_grad_);
   }
   if (!dx) return;
-  ops::matmul(false, false, M, cols_, rows_, 1.0f, dy, constraint_ ? effective_ : weight_, 0.0f, *dx);  // W_eff of the forward
+  ops::matmul(false, false, M, cols_, rows_, 1.0f, dy, prepared(), 0.0f, *dx);
 }
 
 void WeightMatrix::to(Device device) {

@@ -106,6 +106,9 @@ class WeightConstraint {
   // weight_bits <= 8.
   std::vector<int8_t> codes(const Tensor& latent) const;
   float scale_of_row(int64_t row) const;   // scales of the last apply()
+  // The scales of the last apply / apply_blocks where the step ran (1 or rows values; empty for
+  // float weights or before the first step).
+  const Tensor& step_scales() const { return scales_; }
   std::vector<float> scales() const;       // 1 (per layer) or rows values, of the last apply()
 
   const std::vector<uint8_t>& mask() const { return mask_.host(); }  // rows*cols, 1 = kept

@@ -37,8 +37,10 @@ class KeptWeights {
   virtual kernels::BlockLayoutView view() const = 0;
 
   // The effective values of the kept units for this step's products (ragged-edge positions
-  // ignored). `blocks` must stay alive and unchanged until the step's products have run.
-  virtual void set_values(const Tensor& blocks) = 0;
+  // ignored), with the latent kept units and the scales they were quantized from (the
+  // constraint's: 1 or rows values; empty for float weights), for implementations that read
+  // codes. The tensors must stay alive and unchanged until the step's products have run.
+  virtual void set_values(const Tensor& effective, const Tensor& latent, const Tensor& scales) = 0;
   // y [M, rows] = x W_eff^T for x [M, ...] with cols values per sample (y overwritten).
   virtual void forward(const Tensor& x, Tensor& y) = 0;
   // After forward(x): dw (compact) = dY^T X at the kept positions, ragged-edge positions 0

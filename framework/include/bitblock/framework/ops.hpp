@@ -69,6 +69,18 @@ void conv2d_forward(const Tensor& x, const Tensor& w, const ConvGeometry& g, Ten
 void conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const ConvGeometry& g, bool accumulate,
                      Tensor& dw, Tensor* dx, ConvScratch& s);
 
+// The compact path runs the weight matrix's products on patch rows [samples * OH*OW, C*k*k]
+// (kernels/patches.hpp) of a group of samples at a time; groups are sized by the device.
+int64_t patch_group(Device device, const ConvGeometry& g, int64_t batch);
+// Patch rows of samples [first, first + count) of x [N, C, H, W].
+void image_to_patches(const Tensor& x, int64_t first, int64_t count, const ConvGeometry& g, Tensor& patches);
+// The adjoint: samples [first, first + count) of dx (overwritten) from the patch rows' gradient.
+void patches_to_image(const Tensor& patches, int64_t count, const ConvGeometry& g, Tensor& dx, int64_t first);
+// rows [count * pixels, channels] -> samples [first, first + count) of maps [N, channels, pixels],
+// and back.
+void rows_to_maps(const Tensor& rows, int64_t count, int64_t pixels, int64_t channels, Tensor& maps, int64_t first);
+void maps_to_rows(const Tensor& maps, int64_t first, int64_t count, int64_t pixels, int64_t channels, Tensor& rows);
+
 // --- Activation, batch norm, pooling, dropout -----------------------------------------------
 void activation_forward(kernels::ActFn fn, int bits, float max, const Tensor& x, Tensor& y);
 void activation_backward(kernels::ActFn fn, int bits, float max, const Tensor& x, const Tensor& dy, Tensor& dx);
@@ -127,7 +139,8 @@ void gather_batch(const kernels::ImageSet& images, const Array<int64_t>& indices
 
 // --- The compact path ---------------------------------------------------------------------------
 // The kept units of a layout on a device (name: the layer, for the CUDA kernel choice log).
-std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, Device device,
+// bits: the constraint's weight bits (1..8, or 32 for float weights).
+std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits, Device device,
                                           const std::string& name);
 
 }  // namespace ops

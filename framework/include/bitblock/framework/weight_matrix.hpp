@@ -60,16 +60,23 @@ class WeightMatrix {
   void begin_epoch(int epoch);   // constraint hook (magnitude pruning reads the dense W)
   void after_optimizer_step();   // binary weights clipped into the straight-through window
 
-  // y [M, rows] = x W_eff^T for x [M, ...] with cols values per sample (y overwritten).
+  // W_eff for the products of a forward pass and its backward, from the latent weights: once per
+  // forward pass (a layer that splits its batch into groups runs them all on one W_eff).
+  void prepare();
+  // y [M, rows] = x W_eff^T for x [M, ...] with cols values per sample, with the W_eff of the last
+  // prepare() (y overwritten).
   void forward(const Tensor& x, Tensor& y);
-  // After forward(x): the weight gradient of dy [M, rows] accumulated into the weight gradient
-  // (the kept weights' only, on the compact path); dx = dy W_eff written when not null.
+  // For x of a forward on the same W_eff and dy [M, rows]: the weight gradient accumulated into
+  // the weight gradient (the kept weights' only, on the compact path); dx = dy W_eff written when
+  // not null.
   void backward(const Tensor& dy, const Tensor& x, Tensor* dx);
 
-  // Dense path pieces for layers that run their own products (Conv2d's grouped GEMMs): W_eff
-  // [rows, cols] now (W itself without a constraint), and, for a constrained matrix, the
+  // Dense path pieces for layers that run their own products (Conv2d's grouped im2col GEMMs):
+  // W_eff [rows, cols] now (W itself without a constraint), and, for a constrained matrix, the
   // straight-through backward of dW_eff accumulated into the weight gradient.
   const Tensor& effective();
+  // The dense W_eff of the last prepare() (W itself without a constraint).
+  const Tensor& prepared() { return constraint_ ? effective_ : weight(); }
   void add_effective_grad(const Tensor& grad_effective);
 
   // The weights and their state onto a device (before the optimizer is made).

@@ -1,10 +1,9 @@
 #pragma once
-// One error style for CUDA, cuBLAS and cuSPARSE calls: throw std::runtime_error naming the call,
-// the error and file:line. Plus an RAII device buffer. Only with BITBLOCK_HAS_CUDA.
+// One error style for CUDA calls: throw std::runtime_error naming the call, the error and
+// file:line (cublas_check.hpp and cusparse_check.hpp give the libraries the same style, for the
+// code that uses them). Plus an RAII device buffer. Only with BITBLOCK_HAS_CUDA.
 #ifdef BITBLOCK_HAS_CUDA
-#include <cublas_v2.h>
 #include <cuda_runtime.h>
-#include <cusparse.h>
 
 #include <cstddef>
 #include <stdexcept>
@@ -25,22 +24,6 @@ namespace bitblock::kernels::cuda {
     if (bb_err_ != cudaSuccess) {                                                               \
       ::bitblock::kernels::cuda::cuda_fail(#call, cudaGetErrorString(bb_err_), __FILE__, __LINE__); \
     }                                                                                           \
-  } while (0)
-
-#define CUBLAS_CHECK(call)                                                                          \
-  do {                                                                                              \
-    const cublasStatus_t bb_st_ = (call);                                                           \
-    if (bb_st_ != CUBLAS_STATUS_SUCCESS) {                                                          \
-      ::bitblock::kernels::cuda::cuda_fail(#call, cublasGetStatusString(bb_st_), __FILE__, __LINE__); \
-    }                                                                                               \
-  } while (0)
-
-#define CUSPARSE_CHECK(call)                                                                          \
-  do {                                                                                                \
-    const cusparseStatus_t bb_st_ = (call);                                                           \
-    if (bb_st_ != CUSPARSE_STATUS_SUCCESS) {                                                          \
-      ::bitblock::kernels::cuda::cuda_fail(#call, cusparseGetErrorString(bb_st_), __FILE__, __LINE__); \
-    }                                                                                                 \
   } while (0)
 
 namespace bitblock::kernels::cuda {

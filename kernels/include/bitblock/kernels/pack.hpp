@@ -8,9 +8,11 @@
 // to an XOR+popcount mismatch count (bgemm.hpp).
 #include <cstdint>
 
+#include "bitblock/kernels/kbit.hpp"  // BITBLOCK_HD
+
 namespace bitblock::kernels {
 
-inline int64_t sign_words(int64_t cols) { return (cols + 63) / 64; }
+BITBLOCK_HD int64_t sign_words(int64_t cols) { return (cols + 63) / 64; }
 
 // Dispatches on active_isa() (AVX2 movemask or portable).
 void pack_signs(const float* X, int64_t rows, int64_t cols, int64_t ldx, uint64_t* out);
