@@ -8,7 +8,7 @@
 #   bench_cuda.json  the CUDA benchmarks (bench/plot_cuda_speedup.sh and cuda_targets.py read it)
 #   targets.md       the targets, measured
 #   ncu.txt          Nsight Compute sections of the main kernels on the target shapes
-#   devtests.json    GoogleTest results of the framework's device tests (bitblock_tests_framework)
+#   devtests.json    GoogleTest results of the framework's device tests (bitblock_tests_device)
 #   train.md         training on the GPU: throughput, reproducibility, the 20-epoch run, its model
 #                    file on the CPU, and ncu's view of a slice of training steps
 # Sections are functions named section_<name>, listed in SECTIONS with a time limit in seconds
@@ -75,7 +75,7 @@ PY
 section_devtests() {
   local work
   work="$(mktemp -d)"
-  (cd "$work" && run_limited "$bin/bitblock_tests_framework" --gtest_filter='Device.*:Networks/DeviceTraining.*' \
+  (cd "$work" && run_limited "$bin/bitblock_tests_device" \
     --gtest_output="json:$out/devtests.json") | tail -40
   local rc=${PIPESTATUS[0]}
   rm -rf "$work"

@@ -4,7 +4,7 @@
 # yaml-cpp, OpenBLAS, GTest, Google Benchmark, ... and no network). Run here:
 #   scripts/gpu-bundle.sh [--arch 90] [--build-dir build-gpu] [--out gpu-bundle]
 # Builds Release with CUDA in its own build folder, then fills one git-ignored folder with
-#   bin/         bitblock_tests_kernels, bitblock_tests_framework, bitblock_bench, bitblock (stripped)
+#   bin/         bitblock_tests_kernels, bitblock_tests_device, bitblock_bench, bitblock (stripped)
 #   lib/         the shared libraries they load that are neither CUDA's (the GPU machine has
 #                those in /usr/local/cuda/lib64) nor the C / C++ runtime (found with ldd,
 #                copied with cp -L)
@@ -36,11 +36,11 @@ if ! grep -q -- "-DBITBLOCK_HAS_CUDA=1" "$build/build.ninja"; then
   echo "gpu-bundle: CUDA is not enabled in $build (is nvcc installed?)" >&2
   exit 1
 fi
-cmake --build "$build" -j"${JOBS:-2}" --target bitblock_tests_kernels bitblock_tests_framework bitblock_bench bitblock
+cmake --build "$build" -j"${JOBS:-2}" --target bitblock_tests_kernels bitblock_tests_device bitblock_bench bitblock
 
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib" "$out/data/mnist"
-cp "$build/tests/bitblock_tests_kernels" "$build/tests/bitblock_tests_framework" "$build/bitblock_bench" \
+cp "$build/tests/bitblock_tests_kernels" "$build/tests/bitblock_tests_device" "$build/bitblock_bench" \
   "$build/bitblock" "$out/bin/"
 strip "$out/bin/"*
 
