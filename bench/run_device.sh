@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one script for a lent GPU (H100 / H200). Run it from the repository root of a checkout that
-# holds the bundle of scripts/gpu-bundle.sh (gpu-bundle/: binaries, their libraries, MNIST):
+# holds the bundle of scripts/gpu-bundle.sh (gpu-bundle/: binaries, their libraries, MNIST; or its
+# archive gpu-bundle.tar.gz, unpacked here first):
 #   bash bench/run_device.sh [section ...]        (default: every section, in order)
 # Everything goes under $OUT (default ./device-out), few files (a device tool returns at most 8):
 #   run.log          every section's output
@@ -23,6 +24,9 @@ bundle="${BUNDLE:-$root/gpu-bundle}"
 out="${OUT:-$root/device-out}"
 bin="$bundle/bin"
 SECTIONS=(gpu:15 tests:75 devtests:90 train:300 sanitizer:120 bench:240 ncu:120)
+if [ ! -d "$bundle" ] && [ -f "$bundle.tar.gz" ]; then
+  tar -C "$(dirname "$bundle")" -xzf "$bundle.tar.gz"
+fi
 mkdir -p "$out"
 log="$out/run.log"
 export LD_LIBRARY_PATH="$bundle/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
