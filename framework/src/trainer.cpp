@@ -139,7 +139,7 @@ void restore_state(Sequential& net, Optimizer* optimizer, const Checkpoint& in, 
     if (!c) continue;
     auto it = masks.find(std::to_string(i));
     if (it == masks.end()) fail_input(path, "checkpoint has no mask for layer " + std::to_string(i));
-    if (it->second->size() != c->mask().size()) fail_input(path, "mask of layer " + std::to_string(i) + " has the wrong size");
+    validate_mask(c->spec(), c->rows(), c->cols(), *it->second, path + ": mask of layer " + std::to_string(i));
     c->set_mask(*it->second);
   }
 }
@@ -149,6 +149,7 @@ RestoredRun restore_run(const std::string& checkpoint_path, const std::string& d
   r.checkpoint = load_checkpoint(checkpoint_path);
   r.config = parse_config(r.checkpoint.config_yaml, checkpoint_path);
   r.data = load_dataset(r.config.dataset, data_dir);
+  check_position(r.checkpoint, r.config.epochs, r.data.train.size(), r.config.batch_size, checkpoint_path);
   const Dataset& t = r.data.test;
   r.net = build_model(r.config, {{t.channels, t.height, t.width}, t.num_classes});
   restore_state(r.net, nullptr, r.checkpoint, checkpoint_path);
@@ -212,6 +213,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
 
   TrainPosition pos;
   if (resuming) {
+    check_position(resume_from, config.epochs, data.train.size(), config.batch_size, ckpt_path);
     restore_state(net, &optimizer, resume_from, ckpt_path);
     pos = resume_from.position;
     optimizer.set_step_count(pos.optimizer_step);

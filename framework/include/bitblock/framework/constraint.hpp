@@ -40,6 +40,13 @@ ScaleMode parse_scale_mode(const std::string& s, const std::string& where);
 // larger than the number of units that can be dropped, ...
 void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::string& where);
 
+// A mask read back from a checkpoint must be one the constraint can make: rows*cols entries of
+// 0 or 1, whole units (elements, rows, columns or blocks) kept or dropped, the same number of
+// units kept in every group for random selection, and for magnitude pruning at least the units
+// the schedule ends with (it never drops more). InputError "<where>: <problem>" otherwise.
+void validate_mask(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::vector<uint8_t>& mask,
+                   const std::string& where);
+
 // Weight memory of one constrained matrix, in bits (see README "Memory accounting").
 struct MemoryCost {
   int64_t rows = 0, cols = 0;
