@@ -87,9 +87,11 @@ YAML::Node parse_yaml_document(const std::string& text, const std::string& where
   } catch (const YAML::Exception& e) {
     fail_input(where, std::string("invalid YAML: ") + e.what());
   }
-  YamlChecker(where).check(root, 0);
+  check_yaml_document(root, where);
   return root;
 }
+
+void check_yaml_document(const YAML::Node& root, const std::string& where) { YamlChecker(where).check(root, 0); }
 
 const json& json_field(const json& object, const std::string& key, const std::string& where) {
   if (!object.is_object()) bad_field(where, "expected a JSON object holding '" + key + "'");

@@ -40,30 +40,6 @@ std::string format_duration(double s) {
   return buf;
 }
 
-OptimizerSettings optimizer_settings(const ExperimentConfig& c) {
-  OptimizerSettings s;
-  s.kind = parse_optimizer(c.optimizer.type, c.source + ": key 'train.optimizer.type'");
-  s.momentum = c.optimizer.momentum;
-  s.nesterov = c.optimizer.nesterov;
-  s.weight_decay = c.optimizer.weight_decay;
-  s.beta1 = c.optimizer.beta1;
-  s.beta2 = c.optimizer.beta2;
-  s.eps = c.optimizer.eps;
-  validate_optimizer(s, c.source + ": key 'train.optimizer'");
-  return s;
-}
-
-ScheduleSettings schedule_settings(const ExperimentConfig& c) {
-  ScheduleSettings s;
-  s.kind = parse_schedule(c.schedule.type, c.source + ": key 'train.schedule.type'");
-  s.step_size = c.schedule.step_size;
-  s.gamma = c.schedule.gamma;
-  s.min_lr = c.schedule.min_lr;
-  s.total_epochs = c.epochs;
-  validate_schedule(s, c.source + ": key 'train.schedule'");
-  return s;
-}
-
 // Per-batch random stream (dropout, augmentation): a pure function of (seed, epoch, batch), so
 // a resumed run draws exactly what the uninterrupted run drew.
 uint64_t batch_seed(uint64_t seed, int epoch, int64_t batch) {

@@ -138,6 +138,16 @@ TEST(Arch, ValidationErrors) {
   }
 }
 
+TEST(Arch, DuplicateKeysOddKeysAndDeepNestingAreInputErrors) {
+  // yaml-cpp alone keeps the first of two keys (lanes 8 here, not 64) and throws its own
+  // exception, not an InputError, for a key that is not a string.
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\nlanes: 64")); }, "key 'lanes' appears twice");
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\n? [a, b]\n: 1")); },
+               "a map key must be a plain string");
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: " + std::string(100, '[') + std::string(100, ']'))); },
+               "nested deeper than 64");
+}
+
 TEST(Arch, ModelTooBigForTheMemories) {
   StageSpec s1;
   s1.out = 256;

@@ -20,6 +20,8 @@ constexpr int64_t kMaxDocumentNodes = 1'000'000;
 
 nlohmann::json parse_json_document(std::string_view text, const std::string& where);
 YAML::Node parse_yaml_document(const std::string& text, const std::string& where);
+// The YAML limits on a tree built or changed in memory (a config after its --set overrides).
+void check_yaml_document(const YAML::Node& root, const std::string& where);
 
 // Typed fields of a JSON object read from a file. A missing key, a value of another type, an
 // integer outside [lo, hi] (floats are not integers) or a non-finite number is an InputError
