@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
 
@@ -72,6 +73,20 @@ std::vector<uint8_t> parse_idx_labels(std::string_view bytes, const std::string&
   return std::vector<uint8_t>(bytes.begin() + 8, bytes.end());
 }
 
+namespace {
+
+// Header plus data bytes an IDX header declares (a gzip stream is inflated no further).
+DeclaredSize idx_size(uint32_t dims, const char* what) {
+  return {4 + 4 * size_t{dims}, [dims, what](std::string_view header, const std::string& where) {
+            const std::vector<uint32_t> sizes = read_header(header, dims, what, where);
+            const int64_t data = checked_product(std::vector<int64_t>(sizes.begin(), sizes.end()), where,
+                                                 "the data its header declares");
+            return static_cast<uint64_t>(checked_add(data, static_cast<int64_t>(header.size()), where, "the file"));
+          }};
+}
+
+}  // namespace
+
 Dataset load_idx_split(const std::string& name, const std::string& images_path,
                        const std::string& labels_path, int num_classes) {
   auto resolved = [](const std::string& path) {
@@ -79,8 +94,8 @@ Dataset load_idx_split(const std::string& name, const std::string& images_path,
   };
   std::string images_file = resolved(images_path);
   std::string labels_file = resolved(labels_path);
-  IdxImages images = parse_idx_images(read_maybe_gzip(images_file), images_file);
-  std::vector<uint8_t> labels = parse_idx_labels(read_maybe_gzip(labels_file), labels_file);
+  IdxImages images = parse_idx_images(read_maybe_gzip(images_file, idx_size(3, "an image file")), images_file);
+  std::vector<uint8_t> labels = parse_idx_labels(read_maybe_gzip(labels_file, idx_size(1, "a label file")), labels_file);
   if (static_cast<int64_t>(labels.size()) != images.count)
     fail_input(labels_file, "has " + std::to_string(labels.size()) + " labels but " +
                                 images_file + " has " + std::to_string(images.count) + " images");
