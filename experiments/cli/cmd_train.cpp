@@ -27,7 +27,8 @@ int cmd_train(int argc, char** argv) {
         ("threads", "CPU threads (0: all cores)", cxxopts::value<int>()->default_value("0"))
         ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
         ("out", "run folder (default runs/<name>)", cxxopts::value<std::string>())
-        ("resume", "continue from <out>/checkpoint.bbc when it exists")
+        ("resume", "continue the run in <out> from its checkpoint.bbc (same settings; a new run when there is none)")
+        ("restart", "start over in a folder that holds a run, removing its results")
         ("quiet", "no progress lines on stdout (the run log is still written)");
     cxxopts::ParseResult args;
     if (!parse_or_help(options, argc, argv, args)) return 0;
@@ -35,7 +36,8 @@ int cmd_train(int argc, char** argv) {
     TrainOptions opt;
     opt.data_dir = args["data-dir"].as<std::string>();
     opt.threads = args["threads"].as<int>();
-    opt.resume = args.count("resume") > 0;
+    if (args.count("resume") && args.count("restart")) fail_input("--resume", "and --restart exclude each other");
+    opt.start = args.count("resume") ? RunStart::Resume : args.count("restart") ? RunStart::Restart : RunStart::New;
     opt.quiet = args.count("quiet") > 0;
     if (args.count("out")) opt.out_dir = args["out"].as<std::string>();
 

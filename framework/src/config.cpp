@@ -257,6 +257,36 @@ void emit_constraint(YAML::Emitter& e, const ConstraintOverride& c) {
   e << YAML::EndMap;
 }
 
+std::string flow(const YAML::Node& n) {
+  if (!n) return "(absent)";
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+std::string first_difference(const YAML::Node& a, const YAML::Node& b, const std::string& path) {
+  auto at = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  if (a.IsMap() && b.IsMap()) {
+    for (const auto& kv : a) {
+      const std::string key = kv.first.Scalar();
+      const std::string d = first_difference(kv.second, b[key], at(key));
+      if (!d.empty()) return d;
+    }
+    for (const auto& kv : b)
+      if (!a[kv.first.Scalar()]) return at(kv.first.Scalar()) + ": (absent) vs " + flow(kv.second);
+    return "";
+  }
+  if (a.IsSequence() && b.IsSequence() && a.size() == b.size()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      const std::string d = first_difference(a[i], b[i], path + "[" + std::to_string(i) + "]");
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  if (a && b && a.IsScalar() && b.IsScalar() && a.Scalar() == b.Scalar()) return "";
+  return path + ": " + flow(a) + " vs " + flow(b);
+}
+
 bool is_empty(const ConstraintOverride& c) {
   return !c.weight_bits && !c.scale && !c.structure && !c.block_rows && !c.block_cols && !c.ratio &&
          !c.selection && !c.prune_start_epoch && !c.prune_end_epoch && !c.clip;
@@ -396,6 +426,11 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
 ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
   const std::string text = read_file(path);
   return read_boundary(path, [&] { return parse_config(text, path, overrides); });
+}
+
+std::string config_difference(const ExperimentConfig& a, const ExperimentConfig& b) {
+  return first_difference(parse_yaml_document(to_yaml(a), "resolved config"),
+                          parse_yaml_document(to_yaml(b), "resolved config"), "");
 }
 
 OptimizerSettings optimizer_settings(const ExperimentConfig& c) {

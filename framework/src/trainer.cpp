@@ -18,6 +18,7 @@
 #include "bitblock/framework/linear.hpp"
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/run_files.hpp"
+#include "bitblock/framework/run_folder.hpp"
 #include "bitblock/framework/schedule.hpp"
 
 namespace bitblock {
@@ -161,23 +162,21 @@ EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig
   return r;
 }
 
-TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
-  ExperimentConfig config = cfg_in;
-  TrainOutcome outcome;
-  outcome.out_dir = opt.out_dir.empty() ? "runs/" + (config.name.empty() ? std::string("run") : config.name) : opt.out_dir;
-  const std::string dir = outcome.out_dir;
-  const std::string ckpt_path = dir + "/checkpoint.bbc";
+namespace {
 
-  Checkpoint resume_from;
-  bool resuming = false;
-  if (opt.resume && file_exists(ckpt_path)) {
-    resume_from = load_checkpoint(ckpt_path);
-    // The run continues under the config it started with.
-    config = parse_config(resume_from.config_yaml, ckpt_path);
-    resuming = true;
-  }
-  make_dirs(dir);
-  RunLog log(dir + "/log", opt.quiet);
+std::string listed(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// The run itself, in a folder open_run_folder has prepared; `run.checkpoint` set: resume it.
+TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions& opt, const std::string& dir,
+                             const OpenedRun& run, RunLog& log) {
+  TrainOutcome outcome;
+  outcome.out_dir = dir;
+  const std::string ckpt_path = dir + "/checkpoint.bbc";
+  const bool resuming = run.checkpoint.has_value();
   const int threads = set_threads(opt.threads);
 
   DataSplits data = load_dataset(config.dataset, opt.data_dir);
@@ -189,6 +188,7 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
 
   TrainPosition pos;
   if (resuming) {
+    const Checkpoint& resume_from = *run.checkpoint;
     check_position(resume_from, config.epochs, data.train.size(), config.batch_size, ckpt_path);
     restore_state(net, &optimizer, resume_from, ckpt_path);
     pos = resume_from.position;
@@ -196,6 +196,9 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
     outcome.history = resume_from.history;
     log.line("resuming " + ckpt_path + " at epoch " + std::to_string(pos.epoch + 1) + ", batch " +
              std::to_string(pos.next_batch));
+    if (resume_from.version == 1)
+      log.line("note: " + ckpt_path + " is a version 1 checkpoint (its header has no CRC); the next checkpoint is "
+               "written as version " + std::to_string(kCheckpointVersion));
   } else {
     write_file_atomic(dir + "/config.yaml", to_yaml(config));
   }
@@ -334,6 +337,27 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
   write_summary_json(dir + "/summary.json", config, outcome.history, outcome.memory, outcome.exported);
   outcome.status = TrainStatus::Finished;
   return outcome;
+}
+
+}  // namespace
+
+TrainOutcome train(const ExperimentConfig& config, const TrainOptions& opt) {
+  const std::string dir =
+      opt.out_dir.empty() ? "runs/" + (config.name.empty() ? std::string("run") : config.name) : opt.out_dir;
+  const OpenedRun run = open_run_folder(dir, opt.start, config);
+  RunLog log(dir + "/log", opt.quiet);
+  if (!run.removed.empty()) log.line("restart: removed the previous run's " + listed(run.removed));
+  if (!run.stale_temp_files.empty())
+    log.line("removed temporary files of killed processes: " + listed(run.stale_temp_files));
+  try {
+    // A resumed run continues under the config it started with (equal settings, its own source).
+    return train_in_folder(run.config ? *run.config : config, opt, dir, run, log);
+  } catch (const InputError& e) {
+    // A full disk, a damaged data file, ...: the log keeps the reason next to the progress lines
+    // it ends (the CLI prints it on stderr).
+    log.note(std::string("error: ") + e.what());
+    throw;
+  }
 }
 
 }  // namespace bitblock

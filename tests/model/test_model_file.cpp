@@ -13,6 +13,7 @@
 #include "bitblock/common/error.hpp"
 #include "bitblock/model/infer.hpp"
 #include "bitblock/model/model_file.hpp"
+#include "model/model_bytes.hpp"
 #include "model/random_network.hpp"
 
 namespace bitblock::testing {
@@ -20,6 +21,12 @@ namespace {
 
 using model::ActKind;
 using nlohmann::json;
+using model_bytes::blob_entry;
+using model_bytes::join;
+using model_bytes::join_text;
+using model_bytes::patch_blob;
+using model_bytes::split;
+using model_bytes::Split;
 
 std::string temp_path(const std::string& name) { return std::string(BITBLOCK_BINARY_DIR) + "/test_model_file_" + name; }
 
@@ -30,45 +37,6 @@ RandomModel small_model() {
                       {conv, stage_spec(model::OpKind::Dense, 13, 1, 3, 5, 0.5, ActKind::Sign, 1),
                        stage_spec(model::OpKind::Dense, 5, 8, 1, 1, 0.5, ActKind::None, 32)},
                       11);
-}
-
-// Header and data section of a serialised model, and the inverse, for crafting bad files.
-struct Split {
-  json header;
-  std::string data;
-};
-// Version 2: magic, version, header length, header CRC (20 bytes), header, 64-aligned data.
-Split split(const std::string& bytes) {
-  uint64_t len = 0;
-  std::memcpy(&len, bytes.data() + 8, 8);
-  const size_t start = (20 + len + 63) / 64 * 64;
-  return {json::parse(bytes.substr(20, len)), bytes.substr(start)};
-}
-// Any header text (valid JSON or not) with a correct header CRC, so only the parser can object.
-std::string join_text(const std::string& text, const std::string& data, uint32_t version = 2) {
-  std::string out(20, '\0');
-  std::memcpy(out.data(), "BBM1", 4);
-  const uint64_t len = text.size();
-  const auto crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(len)));
-  std::memcpy(out.data() + 4, &version, 4);
-  std::memcpy(out.data() + 8, &len, 8);
-  std::memcpy(out.data() + 16, &crc, 4);
-  out += text;
-  out.resize((out.size() + 63) / 64 * 64, '\0');
-  return out + data;
-}
-std::string join(const Split& s) { return join_text(s.header.dump(), s.data); }
-json& blob_entry(json& header, const std::string& name) {
-  for (json& b : header["blobs"])
-    if (b["name"] == name) return b;
-  throw std::runtime_error("no blob " + name);
-}
-// Overwrites bytes of a blob and fixes its CRC, so only the semantic check can catch it.
-void patch_blob(Split& s, const std::string& name, size_t at, const void* bytes, size_t n) {
-  json& b = blob_entry(s.header, name);
-  const size_t off = b["offset"].get<size_t>();
-  std::memcpy(s.data.data() + off + at, bytes, n);
-  b["crc32"] = crc32(0L, reinterpret_cast<const Bytef*>(s.data.data() + off), b["size"].get<uInt>());
 }
 
 void expect_bad(const std::string& bytes, const std::string& name, const std::string& fragment) {

@@ -86,6 +86,10 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
 // The resolved config (every default filled in) as YAML; parse_config(to_yaml(c)) == c.
 std::string to_yaml(const ExperimentConfig& config);
 
+// The first setting in which two resolved configs differ, as "<dotted key>: <a> vs <b>" (a
+// layer as model.layers[i]...), or "" when they are the same run settings.
+std::string config_difference(const ExperimentConfig& a, const ExperimentConfig& b);
+
 // The optimizer and schedule a config asks for, validated (InputError naming the key).
 OptimizerSettings optimizer_settings(const ExperimentConfig& config);
 ScheduleSettings schedule_settings(const ExperimentConfig& config);

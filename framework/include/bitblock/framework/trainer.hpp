@@ -12,6 +12,7 @@
 #include "bitblock/framework/loss.hpp"
 #include "bitblock/framework/memory_report.hpp"
 #include "bitblock/framework/optimizer.hpp"
+#include "bitblock/framework/run_folder.hpp"
 #include "bitblock/framework/sequential.hpp"
 
 namespace bitblock {
@@ -19,7 +20,7 @@ namespace bitblock {
 struct TrainOptions {
   std::string data_dir = "data";
   std::string out_dir;             // default runs/<name>
-  bool resume = false;             // continue from <out_dir>/checkpoint.bbc
+  RunStart start = RunStart::New;  // see run_folder.hpp: New, Resume (--resume), Restart (--restart)
   int threads = 0;                 // 0: all cores
   bool quiet = false;              // no progress lines (log file still written)
   int64_t stop_after_batches = -1; // act as if interrupted after this many batches (tests)
@@ -35,7 +36,8 @@ struct TrainOutcome {
   ExportOutcome exported;          // model.bbm and its integer-only accuracy
 };
 
-// Throws InputError for bad data, configs or checkpoints.
+// Throws InputError for bad data, configs or checkpoints, and for a run folder that does not
+// allow options.start (open_run_folder); errors after the run log is open are also written to it.
 TrainOutcome train(const ExperimentConfig& config, const TrainOptions& options);
 
 struct EvalResult {
