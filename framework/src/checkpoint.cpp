@@ -165,10 +165,11 @@ void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
   write_file_atomic(path, out);
 }
 
-Checkpoint load_checkpoint(const std::string& path) {
-  const std::string bytes = read_file(path);
-  return read_boundary(path, [&] { return parse_checked(bytes, path); });
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where) {
+  return read_boundary(where, [&] { return parse_checked(bytes, where); });
 }
+
+Checkpoint load_checkpoint(const std::string& path) { return parse_checkpoint(read_file(path), path); }
 
 void check_position(const Checkpoint& c, int epochs, int64_t train_samples, int batch_size, const std::string& where) {
   const TrainPosition& p = c.position;

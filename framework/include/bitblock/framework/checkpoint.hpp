@@ -49,6 +49,7 @@ void save_checkpoint(const Checkpoint& ckpt, const std::string& path);  // atomi
 // of range (negative counts, NaN, accuracies over 1), blob shapes that overflow or disagree with
 // the blob's size, unknown blob kinds, blobs listed twice.
 Checkpoint load_checkpoint(const std::string& path);
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where);  // the same on bytes
 
 // The position must be one a run of `epochs` epochs over `train_samples` samples in batches of
 // `batch_size` can stop at: epoch <= epochs with one history row per finished epoch (numbered
