@@ -210,6 +210,7 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   // yaml-cpp nodes are handles: walking with reset() keeps the tree shared.
   YAML::Node cur;
   cur.reset(root);
+  std::string walked;  // the key up to cur, for messages
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& p = parts[i];
     bool last = i + 1 == parts.size();
@@ -229,6 +230,9 @@ void apply_override(YAML::Node root, const std::string& assignment) {
       }
       next.reset(cur[idx]);
     } else {
+      // A scalar or list on the way (x.y=1 where x is 3) has no keys to set.
+      if (!cur.IsMap() && !cur.IsNull())
+        fail_input("--set " + assignment, "'" + walked + "' is not a map, it has no key '" + p + "'");
       if (last) {
         cur[p] = value;
         return;
@@ -236,6 +240,7 @@ void apply_override(YAML::Node root, const std::string& assignment) {
       if (!cur[p]) cur[p] = YAML::Node(YAML::NodeType::Map);
       next.reset(cur[p]);
     }
+    walked += p.front() == '[' || walked.empty() ? p : "." + p;
     cur.reset(next);
   }
 }

@@ -1,34 +1,18 @@
 #include "bitblock/framework/model_builder.hpp"
 
-#include <unistd.h>
-
-#include <cstdio>
-
 #include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/memory.hpp"
 #include "bitblock/framework/layers.hpp"
 
 namespace bitblock {
 
 namespace {
 
-int64_t physical_memory_bytes() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page : INT64_MAX;
-}
-
-std::string gib(int64_t bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / double(int64_t{1} << 30));
-  return buf;
-}
-
 // A layer too large for this machine is bad input, named by its key, not an allocation failure:
 // `values` floats (a weight matrix, or a batch of a layer's outputs) must fit in memory.
 void check_fits(int64_t values, const std::string& what, const std::string& where) {
-  static const int64_t memory = physical_memory_bytes();
-  const int64_t bytes = checked_mul(values, 4, where, what);
-  if (bytes > memory) fail_input(where, what + " need " + gib(bytes) + ", more than this machine's " + gib(memory) + " of memory");
+  check_fits_memory(checked_mul(values, 4, where, what), where, what);
 }
 
 }  // namespace

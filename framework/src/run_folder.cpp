@@ -49,15 +49,16 @@ OpenedRun open_run_folder(const std::string& dir, RunStart start, const Experime
                         "start over with --restart (which removes them)");
   }
   make_dirs(dir);
-  run.stale_temp_files = remove_stale_temp_files(dir);
-  if (start == RunStart::Restart) {
+  if (start == RunStart::Restart && !present.empty()) {
     for (const std::string& name : present) {
       std::error_code ec;
       std::filesystem::remove_all(dir + "/" + name, ec);
       if (ec) fail_input(dir + "/" + name, "cannot remove it to start over: " + ec.message());
     }
-    run.removed = present;
+    run.notes.push_back("restart: removed the previous run's " + listed(present));
   }
+  const std::vector<std::string> stale = remove_stale_temp_files(dir);
+  if (!stale.empty()) run.notes.push_back("removed temporary files of killed processes: " + listed(stale));
   return run;
 }
 

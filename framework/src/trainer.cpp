@@ -164,12 +164,6 @@ EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig
 
 namespace {
 
-std::string listed(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // The run itself, in a folder open_run_folder has prepared; `run.checkpoint` set: resume it.
 TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions& opt, const std::string& dir,
                              const OpenedRun& run, RunLog& log) {
@@ -346,9 +340,7 @@ TrainOutcome train(const ExperimentConfig& config, const TrainOptions& opt) {
       opt.out_dir.empty() ? "runs/" + (config.name.empty() ? std::string("run") : config.name) : opt.out_dir;
   const OpenedRun run = open_run_folder(dir, opt.start, config);
   RunLog log(dir + "/log", opt.quiet);
-  if (!run.removed.empty()) log.line("restart: removed the previous run's " + listed(run.removed));
-  if (!run.stale_temp_files.empty())
-    log.line("removed temporary files of killed processes: " + listed(run.stale_temp_files));
+  for (const std::string& note : run.notes) log.line(note);
   try {
     // A resumed run continues under the config it started with (equal settings, its own source).
     return train_in_folder(run.config ? *run.config : config, opt, dir, run, log);

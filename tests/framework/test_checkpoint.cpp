@@ -54,7 +54,7 @@ Checkpoint sample_checkpoint() {
   c.history = {m1, m2};
   c.tensors.emplace_back("param.1.weight", Tensor({2, 3}, {1.5f, -0.0f, 3.0e-39f, -7.25f, 1e30f, 0.1f}));
   c.tensors.emplace_back("buffer.2.running_var", Tensor({4}, {1.0f, 2.0f, std::numeric_limits<float>::infinity(), 0.0f}));
-  c.tensors.emplace_back("optim.1.weight.m", Tensor({1}, {-1.0f}));
+  c.tensors.emplace_back("optim.1.weight.m", Tensor({1}, std::vector<float>{-1.0f}));
   c.masks.emplace_back("1", std::vector<uint8_t>{1, 0, 1, 1, 0, 0});
   c.masks.emplace_back("5", std::vector<uint8_t>{});
   return c;

@@ -141,8 +141,8 @@ TEST(Config, UnknownKeysAnywhereNameTheFileAndTheKeyPath) {
   };
   for (const auto& [assignment, key] : cases) {
     SCOPED_TRACE(assignment);
-    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {assignment}); },
-                       {"tiny.yaml", key, "unknown key"});
+    const std::string& set = assignment;  // C++17 lambdas cannot capture a structured binding (clang)
+    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {set}); }, {"tiny.yaml", key, "unknown key"});
   }
   // Straight from the file text as well (no override involved).
   const std::string text = std::string(tiny_mlp_yaml()) + "extra_section: {a: 1}\n";
@@ -224,7 +224,8 @@ TEST(Config, ShapeFreeConstraintValuesAreCheckedWhenParsing) {
   };
   for (const auto& [assignment, key] : cases) {
     SCOPED_TRACE(assignment);
-    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {assignment}); }, {"tiny.yaml", key});
+    const std::string& set = assignment;  // C++17 lambdas cannot capture a structured binding (clang)
+    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {set}); }, {"tiny.yaml", key});
   }
   // Shape-dependent limits wait for the model: 200 > 98 blocks per block-row only shows there.
   ExperimentConfig c = parse_config(tiny_mlp_yaml(), "tiny.yaml", {"constraints.default.ratio=200"});
@@ -431,6 +432,15 @@ constraints:
   ConstraintSpec bare = resolve_constraint(d, 0, 1, d.layers[1]);
   EXPECT_EQ(bare.weight_bits, 32);
   EXPECT_EQ(bare.structure, Structure::None);
+}
+
+TEST(Config, SetThroughAScalarIsAnInputError) {
+  // Found by fuzz_config: yaml-cpp threw its own BadSubscript (exit 1) for a key under a scalar.
+  const std::string yaml = std::string(tiny_mlp_yaml()) + "hwsim: 00\n";
+  expect_input_error([&] { parse_config(yaml, "tiny.yaml", {"hwsim.arch=x.yaml"}); },
+                     {"--set hwsim.arch=x.yaml", "'hwsim' is not a map, it has no key 'arch'"});
+  expect_input_error([] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {"model.layers[1].out.x=3"}); },
+                     {"'model.layers[1].out' is not a map"});
 }
 
 TEST(Config, DuplicateKeysDeepNestingAndAliasBombsAreErrors) {

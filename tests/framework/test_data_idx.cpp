@@ -116,6 +116,21 @@ TEST(DataIdx, GzipBombStopsAtTheSizeTheHeaderDeclares) {
   expect_input_error([&] { load_idx_split("toy", dir + "/huge.gz", dir + "/lab.gz", 10); }, {dir + "/huge.gz"});
 }
 
+TEST(DataIdx, DeclaredSizesBeyondMemoryAreRejectedBeforeInflating) {
+  // Found by fuzz_idx (out of memory): 124 gzip bytes whose IDX header declares 3 images of
+  // 16777215 x 4294967295 pixels and whose trailer claims 2.3 GB; the reader reserved that much.
+  testing_support::TempDir tmp("idx");
+  const std::string dir = tmp.path;
+  write_gz(dir + "/img.gz", be32(0x803) + be32(3) + be32(0x00ffffffu) + be32(0xffffffffu) + std::string(93, '\xff'));
+  write_gz(dir + "/lab.gz", idx_labels(kLabels));
+  expect_input_error([&] { load_idx_split("toy", dir + "/img.gz", dir + "/lab.gz", 10); },
+                     {dir + "/img.gz", "implausible image size 16777215x4294967295"});
+  // Plausible images, but more of them than this machine's memory holds.
+  write_gz(dir + "/many.gz", be32(0x803) + be32(0xffffffffu) + be32(4096) + be32(4096));
+  expect_input_error([&] { load_idx_split("toy", dir + "/many.gz", dir + "/lab.gz", 10); },
+                     {dir + "/many.gz", "bytes its header declares need", "memory"});
+}
+
 TEST(DataIdx, HeaderProblemsNameTheFile) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;

@@ -8,6 +8,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/hwsim/arch.hpp"
+#include "bitblock/hwsim/report.hpp"
 #include "bitblock/hwsim/tech.hpp"
 #include "model/random_network.hpp"
 
@@ -146,6 +147,13 @@ TEST(Arch, DuplicateKeysOddKeysAndDeepNestingAreInputErrors) {
                "a map key must be a plain string");
   expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: " + std::string(100, '[') + std::string(100, ']'))); },
                "nested deeper than 64");
+}
+
+TEST(Arch, SweepValuesMustFitTheirFields) {
+  // 1e20 lanes used to be cast to int (undefined behaviour) when the sweep applied it.
+  expect_error([] { hwsim::parse_sweep("lanes=8,1e20"); }, "--sweep lanes=8,1e20: bad value '1e20'");
+  expect_error([] { hwsim::parse_sweep("freq=inf"); }, "bad value 'inf'");
+  EXPECT_EQ(hwsim::parse_sweep("lanes=8,2147483647").values.back(), 2147483647.0);
 }
 
 TEST(Arch, ModelTooBigForTheMemories) {

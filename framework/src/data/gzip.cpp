@@ -39,15 +39,16 @@ std::string inflate_upto(std::string_view compressed, const std::string& where, 
   if (compressed.size() > std::numeric_limits<uInt>::max())
     fail_input(where, "gzip file too large");
 
-  // The trailer's ISIZE (uncompressed length mod 2^32) is a good first guess for the output;
-  // it is the file's claim, so never more than the limit.
+  // The trailer's ISIZE (uncompressed length mod 2^32) is a good first guess for the output.
+  // It is only the file's claim: reserve no more than the limit and than deflate can produce
+  // from this many bytes (at most 1032 output bytes per input byte).
   size_t n = compressed.size();
   uint32_t isize = uint32_t{static_cast<uint8_t>(compressed[n - 4])} |
                    (uint32_t{static_cast<uint8_t>(compressed[n - 3])} << 8) |
                    (uint32_t{static_cast<uint8_t>(compressed[n - 2])} << 16) |
                    (uint32_t{static_cast<uint8_t>(compressed[n - 1])} << 24);
   std::string out;
-  out.reserve(static_cast<size_t>(std::min<uint64_t>(isize, limit)));
+  out.reserve(static_cast<size_t>(std::min<uint64_t>({isize, limit, uint64_t{1032} * n})));
 
   Inflater inf(where);
   inf.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));

@@ -23,10 +23,9 @@ enum class RunStart {
 const std::vector<std::string>& run_results();
 
 struct OpenedRun {
-  std::optional<Checkpoint> checkpoint;       // Resume of a run with a checkpoint
-  std::optional<ExperimentConfig> config;     // that checkpoint's config (the run continues under it)
-  std::vector<std::string> removed;           // results of the previous run (Restart)
-  std::vector<std::string> stale_temp_files;  // left by killed processes, removed
+  std::optional<Checkpoint> checkpoint;    // Resume of a run with a checkpoint
+  std::optional<ExperimentConfig> config;  // that checkpoint's config (the run continues under it)
+  std::vector<std::string> notes;          // for the run log: what was removed (Restart, stale temp files)
 };
 
 // Checks `dir` for `start` (InputError naming the folder or the checkpoint, before anything is
