@@ -29,16 +29,18 @@ inline std::vector<std::string> parts(const uint8_t* data, size_t size) {
   return out;
 }
 
-// A folder of this process, removed at exit.
+// A folder of this process, removed at exit (libFuzzer ends with exit(), which runs the
+// destructor of the static below).
 inline const std::string& temp_dir() {
-  static const std::string dir = [] {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bitblock_fuzz_XXXXXX").string();
-    if (!mkdtemp(pattern.data())) std::abort();
-    static const std::string keep = pattern;
-    std::atexit([] { std::filesystem::remove_all(keep); });
-    return pattern;
-  }();
-  return dir;
+  struct Folder {
+    std::string path = (std::filesystem::temp_directory_path() / "bitblock_fuzz_XXXXXX").string();
+    Folder() {
+      if (!mkdtemp(path.data())) std::abort();
+    }
+    ~Folder() { std::filesystem::remove_all(path); }
+  };
+  static const Folder folder;
+  return folder.path;
 }
 
 inline std::string write_temp(const std::string& name, const std::string& bytes) {

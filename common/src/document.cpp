@@ -49,8 +49,6 @@ class YamlChecker {
   int64_t visited_ = 0;
 };
 
-[[noreturn]] void bad_field(const std::string& where, const std::string& problem) { fail_input(where, problem); }
-
 }  // namespace
 
 json parse_json_document(std::string_view text, const std::string& where) {
@@ -94,9 +92,9 @@ YAML::Node parse_yaml_document(const std::string& text, const std::string& where
 void check_yaml_document(const YAML::Node& root, const std::string& where) { YamlChecker(where).check(root, 0); }
 
 const json& json_field(const json& object, const std::string& key, const std::string& where) {
-  if (!object.is_object()) bad_field(where, "expected a JSON object holding '" + key + "'");
+  if (!object.is_object()) fail_input(where, "expected a JSON object holding '" + key + "'");
   const auto it = object.find(key);
-  if (it == object.end()) bad_field(where, key + ": missing");
+  if (it == object.end()) fail_input(where, key + ": missing");
   return *it;
 }
 
@@ -104,14 +102,14 @@ int64_t json_int_value(const json& value, int64_t lo, int64_t hi, const std::str
   int64_t v = 0;
   if (value.is_number_unsigned()) {
     const auto u = value.get<uint64_t>();
-    if (u > static_cast<uint64_t>(INT64_MAX)) bad_field(where, std::to_string(u) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+    if (u > static_cast<uint64_t>(INT64_MAX)) fail_input(where, std::to_string(u) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
     v = static_cast<int64_t>(u);
   } else if (value.is_number_integer()) {
     v = value.get<int64_t>();
   } else {
-    bad_field(where, "expected an integer, found " + std::string(value.type_name()));
+    fail_input(where, "expected an integer, found " + std::string(value.type_name()));
   }
-  if (v < lo || v > hi) bad_field(where, std::to_string(v) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+  if (v < lo || v > hi) fail_input(where, std::to_string(v) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
   return v;
 }
 
@@ -121,15 +119,15 @@ int64_t json_int(const json& object, const std::string& key, int64_t lo, int64_t
 
 double json_number(const json& object, const std::string& key, const std::string& where) {
   const json& v = json_field(object, key, where);
-  if (!v.is_number()) bad_field(where, key + ": expected a number, found " + std::string(v.type_name()));
+  if (!v.is_number()) fail_input(where, key + ": expected a number, found " + std::string(v.type_name()));
   const double d = v.get<double>();
-  if (!std::isfinite(d)) bad_field(where, key + ": not a finite number");
+  if (!std::isfinite(d)) fail_input(where, key + ": not a finite number");
   return d;
 }
 
 std::string json_string(const json& object, const std::string& key, const std::string& where) {
   const json& v = json_field(object, key, where);
-  if (!v.is_string()) bad_field(where, key + ": expected a string, found " + std::string(v.type_name()));
+  if (!v.is_string()) fail_input(where, key + ": expected a string, found " + std::string(v.type_name()));
   return v.get<std::string>();
 }
 

@@ -153,9 +153,8 @@ void check_padding_codes(const kernels::BsrWeights& w, const std::string& where,
 StageConstraint constraint_from(const json& j, const kernels::BsrWeights& w, const std::string& sw) {
   const std::string cw = sw + ": constraints";
   StageConstraint c;
-  if (json_int(j, "bits", 1, 8, cw) != w.bits)
-    fail_input(cw, "bits " + std::to_string(json_int(j, "bits", 1, 8, cw)) + " differ from the weights' " +
-                       std::to_string(w.bits));
+  const int64_t bits = json_int(j, "bits", 1, 8, cw);
+  if (bits != w.bits) fail_input(cw, "bits " + std::to_string(bits) + " differ from the weights' " + std::to_string(w.bits));
   c.structure = parse_sparsity(json_string(j, "structure", cw), cw + ".structure");
   const json& block = json_field(j, "block", cw);
   if (!block.is_array() || block.size() != 2 ||
