@@ -113,12 +113,14 @@ TEST(Arch, ShippedFilesLoad) {
   EXPECT_NO_THROW(hwsim::load_arch(kArchDir + "small.yaml"));
 }
 
-std::string arch_with(const std::string& from, const std::string& to) {
+// small.yaml with one edit, written to `name` (tests running at once under ctest -j each use
+// their own name).
+std::string arch_with(const std::string& from, const std::string& to, const std::string& name = "arch.yaml") {
   std::string text = read_file(kArchDir + "small.yaml");
   const size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   text.replace(at, from.size(), to);
-  const std::string path = temp("arch.yaml");
+  const std::string path = temp(name);
   write_file_atomic(path, text);
   return path;
 }
@@ -142,11 +144,13 @@ TEST(Arch, ValidationErrors) {
 TEST(Arch, DuplicateKeysOddKeysAndDeepNestingAreInputErrors) {
   // yaml-cpp alone keeps the first of two keys (lanes 8 here, not 64) and throws its own
   // exception, not an InputError, for a key that is not a string.
-  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\nlanes: 64")); }, "key 'lanes' appears twice");
-  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\n? [a, b]\n: 1")); },
+  const std::string name = "arch_hostile.yaml";
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\nlanes: 64", name)); }, "key 'lanes' appears twice");
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\n? [a, b]\n: 1", name)); },
                "a map key must be a plain string");
-  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: " + std::string(100, '[') + std::string(100, ']'))); },
-               "nested deeper than 64");
+  expect_error(
+      [&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: " + std::string(100, '[') + std::string(100, ']'), name)); },
+      "nested deeper than 64");
 }
 
 TEST(Arch, SweepValuesMustFitTheirFields) {

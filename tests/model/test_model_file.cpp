@@ -226,7 +226,7 @@ TEST(ModelFile, MemoryNumbersAreRecomputedNotTrusted) {
   expect_bad(join(s), "memory.bbm", "stage 1: memory: the header says");
   s = split(model::serialize_model(small_model().net));
   s.header["stages"][1]["constraints"]["scale"] = "per_layer";  // scale bits change, memory no longer matches
-  expect_bad(join(s), "scale.bbm", "stage 1: memory");
+  expect_bad(join(s), "memory_scale.bbm", "stage 1: memory");
 }
 
 TEST(ModelFile, IntegersMustBeIntegersInRange) {
@@ -239,7 +239,7 @@ TEST(ModelFile, IntegersMustBeIntegersInRange) {
   expect_bad(join(s), "wide.bbm", "input: 1099511627776 is outside");
   s = split(good);
   s.header["stages"][0]["weights"]["rows"] = int64_t{1} << 62;
-  expect_bad(join(s), "rows.bbm", "too large");
+  expect_bad(join(s), "int_rows.bbm", "too large");
   s = split(good);
   s.header["stages"][0]["stride"] = 1 << 20;
   expect_bad(join(s), "stride.bbm", "conv needs");
@@ -248,7 +248,7 @@ TEST(ModelFile, IntegersMustBeIntegersInRange) {
   expect_bad(join(s), "classes.bbm", "num_classes: -5 is outside");
   s = split(good);
   s.header["input"]["scale"] = "0.5";
-  expect_bad(join(s), "scale.bbm", "scale: expected a number");
+  expect_bad(join(s), "int_scale.bbm", "scale: expected a number");
 }
 
 TEST(ModelFile, DuplicateKeysUnusedBlobsAndWrongConstraints) {
