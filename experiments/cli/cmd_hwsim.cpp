@@ -55,8 +55,9 @@ int cmd_hwsim(int argc, char** argv) {
     const std::string model_path = args["model"].as<std::string>(), out = args["out"].as<std::string>();
     std::vector<hwsim::SweepAxis> axes;
     for (const std::string& s : sweep_specs(args)) axes.push_back(hwsim::parse_sweep(s));
-    const hwsim::Tech tech = hwsim::load_tech(args["tech"].as<std::string>());
-    const hwsim::Arch arch = hwsim::load_arch(args["arch"].as<std::string>());
+    const std::string tech_path = args["tech"].as<std::string>(), arch_path = args["arch"].as<std::string>();
+    const hwsim::Tech tech = read_boundary(tech_path, [&] { return hwsim::load_tech(tech_path); });
+    const hwsim::Arch arch = read_boundary(arch_path, [&] { return hwsim::load_arch(arch_path); });
     const model::ModelFile mf = model::load_model(model_path);
     const model::Network& net = mf.network;
     hwsim::check_model_fits(arch, net);

@@ -28,7 +28,8 @@ int cmd_train(int argc, char** argv) {
         ("device", "cpu | cuda | auto: where to train (default: the config's train.device, auto = a usable GPU, else the CPU)", cxxopts::value<std::string>())
         ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
         ("out", "run folder (default runs/<name>)", cxxopts::value<std::string>())
-        ("resume", "continue from <out>/checkpoint.bbc when it exists")
+        ("resume", "continue the run in <out> from its checkpoint.bbc (same settings; a new run when there is none)")
+        ("restart", "start over in a folder that holds a run, removing its results")
         ("quiet", "no progress lines on stdout (the run log is still written)");
     cxxopts::ParseResult args;
     if (!parse_or_help(options, argc, argv, args)) return 0;
@@ -36,7 +37,8 @@ int cmd_train(int argc, char** argv) {
     TrainOptions opt;
     opt.data_dir = args["data-dir"].as<std::string>();
     opt.threads = args["threads"].as<int>();
-    opt.resume = args.count("resume") > 0;
+    if (args.count("resume") && args.count("restart")) fail_input("--resume", "and --restart exclude each other");
+    opt.start = args.count("resume") ? RunStart::Resume : args.count("restart") ? RunStart::Restart : RunStart::New;
     opt.quiet = args.count("quiet") > 0;
     if (args.count("out")) opt.out_dir = args["out"].as<std::string>();
     if (args.count("device")) opt.device = args["device"].as<std::string>();

@@ -33,8 +33,8 @@ void print_usage(FILE* out) {
                "simulation\n\nusage: bitblock <command> [options]   (bitblock <command> --help for its options)\n\n"
                "commands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-9s %s\n", c.name, c.help);
-  std::fprintf(out, "\nexit codes: 0 ok, 1 internal error, 2 bad input (data, config, model file), "
-                    "3 training diverged (NaN/Inf), 130 interrupted\n");
+  std::fprintf(out, "\nexit codes: 0 ok, 1 internal error, 2 bad input (data, config, checkpoint, model or hwsim file, "
+                    "a run folder that holds a run), 3 training diverged (NaN/Inf), 130 interrupted\n");
 }
 
 }  // namespace

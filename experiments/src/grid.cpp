@@ -73,9 +73,10 @@ std::string point_name(const SweepSpec& spec, const KeyValues& values) {
 }
 
 bool matches(const KeyValues& values, const KeyChoices& rule) {
-  for (const auto& [key, allowed] : rule) {
-    const auto it = std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == key; });
-    if (it == values.end() || std::find(allowed.begin(), allowed.end(), it->second) == allowed.end()) return false;
+  for (const auto& choice : rule) {  // (no structured binding: C++17 lambdas cannot capture one; clang refuses)
+    const auto it = std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == choice.first; });
+    if (it == values.end() || std::find(choice.second.begin(), choice.second.end(), it->second) == choice.second.end())
+      return false;
   }
   return true;
 }

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/document.hpp"
+#include "bitblock/common/error.hpp"
 #include "bitblock/experiments/pareto.hpp"
 #include "bitblock/experiments/report_tables.hpp"
 #include "bitblock/framework/run_files.hpp"
@@ -77,8 +79,13 @@ void memory_per_layer_plot(const std::string& sweep_dir, const std::vector<Resul
   for (int i : runs) {
     const std::string path = sweep_dir + "/" + rows[static_cast<size_t>(i)].run + "/summary.json";
     if (!file_exists(path)) continue;
-    nlohmann::json s = nlohmann::json::parse(read_file(path), nullptr, false);
-    if (s.is_discarded() || !s.contains("memory")) continue;
+    nlohmann::json s;
+    try {
+      s = parse_json_document(read_file(path), path);
+    } catch (const InputError&) {
+      continue;  // a damaged summary leaves its run out of the chart
+    }
+    if (!s.is_object() || !s.contains("memory")) continue;
     std::vector<double> v;
     std::vector<std::string> l;
     for (const auto& layer : s["memory"]["layers"]) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
 
 namespace bitblock::experiments {
@@ -19,13 +20,7 @@ const std::vector<std::string> kMetricColumns = {
 
 namespace {
 
-nlohmann::json read_json(const std::string& path) {
-  try {
-    return nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail_input(path, std::string("invalid JSON: ") + e.what());
-  }
-}
+nlohmann::json read_json(const std::string& path) { return parse_json_document(read_file(path), path); }
 
 // CSV cell: quoted when it holds a comma or a quote.
 std::string cell(const std::string& s) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/experiments/sweep.hpp"
 
@@ -78,12 +79,7 @@ void check_name_template(const SweepSpec& s) {
 }  // namespace
 
 SweepSpec parse_sweep(const std::string& text, const std::string& source, const std::string& base_dir) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    fail_input(source, std::string("invalid YAML: ") + e.what());
-  }
+  const YAML::Node root = parse_yaml_document(text, source);
   if (!root.IsMap()) fail_input(source, "expected a map (sweep, base, grid, ...)");
   static const std::set<std::string> known = {"sweep", "base", "set", "grid", "zip", "include", "exclude", "hwsim", "name"};
   for (const auto& kv : root)

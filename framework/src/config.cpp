@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
 
 namespace bitblock {
@@ -90,9 +91,13 @@ ConstraintOverride read_constraint(const YAML::Node& node, const std::string& pa
   ConstraintOverride c;
   MapReader r(node, path, source);
   r.get("weight_bits", c.weight_bits);
-  if (r.has("scale")) c.scale = parse_scale_mode(r.node("scale").as<std::string>(), source + ": key '" + r.key_path("scale") + "'");
-  if (r.has("structure"))
-    c.structure = parse_structure(r.node("structure").as<std::string>(), source + ": key '" + r.key_path("structure") + "'");
+  auto name = [&](const char* key) {
+    std::string v;
+    r.get(key, v);
+    return v;
+  };
+  if (r.has("scale")) c.scale = parse_scale_mode(name("scale"), source + ": key '" + r.key_path("scale") + "'");
+  if (r.has("structure")) c.structure = parse_structure(name("structure"), source + ": key '" + r.key_path("structure") + "'");
   if (r.has("block")) {
     YAML::Node b = r.node("block");
     try {
@@ -110,7 +115,7 @@ ConstraintOverride read_constraint(const YAML::Node& node, const std::string& pa
   }
   r.get("ratio", c.ratio);
   if (r.has("selection"))
-    c.selection = parse_selection(r.node("selection").as<std::string>(), source + ": key '" + r.key_path("selection") + "'");
+    c.selection = parse_selection(name("selection"), source + ": key '" + r.key_path("selection") + "'");
   if (r.has("prune")) {
     YAML::Node p = r.node("prune");
     if (!p.IsSequence() || p.size() != 2) r.fail(r.key_path("prune"), "expected [start_epoch, end_epoch]");
@@ -199,16 +204,13 @@ void apply_override(YAML::Node root, const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     fail_input("--set " + assignment, "expected key=value (e.g. train.epochs=5)");
   std::string key = assignment.substr(0, eq);
-  YAML::Node value;
-  try {
-    value = YAML::Load(assignment.substr(eq + 1));
-  } catch (const YAML::Exception& e) {
-    fail_input("--set " + assignment, std::string("value is not valid YAML: ") + e.what());
-  }
+  const YAML::Node value = parse_yaml_document(assignment.substr(eq + 1), "--set " + assignment);
   std::vector<std::string> parts = split_key(key);
+  if (parts.empty()) fail_input("--set " + assignment, "expected key=value (e.g. train.epochs=5)");
   // yaml-cpp nodes are handles: walking with reset() keeps the tree shared.
   YAML::Node cur;
   cur.reset(root);
+  std::string walked;  // the key up to cur, for messages
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& p = parts[i];
     bool last = i + 1 == parts.size();
@@ -228,6 +230,9 @@ void apply_override(YAML::Node root, const std::string& assignment) {
       }
       next.reset(cur[idx]);
     } else {
+      // A scalar or list on the way (x.y=1 where x is 3) has no keys to set.
+      if (!cur.IsMap() && !cur.IsNull())
+        fail_input("--set " + assignment, "'" + walked + "' is not a map, it has no key '" + p + "'");
       if (last) {
         cur[p] = value;
         return;
@@ -235,6 +240,7 @@ void apply_override(YAML::Node root, const std::string& assignment) {
       if (!cur[p]) cur[p] = YAML::Node(YAML::NodeType::Map);
       next.reset(cur[p]);
     }
+    walked += p.front() == '[' || walked.empty() ? p : "." + p;
     cur.reset(next);
   }
 }
@@ -254,6 +260,36 @@ void emit_constraint(YAML::Emitter& e, const ConstraintOverride& c) {
       << c.prune_end_epoch.value_or(0) << YAML::EndSeq;
   if (c.clip) e << YAML::Key << "clip" << YAML::Value << *c.clip;
   e << YAML::EndMap;
+}
+
+std::string flow(const YAML::Node& n) {
+  if (!n) return "(absent)";
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+std::string first_difference(const YAML::Node& a, const YAML::Node& b, const std::string& path) {
+  auto at = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  if (a.IsMap() && b.IsMap()) {
+    for (const auto& kv : a) {
+      const std::string key = kv.first.Scalar();
+      const std::string d = first_difference(kv.second, b[key], at(key));
+      if (!d.empty()) return d;
+    }
+    for (const auto& kv : b)
+      if (!a[kv.first.Scalar()]) return at(kv.first.Scalar()) + ": (absent) vs " + flow(kv.second);
+    return "";
+  }
+  if (a.IsSequence() && b.IsSequence() && a.size() == b.size()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      const std::string d = first_difference(a[i], b[i], path + "[" + std::to_string(i) + "]");
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  if (a && b && a.IsScalar() && b.IsScalar() && a.Scalar() == b.Scalar()) return "";
+  return path + ": " + flow(a) + " vs " + flow(b);
 }
 
 bool is_empty(const ConstraintOverride& c) {
@@ -278,15 +314,11 @@ void ConstraintOverride::apply_to(ConstraintSpec& spec) const {
 
 ExperimentConfig parse_config(const std::string& yaml_text, const std::string& source,
                               const std::vector<std::string>& overrides) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    fail_input(source, std::string("invalid YAML: ") + e.what());
-  }
+  YAML::Node root = parse_yaml_document(yaml_text, source);
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) fail_input(source, "expected a map at the top level");
   for (const std::string& o : overrides) apply_override(root, o);
+  if (!overrides.empty()) check_yaml_document(root, source + " with the --set overrides");
 
   ExperimentConfig c;
   c.source = source;
@@ -301,7 +333,8 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
     MapReader norm(data.node("normalize"), "data.normalize", c.source);
     norm.get("mean", c.norm_mean);
     norm.get("std", c.norm_std);
-    if (!(c.norm_std > 0.0f)) norm.fail("data.normalize.std", "must be > 0");
+    if (!std::isfinite(c.norm_mean)) norm.fail("data.normalize.mean", "must be a finite number");
+    if (!(c.norm_std > 0.0f) || !std::isfinite(c.norm_std)) norm.fail("data.normalize.std", "must be a finite number > 0");
     norm.finish();
     MapReader aug(data.node("augment"), "data.augment", c.source);
     aug.get("crop_padding", c.crop_padding);
@@ -353,8 +386,10 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
     opt.get("beta2", o.beta2);
     opt.get("eps", o.eps);
     if (!(o.lr > 0.0) || !std::isfinite(o.lr)) opt.fail("train.optimizer.lr", "must be a positive number");
-    if (o.weight_decay < 0.0) opt.fail("train.optimizer.weight_decay", "must be >= 0");
-    if (o.momentum < 0.0 || o.momentum >= 1.0) opt.fail("train.optimizer.momentum", "must be in [0, 1)");
+    if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay))
+      opt.fail("train.optimizer.weight_decay", "must be a finite number >= 0");
+    if (!(o.momentum >= 0.0 && o.momentum < 1.0)) opt.fail("train.optimizer.momentum", "must be in [0, 1)");
+    if (!std::isfinite(o.eps)) opt.fail("train.optimizer.eps", "must be a finite number");
     opt.finish();
     MapReader sch(train.node("schedule"), "train.schedule", c.source);
     ScheduleConfig& s = c.schedule;
@@ -364,10 +399,15 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
     sch.get("gamma", s.gamma);
     sch.get("min_lr", s.min_lr);
     if (s.step_size < 1) sch.fail("train.schedule.step_size", "must be >= 1");
-    if (!(s.gamma > 0.0)) sch.fail("train.schedule.gamma", "must be > 0");
+    if (!(s.gamma > 0.0) || !std::isfinite(s.gamma)) sch.fail("train.schedule.gamma", "must be a finite number > 0");
+    if (!std::isfinite(s.min_lr)) sch.fail("train.schedule.min_lr", "must be a finite number");
     sch.finish();
   }
   train.finish();
+  // The optimizer's and schedule's own checks, here so that summary and sweep validation reject
+  // what train would (momentum, betas, eps, Nesterov without momentum, step size, gamma, ...).
+  optimizer_settings(c);
+  schedule_settings(c);
 
   MapReader hw(top.node("hwsim"), "hwsim", c.source);
   hw.get("arch", c.hwsim_arch);
@@ -391,7 +431,40 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
 }
 
 ExperimentConfig load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  return parse_config(read_file(path), path, overrides);
+  const std::string text = read_file(path);
+  return read_boundary(path, [&] { return parse_config(text, path, overrides); });
+}
+
+std::string config_difference(const ExperimentConfig& a, const ExperimentConfig& b) {
+  // train.device says where a run executes, not what it computes: a run may resume elsewhere.
+  ExperimentConfig b_here = b;
+  b_here.device = a.device;
+  return first_difference(parse_yaml_document(to_yaml(a), "resolved config"),
+                          parse_yaml_document(to_yaml(b_here), "resolved config"), "");
+}
+
+OptimizerSettings optimizer_settings(const ExperimentConfig& c) {
+  OptimizerSettings s;
+  s.kind = parse_optimizer(c.optimizer.type, c.source + ": key 'train.optimizer.type'");
+  s.momentum = c.optimizer.momentum;
+  s.nesterov = c.optimizer.nesterov;
+  s.weight_decay = c.optimizer.weight_decay;
+  s.beta1 = c.optimizer.beta1;
+  s.beta2 = c.optimizer.beta2;
+  s.eps = c.optimizer.eps;
+  validate_optimizer(s, c.source + ": key 'train.optimizer'");
+  return s;
+}
+
+ScheduleSettings schedule_settings(const ExperimentConfig& c) {
+  ScheduleSettings s;
+  s.kind = parse_schedule(c.schedule.type, c.source + ": key 'train.schedule.type'");
+  s.step_size = c.schedule.step_size;
+  s.gamma = c.schedule.gamma;
+  s.min_lr = c.schedule.min_lr;
+  s.total_epochs = c.epochs;
+  validate_schedule(s, c.source + ": key 'train.schedule'");
+  return s;
 }
 
 ConstraintSpec resolve_constraint(const ExperimentConfig& config, int weight_layer, int num_weight_layers,

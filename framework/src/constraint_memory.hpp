@@ -1,12 +1,17 @@
 #pragma once
-// Weight memory of a constrained matrix in bits (README "Memory accounting").
+// Weight memory of a constrained matrix in bits (README "Memory accounting"), by the model
+// module's accounting (model/memory.hpp), which model files are checked against.
 #include <cstdint>
 #include <vector>
 
 #include "bitblock/framework/constraint.hpp"
+#include "bitblock/model/memory.hpp"
 
 namespace bitblock::detail {
 
 MemoryCost memory_cost(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::vector<uint8_t>& mask);
+
+// The model file's name for a structure (the same five, spelled the same).
+model::Sparsity model_sparsity(Structure s);
 
 }  // namespace bitblock::detail

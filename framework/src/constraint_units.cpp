@@ -5,12 +5,6 @@
 
 namespace bitblock::detail {
 
-int ceil_log2(int64_t n) {
-  int bits = 0;
-  while (bits < 63 && (int64_t{1} << bits) < n) ++bits;
-  return bits;
-}
-
 int64_t block_grid_rows(const ConstraintSpec& spec, int64_t rows) { return ceil_div(rows, spec.block_rows); }
 int64_t block_grid_cols(const ConstraintSpec& spec, int64_t cols) { return ceil_div(cols, spec.block_cols); }
 

@@ -13,8 +13,6 @@ struct Rect {  // half-open [r0, r1) x [c0, c1)
 };
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-// Bits to store one of n values (0 for n <= 1).
-int ceil_log2(int64_t n);
 
 int64_t block_grid_rows(const ConstraintSpec& spec, int64_t rows);  // ragged last block-row
 int64_t block_grid_cols(const ConstraintSpec& spec, int64_t cols);

@@ -1,5 +1,6 @@
 // Rejects constraint settings that cannot be met on a given matrix, naming the config key
 // (the config's spelling: weight_bits, ratio, block, prune, clip).
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -69,6 +70,44 @@ void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols,
     if (spec.prune_start_epoch < 0) fail_input(key("prune"), "start epoch must be >= 0, got " + prune);
     if (spec.prune_end_epoch <= spec.prune_start_epoch)
       fail_input(key("prune"), "end epoch must be after the start epoch, got " + prune);
+  }
+}
+
+void validate_mask(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::vector<uint8_t>& mask,
+                   const std::string& where) {
+  if (static_cast<int64_t>(mask.size()) != rows * cols)
+    fail_input(where, std::to_string(mask.size()) + " mask entries for a " + dims(rows, cols) + " weight matrix");
+  for (size_t i = 0; i < mask.size(); ++i)
+    if (mask[i] > 1) fail_input(where, "mask entry " + std::to_string(i) + " is " + std::to_string(mask[i]) + ", not 0 or 1");
+  const int64_t units = detail::unit_count(spec, rows, cols);
+  std::vector<uint8_t> kept(static_cast<size_t>(units));
+  for (int64_t u = 0; u < units; ++u) {
+    const detail::Rect r = detail::unit_rect(spec, rows, cols, u);
+    const uint8_t v = mask[static_cast<size_t>(r.r0 * cols + r.c0)];
+    for (int64_t i = r.r0; i < r.r1; ++i)
+      for (int64_t j = r.c0; j < r.c1; ++j)
+        if (mask[static_cast<size_t>(i * cols + j)] != v)
+          fail_input(where, "the mask keeps part of " + std::string(to_string(spec.structure)) + " unit " +
+                                std::to_string(u) + " (structure " + to_string(spec.structure) +
+                                " keeps or drops whole units)");
+    kept[static_cast<size_t>(u)] = v;
+  }
+  if (spec.selection == Selection::Random) {
+    const int64_t size = detail::random_group_size(spec, rows, cols);
+    const int64_t want = detail::kept_units(size, spec.ratio);
+    for (int64_t g = 0; g < detail::random_group_count(spec, rows, cols); ++g) {
+      const int64_t have = std::count(kept.begin() + g * size, kept.begin() + (g + 1) * size, uint8_t{1});
+      if (have != want)
+        fail_input(where, "the mask keeps " + std::to_string(have) + " of " + std::to_string(size) + " units in group " +
+                              std::to_string(g) + ", random selection at ratio " + number(spec.ratio) + " keeps " +
+                              std::to_string(want));
+    }
+  } else {
+    const int64_t have = std::count(kept.begin(), kept.end(), uint8_t{1});
+    const int64_t least = detail::kept_units(units, spec.ratio);
+    if (have < least)
+      fail_input(where, "the mask keeps " + std::to_string(have) + " of " + std::to_string(units) +
+                            " units, fewer than the " + std::to_string(least) + " magnitude pruning ends with");
   }
 }
 

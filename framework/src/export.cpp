@@ -8,6 +8,7 @@
 #include "bitblock/kernels/bsr.hpp"
 #include "bitblock/model/infer.hpp"
 #include "bitblock/model/model_file.hpp"
+#include "constraint_memory.hpp"
 
 namespace bitblock {
 
@@ -173,6 +174,8 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
     }
     st.act = act;
     st.act_bits = act == model::ActKind::None ? 32 : act_bits;
+    st.constraint = {detail::model_sparsity(spec.structure), spec.selection == Selection::Magnitude,
+                     spec.scale == ScaleMode::PerRow, spec.ratio};
     // The accumulator bound needs the stage in the network (its input range).
     out.stages.push_back(std::move(st));
     model::Stage& s = out.stages.back();
@@ -181,14 +184,6 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
     s.mult = std::move(rq.mult);
     s.bias = std::move(rq.bias);
     s.shift = rq.shift;
-    MemoryCost mem = v.constraint->memory();
-    s.memory = {mem.kept_values, mem.value_bits, mem.index_bits, mem.scale_bits};
-    s.constraints = {{"bits", spec.weight_bits},
-                     {"structure", to_string(spec.structure)},
-                     {"block", {spec.block_rows, spec.block_cols}},
-                     {"ratio", spec.ratio},
-                     {"selection", to_string(spec.selection)},
-                     {"scale", to_string(spec.scale)}};
     s_in = next_s_in;
   }
   model::validate_network(out, where);

@@ -1,9 +1,21 @@
 #include "bitblock/framework/model_builder.hpp"
 
+#include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/memory.hpp"
 #include "bitblock/framework/layers.hpp"
 
 namespace bitblock {
+
+namespace {
+
+// A layer too large for this machine is bad input, named by its key, not an allocation failure:
+// `values` floats (a weight matrix, or a batch of a layer's outputs) must fit in memory.
+void check_fits(int64_t values, const std::string& what, const std::string& where) {
+  check_fits_memory(checked_mul(values, 4, where, what), where, what);
+}
+
+}  // namespace
 
 ModelInput dataset_input(const std::string& dataset) {
   if (dataset == "mnist" || dataset == "fashion_mnist") return {{1, 28, 28}, 10};
@@ -33,8 +45,10 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
         cols = shape[0];
       } else {
         if (shape.size() != 3) fail_input(config.source, "key '" + key + "': conv needs a [C,H,W] input, got " + shape_str(shape));
-        cols = shape[0] * l.kernel * l.kernel;
+        cols = checked_product({shape[0], l.kernel, l.kernel}, where(""), "the conv fan-in");
       }
+      check_fits(checked_mul(rows, cols, where(""), "the weight matrix"),
+                 "its " + std::to_string(rows) + " x " + std::to_string(cols) + " weights", where(""));
       ConstraintSpec spec = resolve_constraint(config, weight_index, num_weight, l);
       validate_constraint(spec, rows, cols, where(".constraint"));
       uint64_t seed = mix_seed(config.seed, 1000 + static_cast<uint64_t>(i));
@@ -67,6 +81,9 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
     }
     for (int64_t d : shape)
       if (d < 1) fail_input(config.source, "key '" + key + "': output shape " + shape_str(shape) + " is empty");
+    check_fits(checked_mul(checked_product(shape, where(""), "the output shape"),
+                           std::max(config.batch_size, config.eval_batch_size), where(""), "a batch of outputs"),
+               "a batch of its " + shape_str(shape) + " outputs", where(""));
   }
   if (shape.size() != 1 || shape[0] != input.num_classes)
     fail_input(config.source, "key 'model.layers': the network ends in " + shape_str(shape) + ", the data set has " +

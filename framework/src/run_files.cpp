@@ -22,6 +22,11 @@ void RunLog::line(const std::string& text) {
   file_.flush();
 }
 
+void RunLog::note(const std::string& text) {
+  file_ << text << "\n";
+  file_.flush();
+}
+
 void RunLog::error(const std::string& text) {
   std::cerr << text << std::endl;
   file_ << text << "\n";

@@ -21,6 +21,7 @@
 #include "bitblock/framework/linear.hpp"
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/run_files.hpp"
+#include "bitblock/framework/run_folder.hpp"
 #include "bitblock/framework/schedule.hpp"
 #include "bitblock/framework/batch_source.hpp"
 #include "train/step.hpp"
@@ -43,30 +44,6 @@ std::string format_duration(double s) {
   if (total >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", total / 3600, (total / 60) % 60);
   else std::snprintf(buf, sizeof buf, "%dm%02ds", total / 60, total % 60);
   return buf;
-}
-
-OptimizerSettings optimizer_settings(const ExperimentConfig& c) {
-  OptimizerSettings s;
-  s.kind = parse_optimizer(c.optimizer.type, c.source + ": key 'train.optimizer.type'");
-  s.momentum = c.optimizer.momentum;
-  s.nesterov = c.optimizer.nesterov;
-  s.weight_decay = c.optimizer.weight_decay;
-  s.beta1 = c.optimizer.beta1;
-  s.beta2 = c.optimizer.beta2;
-  s.eps = c.optimizer.eps;
-  validate_optimizer(s, c.source + ": key 'train.optimizer'");
-  return s;
-}
-
-ScheduleSettings schedule_settings(const ExperimentConfig& c) {
-  ScheduleSettings s;
-  s.kind = parse_schedule(c.schedule.type, c.source + ": key 'train.schedule.type'");
-  s.step_size = c.schedule.step_size;
-  s.gamma = c.schedule.gamma;
-  s.min_lr = c.schedule.min_lr;
-  s.total_epochs = c.epochs;
-  validate_schedule(s, c.source + ": key 'train.schedule'");
-  return s;
 }
 
 // Per-batch random stream (dropout, augmentation): a pure function of (seed, epoch, batch), so
@@ -153,7 +130,7 @@ void restore_state(Sequential& net, Optimizer* optimizer, const Checkpoint& in, 
     if (!c) continue;
     auto it = masks.find(std::to_string(i));
     if (it == masks.end()) fail_input(path, "checkpoint has no mask for layer " + std::to_string(i));
-    if (it->second->size() != c->mask().size()) fail_input(path, "mask of layer " + std::to_string(i) + " has the wrong size");
+    validate_mask(c->spec(), c->rows(), c->cols(), *it->second, path + ": mask of layer " + std::to_string(i));
     c->set_mask(*it->second);
   }
 }
@@ -163,6 +140,7 @@ RestoredRun restore_run(const std::string& checkpoint_path, const std::string& d
   r.checkpoint = load_checkpoint(checkpoint_path);
   r.config = parse_config(r.checkpoint.config_yaml, checkpoint_path);
   r.data = load_dataset(r.config.dataset, data_dir);
+  check_position(r.checkpoint, r.config.epochs, r.data.train.size(), r.config.batch_size, checkpoint_path);
   const Dataset& t = r.data.test;
   r.net = build_model(r.config, {{t.channels, t.height, t.width}, t.num_classes}, device);
   restore_state(r.net, nullptr, r.checkpoint, checkpoint_path);
@@ -209,31 +187,16 @@ EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig
   return evaluate_batches(net, batches, data.size(), loss_kind, batch_size);
 }
 
-TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
-  ExperimentConfig config = cfg_in;
-  TrainOutcome outcome;
-  outcome.out_dir = opt.out_dir.empty() ? "runs/" + (config.name.empty() ? std::string("run") : config.name) : opt.out_dir;
-  const std::string dir = outcome.out_dir;
-  const std::string ckpt_path = dir + "/checkpoint.bbc";
+namespace {
 
-  Checkpoint resume_from;
-  bool resuming = false;
-  if (opt.resume && file_exists(ckpt_path)) {
-    resume_from = load_checkpoint(ckpt_path);
-    // The run continues under the config it started with (on the device asked for now).
-    config = parse_config(resume_from.config_yaml, ckpt_path);
-    resuming = true;
-  }
-  std::string device_note;
-  const Device device =
-      opt.device.empty()
-          ? resolve_device(parse_device(config.device, config.source + ": key train.device"),
-                           config.source + ": key train.device", &device_note)
-          : resolve_device(parse_device(opt.device, "--device"), "--device", &device_note);
-  make_dirs(dir);
-  RunLog log(dir + "/log", opt.quiet);
+// The run itself, in a folder open_run_folder has prepared; `run.checkpoint` set: resume it.
+TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions& opt, const std::string& dir,
+                             const OpenedRun& run, Device device, RunLog& log) {
+  TrainOutcome outcome;
+  outcome.out_dir = dir;
+  const std::string ckpt_path = dir + "/checkpoint.bbc";
+  const bool resuming = run.checkpoint.has_value();
   const int threads = set_threads(opt.threads);
-  if (!device_note.empty()) log.line(device_note);
 
   DataSplits data = load_dataset(config.dataset, opt.data_dir);
   ModelInput input{{data.train.channels, data.train.height, data.train.width}, data.train.num_classes};
@@ -244,12 +207,17 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
 
   TrainPosition pos;
   if (resuming) {
+    const Checkpoint& resume_from = *run.checkpoint;
+    check_position(resume_from, config.epochs, data.train.size(), config.batch_size, ckpt_path);
     restore_state(net, &optimizer, resume_from, ckpt_path);
     pos = resume_from.position;
     optimizer.set_step_count(pos.optimizer_step);
     outcome.history = resume_from.history;
     log.line("resuming " + ckpt_path + " at epoch " + std::to_string(pos.epoch + 1) + ", batch " +
              std::to_string(pos.next_batch));
+    if (resume_from.version == 1)
+      log.line("note: " + ckpt_path + " is a version 1 checkpoint (its header has no CRC); the next checkpoint is "
+               "written as version " + std::to_string(kCheckpointVersion));
   } else {
     write_file_atomic(dir + "/config.yaml", to_yaml(config));
   }
@@ -395,6 +363,33 @@ TrainOutcome train(const ExperimentConfig& cfg_in, const TrainOptions& opt) {
   write_summary_json(dir + "/summary.json", config, outcome.history, outcome.memory, outcome.exported);
   outcome.status = TrainStatus::Finished;
   return outcome;
+}
+
+}  // namespace
+
+TrainOutcome train(const ExperimentConfig& config, const TrainOptions& opt) {
+  const std::string dir =
+      opt.out_dir.empty() ? "runs/" + (config.name.empty() ? std::string("run") : config.name) : opt.out_dir;
+  // The device is known before anything is written: a missing GPU leaves no folder behind.
+  std::string device_note;
+  const Device device =
+      opt.device.empty()
+          ? resolve_device(parse_device(config.device, config.source + ": key train.device"),
+                           config.source + ": key train.device", &device_note)
+          : resolve_device(parse_device(opt.device, "--device"), "--device", &device_note);
+  const OpenedRun run = open_run_folder(dir, opt.start, config);
+  RunLog log(dir + "/log", opt.quiet);
+  for (const std::string& note : run.notes) log.line(note);
+  if (!device_note.empty()) log.line(device_note);
+  try {
+    // A resumed run continues under the config it started with (equal settings, its own source).
+    return train_in_folder(run.config ? *run.config : config, opt, dir, run, device, log);
+  } catch (const InputError& e) {
+    // A full disk, a damaged data file, ...: the log keeps the reason next to the progress lines
+    // it ends (the CLI prints it on stderr).
+    log.note(std::string("error: ") + e.what());
+    throw;
+  }
 }
 
 }  // namespace bitblock

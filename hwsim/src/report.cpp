@@ -257,10 +257,11 @@ SweepAxis parse_sweep(const std::string& spec) {
     try {
       size_t used = 0;
       const double v = std::stod(item, &used);
-      if (used != item.size() || !(v > 0)) throw std::invalid_argument(item);
+      // Counts become ints (lanes, banks, bits): larger values would not convert.
+      if (used != item.size() || !(v > 0) || !(v <= 2147483647.0)) throw std::invalid_argument(item);
       axis.values.push_back(v);
     } catch (const std::exception&) {
-      fail_input("--sweep " + spec, "bad value '" + item + "' (positive numbers expected)");
+      fail_input("--sweep " + spec, "bad value '" + item + "' (positive numbers up to 2147483647 expected)");
     }
   }
   if (axis.values.empty()) fail_input("--sweep " + spec, "no values");

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
 
 namespace bitblock::hwsim {
@@ -17,14 +18,7 @@ YAML::Node required(const YAML::Node& node, const std::string& key, const std::s
 }
 }  // namespace
 
-YAML::Node load_yaml(const std::string& path) {
-  const std::string text = read_file(path);
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    fail_input(path, std::string("invalid YAML: ") + e.what());
-  }
-}
+YAML::Node load_yaml(const std::string& path) { return parse_yaml_document(read_file(path), path); }
 
 void check_keys(const YAML::Node& node, const std::vector<std::string>& known, const std::string& file,
                 const std::string& prefix) {

@@ -8,6 +8,7 @@
 
 namespace bitblock::hwsim {
 
+// parse_yaml_document's limits: depth, duplicate keys, plain-string keys, alias expansion.
 YAML::Node load_yaml(const std::string& path);
 // Throws InputError "<file>: <prefix>.<key>: unknown key (known: ...)" for any other key, and
 // "<file>: <prefix>: must be a mapping" when node is not a map.

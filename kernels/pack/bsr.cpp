@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/kernels/codes.hpp"
 
@@ -87,9 +88,9 @@ void bsr_validate(const BsrWeights& w, const char* where) {
   check_shape(l.rows, l.cols, l.block_rows, l.block_cols, where);
   if (!valid_code_bits(w.bits)) fail_input(where, "unsupported code width " + std::to_string(w.bits));
   const int64_t nbr = l.num_block_rows(), nbc = l.num_block_cols();
-  if (static_cast<int64_t>(l.block_row_ptr.size()) != nbr + 1) {
+  if (l.block_row_ptr.empty() || static_cast<int64_t>(l.block_row_ptr.size()) - 1 != nbr) {
     fail_input(where, "block_row_ptr has " + std::to_string(l.block_row_ptr.size()) + " entries, expected " +
-                          std::to_string(nbr + 1));
+                          std::to_string(nbr) + " + 1");
   }
   if (l.block_row_ptr[0] != 0 || l.block_row_ptr[nbr] != l.kept_blocks()) {
     fail_input(where, "block_row_ptr does not span the block_col_idx array");
@@ -105,7 +106,9 @@ void bsr_validate(const BsrWeights& w, const char* where) {
       }
     }
   }
-  const int64_t bytes = packed_code_bytes(l.kept_blocks() * l.block_elems(), w.bits);
+  const std::string w_str = where;
+  const int64_t code_bits = checked_product({l.kept_blocks(), l.block_elems(), w.bits}, w_str, "packed code stream");
+  const int64_t bytes = code_bits / 8 + (code_bits % 8 != 0);
   if (static_cast<int64_t>(w.packed.size()) != bytes) {
     fail_input(where, "packed codes have " + std::to_string(w.packed.size()) + " bytes, expected " +
                           std::to_string(bytes));

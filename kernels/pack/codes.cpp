@@ -7,14 +7,14 @@
 
 namespace bitblock::kernels {
 
-bool valid_code_bits(int bits) { return (bits >= 1 && bits <= 4) || bits == 8; }
+bool valid_code_bits(int bits) { return bits >= 1 && bits <= 8; }
 
 int64_t packed_code_bytes(int64_t n, int bits) { return (n * bits + 7) / 8; }
 
 void pack_codes(const int8_t* codes, int64_t n, int bits, uint8_t* out, const char* where) {
   if (!valid_code_bits(bits)) fail_input(where, "unsupported code width " + std::to_string(bits));
   const int64_t bytes = packed_code_bytes(n, bits);
-  std::memset(out, 0, static_cast<size_t>(bytes));
+  if (bytes > 0) std::memset(out, 0, static_cast<size_t>(bytes));  // out may be null when n == 0
   const int lo = code_min(bits), hi = code_max(bits);
   for (int64_t i = 0; i < n; ++i) {
     const int v = codes[i];

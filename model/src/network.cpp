@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 
+#include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/kernels/codes.hpp"
 
@@ -115,12 +117,58 @@ std::string shape_str(const Shape& s) {
   return std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
 }
 
+// "" when every side is >= 1 and the values fit kMaxStageValues, else the problem.
+std::string shape_problem(const Shape& s) {
+  if (s.c < 1 || s.h < 1 || s.w < 1) return "shape " + shape_str(s) + " has an empty side";
+  const std::optional<int64_t> ch = try_mul(s.c, s.h);
+  const std::optional<int64_t> chw = ch ? try_mul(*ch, s.w) : std::nullopt;
+  if (!chw || *chw > kMaxStageValues)
+    return "shape " + shape_str(s) + " has more than " + std::to_string(kMaxStageValues) + " values";
+  return "";
+}
+
+void check_shape(const std::string& where, size_t k, const Stage& s, const char* what, const Shape& shape) {
+  const std::string problem = shape_problem(shape);
+  if (!problem.empty()) fail_stage(where, k, s, std::string(what) + " " + problem);
+}
+
+void check_constraint(const std::string& where, size_t k, const Stage& s) {
+  const kernels::BsrLayout& l = s.weights.layout;
+  const StageConstraint& c = s.constraint;
+  const std::string block = std::to_string(l.block_rows) + "x" + std::to_string(l.block_cols);
+  bool fits = true;
+  switch (c.structure) {
+    case Sparsity::None: fits = l.kept_blocks() == l.num_block_rows() * l.num_block_cols(); break;
+    case Sparsity::Element: fits = l.block_rows == 1 && l.block_cols == 1; break;
+    case Sparsity::Row: fits = l.block_rows == 1 && l.block_cols == l.cols; break;
+    case Sparsity::Column: fits = l.block_rows == l.rows && l.block_cols == 1; break;
+    case Sparsity::Block: break;
+  }
+  if (!fits)
+    fail_stage(where, k, s, std::string("constraint structure ") + to_string(c.structure) + " does not match the weights (" +
+                                block + " blocks, " + std::to_string(l.kept_blocks()) + " of " +
+                                std::to_string(l.num_block_rows() * l.num_block_cols()) + " kept)");
+  if (!std::isfinite(c.ratio) || c.ratio < 1.0) fail_stage(where, k, s, "constraint ratio must be a finite number >= 1");
+}
+
 void validate_stage(const Network& net, size_t k, const std::string& where) {
   const Stage& s = net.stages[k];
   const std::string weights_where = where + ": stage " + std::to_string(k) + " (" + s.name + ") weights";
   kernels::bsr_validate(s.weights, weights_where.c_str());
-  const Shape prev = k == 0 ? net.input : net.stages[k - 1].output_shape();
   const int64_t rows = s.weights.layout.rows, cols = s.weights.layout.cols;
+  if (rows > kMaxStageValues || cols > kMaxStageValues)
+    fail_stage(where, k, s, "weight matrix " + std::to_string(rows) + "x" + std::to_string(cols) + " has a side over " +
+                                std::to_string(kMaxStageValues));
+  // Window sizes first: the shape arithmetic below relies on them being small.
+  if (s.op == OpKind::Conv &&
+      (s.kernel < 1 || s.kernel > kMaxWindow || s.stride < 1 || s.stride > kMaxWindow || s.padding < 0 || s.padding >= s.kernel))
+    fail_stage(where, k, s, "conv needs 1 <= kernel <= " + std::to_string(kMaxWindow) + ", 1 <= stride <= " +
+                                std::to_string(kMaxWindow) + " and 0 <= padding < kernel");
+  if (s.pool.size < 0 || s.pool.size > kMaxWindow || (s.pool.active() && (s.pool.stride < 1 || s.pool.stride > kMaxWindow)))
+    fail_stage(where, k, s, "pool needs 0 <= size <= " + std::to_string(kMaxWindow) + " and, with a window, 1 <= stride <= " +
+                                std::to_string(kMaxWindow));
+  check_shape(where, k, s, "input", s.input);
+  const Shape prev = k == 0 ? net.input : net.stages[k - 1].output_shape();
   if (s.op == OpKind::Dense) {
     if (s.input.size() != prev.size())
       fail_stage(where, k, s, "input has " + std::to_string(s.input.size()) + " values, previous output has " +
@@ -131,18 +179,17 @@ void validate_stage(const Network& net, size_t k, const std::string& where) {
   } else {
     if (!(s.input == prev))
       fail_stage(where, k, s, "input shape " + shape_str(s.input) + " differs from the previous output " + shape_str(prev));
-    if (s.kernel < 1 || s.stride < 1 || s.padding < 0 || s.padding >= s.kernel)
-      fail_stage(where, k, s, "conv needs kernel >= 1, stride >= 1 and 0 <= padding < kernel");
     if (s.conv_out_h() < 1 || s.conv_out_w() < 1) fail_stage(where, k, s, "kernel larger than the padded input");
     if (cols != int64_t{s.input.c} * s.kernel * s.kernel)
       fail_stage(where, k, s, "weight has " + std::to_string(cols) + " columns, conv needs Cin*k*k = " +
                                   std::to_string(int64_t{s.input.c} * s.kernel * s.kernel));
   }
-  if (s.pool.active()) {
-    if (s.pool.stride < 1) fail_stage(where, k, s, "pool stride must be >= 1");
-    if (s.pool.size > s.conv_out_h() || s.pool.size > s.conv_out_w())
-      fail_stage(where, k, s, "pool window larger than the feature map");
-  }
+  check_shape(where, k, s, "weight op output", s.pre_pool_shape());
+  if (s.op == OpKind::Conv && s.positions() * cols > kMaxIm2colValues)
+    fail_stage(where, k, s, "im2col matrix of " + std::to_string(s.positions()) + " x " + std::to_string(cols) +
+                                " values is over the limit of " + std::to_string(kMaxIm2colValues));
+  if (s.pool.active() && (s.pool.size > s.conv_out_h() || s.pool.size > s.conv_out_w()))
+    fail_stage(where, k, s, "pool window larger than the feature map");
   if (static_cast<int64_t>(s.mult.size()) != rows || static_cast<int64_t>(s.bias.size()) != rows)
     fail_stage(where, k, s, "requantization has " + std::to_string(s.mult.size()) + " multipliers and " +
                                 std::to_string(s.bias.size()) + " biases for " + std::to_string(rows) + " channels");
@@ -168,6 +215,7 @@ void validate_stage(const Network& net, size_t k, const std::string& where) {
       fail_stage(where, k, s, "final output has " + std::to_string(s.output_shape().size()) + " values for " +
                                   std::to_string(net.num_classes) + " classes");
   }
+  check_constraint(where, k, s);
   const int64_t bound = accumulator_bound(s, stage_input_range(net, k));
   if (bound > std::numeric_limits<int32_t>::max())
     fail_stage(where, k, s, "accumulator can reach " + std::to_string(bound) + ", beyond int32");
@@ -183,7 +231,8 @@ void validate_stage(const Network& net, size_t k, const std::string& where) {
 }  // namespace
 
 void validate_network(const Network& net, const std::string& where) {
-  if (net.input.c < 1 || net.input.h < 1 || net.input.w < 1) fail_input(where, "input shape must be positive");
+  const std::string input_problem = shape_problem(net.input);
+  if (!input_problem.empty()) fail_input(where, "input " + input_problem);
   if (net.num_classes < 1) fail_input(where, "num_classes must be >= 1");
   if (net.stages.empty()) fail_input(where, "the network has no stages");
   for (size_t k = 0; k < net.stages.size(); ++k) validate_stage(net, k, where);
@@ -238,18 +287,11 @@ int16_t activate(int64_t z, ActKind act, int bits, int shift) {
   return 0;
 }
 
-StageMemory weights_memory(const kernels::BsrWeights& w) {
-  const kernels::BsrLayout& l = w.layout;
-  StageMemory m;
-  m.kept_values = kept_in_matrix_elements(l);
-  m.value_bits = m.kept_values * w.bits;
-  if (l.kept_blocks() < l.num_block_rows() * l.num_block_cols()) {
-    int col_bits = 1;
-    while ((int64_t{1} << col_bits) < l.num_block_cols()) ++col_bits;
-    m.index_bits = l.kept_blocks() * col_bits + (l.num_block_rows() + 1) * 32;
-  }
-  m.scale_bits = l.rows * 32;
-  return m;
+StageMemory stage_memory(const Stage& s) {
+  const kernels::BsrLayout& l = s.weights.layout;
+  const MemoryRule rule{s.constraint.structure, s.constraint.magnitude, s.constraint.per_row_scales, s.weights.bits};
+  return accounted_memory(rule, {l.rows, l.cols, kept_in_matrix_elements(l), l.kept_blocks(), l.num_block_rows(),
+                                 l.num_block_cols()});
 }
 
 }  // namespace bitblock::model

@@ -18,14 +18,6 @@ std::string kib(int64_t bits) {
 
 }  // namespace
 
-std::string infer_structure(const kernels::BsrLayout& l) {
-  if (l.kept_blocks() == l.num_block_rows() * l.num_block_cols()) return "none";
-  if (l.block_rows == 1 && l.block_cols == 1) return "element";
-  if (l.block_rows == 1 && l.block_cols >= l.cols) return "row";
-  if (l.block_cols == 1 && l.block_rows >= l.rows) return "column";
-  return "block";
-}
-
 ModelSummary summarize(const Network& net) {
   ModelSummary m;
   for (const Stage& s : net.stages) {
@@ -36,16 +28,14 @@ ModelSummary summarize(const Network& net) {
     r.input = shape_str(s.input);
     r.output = shape_str(s.output_shape());
     r.bits = s.weights.bits;
-    r.structure = s.constraints.contains("structure") && s.constraints["structure"].is_string()
-                      ? s.constraints["structure"].get<std::string>()
-                      : infer_structure(l);
+    r.structure = to_string(s.constraint.structure);
     r.block = std::to_string(l.block_rows) + "x" + std::to_string(l.block_cols);
     r.activation = s.act == ActKind::Unsigned || s.act == ActKind::Signed
                        ? std::string(to_string(s.act)) + std::to_string(s.act_bits)
                        : std::string(to_string(s.act));
     const int64_t kept = kept_in_matrix_elements(l);
     r.kept_fraction = static_cast<double>(kept) / static_cast<double>(l.rows * l.cols);
-    r.memory = s.memory;
+    r.memory = stage_memory(s);
     r.dense_float_bits = l.rows * l.cols * 32;
     r.macs = kept * s.positions();
     r.dense_macs = l.rows * l.cols * s.positions();

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct NetCase {
   const char* name;
   std::vector<std::string> overrides;
 };
+// ctest lists a case by its name, not its bytes.
+void PrintTo(const NetCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<NetCase> net_cases() {
   const std::string cnn =
@@ -75,7 +78,7 @@ class DeviceTraining : public ::testing::TestWithParam<NetCase> {
     o.quiet = true;
     o.threads = 1;
     o.device = to_string(device);
-    o.resume = resume;
+    o.start = resume ? RunStart::Resume : RunStart::New;
     o.stop_after_batches = stop_after;
     return train(c, o);
   }

@@ -28,16 +28,9 @@ class CliErrors : public ::testing::Test {
   static void TearDownTestSuite() { dir_.reset(); }
   static std::string path(const std::string& name) { return dir_->path + "/" + name; }
 
-  // Runs the command; expects exit 2 and one stderr line holding every fragment.
   static void expect_bad_input(const std::string& args, const std::string& command,
                                const std::vector<std::string>& fragments) {
-    SCOPED_TRACE("bitblock " + args);
-    CliResult r = run_bitblock(args, dir_->path);
-    EXPECT_EQ(r.code, 2) << r.err;
-    std::vector<std::string> lines = r.err_lines();
-    ASSERT_EQ(lines.size(), 1u) << r.err;
-    EXPECT_EQ(lines[0].rfind("bitblock " + command + ": error: ", 0), 0u) << lines[0];
-    for (const std::string& f : fragments) EXPECT_NE(lines[0].find(f), std::string::npos) << f << " missing: " << lines[0];
+    testing_support::expect_bad_input(args, dir_->path, command, fragments);
   }
 
   static std::unique_ptr<TempDir> dir_;

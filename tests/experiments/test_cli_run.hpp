@@ -61,6 +61,19 @@ inline CliResult run_bitblock(const std::string& args, const std::string& cwd) {
   return r;
 }
 
+// Runs `bitblock <args>` in cwd; expects exit 2 and exactly one stderr line,
+// "bitblock <command>: error: ...", holding every fragment (the README's bad-input promise).
+inline void expect_bad_input(const std::string& args, const std::string& cwd, const std::string& command,
+                             const std::vector<std::string>& fragments) {
+  SCOPED_TRACE("bitblock " + args);
+  CliResult r = run_bitblock(args, cwd);
+  EXPECT_EQ(r.code, 2) << r.err;
+  std::vector<std::string> lines = r.err_lines();
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(lines[0].rfind("bitblock " + command + ": error: ", 0), 0u) << lines[0];
+  for (const std::string& f : fragments) EXPECT_NE(lines[0].find(f), std::string::npos) << f << " missing: " << lines[0];
+}
+
 // Starts `bitblock <argv...>` in cwd with stdout/stderr to files there; returns the pid.
 inline pid_t spawn_bitblock(const std::vector<std::string>& args, const std::string& cwd) {
   const std::string out_file = cwd + "/.bg_stdout", err_file = cwd + "/.bg_stderr";

@@ -6,18 +6,25 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/framework/checkpoint.hpp"
+#include "framework/checkpoint_bytes.hpp"
 #include "framework/tiny_mnist.hpp"
 
 namespace bitblock {
 namespace {
 
 using testing_support::expect_input_error;
+using testing_support::join;
+using testing_support::Parts;
+using testing_support::split;
 using testing_support::TempDir;
 using testing_support::tiny_write;
 
@@ -47,7 +54,7 @@ Checkpoint sample_checkpoint() {
   c.history = {m1, m2};
   c.tensors.emplace_back("param.1.weight", Tensor({2, 3}, {1.5f, -0.0f, 3.0e-39f, -7.25f, 1e30f, 0.1f}));
   c.tensors.emplace_back("buffer.2.running_var", Tensor({4}, {1.0f, 2.0f, std::numeric_limits<float>::infinity(), 0.0f}));
-  c.tensors.emplace_back("optim.1.weight.m", Tensor({1}, {-1.0f}));
+  c.tensors.emplace_back("optim.1.weight.m", Tensor({1}, std::vector<float>{-1.0f}));
   c.masks.emplace_back("1", std::vector<uint8_t>{1, 0, 1, 1, 0, 0});
   c.masks.emplace_back("5", std::vector<uint8_t>{});
   return c;
@@ -104,16 +111,18 @@ TEST(Checkpoint, FileStartsWithMagicAndVersion) {
   TempDir dir("ckpt");
   save_checkpoint(sample_checkpoint(), dir / "c.bbc");
   const std::string bytes = read_file(dir / "c.bbc");
-  ASSERT_GE(bytes.size(), 16u);
+  ASSERT_GE(bytes.size(), 20u);
   EXPECT_EQ(bytes.substr(0, 4), "BBCK");
-  uint32_t version = 0;
+  uint32_t version = 0, crc = 0;
   uint64_t header = 0;
   std::memcpy(&version, bytes.data() + 4, 4);
   std::memcpy(&header, bytes.data() + 8, 8);
-  EXPECT_EQ(version, 1u);
+  std::memcpy(&crc, bytes.data() + 16, 4);
+  EXPECT_EQ(version, 2u);
+  EXPECT_EQ(crc, crc32(0L, reinterpret_cast<const Bytef*>(bytes.data() + 20), static_cast<uInt>(header)));
   // Header JSON, then the blobs: 6 + 4 + 1 floats and 6 + 0 mask bytes.
-  EXPECT_EQ(bytes.size(), 16 + header + (6 + 4 + 1) * 4 + 6);
-  EXPECT_EQ(bytes[16], '{');
+  EXPECT_EQ(bytes.size(), 20 + header + (6 + 4 + 1) * 4 + 6);
+  EXPECT_EQ(bytes[20], '{');
 }
 
 TEST(Checkpoint, TruncatedFilesAreRejectedNamingTheFile) {
@@ -124,7 +133,7 @@ TEST(Checkpoint, TruncatedFilesAreRejectedNamingTheFile) {
   uint64_t header = 0;
   std::memcpy(&header, bytes.data() + 8, 8);
   const std::string cut = dir / "cut.bbc";
-  for (size_t keep : {size_t{0}, size_t{3}, size_t{15}, size_t{16}, size_t{16 + header / 2}, size_t{16 + header},
+  for (size_t keep : {size_t{0}, size_t{3}, size_t{15}, size_t{19}, size_t{20 + header / 2}, size_t{20 + header},
                       bytes.size() - 7, bytes.size() - 1}) {
     SCOPED_TRACE("kept " + std::to_string(keep) + " of " + std::to_string(bytes.size()) + " bytes");
     tiny_write(cut, bytes.substr(0, keep));
@@ -149,15 +158,15 @@ TEST(Checkpoint, BadMagicVersionAndHeaderAreRejected) {
   tiny_write(path, version);
   expect_input_error([&] { load_checkpoint(path); }, {path, "version 9"});
 
-  std::string header = bytes;
-  header[16] = '[';   // JSON, but not the expected object
-  tiny_write(path, header);
+  Parts parts = split(bytes);
+  parts.header = nlohmann::json::array({parts.header});  // JSON, but not the expected object
+  tiny_write(path, join(parts));
   expect_input_error([&] { load_checkpoint(path); }, {path});
 
   std::string garbage = bytes;
-  garbage[17] = '\x01';
+  garbage[21] = '\x01';
   tiny_write(path, garbage);
-  expect_input_error([&] { load_checkpoint(path); }, {path, "header"});
+  expect_input_error([&] { load_checkpoint(path); }, {path, "CRC mismatch in the header"});
 }
 
 TEST(Checkpoint, FlippedByteInEveryBlobFailsItsCrc) {
@@ -167,7 +176,7 @@ TEST(Checkpoint, FlippedByteInEveryBlobFailsItsCrc) {
   const std::string bytes = read_file(path);
   uint64_t header = 0;
   std::memcpy(&header, bytes.data() + 8, 8);
-  const size_t base = 16 + header;
+  const size_t base = 20 + header;
   // Blob offsets as laid out: weight (24 bytes), running_var (16), optimizer (4), mask (6).
   const std::vector<std::pair<size_t, std::string>> blobs = {
       {0, "param.1.weight"}, {24 + 5, "buffer.2.running_var"}, {40 + 3, "optim.1.weight.m"}, {44 + 2, "'1'"}};
@@ -197,6 +206,103 @@ TEST(Checkpoint, AtomicWriteLeavesOnlyTheCheckpoint) {
 TEST(Checkpoint, UnwritableFolderIsAnInputError) {
   expect_input_error([] { save_checkpoint(sample_checkpoint(), "/nonexistent_bitblock_dir/sub/c.bbc"); },
                      {"/nonexistent_bitblock_dir/sub/c.bbc"});
+}
+
+// --- Hostile checkpoints (issue 14) ---
+
+TEST(Checkpoint, OneFlippedBitOfTheConfigIsCaught) {
+  TempDir dir("ckpt");
+  Checkpoint c = sample_checkpoint();
+  c.config_yaml = "train:\n  optimizer: {type: adam, lr: 0.001}\n";
+  save_checkpoint(c, dir / "c.bbc");
+  std::string bytes = read_file(dir / "c.bbc");
+  const size_t at = bytes.find("lr: 0.001") + 8;
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x02);  // 0.001 -> 0.003
+  tiny_write(dir / "flip.bbc", bytes);
+  expect_input_error([&] { load_checkpoint(dir / "flip.bbc"); }, {dir / "flip.bbc", "CRC mismatch in the header"});
+}
+
+TEST(Checkpoint, VersionOneFilesAreStillRead) {
+  TempDir dir("ckpt");
+  save_checkpoint(sample_checkpoint(), dir / "c.bbc");
+  tiny_write(dir / "old.bbc", join(split(read_file(dir / "c.bbc")), 1));
+  const Checkpoint old = load_checkpoint(dir / "old.bbc");
+  EXPECT_EQ(old.version, 1u);
+  EXPECT_EQ(old.config_yaml, sample_checkpoint().config_yaml);
+  EXPECT_EQ(old.position.optimizer_step, 4242);
+  EXPECT_EQ(old.masks[0].second, (std::vector<uint8_t>{1, 0, 1, 1, 0, 0}));
+  // Saving it again writes the current version.
+  save_checkpoint(old, dir / "again.bbc");
+  EXPECT_EQ(load_checkpoint(dir / "again.bbc").version, 2u);
+}
+
+TEST(Checkpoint, AbsurdShapesAndNumbersAreInputErrors) {
+  TempDir dir("ckpt");
+  save_checkpoint(sample_checkpoint(), dir / "c.bbc");
+  const Parts good = split(read_file(dir / "c.bbc"));
+  const std::string bad = dir / "bad.bbc";
+  auto expect_bad = [&](const std::function<void(nlohmann::json&)>& damage, const std::vector<std::string>& fragments) {
+    Parts p = good;
+    damage(p.header);
+    tiny_write(bad, join(p));
+    std::vector<std::string> all = {bad};
+    all.insert(all.end(), fragments.begin(), fragments.end());
+    expect_input_error([&] { load_checkpoint(bad); }, all);
+  };
+  expect_bad([](nlohmann::json& h) { h["blobs"][0]["shape"] = {int64_t{1} << 40, int64_t{1} << 40}; },
+             {"param.1.weight", "too large"});
+  expect_bad([](nlohmann::json& h) { h["blobs"][0]["shape"] = {-2, -3}; }, {"param.1.weight", "shape", "outside"});
+  expect_bad([](nlohmann::json& h) { h["blobs"][0]["shape"] = {3, 3}; }, {"param.1.weight", "does not match its shape"});
+  expect_bad([](nlohmann::json& h) { h["blobs"][0]["offset"] = INT64_MAX; }, {"truncated", "param.1.weight"});
+  expect_bad([](nlohmann::json& h) { h["blobs"][0]["kind"] = "tensr"; }, {"kind 'tensr'"});
+  expect_bad([](nlohmann::json& h) { h["blobs"][1]["name"] = "param.1.weight"; }, {"listed twice"});
+  expect_bad([](nlohmann::json& h) { h["position"]["loss_sum"] = nullptr; }, {"loss_sum: expected a number"});
+  expect_bad([](nlohmann::json& h) { h["position"]["seen"] = -1; }, {"position", "seen: -1 is outside"});
+  expect_bad([](nlohmann::json& h) { h["position"]["epoch"] = 1e10; }, {"epoch: expected an integer"});
+  expect_bad([](nlohmann::json& h) { h["history"][0]["test_acc"] = 1.5; }, {"history[0]", "test_acc"});
+  expect_bad([](nlohmann::json& h) { h["config"] = 7; }, {"config: expected a string"});
+}
+
+// A checkpoint of a run with 10 samples in batches of 4 (3 batches per epoch) over 2 epochs.
+Checkpoint at(int epoch, int64_t next_batch) {
+  Checkpoint c;
+  c.position.epoch = epoch;
+  c.position.next_batch = next_batch;
+  c.position.seen = std::min<int64_t>(next_batch * 4, 10);
+  c.position.correct = c.position.seen / 2;
+  c.position.loss_sum = next_batch ? 1.5 : 0.0;
+  c.position.optimizer_step = epoch * 3 + next_batch;
+  for (int e = 1; e <= epoch; ++e) c.history.push_back({e, 0.1, 1.0, 0.5, 1.0, 0.5, 100.0, 1.0});
+  return c;
+}
+
+TEST(Checkpoint, PositionsARunCanStopAtAreAccepted) {
+  for (const auto& [epoch, batch] : {std::pair<int, int64_t>{0, 0}, {0, 1}, {1, 2}, {1, 3}, {2, 0}})
+    EXPECT_NO_THROW(check_position(at(epoch, batch), 2, 10, 4, "c.bbc")) << epoch << " " << batch;
+}
+
+TEST(Checkpoint, PositionsOutOfRangeAreInputErrors) {
+  auto expect_bad = [](const Checkpoint& c, const std::string& fragment) {
+    expect_input_error([&] { check_position(c, 2, 10, 4, "c.bbc"); }, {"c.bbc: position", fragment});
+  };
+  expect_bad(at(1, 4), "batch 4 is outside the epoch's 3 batches");   // reads past the shuffled order
+  expect_bad(at(2, 1), "batch 1 is outside");                          // a finished run has no partial epoch
+  expect_bad(at(3, 0), "epoch 3 is past the run's 2 epochs");
+  Checkpoint c = at(1, 3);
+  c.position.seen = 0;  // an epoch end with nothing seen: NaN train loss in metrics.csv
+  expect_bad(c, "0 samples seen, batch 3 means 10");
+  c = at(1, 1);
+  c.position.correct = 5;
+  expect_bad(c, "5 correct of 4 seen");
+  c = at(1, 0);
+  c.history.pop_back();  // a finished epoch's row would be overwritten
+  expect_bad(c, "epoch 1 but 0 finished epochs");
+  c = at(1, 0);
+  c.position.optimizer_step = 7;
+  expect_bad(c, "optimizer step 7 does not match");
+  c = at(2, 0);
+  c.history[1].epoch = 1;
+  expect_input_error([&] { check_position(c, 2, 10, 4, "c.bbc"); }, {"c.bbc: history[1]: epoch 1, expected 2"});
 }
 
 }  // namespace

@@ -119,7 +119,7 @@ TEST(Config, OverrideErrorsNameTheAssignment) {
   expect_input_error([] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {"model.layers[12].out=3"}); },
                      {"--set model.layers[12].out=3", "out of range"});
   expect_input_error([] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {"train.epochs=[1"}); },
-                     {"--set train.epochs=[1", "not valid YAML"});
+                     {"--set train.epochs=[1", "invalid YAML"});
 }
 
 TEST(Config, UnknownKeysAnywhereNameTheFileAndTheKeyPath) {
@@ -141,8 +141,8 @@ TEST(Config, UnknownKeysAnywhereNameTheFileAndTheKeyPath) {
   };
   for (const auto& [assignment, key] : cases) {
     SCOPED_TRACE(assignment);
-    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {assignment}); },
-                       {"tiny.yaml", key, "unknown key"});
+    const std::string& set = assignment;  // C++17 lambdas cannot capture a structured binding (clang)
+    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {set}); }, {"tiny.yaml", key, "unknown key"});
   }
   // Straight from the file text as well (no override involved).
   const std::string text = std::string(tiny_mlp_yaml()) + "extra_section: {a: 1}\n";
@@ -185,6 +185,18 @@ TEST(Config, InvalidValuesNameTheKey) {
       {"train.schedule.type=linear", {"train.schedule.type", "linear"}},
       {"data.set=imagenet", {"data.set", "imagenet"}},
       {"data.normalize.std=0", {"data.normalize.std"}},
+      // Issue 14: type errors, non-finite numbers, optimizer values only train used to reject, sizes.
+      {"constraints.default.scale=[per_row]", {"constraints.default.scale", "cannot read"}},
+      {"constraints.default.structure={block: 1}", {"constraints.default.structure", "cannot read"}},
+      {"constraints.default.selection=[random]", {"constraints.default.selection"}},
+      {"data.normalize.mean=.nan", {"data.normalize.mean", "finite"}},
+      {"data.normalize.std=.inf", {"data.normalize.std", "finite"}},
+      {"train.optimizer.beta1=1.5", {"train.optimizer", "beta1"}},
+      {"train.optimizer.eps=0", {"train.optimizer", "eps"}},
+      {"train.optimizer={type: sgd, lr: 0.1, momentum: 0, nesterov: true}", {"train.optimizer", "nesterov"}},
+      {"train.schedule.min_lr=-.inf", {"train.schedule.min_lr"}},
+      {"model.layers[1].out=3000000000", {"model.layers[1]", "3000000000 x 784 weights", "memory"}},
+      {"model.layers[1].out=9223372036854775807", {"model.layers[1]", "too large"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.assignment);
@@ -213,7 +225,8 @@ TEST(Config, ShapeFreeConstraintValuesAreCheckedWhenParsing) {
   };
   for (const auto& [assignment, key] : cases) {
     SCOPED_TRACE(assignment);
-    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {assignment}); }, {"tiny.yaml", key});
+    const std::string& set = assignment;  // C++17 lambdas cannot capture a structured binding (clang)
+    expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {set}); }, {"tiny.yaml", key});
   }
   // Shape-dependent limits wait for the model: 200 > 98 blocks per block-row only shows there.
   ExperimentConfig c = parse_config(tiny_mlp_yaml(), "tiny.yaml", {"constraints.default.ratio=200"});
@@ -422,6 +435,51 @@ constraints:
   ConstraintSpec bare = resolve_constraint(d, 0, 1, d.layers[1]);
   EXPECT_EQ(bare.weight_bits, 32);
   EXPECT_EQ(bare.structure, Structure::None);
+}
+
+TEST(Config, SetThroughAScalarIsAnInputError) {
+  // Found by fuzz_config: yaml-cpp threw its own BadSubscript (exit 1) for a key under a scalar.
+  const std::string yaml = std::string(tiny_mlp_yaml()) + "hwsim: 00\n";
+  expect_input_error([&] { parse_config(yaml, "tiny.yaml", {"hwsim.arch=x.yaml"}); },
+                     {"--set hwsim.arch=x.yaml", "'hwsim' is not a map, it has no key 'arch'"});
+  expect_input_error([] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {"model.layers[1].out.x=3"}); },
+                     {"'model.layers[1].out' is not a map"});
+}
+
+TEST(Config, DuplicateKeysDeepNestingAndAliasBombsAreErrors) {
+  // yaml-cpp keeps the first of two equal keys: epochs 20 would silently be 2.
+  const std::string twice = std::string(tiny_mlp_yaml()) + "  epochs: 20\n";
+  expect_input_error([&] { parse_config(twice, "twice.yaml"); }, {"twice.yaml", "key 'epochs' appears twice"});
+  std::string deep = std::string(tiny_mlp_yaml()) + "hwsim: ";
+  for (int i = 0; i < 100; ++i) deep += "[";
+  for (int i = 0; i < 100; ++i) deep += "]";
+  expect_input_error([&] { parse_config(deep + "\n", "deep.yaml"); }, {"deep.yaml", "nested deeper than 64"});
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 9; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int k = 1; k < 10; ++k) bomb += ", " + prev;
+    bomb += "]\n";
+  }
+  expect_input_error([&] { parse_config(bomb, "bomb.yaml"); }, {"bomb.yaml", "after expanding aliases"});
+  // An override cannot smuggle a deep value or a duplicate key in either.
+  expect_input_error([] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {"hwsim={a: 1, a: 2}"}); },
+                     {"--set hwsim={a: 1, a: 2}", "appears twice"});
+  std::string deep_set = "hwsim.arch=";
+  for (int i = 0; i < 70; ++i) deep_set += "[";
+  for (int i = 0; i < 70; ++i) deep_set += "]";
+  expect_input_error([&] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {deep_set}); }, {"nested deeper"});
+}
+
+// Resuming compares run settings: a changed seed or layer width is named; the device is not a
+// setting (a run may continue on another device).
+TEST(Config, DifferenceNamesTheFirstChangedSettingButNotTheDevice) {
+  const ExperimentConfig base = parse_config(tiny_mlp_yaml(), "tiny.yaml");
+  EXPECT_EQ(config_difference(base, parse_config(tiny_mlp_yaml(), "other.yaml")), "");
+  EXPECT_EQ(config_difference(base, parse_config(tiny_mlp_yaml(), "tiny.yaml", {"train.device=cpu"})), "");
+  const std::string seed = config_difference(base, parse_config(tiny_mlp_yaml(), "tiny.yaml", {"seed=99"}));
+  EXPECT_NE(seed.find("seed"), std::string::npos) << seed;
+  EXPECT_NE(seed.find("99"), std::string::npos) << seed;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/constraint.hpp"
@@ -148,6 +149,53 @@ TEST(ConstraintValidate, EnumNamesRoundTripAndUnknownNamesFail) {
   }
   EXPECT_THROW(parse_selection("largest", "k"), InputError);
   EXPECT_THROW(parse_scale_mode("channel", "k"), InputError);
+}
+
+// The message of validate_mask's InputError ("" when it accepts the mask).
+std::string mask_rejection(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::vector<uint8_t>& mask) {
+  try {
+    validate_mask(spec, rows, cols, mask, "c.bbc: mask of layer 1");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ConstraintValidate, MasksFromACheckpointMustBeOnesTheConstraintMakes) {
+  // 4 x 6 in 2 x 3 blocks: 2 block-rows of 2 blocks; ratio 2 keeps 1 block per block-row.
+  const ConstraintSpec b = blocks(2, 3, 2.0);
+  const std::vector<uint8_t> good = {1, 1, 1, 0, 0, 0,  //
+                                     1, 1, 1, 0, 0, 0,  //
+                                     0, 0, 0, 1, 1, 1,  //
+                                     0, 0, 0, 1, 1, 1};
+  EXPECT_EQ(mask_rejection(b, 4, 6, good), "");
+  // One element of a kept block dropped: not whole blocks (the reported CRC-valid bad mask).
+  std::vector<uint8_t> partial = good;
+  partial[7] = 0;
+  EXPECT_NE(mask_rejection(b, 4, 6, partial).find("c.bbc: mask of layer 1: the mask keeps part of block unit 0"),
+            std::string::npos)
+      << mask_rejection(b, 4, 6, partial);
+  // Whole blocks, but both kept in block-row 0 and none in block-row 1.
+  const std::vector<uint8_t> uneven = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  EXPECT_NE(mask_rejection(b, 4, 6, uneven).find("keeps 2 of 2 units in group 0, random selection at ratio 2 keeps 1"),
+            std::string::npos);
+  EXPECT_NE(mask_rejection(b, 4, 6, std::vector<uint8_t>(23, 1)).find("23 mask entries for a 4x6"), std::string::npos);
+  std::vector<uint8_t> two = good;
+  two[0] = 2;
+  EXPECT_NE(mask_rejection(b, 4, 6, two).find("mask entry 0 is 2"), std::string::npos);
+  // Structure none keeps everything.
+  ConstraintSpec none;
+  EXPECT_EQ(mask_rejection(none, 2, 2, {1, 1, 1, 1}), "");
+  EXPECT_NE(mask_rejection(none, 2, 2, {1, 1, 0, 1}), "");
+  // Magnitude pruning never keeps fewer units than it ends with (ratio 2 of 4 blocks: 2).
+  const ConstraintSpec m = blocks(2, 3, 2.0, Selection::Magnitude);
+  EXPECT_EQ(mask_rejection(m, 4, 6, uneven), "");
+  EXPECT_EQ(mask_rejection(m, 4, 6, std::vector<uint8_t>(24, 1)), "");
+  std::vector<uint8_t> one_block(24, 0);
+  for (int r = 0; r < 2; ++r)
+    for (int c = 0; c < 3; ++c) one_block[static_cast<size_t>(r * 6 + c)] = 1;
+  EXPECT_NE(mask_rejection(m, 4, 6, one_block).find("keeps 1 of 4 units, fewer than the 2 magnitude pruning ends with"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -98,6 +98,39 @@ TEST(DataIdx, ConcatenatedGzipMembersAreOneFile) {
   EXPECT_EQ(gunzip(joined, "joined"), bytes);
 }
 
+TEST(DataIdx, GzipBombStopsAtTheSizeTheHeaderDeclares) {
+  // A valid label header (3 labels) and 64 MiB of zeros, about 64 KiB compressed: decompression
+  // stops at the 11 bytes the header declares instead of inflating the whole stream first.
+  testing_support::TempDir tmp("idx");
+  const std::string dir = tmp.path;
+  write_gz(dir + "/lab.gz", idx_labels(kLabels) + std::string(size_t{64} << 20, '\0'));
+  write_gz(dir + "/img.gz", idx_images(3, 2, 3, kPixels));
+  expect_input_error([&] { load_idx_split("toy", dir + "/img.gz", dir + "/lab.gz", 10); },
+                     {dir + "/lab.gz", "decompresses to more than the 11 bytes its header declares"});
+  // The same limit for the prefix reader and for gunzip itself.
+  const std::string bomb = read_all(dir + "/lab.gz");
+  EXPECT_EQ(gunzip_prefix(bomb, "b", 8), idx_labels(kLabels).substr(0, 8));
+  expect_input_error([&] { gunzip(bomb, "b", 1000); }, {"b: decompresses to more than the 1000 bytes"});
+  // A header that declares more data than int64 holds is an error before anything is inflated.
+  write_gz(dir + "/huge.gz", be32(0x803) + be32(0xffffffffu) + be32(0xffffffffu) + be32(0xffffffffu));
+  expect_input_error([&] { load_idx_split("toy", dir + "/huge.gz", dir + "/lab.gz", 10); }, {dir + "/huge.gz"});
+}
+
+TEST(DataIdx, DeclaredSizesBeyondMemoryAreRejectedBeforeInflating) {
+  // Found by fuzz_idx (out of memory): 124 gzip bytes whose IDX header declares 3 images of
+  // 16777215 x 4294967295 pixels and whose trailer claims 2.3 GB; the reader reserved that much.
+  testing_support::TempDir tmp("idx");
+  const std::string dir = tmp.path;
+  write_gz(dir + "/img.gz", be32(0x803) + be32(3) + be32(0x00ffffffu) + be32(0xffffffffu) + std::string(93, '\xff'));
+  write_gz(dir + "/lab.gz", idx_labels(kLabels));
+  expect_input_error([&] { load_idx_split("toy", dir + "/img.gz", dir + "/lab.gz", 10); },
+                     {dir + "/img.gz", "implausible image size 16777215x4294967295"});
+  // Plausible images, but more of them than this machine's memory holds.
+  write_gz(dir + "/many.gz", be32(0x803) + be32(0xffffffffu) + be32(4096) + be32(4096));
+  expect_input_error([&] { load_idx_split("toy", dir + "/many.gz", dir + "/lab.gz", 10); },
+                     {dir + "/many.gz", "bytes its header declares need", "memory"});
+}
+
 TEST(DataIdx, HeaderProblemsNameTheFile) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;

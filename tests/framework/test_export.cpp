@@ -129,7 +129,14 @@ INSTANTIATE_TEST_SUITE_P(
                    {"model.layers[0]={type: conv, out: 4, kernel: 3, padding: 1}", "model.layers[1]={type: batchnorm}",
                     "model.layers[2]={type: act, fn: relu, bits: 4, max: 2.0}", "model.layers[3]={type: maxpool, kernel: 2}",
                     "model.layers[4]={type: flatten}",
-                    "constraints.default={weight_bits: 8, scale: per_row, structure: none}"}}),
+                    "constraints.default={weight_bits: 8, scale: per_row, structure: none}"}},
+        // 5..7-bit weights (the model file stored no code wider than 4 bits but 8 before).
+        ExportCase{"weights5_row_per_layer",
+                   {"constraints.default={weight_bits: 5, scale: per_layer, structure: row, ratio: 2}"}},
+        ExportCase{"weights6_column", {"constraints.default={weight_bits: 6, structure: column, ratio: 2}"}},
+        ExportCase{"weights7_block_magnitude",
+                   {"constraints.default={weight_bits: 7, structure: block, block: [4, 4], ratio: 4, "
+                    "selection: magnitude, prune: [0, 1]}"}}),
     [](const ::testing::TestParamInfo<ExportCase>& p) { return std::string(p.param.name); });
 
 TEST_F(Export, FloatWeightsAreNotExportableAndSayWhy) {

@@ -4,7 +4,10 @@
 // NaN guard stops a diverging run without touching the last good checkpoint.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -17,6 +20,7 @@
 namespace bitblock {
 namespace {
 
+using testing_support::expect_input_error;
 using testing_support::TempDir;
 using testing_support::tiny_mlp_yaml;
 
@@ -41,7 +45,7 @@ class Trainer : public ::testing::Test {
     // One thread: this process does not get the CLI's passive OpenMP wait policy, and spinning
     // OpenMP workers next to OpenBLAS threads slow small runs down many times over.
     o.threads = 1;
-    o.resume = resume;
+    o.start = resume ? RunStart::Resume : RunStart::New;
     o.stop_after_batches = stop_after;
     return train(c, o);
   }
@@ -241,16 +245,16 @@ TEST_F(Trainer, ResumeKeepsMagnitudePrunedMasksAndSgdMomentum) {
 }
 
 TEST_F(Trainer, NanGuardStopsAndKeepsTheLastGoodCheckpoint) {
-  TempDir out("nan");
-  ASSERT_EQ(run(config(), out.path, 3).status, TrainStatus::Interrupted);
-  const std::string before = read_file(out / "checkpoint.bbc");
-
   // Float weights and activations without batch-norm: each step multiplies the logits' scale by
-  // ~1e30 until they overflow (with batch-norm the loss stays finite at this lr).
+  // ~1e30 until they overflow (with batch-norm the loss stays finite at this lr). The first
+  // batch's loss, from the initial weights, is finite: stop there with a checkpoint, then resume.
   ExperimentConfig wild = config({"train.optimizer={type: sgd, lr: 1e30, momentum: 0.9}", "constraints.default.weight_bits=32",
                                   "model.layers[2]={type: dropout, p: 0}", "model.layers[3]={type: act, fn: relu}",
                                   "model.layers[6]={type: dropout, p: 0}"});
-  TrainOutcome r = run(wild, out.path);
+  TempDir out("nan");
+  ASSERT_EQ(run(wild, out.path, 1).status, TrainStatus::Interrupted);
+  const std::string before = read_file(out / "checkpoint.bbc");
+  TrainOutcome r = run(wild, out.path, -1, true);
   EXPECT_EQ(r.status, TrainStatus::Diverged);
   EXPECT_TRUE(r.history.empty());
   EXPECT_TRUE(read_file(out / "checkpoint.bbc") == before) << "the failed run must not touch the checkpoint";
@@ -258,10 +262,8 @@ TEST_F(Trainer, NanGuardStopsAndKeepsTheLastGoodCheckpoint) {
   const std::string log = read_file(out / "log");
   EXPECT_NE(log.find("diverged"), std::string::npos) << log;
   EXPECT_NE(log.find("lr"), std::string::npos) << log;
-  // The kept checkpoint is still a valid one to resume from.
-  TrainOutcome resumed = run(config(), out.path, -1, true);
-  EXPECT_EQ(resumed.status, TrainStatus::Finished);
-  EXPECT_EQ(resumed.history.size(), 2u);
+  // The kept checkpoint is still a valid one: it holds the one good batch.
+  EXPECT_EQ(load_checkpoint(out / "checkpoint.bbc").position.optimizer_step, 1);
 
   TempDir fresh("nan_fresh");
   EXPECT_EQ(run(wild, fresh.path).status, TrainStatus::Diverged);
@@ -293,6 +295,76 @@ TEST_F(Trainer, MissingDataIsAnInputErrorSayingHowToGetIt) {
   o.out_dir = out.path;
   o.quiet = true;
   testing_support::expect_input_error([&] { train(config(), o); }, {empty.path, "fetch-data.sh"});
+}
+
+// --- Run folders are never overwritten by accident (issue 14) ---
+
+TEST_F(Trainer, AFolderThatHoldsARunNeedsResumeOrRestart) {
+  TempDir out("hold");
+  ASSERT_EQ(run(config(), out.path).status, TrainStatus::Finished);
+  const std::string metrics = read_file(out / "metrics.csv"), model = read_file(out / "model.bbm");
+  // Before: a second run silently replaced checkpoint, metrics and model.
+  expect_input_error([&] { run(config({"seed=4"}), out.path); },
+                     {out.path, "holds a run (checkpoint.bbc, metrics.csv, summary.json, model.bbm", "--resume",
+                      "--restart"});
+  EXPECT_EQ(read_file(out / "metrics.csv"), metrics);
+  EXPECT_TRUE(read_file(out / "model.bbm") == model);
+
+  TrainOptions o;
+  o.data_dir = data_->path;
+  o.out_dir = out.path;
+  o.quiet = true;
+  o.threads = 1;
+  o.start = RunStart::Restart;
+  TrainOutcome again = train(config({"seed=4"}), o);
+  ASSERT_EQ(again.status, TrainStatus::Finished);
+  EXPECT_EQ(load_checkpoint(out / "checkpoint.bbc").config_yaml, to_yaml(config({"seed=4"})));
+  EXPECT_NE(read_file(out / "log").find("restart: removed the previous run's checkpoint.bbc, metrics.csv"),
+            std::string::npos);
+}
+
+TEST_F(Trainer, ResumeWithOtherSettingsNamesTheDifference) {
+  TempDir out("differ");
+  ASSERT_EQ(run(config(), out.path, 3).status, TrainStatus::Interrupted);
+  const std::string before = read_file(out / "checkpoint.bbc");
+  // Before: the changed settings were silently ignored in favour of the checkpoint's.
+  expect_input_error([&] { run(config({"train.optimizer.lr=0.02"}), out.path, -1, true); },
+                     {out.path, "--resume with other settings", "train.optimizer.lr: 0.01 vs 0.02", "--restart"});
+  expect_input_error([&] { run(config({"seed=4"}), out.path, -1, true); }, {"seed: 3 vs 4"});
+  expect_input_error([&] { run(config({"model.layers[1].out=16"}), out.path, -1, true); },
+                     {"model.layers[1].out: 32 vs 16"});
+  EXPECT_TRUE(read_file(out / "checkpoint.bbc") == before);
+  EXPECT_EQ(run(config(), out.path, -1, true).status, TrainStatus::Finished);
+}
+
+TEST_F(Trainer, ResumeNeedsACheckpointWhenTheFolderHoldsResults) {
+  TempDir out("nockpt");
+  ASSERT_EQ(run(config(), out.path).status, TrainStatus::Finished);
+  std::remove((out / "checkpoint.bbc").c_str());
+  expect_input_error([&] { run(config(), out.path, -1, true); }, {out.path, "no checkpoint.bbc to resume from"});
+}
+
+TEST_F(Trainer, TemporaryFilesOfKilledRunsAreRemoved) {
+  TempDir out("stale");
+  // A process killed between writing and renaming leaves "<file>.tmp.<pid>"; pid 2^22 + 1 is
+  // beyond Linux's pid_max, so no live process owns it.
+  write_file_atomic(out / "checkpoint.bbc.tmp.4194305", "torn");
+  ASSERT_EQ(run(config(), out.path).status, TrainStatus::Finished);
+  EXPECT_FALSE(file_exists(out / "checkpoint.bbc.tmp.4194305"));
+  EXPECT_NE(read_file(out / "log").find("removed temporary files of killed processes: checkpoint.bbc.tmp.4194305"),
+            std::string::npos);
+}
+
+TEST_F(Trainer, AFullDiskIsReportedInTheRunLog) {
+  if (!file_exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  TempDir out("full");
+  // The checkpoint's temporary file is /dev/full: every write to it fails with ENOSPC.
+  const std::string tmp = out / ("checkpoint.bbc.tmp." + std::to_string(getpid()));
+  ASSERT_EQ(symlink("/dev/full", tmp.c_str()), 0);
+  expect_input_error([&] { run(config(), out.path); }, {out / "checkpoint.bbc", "No space left on device"});
+  const std::string log = read_file(out / "log");
+  EXPECT_NE(log.find("error: " + out / "checkpoint.bbc" + ": write failed: No space left on device"), std::string::npos)
+      << log;
 }
 
 }  // namespace

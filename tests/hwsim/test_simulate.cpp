@@ -233,7 +233,7 @@ hwsim::Arch roomy_arch(int lanes, int weight_word) {
 std::vector<RandomModel> random_models() {
   std::vector<RandomModel> out;
   uint64_t seed = 50;
-  for (int bits : {1, 2, 3, 4, 8}) {
+  for (int bits : {1, 2, 3, 4, 5, 6, 7, 8}) {
     StageSpec conv = stage_spec(model::OpKind::Conv, 5, bits, 2, 3, 0.6, ActKind::Unsigned, 2);
     conv.pool = {2, 2, bits % 2 ? model::PoolPlacement::Acc : model::PoolPlacement::Codes};
     out.push_back(random_model({2, 8, 8}, bits % 2 ? model::InputMode::Centered : model::InputMode::Pixel,

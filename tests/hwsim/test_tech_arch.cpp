@@ -9,6 +9,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/hwsim/arch.hpp"
+#include "bitblock/hwsim/report.hpp"
 #include "bitblock/hwsim/supply.hpp"
 #include "bitblock/hwsim/tech.hpp"
 #include "model/random_network.hpp"
@@ -205,12 +206,14 @@ TEST(Arch, PaperPointClockLimit) {
                "clock_mhz: 150 MHz is above the 116 MHz the datapath logic (itrs-lstp) reaches at supply_v 0.70 V");
 }
 
-std::string arch_with(const std::string& from, const std::string& to) {
+// small.yaml with one edit, written to `name` (tests running at once under ctest -j each use
+// their own name).
+std::string arch_with(const std::string& from, const std::string& to, const std::string& name = "arch.yaml") {
   std::string text = read_file(kArchDir + "small.yaml");
   const size_t at = text.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   text.replace(at, from.size(), to);
-  const std::string path = temp("arch.yaml");
+  const std::string path = temp(name);
   write_file_atomic(path, text);
   return path;
 }
@@ -249,6 +252,25 @@ TEST(Arch, ValidationErrors) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()).rfind(temp("arch.yaml"), 0), 0u) << "error must start with the file: " << e.what();
   }
+}
+
+TEST(Arch, DuplicateKeysOddKeysAndDeepNestingAreInputErrors) {
+  // yaml-cpp alone keeps the first of two keys (lanes 8 here, not 64) and throws its own
+  // exception, not an InputError, for a key that is not a string.
+  const std::string name = "arch_hostile.yaml";
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\nlanes: 64", name)); }, "key 'lanes' appears twice");
+  expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\n? [a, b]\n: 1", name)); },
+               "a map key must be a plain string");
+  expect_error(
+      [&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: " + std::string(100, '[') + std::string(100, ']'), name)); },
+      "nested deeper than 64");
+}
+
+TEST(Arch, SweepValuesMustFitTheirFields) {
+  // 1e20 lanes used to be cast to int (undefined behaviour) when the sweep applied it.
+  expect_error([] { hwsim::parse_sweep("lanes=8,1e20"); }, "--sweep lanes=8,1e20: bad value '1e20'");
+  expect_error([] { hwsim::parse_sweep("freq=inf"); }, "bad value 'inf'");
+  EXPECT_EQ(hwsim::parse_sweep("lanes=8,2147483647").values.back(), 2147483647.0);
 }
 
 TEST(Arch, ModelTooBigForTheMemories) {

@@ -24,7 +24,7 @@ std::vector<IntCase> int_cases() {
   const std::vector<std::pair<int, int>> blocks = {{8, 8}, {16, 8}, {8, 16}, {32, 4}, {64, 64}, {3, 5}};
   size_t pick = 0;
   for (const auto& [M, N, K] : shapes) {
-    for (int bits : {1, 2, 3, 4, 8}) {
+    for (int bits : {1, 2, 3, 4, 5, 6, 7, 8}) {
       for (int ratio : {1, 2, 4, 8, 16}) {
         const auto& [br, bc] = blocks[pick++ % blocks.size()];
         cases.push_back({M, N, K, br, bc, bits, ratio});

@@ -76,7 +76,8 @@ TEST(CudaKernels, BsgemmMatchesReference) {
   };
   const Case cases[] = {{1, 1, 1, 8, 8, 1, 1},        {1, 7, 33, 8, 8, 2, 2},      {7, 33, 7, 16, 8, 3, 1},
                         {13, 100, 784, 8, 16, 4, 4},  {100, 10, 1000, 32, 4, 8, 8}, {33, 64, 64, 64, 64, 1, 1},
-                        {1000, 129, 70, 8, 8, 3, 16}, {9, 40, 130, 24, 40, 2, 2}};
+                        {1000, 129, 70, 8, 8, 3, 16}, {9, 40, 130, 24, 40, 2, 2},  {17, 48, 200, 8, 8, 5, 4},
+                        {5, 30, 90, 4, 8, 6, 2},      {64, 64, 128, 8, 8, 7, 8}};
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << c.M << "x" << c.N << "x" << c.K << " block " << c.br << "x" << c.bc);
     const auto codes = testing::random_codes(c.N * c.K, c.bits, rng);

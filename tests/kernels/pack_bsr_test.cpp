@@ -22,6 +22,28 @@ TEST(Codes, KnownBytesThreeBit) {
   EXPECT_EQ(out[1], (expected >> 8) & 0xffu);
 }
 
+TEST(Codes, KnownBytesSevenBitAcrossBytes) {
+  const int8_t codes[3] = {-64, 63, 5};
+  uint8_t out[3] = {0xAA, 0xAA, 0xAA};
+  pack_codes(codes, 3, 7, out);
+  // Fields 1000000, 0111111, 0000101 at stream bits 0, 7, 14: 0x40 | 0x3f << 7 | 5 << 14 = 0x15fc0.
+  EXPECT_EQ(out[0], 0xc0);
+  EXPECT_EQ(out[1], 0x5f);
+  EXPECT_EQ(out[2], 0x01);
+  int8_t back[2];
+  unpack_codes(out, 3, 1, 2, 7, back);
+  EXPECT_EQ(back[0], 63);
+  EXPECT_EQ(back[1], 5);
+  EXPECT_EQ(code_min(5), -16);
+  EXPECT_EQ(code_max(6), 31);
+  EXPECT_EQ(packed_code_bytes(3, 7), 3);
+}
+
+TEST(Codes, EmptyStreamWritesNothing) {
+  pack_codes(nullptr, 0, 3, nullptr);  // no memset of a null pointer (UBSan)
+  EXPECT_EQ(packed_code_bytes(0, 5), 0);
+}
+
 TEST(Codes, BinaryBitsAndRanges) {
   const int8_t codes[9] = {1, -1, -1, 1, 1, 1, -1, -1, 1};
   uint8_t out[2];
@@ -38,12 +60,13 @@ TEST(Codes, BinaryBitsAndRanges) {
   EXPECT_THROW(pack_codes(&zero, 1, 1, out), InputError);
   const int8_t big = 2;
   EXPECT_THROW(pack_codes(&big, 1, 2, out), InputError);
-  EXPECT_THROW(pack_codes(&big, 1, 5, out), InputError);
+  EXPECT_THROW(pack_codes(&big, 1, 9, out), InputError);
+  EXPECT_THROW(pack_codes(&big, 1, 0, out), InputError);
 }
 
 TEST(Codes, RoundTripEveryWidthAndOffset) {
   Rng rng(11);
-  for (int bits : {1, 2, 3, 4, 8}) {
+  for (int bits : {1, 2, 3, 4, 5, 6, 7, 8}) {
     for (int64_t n : {1, 7, 33, 1000}) {
       const auto codes = testing::random_codes(n, bits, rng);
       std::vector<uint8_t> packed(static_cast<size_t>(packed_code_bytes(n, bits)));
@@ -94,7 +117,7 @@ TEST(BsrPack, RoundTripRandomShapes) {
   const std::vector<std::tuple<int64_t, int64_t, int, int>> shapes = {
       {1, 1, 8, 8}, {7, 33, 8, 8}, {33, 7, 16, 8}, {64, 100, 8, 16}, {100, 96, 32, 4}, {10, 1000, 8, 64}};
   for (const auto& [rows, cols, br, bc] : shapes) {
-    for (int bits : {1, 2, 3, 4, 8}) {
+    for (int bits : {1, 2, 3, 4, 5, 6, 7, 8}) {
       for (int ratio : {1, 4, 16}) {
         const auto codes = testing::random_codes(rows * cols, bits, rng);
         const auto mask = testing::random_block_mask(rows, cols, br, bc, ratio, rng);
@@ -132,7 +155,7 @@ TEST(BsrPack, BadInputThrows) {
   const uint8_t mask[4] = {1, 1, 1, 1};
   EXPECT_THROW(bsr_pack(codes, mask, 0, 4, 2, 2, 2, nullptr), InputError);
   EXPECT_THROW(bsr_pack(codes, mask, 2, 2, 0, 2, 2, nullptr), InputError);
-  EXPECT_THROW(bsr_pack(codes, mask, 2, 2, 2, 2, 5, nullptr), InputError);
+  EXPECT_THROW(bsr_pack(codes, mask, 2, 2, 2, 2, 9, nullptr), InputError);
   const int8_t zeros[4] = {0, 0, 0, 0};
   EXPECT_THROW(bsr_pack(zeros, mask, 2, 2, 2, 2, 1, nullptr), InputError);
   BsrWeights w = bsr_pack(codes, mask, 2, 2, 1, 1, 2, nullptr);
@@ -141,6 +164,28 @@ TEST(BsrPack, BadInputThrows) {
   w = bsr_pack(codes, mask, 2, 2, 1, 1, 2, nullptr);
   w.packed.pop_back();
   EXPECT_THROW(bsr_validate(w, "w"), InputError);
+}
+
+TEST(BsrPack, ValidateHugeSizesWithoutOverflow) {
+  // Sizes a damaged model file can claim: the block count and the code stream length must be
+  // computed without wrapping (the old arithmetic overflowed int64 here).
+  BsrWeights w;
+  w.bits = 8;
+  w.layout.rows = INT64_MAX;
+  w.layout.cols = 1;
+  w.layout.block_rows = 1;
+  w.layout.block_cols = 1;
+  w.layout.block_row_ptr = {0, 0};
+  EXPECT_EQ(w.layout.num_block_rows(), INT64_MAX);
+  EXPECT_THROW(bsr_validate(w, "w"), InputError);
+  w.layout.rows = 2;
+  w.layout.block_rows = 1 << 30;
+  w.layout.block_cols = 1 << 30;
+  w.layout.cols = int64_t{1} << 40;
+  w.layout.block_row_ptr = {0, 1};
+  w.layout.block_col_idx = {0};
+  w.row_scales.assign(2, 1.0f);
+  EXPECT_THROW(bsr_validate(w, "w"), InputError);  // 2^60 codes of 8 bits do not fit
 }
 
 }  // namespace

@@ -60,12 +60,14 @@ TEST(Quantize, KnownCodesPerWidth) {
   EXPECT_EQ(std::vector<int8_t>(q, q + 7), (std::vector<int8_t>{-1, -1, -1, 0, 0, 1, 1}));
   quantize_codes(x, 7, 3, 0.25f, q);  // range -3..3
   EXPECT_EQ(std::vector<int8_t>(q, q + 7), (std::vector<int8_t>{-3, -1, -1, 0, 1, 3, 3}));
+  quantize_codes(x, 7, 5, 0.0625f, q);  // range -15..15: -16, -4.16, -4, 0, 3.84, 12, 48 clamped
+  EXPECT_EQ(std::vector<int8_t>(q, q + 7), (std::vector<int8_t>{-15, -4, -4, 0, 4, 12, 15}));
   quantize_codes(x, 7, 8, 0.01f, q);  // range -127..127
   EXPECT_EQ(std::vector<int8_t>(q, q + 7), (std::vector<int8_t>{-100, -26, -25, 0, 24, 75, 127}));
   float back[7];
   dequantize_codes(q, 7, 0.01f, back);
   EXPECT_FLOAT_EQ(back[1], -0.26f);
-  EXPECT_THROW(quantize_codes(x, 7, 5, 1.0f, q), InputError);
+  EXPECT_THROW(quantize_codes(x, 7, 9, 1.0f, q), InputError);
   EXPECT_THROW(quantize_codes(x, 7, 3, 0.0f, q), InputError);
 }
 

@@ -104,7 +104,6 @@ inline RandomModel random_model(model::Shape input, model::InputMode mode, const
       A[static_cast<size_t>(r)] = a;
       B[static_cast<size_t>(r)] = mid_level - a * row_sum * mid_x + (rng.uniform() - 0.5) * 0.5 * levels;
     }
-    s.memory = model::weights_memory(s.weights);
     m.net.stages.push_back(s);
     m.dense_codes.push_back(codes);
     const int64_t bound = model::accumulator_bound(m.net.stages.back(), in_range);
@@ -112,7 +111,6 @@ inline RandomModel random_model(model::Shape input, model::InputMode mode, const
     m.net.stages.back().mult = rq.mult;
     m.net.stages.back().bias = rq.bias;
     m.net.stages.back().shift = rq.shift;
-    m.net.stages.back().constraints = {{"bits", sp.bits}, {"block", {sp.block_rows, sp.block_cols}}};
     cur = m.net.stages.back().output_shape();
   }
   m.net.num_classes = static_cast<int>(cur.size());

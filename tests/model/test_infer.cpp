@@ -116,7 +116,7 @@ TEST(Inference, DenseEveryPrecisionAndStructure) {
   // none (all kept), element, row (1 x cols), column (rows x 1), block, ragged block.
   const Structure structures[] = {{4, 4, 1.0}, {1, 1, 0.4}, {1, 1000, 0.6}, {1000, 1, 0.5}, {4, 8, 0.5}, {3, 5, 0.5}};
   uint64_t seed = 1;
-  for (int bits : {1, 2, 3, 4, 8}) {
+  for (int bits : {1, 2, 3, 4, 5, 6, 7, 8}) {
     for (const Structure& st : structures) {
       SCOPED_TRACE("bits " + std::to_string(bits) + " block " + std::to_string(st.br) + "x" + std::to_string(st.bc));
       std::vector<StageSpec> specs = {dense(37, bits, st.br, st.bc, st.keep, ActKind::Sign, 1),

@@ -13,6 +13,7 @@
 #include "bitblock/common/error.hpp"
 #include "bitblock/model/infer.hpp"
 #include "bitblock/model/model_file.hpp"
+#include "model/model_bytes.hpp"
 #include "model/random_network.hpp"
 
 namespace bitblock::testing {
@@ -20,6 +21,12 @@ namespace {
 
 using model::ActKind;
 using nlohmann::json;
+using model_bytes::blob_entry;
+using model_bytes::join;
+using model_bytes::join_text;
+using model_bytes::patch_blob;
+using model_bytes::split;
+using model_bytes::Split;
 
 std::string temp_path(const std::string& name) { return std::string(BITBLOCK_BINARY_DIR) + "/test_model_file_" + name; }
 
@@ -30,42 +37,6 @@ RandomModel small_model() {
                       {conv, stage_spec(model::OpKind::Dense, 13, 1, 3, 5, 0.5, ActKind::Sign, 1),
                        stage_spec(model::OpKind::Dense, 5, 8, 1, 1, 0.5, ActKind::None, 32)},
                       11);
-}
-
-// Header and data section of a serialised model, and the inverse, for crafting bad files.
-struct Split {
-  json header;
-  std::string data;
-};
-Split split(const std::string& bytes) {
-  uint64_t len = 0;
-  std::memcpy(&len, bytes.data() + 8, 8);
-  const size_t start = (16 + len + 63) / 64 * 64;
-  return {json::parse(bytes.substr(16, len)), bytes.substr(start)};
-}
-std::string join(const Split& s) {
-  const std::string text = s.header.dump();
-  std::string out(16, '\0');
-  std::memcpy(out.data(), "BBM1", 4);
-  const uint32_t version = 1;
-  const uint64_t len = text.size();
-  std::memcpy(out.data() + 4, &version, 4);
-  std::memcpy(out.data() + 8, &len, 8);
-  out += text;
-  out.resize((out.size() + 63) / 64 * 64, '\0');
-  return out + s.data;
-}
-json& blob_entry(json& header, const std::string& name) {
-  for (json& b : header["blobs"])
-    if (b["name"] == name) return b;
-  throw std::runtime_error("no blob " + name);
-}
-// Overwrites bytes of a blob and fixes its CRC, so only the semantic check can catch it.
-void patch_blob(Split& s, const std::string& name, size_t at, const void* bytes, size_t n) {
-  json& b = blob_entry(s.header, name);
-  const size_t off = b["offset"].get<size_t>();
-  std::memcpy(s.data.data() + off + at, bytes, n);
-  b["crc32"] = crc32(0L, reinterpret_cast<const Bytef*>(s.data.data() + off), b["size"].get<uInt>());
 }
 
 void expect_bad(const std::string& bytes, const std::string& name, const std::string& fragment) {
@@ -84,7 +55,7 @@ void expect_bad(const std::string& bytes, const std::string& name, const std::st
 TEST(ModelFile, RoundTripKeepsEverything) {
   RandomModel m = small_model();
   m.net.training = {{"epochs", 3}, {"note", "x"}};
-  m.net.stages[0].constraints = {{"structure", "block"}, {"ratio", 2.0}, {"selection", "random"}};
+  m.net.stages[0].constraint = {model::Sparsity::Block, true, false, 2.0};
   const std::string path = temp_path("roundtrip.bbm");
   model::save_model({m.net, 0}, path);
   const model::ModelFile back = model::load_model(path);
@@ -109,8 +80,10 @@ TEST(ModelFile, RoundTripKeepsEverything) {
     EXPECT_EQ(a.pool.size, b.pool.size);
     EXPECT_EQ(a.pool.placement, b.pool.placement);
     EXPECT_EQ(a.act, b.act);
-    EXPECT_EQ(a.constraints, b.constraints);
-    EXPECT_EQ(a.memory.index_bits, b.memory.index_bits);
+    EXPECT_EQ(a.constraint.structure, b.constraint.structure);
+    EXPECT_EQ(a.constraint.magnitude, b.constraint.magnitude);
+    EXPECT_EQ(a.constraint.per_row_scales, b.constraint.per_row_scales);
+    EXPECT_EQ(a.constraint.ratio, b.constraint.ratio);
   }
   const std::vector<uint8_t> images = random_images(20, 64, 3);
   EXPECT_EQ(model::run_inference(n, images.data(), 20).logits, model::run_inference(m.net, images.data(), 20).logits);
@@ -143,10 +116,8 @@ TEST(ModelFile, BadMagicVersionAndJson) {
   b = good;
   b[4] = 7;
   expect_bad(b, "version.bbm", "unsupported model file version 7");
-  b = good;
-  b[16] = '#';
-  expect_bad(b, "json.bbm", "invalid JSON header");
   Split s = split(good);
+  expect_bad(join_text("{\"format\": " + s.header.dump(), s.data), "json.bbm", "invalid JSON");
   s.header["stages"][1].erase("activation");
   expect_bad(join(s), "missing_key.bbm", "activation");
   expect_bad("BB", "tiny.bbm", "bad magic");
@@ -155,6 +126,7 @@ TEST(ModelFile, BadMagicVersionAndJson) {
 TEST(ModelFile, Truncation) {
   const std::string good = model::serialize_model(small_model().net);
   expect_bad(good.substr(0, 12), "trunc_prefix.bbm", "truncated");
+  expect_bad(good.substr(0, 6), "trunc_version.bbm", "truncated");
   expect_bad(good.substr(0, 100), "trunc_header.bbm", "truncated: the JSON header");
   const Split s = split(good);
   const json last = s.header["blobs"].back();
@@ -174,7 +146,7 @@ TEST(ModelFile, HeaderBlobDisagreement) {
   {  // header claims one kept block more than the blobs hold
     Split s = split(good);
     s.header["stages"][1]["weights"]["kept_blocks"] = s.header["stages"][1]["weights"]["kept_blocks"].get<int>() + 1;
-    expect_bad(join(s), "kept.bbm", "blob 'stage1.codes' has");
+    expect_bad(join(s), "kept.bbm", "blob 'stage1.block_col_idx' has");
   }
   {  // more output channels than multipliers
     Split s = split(good);
@@ -209,6 +181,118 @@ TEST(ModelFile, HeaderBlobDisagreement) {
     Split s = split(good);
     s.header["input"]["shape"] = json::array({1, 9, 8});
     expect_bad(join(s), "chain.bbm", "stage 0");
+  }
+}
+
+// --- Hostile files (issue 14): each of these crashed, loaded wrong numbers or broke a limit before.
+
+TEST(ModelFile, HugeBlobOffsetOrSizeIsTruncationNotACrash) {
+  const std::string good = model::serialize_model(small_model().net);
+  for (const auto& [offset, size] : {std::pair<int64_t, int64_t>{int64_t{1} << 62, int64_t{1} << 62},
+                                     {0, INT64_MAX}, {INT64_MAX - 63, 64}}) {
+    Split s = split(good);
+    json& b = blob_entry(s.header, "stage0.codes");
+    b["offset"] = offset;
+    b["size"] = size;
+    expect_bad(join(s), "huge_blob.bbm", "truncated: blob 'stage0.codes'");
+  }
+  Split s = split(good);
+  blob_entry(s.header, "stage0.codes")["size"] = 18446744073709551615ull;
+  expect_bad(join(s), "huge_unsigned.bbm", "is outside 0..");
+}
+
+TEST(ModelFile, DeeplyNestedHeaderIsAnErrorNotACrash) {
+  Split s = split(model::serialize_model(small_model().net));
+  std::string text = s.header.dump();
+  const std::string key = "\"training\":";
+  text.insert(text.find(key) + key.size(), std::string(300000, '[') + std::string(300000, ']') + ",\"x\":");
+  expect_bad(join_text(text, s.data), "deep.bbm", "nested deeper than 64 levels");
+}
+
+TEST(ModelFile, OneFlippedBitInTheHeaderIsCaught) {
+  const std::string good = model::serialize_model(small_model().net);
+  const size_t at = good.find("\"shift\":") + 8;  // the first digit of stage 0's shift
+  std::string b = good;
+  b[at] = static_cast<char>(b[at] ^ 0x01);
+  expect_bad(b, "flip.bbm", "CRC mismatch in the JSON header");
+  b = good;
+  b[17] = static_cast<char>(b[17] ^ 0x40);  // the stored CRC itself
+  expect_bad(b, "flip_crc.bbm", "CRC mismatch in the JSON header");
+}
+
+TEST(ModelFile, MemoryNumbersAreRecomputedNotTrusted) {
+  Split s = split(model::serialize_model(small_model().net));
+  s.header["stages"][1]["memory"]["value_bits"] = 1;
+  expect_bad(join(s), "memory.bbm", "stage 1: memory: the header says");
+  s = split(model::serialize_model(small_model().net));
+  s.header["stages"][1]["constraints"]["scale"] = "per_layer";  // scale bits change, memory no longer matches
+  expect_bad(join(s), "memory_scale.bbm", "stage 1: memory");
+}
+
+TEST(ModelFile, IntegersMustBeIntegersInRange) {
+  const std::string good = model::serialize_model(small_model().net);
+  Split s = split(good);
+  s.header["stages"][0]["kernel"] = 1e20;
+  expect_bad(join(s), "float_kernel.bbm", "kernel: expected an integer");
+  s = split(good);
+  s.header["stages"][0]["input"] = json::array({1, int64_t{1} << 40, 8});
+  expect_bad(join(s), "wide.bbm", "input: 1099511627776 is outside");
+  s = split(good);
+  s.header["stages"][0]["weights"]["rows"] = int64_t{1} << 62;
+  expect_bad(join(s), "int_rows.bbm", "too large");
+  s = split(good);
+  s.header["stages"][0]["stride"] = 1 << 20;
+  expect_bad(join(s), "stride.bbm", "conv needs");
+  s = split(good);
+  s.header["num_classes"] = -5;
+  expect_bad(join(s), "classes.bbm", "num_classes: -5 is outside");
+  s = split(good);
+  s.header["input"]["scale"] = "0.5";
+  expect_bad(join(s), "int_scale.bbm", "scale: expected a number");
+}
+
+TEST(ModelFile, DuplicateKeysUnusedBlobsAndWrongConstraints) {
+  const std::string good = model::serialize_model(small_model().net);
+  Split s = split(good);
+  std::string text = s.header.dump();
+  const std::string shift = "\"shift\":";
+  text.insert(text.find(shift), "\"shift\":0,");
+  expect_bad(join_text(text, s.data), "dup.bbm", "key 'shift' appears twice");
+  s = split(good);
+  json extra = blob_entry(s.header, "stage0.mult");
+  extra["name"] = "stage9.mult";
+  s.header["blobs"].push_back(extra);
+  expect_bad(join(s), "extra.bbm", "blob 'stage9.mult' belongs to no stage");
+  s = split(good);
+  s.header["stages"][1]["constraints"]["structure"] = "row";  // stage 1 has 3x5 blocks
+  expect_bad(join(s), "structure.bbm", "constraint structure row does not match the weights (3x5 blocks");
+  s = split(good);
+  s.header["stages"][1]["constraints"]["bits"] = 2;
+  expect_bad(join(s), "cbits.bbm", "bits 2 differ from the weights' 1");
+  s = split(good);
+  s.header["stages"][1]["constraints"]["ratio"] = 0.5;
+  expect_bad(join(s), "ratio.bbm", "ratio must be a finite number >= 1");
+}
+
+TEST(ModelFile, VersionOneFilesSayHowToReExport) {
+  Split s = split(model::serialize_model(small_model().net));
+  expect_bad(join_text(s.header.dump(), s.data, 1), "old.bbm",
+             "model file version 1 (its header has no checksum) is no longer read; re-export it from its run's "
+             "checkpoint: bitblock export --checkpoint <run>/checkpoint.bbc --out");
+}
+
+TEST(ModelFile, FiveToSevenBitWeightsRoundTrip) {
+  for (int bits : {5, 6, 7}) {
+    const RandomModel m = random_model({1, 6, 6}, model::InputMode::Pixel,
+                                       {stage_spec(model::OpKind::Dense, 9, bits, 2, 4, 0.6, ActKind::Unsigned, 4),
+                                        stage_spec(model::OpKind::Dense, 3, bits, 1, 1, 0.8, ActKind::None, 32)},
+                                       40 + bits);
+    const model::ModelFile back = model::parse_model(model::serialize_model(m.net), "m.bbm");
+    EXPECT_EQ(back.network.stages[0].weights.bits, bits);
+    EXPECT_EQ(back.network.stages[0].weights.packed, m.net.stages[0].weights.packed);
+    const std::vector<uint8_t> images = random_images(10, 36, 5);
+    EXPECT_EQ(model::run_inference(back.network, images.data(), 10).logits,
+              model::run_inference(m.net, images.data(), 10).logits);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
 
@@ -69,12 +70,7 @@ RgbImage read_rgb_png(const std::string& path) {
 }
 
 std::vector<uint8_t> read_labels(const std::string& path) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    fail_input(path, std::string("invalid JSON: ") + e.what());
-  }
+  const nlohmann::json j = parse_json_document(read_file(path), path);
   if (!j.is_array()) fail_input(path, "expected a JSON array of labels");
   std::vector<uint8_t> labels;
   labels.reserve(j.size());

@@ -3,6 +3,7 @@
 // corrupt data, truncated stream) is reported precisely.
 #include <zlib.h>
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -29,9 +30,9 @@ struct Inflater {
   Inflater& operator=(const Inflater&) = delete;
 };
 
-}  // namespace
-
-std::string gunzip(std::string_view compressed, const std::string& where) {
+// Inflates into out until the stream ends or out holds `limit` bytes. More data than that is an
+// error when `strict` (the caller's size limit), else where the caller stops reading (a prefix).
+std::string inflate_upto(std::string_view compressed, const std::string& where, uint64_t limit, bool strict) {
   if (compressed.size() < 18 || static_cast<uint8_t>(compressed[0]) != 0x1f ||
       static_cast<uint8_t>(compressed[1]) != 0x8b)
     fail_input(where, "not a gzip file (missing gzip header)");
@@ -39,13 +40,15 @@ std::string gunzip(std::string_view compressed, const std::string& where) {
     fail_input(where, "gzip file too large");
 
   // The trailer's ISIZE (uncompressed length mod 2^32) is a good first guess for the output.
+  // It is only the file's claim: reserve no more than the limit and than deflate can produce
+  // from this many bytes (at most 1032 output bytes per input byte).
   size_t n = compressed.size();
   uint32_t isize = uint32_t{static_cast<uint8_t>(compressed[n - 4])} |
                    (uint32_t{static_cast<uint8_t>(compressed[n - 3])} << 8) |
                    (uint32_t{static_cast<uint8_t>(compressed[n - 2])} << 16) |
                    (uint32_t{static_cast<uint8_t>(compressed[n - 1])} << 24);
   std::string out;
-  out.reserve(isize);
+  out.reserve(static_cast<size_t>(std::min<uint64_t>({isize, limit, uint64_t{1032} * n})));
 
   Inflater inf(where);
   inf.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
@@ -55,7 +58,15 @@ std::string gunzip(std::string_view compressed, const std::string& where) {
     inf.zs.next_out = reinterpret_cast<Bytef*>(chunk);
     inf.zs.avail_out = sizeof(chunk);
     int rc = inflate(&inf.zs, Z_NO_FLUSH);
-    out.append(chunk, sizeof(chunk) - inf.zs.avail_out);
+    const size_t got = sizeof(chunk) - inf.zs.avail_out;
+    if (got > limit - out.size()) {
+      if (strict)
+        fail_input(where, "decompresses to more than the " + std::to_string(limit) +
+                              " bytes its header declares (stopped there)");
+      out.append(chunk, static_cast<size_t>(limit - out.size()));
+      return out;
+    }
+    out.append(chunk, got);
     if (rc == Z_STREAM_END) {
       // Concatenated gzip members are one valid file; anything else after the end is not.
       if (inf.zs.avail_in == 0) break;
@@ -76,11 +87,28 @@ std::string gunzip(std::string_view compressed, const std::string& where) {
   return out;
 }
 
-std::string read_maybe_gzip(const std::string& path) {
-  if (ends_with(path, ".gz")) return gunzip(read_file(path), path);
+std::string read_gzip(const std::string& path, const DeclaredSize& declared) {
+  const std::string compressed = read_file(path);
+  if (!declared.total) return gunzip(compressed, path);
+  const std::string header = gunzip_prefix(compressed, path, declared.header_bytes);
+  return gunzip(compressed, path, declared.total(header, path));
+}
+
+}  // namespace
+
+std::string gunzip(std::string_view compressed, const std::string& where, uint64_t max_bytes) {
+  return inflate_upto(compressed, where, max_bytes, true);
+}
+
+std::string gunzip_prefix(std::string_view compressed, const std::string& where, size_t n) {
+  return inflate_upto(compressed, where, n, false);
+}
+
+std::string read_maybe_gzip(const std::string& path, const DeclaredSize& declared) {
+  if (ends_with(path, ".gz")) return read_gzip(path, declared);
   if (file_exists(path)) return read_file(path);
   std::string gz = path + ".gz";
-  if (file_exists(gz)) return gunzip(read_file(gz), gz);
+  if (file_exists(gz)) return read_gzip(gz, declared);
   fail_input(path, "missing (neither " + path + " nor " + gz + " exists)");
 }
 

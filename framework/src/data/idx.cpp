@@ -5,7 +5,9 @@
 #include <vector>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/memory.hpp"
 #include "bitblock/framework/dataset.hpp"
 
 namespace bitblock {
@@ -38,6 +40,32 @@ std::vector<uint32_t> read_header(std::string_view bytes, uint32_t dims, const c
   return sizes;
 }
 
+// Image dimensions of an IDX image file's header (count, height, width), sizes checked.
+std::vector<uint32_t> image_dims(std::string_view bytes, const std::string& where) {
+  std::vector<uint32_t> dims = read_header(bytes, 3, "an image file", where);
+  if (dims[1] == 0 || dims[2] == 0 || dims[1] > 4096 || dims[2] > 4096)
+    fail_input(where, "implausible image size " + std::to_string(dims[1]) + "x" +
+                          std::to_string(dims[2]));
+  return dims;
+}
+
+std::vector<uint32_t> label_dims(std::string_view bytes, const std::string& where) {
+  return read_header(bytes, 1, "a label file", where);
+}
+
+// Header plus data bytes an IDX header declares, which must fit in memory (a gzip stream is
+// inflated no further).
+DeclaredSize idx_size(size_t header_bytes, std::vector<uint32_t> (*dims)(std::string_view, const std::string&)) {
+  return {header_bytes, [dims](std::string_view header, const std::string& where) {
+            const std::vector<uint32_t> d = dims(header, where);
+            const int64_t data = checked_product(std::vector<int64_t>(d.begin(), d.end()), where,
+                                                 "the data its header declares");
+            const int64_t total = checked_add(data, static_cast<int64_t>(header.size()), where, "the file");
+            check_fits_memory(total, where, "the " + std::to_string(total) + " bytes its header declares");
+            return static_cast<uint64_t>(total);
+          }};
+}
+
 void check_payload(std::string_view bytes, size_t header, uint64_t expected,
                    const std::string& where) {
   uint64_t have = bytes.size() - header;
@@ -52,10 +80,7 @@ void check_payload(std::string_view bytes, size_t header, uint64_t expected,
 }  // namespace
 
 IdxImages parse_idx_images(std::string_view bytes, const std::string& where) {
-  std::vector<uint32_t> dims = read_header(bytes, 3, "an image file", where);
-  if (dims[1] == 0 || dims[2] == 0 || dims[1] > 4096 || dims[2] > 4096)
-    fail_input(where, "implausible image size " + std::to_string(dims[1]) + "x" +
-                          std::to_string(dims[2]));
+  std::vector<uint32_t> dims = image_dims(bytes, where);
   uint64_t payload = uint64_t{dims[0]} * dims[1] * dims[2];
   check_payload(bytes, 16, payload, where);
   IdxImages out;
@@ -67,7 +92,7 @@ IdxImages parse_idx_images(std::string_view bytes, const std::string& where) {
 }
 
 std::vector<uint8_t> parse_idx_labels(std::string_view bytes, const std::string& where) {
-  std::vector<uint32_t> dims = read_header(bytes, 1, "a label file", where);
+  std::vector<uint32_t> dims = label_dims(bytes, where);
   check_payload(bytes, 8, dims[0], where);
   return std::vector<uint8_t>(bytes.begin() + 8, bytes.end());
 }
@@ -79,8 +104,8 @@ Dataset load_idx_split(const std::string& name, const std::string& images_path,
   };
   std::string images_file = resolved(images_path);
   std::string labels_file = resolved(labels_path);
-  IdxImages images = parse_idx_images(read_maybe_gzip(images_file), images_file);
-  std::vector<uint8_t> labels = parse_idx_labels(read_maybe_gzip(labels_file), labels_file);
+  IdxImages images = parse_idx_images(read_maybe_gzip(images_file, idx_size(16, image_dims)), images_file);
+  std::vector<uint8_t> labels = parse_idx_labels(read_maybe_gzip(labels_file, idx_size(8, label_dims)), labels_file);
   if (static_cast<int64_t>(labels.size()) != images.count)
     fail_input(labels_file, "has " + std::to_string(labels.size()) + " labels but " +
                                 images_file + " has " + std::to_string(images.count) + " images");

@@ -4,6 +4,7 @@
 // file or the new one, never a torn one.
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bitblock {
 
@@ -16,5 +17,11 @@ std::string read_file(const std::string& path);
 void make_dirs(const std::string& path);
 
 bool file_exists(const std::string& path);
+
+// Removes the temporary files ("<name>.tmp.<pid>") that processes killed before their rename left
+// in dir (not recursive); files of processes still running are kept. Call it only on a folder
+// one process owns (a run folder): a process on another machine sharing the folder looks dead.
+// Returns the names removed.
+std::vector<std::string> remove_stale_temp_files(const std::string& dir);
 
 }  // namespace bitblock

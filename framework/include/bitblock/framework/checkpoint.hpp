@@ -2,7 +2,9 @@
 // Training checkpoints: everything needed to continue a run exactly where it stopped (also in
 // the middle of an epoch): resolved config, position, partial epoch statistics, metrics history,
 // parameters, BN buffers, optimizer state and sparsity masks. Device independent (host floats).
-// Layout: "BBCK" | u32 version | u64 header bytes | JSON header | blobs (CRC32 each, in header).
+// Layout (version 2): "BBCK" | u32 version | u64 header bytes | u32 CRC32 of the header |
+// JSON header | blobs (CRC32 each, in the header). Version 1 (no header CRC) is still read, so
+// unfinished runs of older builds resume; their next checkpoint is written as version 2.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -30,7 +32,10 @@ struct TrainPosition {
   int64_t optimizer_step = 0;
 };
 
+constexpr uint32_t kCheckpointVersion = 2;
+
 struct Checkpoint {
+  uint32_t version = kCheckpointVersion;   // as read (1: the header had no CRC)
   std::string config_yaml;
   TrainPosition position;
   std::vector<EpochMetrics> history;
@@ -38,7 +43,18 @@ struct Checkpoint {
   std::vector<std::pair<std::string, std::vector<uint8_t>>> masks;   // per constrained layer
 };
 
-void save_checkpoint(const Checkpoint& ckpt, const std::string& path);  // atomic
-Checkpoint load_checkpoint(const std::string& path);                    // InputError on damage
+void save_checkpoint(const Checkpoint& ckpt, const std::string& path);  // atomic (always the current version)
+// InputError naming the file on damage: bad magic or version, truncation, a header or blob CRC
+// mismatch, invalid JSON (syntax, depth, duplicate keys), missing or mistyped keys, numbers out
+// of range (negative counts, NaN, accuracies over 1), blob shapes that overflow or disagree with
+// the blob's size, unknown blob kinds, blobs listed twice.
+Checkpoint load_checkpoint(const std::string& path);
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where);  // the same on bytes
+
+// The position must be one a run of `epochs` epochs over `train_samples` samples in batches of
+// `batch_size` can stop at: epoch <= epochs with one history row per finished epoch (numbered
+// 1..), batch within the epoch, partial sums covering exactly the batches run, optimizer steps
+// = epoch * batches + batch. InputError "<where>: position: ..." otherwise.
+void check_position(const Checkpoint& c, int epochs, int64_t train_samples, int batch_size, const std::string& where);
 
 }  // namespace bitblock

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "bitblock/framework/constraint.hpp"
+#include "bitblock/framework/optimizer.hpp"
+#include "bitblock/framework/schedule.hpp"
 
 namespace bitblock {
 
@@ -84,6 +86,15 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
                               const std::vector<std::string>& overrides = {});
 // The resolved config (every default filled in) as YAML; parse_config(to_yaml(c)) == c.
 std::string to_yaml(const ExperimentConfig& config);
+
+// The first setting in which two resolved configs differ, as "<dotted key>: <a> vs <b>" (a
+// layer as model.layers[i]...), or "" when they are the same run settings (train.device is not
+// one: it says where the run executes).
+std::string config_difference(const ExperimentConfig& a, const ExperimentConfig& b);
+
+// The optimizer and schedule a config asks for, validated (InputError naming the key).
+OptimizerSettings optimizer_settings(const ExperimentConfig& config);
+ScheduleSettings schedule_settings(const ExperimentConfig& config);
 
 // Constraint of the i-th weight layer (0-based) among n weight layers.
 ConstraintSpec resolve_constraint(const ExperimentConfig& config, int weight_layer, int num_weight_layers,

@@ -53,6 +53,13 @@ void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols,
 // the model file and the compact training paths lay them out.
 std::pair<int, int> unit_block_shape(const ConstraintSpec& spec, int64_t rows, int64_t cols);
 
+// A mask read back from a checkpoint must be one the constraint can make: rows*cols entries of
+// 0 or 1, whole units (elements, rows, columns or blocks) kept or dropped, the same number of
+// units kept in every group for random selection, and for magnitude pruning at least the units
+// the schedule ends with (it never drops more). InputError "<where>: <problem>" otherwise.
+void validate_mask(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::vector<uint8_t>& mask,
+                   const std::string& where);
+
 // Weight memory of one constrained matrix, in bits (see README "Memory accounting").
 struct MemoryCost {
   int64_t rows = 0, cols = 0;

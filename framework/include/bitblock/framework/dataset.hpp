@@ -4,6 +4,7 @@
 // Data files are read as published (IDX for MNIST / Fashion-MNIST, the CIFAR-10 binary
 // batches); every malformed file is reported as an InputError naming the file and the problem.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,12 +42,25 @@ DataSplits load_dataset(const std::string& name, const std::string& data_dir);
 
 // --- The pieces load_dataset is made of (usable on their own, e.g. by tests and tools) ---
 
-// Reads <path> if it exists, else <path>.gz (decompressed); a path ending in .gz is always
-// decompressed. Throws InputError naming the file when neither exists or the gzip is bad.
-std::string read_maybe_gzip(const std::string& path);
+// How much data a file says it holds: its first `header_bytes` bytes decide the total size.
+// Compressed files are decompressed only that far, so a gzip bomb behind a valid header stops
+// there instead of filling memory.
+struct DeclaredSize {
+  size_t header_bytes = 0;
+  std::function<uint64_t(std::string_view header, const std::string& where)> total;
+};
 
-// Bytes of a gzip stream (one or more members) decompressed; `where` names it in errors.
-std::string gunzip(std::string_view compressed, const std::string& where);
+// Reads <path> if it exists, else <path>.gz (decompressed); a path ending in .gz is always
+// decompressed, at most to declared.total bytes when `declared` is given. Throws InputError
+// naming the file when neither exists or the gzip is bad.
+std::string read_maybe_gzip(const std::string& path, const DeclaredSize& declared = {});
+
+// Bytes of a gzip stream (one or more members) decompressed; `where` names it in errors. A
+// stream holding more than max_bytes (the size the file's header declares) is an InputError as
+// soon as it passes that size.
+std::string gunzip(std::string_view compressed, const std::string& where, uint64_t max_bytes = UINT64_MAX);
+// The first n decompressed bytes (fewer when the stream is shorter); the rest is not inflated.
+std::string gunzip_prefix(std::string_view compressed, const std::string& where, size_t n);
 
 // IDX files of unsigned bytes (magic 0x00000803 images N x H x W, 0x00000801 labels N).
 struct IdxImages {

@@ -18,6 +18,7 @@ class RunLog {
   RunLog(const std::string& path, bool quiet);
   void line(const std::string& text);
   void error(const std::string& text);      // to stderr (always) and the log
+  void note(const std::string& text);       // to the log only
 
  private:
   std::ofstream file_;

@@ -4,21 +4,30 @@
 // ops (ops.hpp) hand to the kernels of their device. to() copies between devices.
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bitblock/framework/array.hpp"
+#include "bitblock/common/checked.hpp"
 
 namespace bitblock {
 
 using Shape = std::vector<int64_t>;
 
+std::string shape_str(const Shape& s);
+// Shapes from configs and checkpoints are validated before tensors are made of them; a product
+// that still does not fit int64 is a bug, reported rather than wrapped.
 inline int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s) {
+    const std::optional<int64_t> m = try_mul(n, d);
+    if (!m) throw std::length_error("shape " + shape_str(s) + " has more elements than int64 holds");
+    n = *m;
+  }
   return n;
 }
-std::string shape_str(const Shape& s);
 
 class Tensor {
  public:

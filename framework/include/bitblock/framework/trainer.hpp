@@ -16,6 +16,7 @@
 #include "bitblock/framework/memory_report.hpp"
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/optimizer.hpp"
+#include "bitblock/framework/run_folder.hpp"
 #include "bitblock/framework/sequential.hpp"
 
 namespace bitblock {
@@ -23,7 +24,7 @@ namespace bitblock {
 struct TrainOptions {
   std::string data_dir = "data";
   std::string out_dir;             // default runs/<name>
-  bool resume = false;             // continue from <out_dir>/checkpoint.bbc
+  RunStart start = RunStart::New;  // see run_folder.hpp: New, Resume (--resume), Restart (--restart)
   int threads = 0;                 // 0: all cores
   std::string device;              // cpu | cuda | auto; empty: the config's train.device
   bool quiet = false;              // no progress lines (log file still written)
@@ -40,7 +41,8 @@ struct TrainOutcome {
   ExportOutcome exported;          // model.bbm and its integer-only accuracy
 };
 
-// Throws InputError for bad data, configs or checkpoints.
+// Throws InputError for bad data, configs or checkpoints, and for a run folder that does not
+// allow options.start (open_run_folder); errors after the run log is open are also written to it.
 TrainOutcome train(const ExperimentConfig& config, const TrainOptions& options);
 
 struct EvalResult {

@@ -31,8 +31,9 @@ struct BsrLayout {
   std::vector<int32_t> block_row_ptr;  // num_block_rows() + 1
   std::vector<int32_t> block_col_idx;  // kept_blocks()
 
-  int64_t num_block_rows() const { return (rows + block_rows - 1) / block_rows; }
-  int64_t num_block_cols() const { return (cols + block_cols - 1) / block_cols; }
+  // Rounded up without forming rows + block_rows - 1 (which can overflow for sizes from a file).
+  int64_t num_block_rows() const { return rows / block_rows + (rows % block_rows != 0); }
+  int64_t num_block_cols() const { return cols / block_cols + (cols % block_cols != 0); }
   int64_t kept_blocks() const { return static_cast<int64_t>(block_col_idx.size()); }
   int64_t block_elems() const { return static_cast<int64_t>(block_rows) * block_cols; }
   // In-matrix height of block-row i / width of block-column j (smaller for the ragged edge).
@@ -42,7 +43,7 @@ struct BsrLayout {
 
 struct BsrWeights {
   BsrLayout layout;
-  int bits = 1;                 // 1..4 or 8
+  int bits = 1;                 // 1..8
   std::vector<uint8_t> packed;  // see the format above
   std::vector<float> row_scales;  // rows
 };

@@ -3,7 +3,8 @@
 // BsrWeights::packed). Stream layout: code i occupies stream bits [i*bits, i*bits+bits), stream
 // bit j is bit (j % 8) of byte j / 8 (LSB first; a code may straddle two bytes). Unused trailing
 // bits of the last byte are 0.
-//  * bits 2, 3, 4, 8: two's complement, values -2^(bits-1) .. 2^(bits-1)-1.
+//  * bits 2..8: two's complement, values -2^(bits-1) .. 2^(bits-1)-1 (a code spans at most two
+//    bytes).
 //  * bits 1 (binary): stored bit 1 means +1, bit 0 means -1; the only legal values are +-1.
 #include <cstdint>
 
@@ -11,7 +12,7 @@
 
 namespace bitblock::kernels {
 
-// True for the supported code widths: 1, 2, 3, 4, 8.
+// True for the supported code widths: 1..8.
 bool valid_code_bits(int bits);
 // Bytes holding n codes: ceil(n * bits / 8).
 int64_t packed_code_bytes(int64_t n, int bits);

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bitblock/kernels/bsr.hpp"
+#include "bitblock/model/memory.hpp"
 
 namespace bitblock::model {
 
@@ -49,7 +50,7 @@ PoolPlacement parse_pool_placement(const std::string& s, const std::string& wher
 
 struct Shape {
   int c = 0, h = 1, w = 1;
-  int64_t size() const { return int64_t{c} * h * w; }
+  int64_t size() const { return int64_t{c} * h * w; }  // validate_network keeps this far from overflow
   bool operator==(const Shape& o) const { return c == o.c && h == o.h && w == o.w; }
 };
 
@@ -61,13 +62,14 @@ struct Pool {
   bool active() const { return size > 0; }
 };
 
-// Weight memory of a stage as the exporter accounts it (see the framework README), in bits.
-struct StageMemory {
-  int64_t kept_values = 0;
-  int64_t value_bits = 0;
-  int64_t index_bits = 0;
-  int64_t scale_bits = 0;
-  int64_t total_bits() const { return value_bits + index_bits + scale_bits; }
+// The training constraint behind a stage's weights, as the exporter records it. It decides the
+// weight memory accounting (stage_memory) and must agree with the weight layout: element = 1x1
+// blocks, row = 1 x cols, column = rows x 1, none = every block kept (validate_network).
+struct StageConstraint {
+  Sparsity structure = Sparsity::Block;
+  bool magnitude = false;       // selection: magnitude (gradual pruning) or random (fixed mask)
+  bool per_row_scales = true;   // scale: per_row or per_layer
+  double ratio = 1.0;           // compression ratio the run asked for (metadata)
 };
 
 struct Stage {
@@ -82,8 +84,7 @@ struct Stage {
   std::vector<int32_t> mult;    // m_c, one per output channel
   std::vector<int64_t> bias;    // b_c
   int shift = 0;                // 0..62
-  nlohmann::json constraints = nlohmann::json::object();  // metadata: bits, structure, block, ratio, selection
-  StageMemory memory;
+  StageConstraint constraint;
 
   int out_channels() const { return static_cast<int>(weights.layout.rows); }
   // Spatial size of the weight op's output (before pooling); dense: 1 x 1.
@@ -113,10 +114,19 @@ CodeRange input_code_range(InputMode mode);
 CodeRange activation_code_range(ActKind act, int bits);
 CodeRange stage_input_range(const Network& net, size_t stage);
 
-// Checks shapes chain (conv/pool arithmetic, dense K == previous output size, final stage is
-// None with num_classes outputs, only the final stage is None), parameter sizes, activation
-// bits, and that no accumulator can overflow int32 and no z can overflow int64 given the code
-// ranges. Throws InputError "<where>: stage <k> (<name>): <problem>".
+// Limits on what a network may claim, so that sizes and the arithmetic on them stay far from
+// overflow and an inference's buffers stay allocatable: values per image of any stage's input or
+// output (and a weight matrix's rows and columns), an im2col matrix's values, a conv or pool
+// window, stride or padding.
+constexpr int64_t kMaxStageValues = int64_t{1} << 24;
+constexpr int64_t kMaxIm2colValues = int64_t{1} << 28;
+constexpr int kMaxWindow = 1 << 16;
+
+// Checks everything a network claims: sizes within the limits above, shapes chain (conv/pool
+// arithmetic, dense K == previous output size, final stage is None with num_classes outputs,
+// only the final stage is None), parameter sizes, activation bits, the constraint against the
+// weight layout, and that no accumulator can overflow int32 and no z can overflow int64 given
+// the code ranges. Throws InputError "<where>: stage <k> (<name>): <problem>".
 void validate_network(const Network& net, const std::string& where);
 
 // Largest |acc| a stage can produce: max over rows of sum_k |code[n][k]| * max|x|.
@@ -140,11 +150,8 @@ Requant make_requant(const std::vector<double>& A, const std::vector<double>& B,
 int64_t floor_shift(int64_t z, int shift);
 int16_t activate(int64_t z, ActKind act, int bits, int shift);
 
-// Memory accounting computed from the weights alone (used when building models in code):
-// kept_values = in-matrix elements of kept blocks, value_bits = kept_values * bits,
-// index_bits = 0 when every block is kept, else kept_blocks * ceil(log2(block_cols_total)) +
-// (block_rows_total + 1) * 32 (CSR pointers), scale_bits = rows * 32.
-StageMemory weights_memory(const kernels::BsrWeights& w);
+// Weight memory of a stage (memory.hpp's accounting) from its weights and constraint.
+StageMemory stage_memory(const Stage& s);
 int64_t kept_in_matrix_elements(const kernels::BsrLayout& l);
 
 }  // namespace bitblock::model

@@ -1,8 +1,8 @@
 #pragma once
 // Per-stage summary of a model from the file alone (`bitblock summary --model`): shapes, bits,
-// structure, kept fraction, weight memory (value / index / scale bits as accounted by the
-// exporter), MACs executed by the block-skipping integer inference, totals and the reduction
-// against dense float32 weights.
+// structure, kept fraction, weight memory (value / index / scale bits, recomputed from the
+// weights and the stage's constraint by stage_memory), MACs executed by the block-skipping
+// integer inference, totals and the reduction against dense float32 weights.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,7 +16,7 @@ namespace bitblock::model {
 struct StageSummary {
   std::string name, op, input, output;  // shapes as "CxHxW"
   int bits = 0;
-  std::string structure;                // constraints.structure, else inferred from the layout
+  std::string structure;                // the stage constraint's structure
   std::string block;                    // "RxC"
   std::string activation;               // e.g. "sign", "unsigned4", "none"
   double kept_fraction = 0.0;           // kept in-matrix weights / all weights
@@ -38,7 +38,5 @@ ModelSummary summarize(const Network& net);
 // Fixed-width text table with a totals line.
 std::string format_summary(const ModelSummary& s);
 nlohmann::json summary_json(const ModelSummary& s);
-// "none" when every block is kept, else element (1x1), row (1 x cols), column (rows x 1) or block.
-std::string infer_structure(const kernels::BsrLayout& l);
 
 }  // namespace bitblock::model
