@@ -75,8 +75,18 @@ const char* multiplier_name(Multiplier m) { return m == Multiplier::ShiftAdd ? "
 
 void validate_arch(const Arch& a, const std::string& where) {
   if (a.lanes < 1) fail_input(where, "lanes: must be >= 1 (got " + std::to_string(a.lanes) + ")");
-  if (!(a.clock_mhz > 0)) fail_input(where, "clock_mhz: must be > 0");
-  if (!(a.supply_v > 0)) fail_input(where, "supply_v: must be > 0");
+  // Beyond these the clock and supply models say nothing physical (a 40nm core device's oxide
+  // breaks down well below 2 V; below 1 kHz leakage is all there is), and the report's
+  // arithmetic would overflow.
+  char buf[96];
+  if (!(a.clock_mhz >= 1e-3 && a.clock_mhz <= 1e5)) {
+    std::snprintf(buf, sizeof buf, "clock_mhz: %g is outside 0.001 .. 100000 MHz", a.clock_mhz);
+    fail_input(where, buf);
+  }
+  if (!(a.supply_v > 0 && a.supply_v <= 2.0)) {
+    std::snprintf(buf, sizeof buf, "supply_v: %g V is outside 0 .. 2 V", a.supply_v);
+    fail_input(where, buf);
+  }
   if (!sram_cell(a.cell_type)) fail_input(where, "cell_type: '" + a.cell_type + "' is not itrs-lop or itrs-lstp");
   if (a.logic_cell_type != "hp" && !sram_cell(a.logic_cell_type))
     fail_input(where, "logic_cell_type: '" + a.logic_cell_type + "' is not hp, itrs-lop or itrs-lstp");

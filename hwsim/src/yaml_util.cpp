@@ -1,6 +1,8 @@
 #include "yaml_util.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/document.hpp"
@@ -47,24 +49,38 @@ std::string get_string(const YAML::Node& node, const std::string& key, const std
   return v.as<std::string>();
 }
 
-double get_number(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix,
-                  double lo, double hi) {
-  const YAML::Node v = required(node, key, file, prefix);
-  double x = 0;
+namespace {
+
+std::string number_text(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+double read_double(const YAML::Node& v, const std::string& key, const std::string& file, const std::string& prefix) {
   try {
-    x = v.as<double>();
+    return v.as<double>();
   } catch (const YAML::Exception&) {
     fail_input(file, dotted(prefix, key) + ": not a number");
   }
+}
+
+}  // namespace
+
+double get_number(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix,
+                  double lo, double hi) {
+  const YAML::Node v = required(node, key, file, prefix);
+  const double x = read_double(v, key, file, prefix);
   if (!std::isfinite(x) || x < lo || x > hi)
-    fail_input(file, dotted(prefix, key) + ": " + v.as<std::string>() + " outside " + std::to_string(lo) + " .. " +
-                         std::to_string(hi));
+    fail_input(file, dotted(prefix, key) + ": " + v.as<std::string>() + " outside " + number_text(lo) + " .. " +
+                         number_text(hi));
   return x;
 }
 
 double get_positive(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix) {
-  const double x = get_number(node, key, file, prefix, 0.0, 1e300);
-  if (x <= 0) fail_input(file, dotted(prefix, key) + ": must be > 0");
+  const YAML::Node v = required(node, key, file, prefix);
+  const double x = read_double(v, key, file, prefix);
+  if (!std::isfinite(x) || x <= 0) fail_input(file, dotted(prefix, key) + ": " + v.as<std::string>() + " must be a finite number > 0");
   return x;
 }
 

@@ -144,11 +144,12 @@ TEST_P(DeviceTraining, CollectedStateRoundTripsExactly) {
   save_checkpoint(again, out / "again.bbc");
   const Checkpoint original = load_checkpoint(out / "checkpoint.bbc");
   const Checkpoint copy = load_checkpoint(out / "again.bbc");
-  for (const auto& [name, t] : copy.tensors) {
+  for (const auto& entry : copy.tensors) {
+    const std::string& name = entry.first;
     const auto it = std::find_if(original.tensors.begin(), original.tensors.end(),
                                  [&](const auto& e) { return e.first == name; });
     ASSERT_NE(it, original.tensors.end()) << name;
-    EXPECT_EQ(it->second.values(), t.values()) << name;
+    EXPECT_EQ(it->second.values(), entry.second.values()) << name;
   }
   const ModelInput input{{restored.data.test.channels, restored.data.test.height, restored.data.test.width},
                          restored.data.test.num_classes};

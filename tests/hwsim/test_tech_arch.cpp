@@ -222,6 +222,15 @@ TEST(Arch, ValidationErrors) {
   expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 0")); }, "lanes: 0 outside");
   expect_error([&] { hwsim::load_arch(arch_with("lanes: 8", "lanes: 8\nlane_count: 3")); }, "lane_count: unknown key");
   expect_error([&] { hwsim::load_arch(arch_with("clock_mhz: 100", "")); }, "clock_mhz: missing key");
+  // Supplies and clocks outside what the models describe (found by hand: 1e300 V gave a NaN energy
+  // with exit 0), and non-positive values, each named with its unit.
+  expect_error([&] { hwsim::load_arch(arch_with("clock_mhz: 100", "clock_mhz: 1e-300")); },
+               "clock_mhz: 1e-300 is outside 0.001 .. 100000 MHz");
+  expect_error([&] { hwsim::load_arch(arch_with("clock_mhz: 100", "clock_mhz: 0")); }, "clock_mhz: 0 must be");
+  expect_error([&] { hwsim::load_arch(arch_with("supply_v: 0.7 ", "supply_v: 1e300 ")); },
+               "supply_v: 1e+300 V is outside 0 .. 2 V");
+  expect_error([&] { hwsim::load_arch(arch_with("supply_v: 0.7 ", "supply_v: -1 ")); },
+               "supply_v: -1 must be a finite number > 0");
   expect_error([&] { hwsim::load_arch(arch_with("  banks: 1\n  word_bits: 32\n  capacity_bytes: 32768",
                                                 "  banks: 3\n  word_bits: 32\n  capacity_bytes: 32768")); },
                "weight_sram.capacity_bytes: must be a positive multiple of banks");
