@@ -77,9 +77,14 @@ void weight_quantize_blocks(const BlockLayoutView& l, const float* latent, int b
         for (int c = 0; c < l.block_cols; ++c) {
           const int64_t e = (int64_t{b} * l.block_rows + r) * l.block_cols + c;
           const bool inside = r < l.rows_in_block_row(i) && c < l.cols_in_block_col(l.block_col_idx[b]);
-          const float s = bits == 32 ? 1.0f : scales[per_row ? i * l.block_rows + r : 0];
-          if (bits == 32) effective[e] = latent[e];
-          else effective[e] = inside ? static_cast<float>(quantize_code(latent[e], s, bits)) * s : 0.0f;
+          if (bits == 32) {
+            effective[e] = latent[e];
+          } else if (!inside) {
+            effective[e] = 0.0f;  // a ragged edge's padding: no row, so no scale, of its own
+          } else {
+            const float s = scales[per_row ? i * l.block_rows + r : 0];
+            effective[e] = static_cast<float>(quantize_code(latent[e], s, bits)) * s;
+          }
         }
 }
 

@@ -7,6 +7,7 @@
 #include "bitblock/common/error.hpp"
 #include "bitblock/kernels/bsr.hpp"
 #include "bitblock/kernels/codes.hpp"
+#include "bitblock/kernels/kbit.hpp"
 #include "kernels/kernel_test_data.hpp"
 
 namespace bitblock::kernels {
@@ -55,6 +56,10 @@ TEST(Codes, BinaryBitsAndRanges) {
   EXPECT_EQ(code_min(3), -4);
   EXPECT_EQ(code_max(3), 3);
   EXPECT_EQ(code_min(8), -128);
+  EXPECT_EQ(code_max(8), 127);
+  // Float layers ask for the 32-bit limit too (UBSan found 1 << 31 on int here).
+  EXPECT_EQ(kbit_limit(32), 2147483647);
+  EXPECT_EQ(code_min(32), -2147483647 - 1);
   EXPECT_EQ(packed_code_bytes(9, 3), 4);
   const int8_t zero = 0;
   EXPECT_THROW(pack_codes(&zero, 1, 1, out), InputError);

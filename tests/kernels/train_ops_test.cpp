@@ -3,6 +3,7 @@
 // (ones, odd sizes, ragged blocks, overlapping windows, chunk boundaries). See op_harness.hpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -319,10 +320,12 @@ struct DropoutCase : OpCase {
     Arena mem(impl);
     Rng rng(seed);
     uint64_t* cursor = mem.put(std::vector<uint64_t>{rng.state(), rng.increment()});
-    float* mask = mem.put(std::vector<float>(static_cast<size_t>(n), -1.0f));
+    // Room for both calls: the second (5 draws, over the first's) shows the cursor moved on by n.
+    const size_t size = static_cast<size_t>(std::max<int64_t>(n, 5));
+    float* mask = mem.put(std::vector<float>(size, -1.0f));
     BB_DISPATCH(impl, dropout_mask, cursor, n, p, mask);
-    BB_DISPATCH(impl, dropout_mask, cursor, 5, p, mask);  // the cursor moved on by n draws
-    return {output("mask", mem.get(mask, static_cast<size_t>(n))), output("cursor", mem.get(cursor, 2))};
+    BB_DISPATCH(impl, dropout_mask, cursor, 5, p, mask);
+    return {output("mask", mem.get(mask, size)), output("cursor", mem.get(cursor, 2))};
   }
 };
 

@@ -10,11 +10,12 @@
 namespace bitblock::kernels {
 
 // Largest code magnitude the k-bit quantizer uses (symmetric: -2^(k-1) is never produced).
-BITBLOCK_HD int kbit_limit(int bits) { return (1 << (bits - 1)) - 1; }
+// Unsigned shifts: defined up to bits = 32 (float layers ask too, and ignore the answer).
+BITBLOCK_HD int kbit_limit(int bits) { return static_cast<int>((1u << (bits - 1)) - 1u); }
 
 // Smallest and largest value a stored code of `bits` bits can hold (binary: -1 and +1).
-BITBLOCK_HD int code_min(int bits) { return bits == 1 ? -1 : -(1 << (bits - 1)); }
-BITBLOCK_HD int code_max(int bits) { return bits == 1 ? 1 : (1 << (bits - 1)) - 1; }
+BITBLOCK_HD int code_min(int bits) { return bits == 1 ? -1 : -kbit_limit(bits) - 1; }
+BITBLOCK_HD int code_max(int bits) { return bits == 1 ? 1 : kbit_limit(bits); }
 
 // k-bit code of w under a scale s > 0 with |w / s| <= limit up to rounding: w / s rounded half
 // away from zero, clamped to +-limit. Truncating, then comparing the exact remainder with 0.5,
