@@ -18,8 +18,11 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <set>
+#include <string>
 #include <vector>
 
+#include "bitblock/common/error.hpp"
 #include "bitblock/common/rng.hpp"
 #include "bitblock/kernels/cuda.hpp"
 #include "bitblock/kernels/cuda_candidates.hpp"
@@ -73,12 +76,28 @@ std::vector<float> download(const float* p, size_t n, cudaStream_t stream) {
   return v;
 }
 
+// A pinned name must be one some product could run (a typo would otherwise fall back to the
+// automatic choice without a word).
+std::string checked_pin(const std::string& name) {
+  std::set<std::string> known = {"cusparse", "dense"};
+  auto add = [&](const auto& list) {
+    for (const auto& c : list) known.insert(c.name);
+  };
+  add(kc::bsgemm_forward_candidates());
+  add(kc::bsgemm_backward_input_candidates());
+  add(kc::bsgemm_backward_weight_candidates());
+  if (known.count(name)) return name;
+  std::string list;
+  for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+  fail_input("BITBLOCK_GPU_KERNELS", "'" + name + "' is none of the implementations (" + list + ")");
+}
+
 class CudaKeptWeights final : public KeptWeights {
  public:
   CudaKeptWeights(const k::BsrLayout& layout, KeptUnit unit, int bits, std::string layer, cudaStream_t stream)
       : KeptWeights(layout, unit), layer_(std::move(layer)), bits_(bits), w_(kc::device_bsr_for_layout(layout, bits)),
         stream_(stream) {
-    if (const char* env = std::getenv("BITBLOCK_GPU_KERNELS")) pinned_ = env;
+    if (const char* env = std::getenv("BITBLOCK_GPU_KERNELS")) pinned_ = checked_pin(env);
     const k::BsrLayout& l = this->layout();
     try {
       cusparse_ = std::make_unique<kc::CusparseBsr>(w_);
