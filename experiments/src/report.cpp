@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "bitblock/common/atomic_file.hpp"
@@ -44,31 +47,82 @@ std::vector<int> front_by(const std::vector<ResultRow>& rows, const char* cost) 
   return out;
 }
 
-// Scatter of accuracy against a cost (log x), the front as a line, every point labelled.
+// The grid key that colours a scatter: the sparsity structure when the sweep has one, else the
+// weight precision, else none (one colour).
+std::string colour_key(const std::vector<ResultRow>& rows) {
+  for (const char* suffix : {"structure", "weight_bits"})
+    for (const ResultRow& r : rows)
+      for (const auto& kv : r.keys) {
+        const std::string& k = kv.first;
+        if (k.size() >= std::strlen(suffix) && k.compare(k.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+          return k;
+      }
+  return "";
+}
+
+std::string key_value(const ResultRow& r, const std::string& key) {
+  for (const auto& kv : r.keys)
+    if (kv.first == key) return kv.second;
+  return "";
+}
+
+// Scatter of accuracy against a cost (log x): one colour per structure (or precision), the front
+// as a line with its runs labelled (the table names the rest). Where the accuracies spread over
+// more than two points, a second plot (<stem>_top) zooms into the top two points, where the
+// paper's comparisons are decided.
 void scatter_plot(const std::vector<ResultRow>& rows, const std::vector<int>& front, const char* cost,
                   const std::string& xlabel, const std::string& stem, const std::string& title,
                   std::vector<std::string>& written) {
-  std::string all, line;
+  const std::string key = colour_key(rows);
+  std::vector<std::string> groups;
+  double best = -1.0, worst = 101.0;
   for (const ResultRow& r : rows)
-    if (has(r, cost) && has(r, "test_acc"))
-      all += fmt(r.metrics.at(cost), "%.6g") + " " + fmt(100.0 * r.metrics.at("test_acc"), "%.4f") + " \"" +
-             run_label(r) + "\"\n";
-  for (int i : front)
-    line += fmt(rows[static_cast<size_t>(i)].metrics.at(cost), "%.6g") + " " +
-            fmt(100.0 * rows[static_cast<size_t>(i)].metrics.at("test_acc"), "%.4f") + "\n";
+    if (has(r, cost) && has(r, "test_acc")) {
+      const std::string g = key_value(r, key);
+      if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+      best = std::max(best, 100.0 * r.metrics.at("test_acc"));
+      worst = std::min(worst, 100.0 * r.metrics.at("test_acc"));
+    }
+  if (groups.empty()) return;
+  // One gnuplot data block per group (blocks are separated by two blank lines: `index i`).
+  std::string all;
+  for (const std::string& g : groups) {
+    for (const ResultRow& r : rows)
+      if (has(r, cost) && has(r, "test_acc") && key_value(r, key) == g)
+        all += fmt(r.metrics.at(cost), "%.6g") + " " + fmt(100.0 * r.metrics.at("test_acc"), "%.4f") + "\n";
+    all += "\n\n";
+  }
+  std::string line;
+  for (int i : front) {
+    const ResultRow& r = rows[static_cast<size_t>(i)];
+    line += fmt(r.metrics.at(cost), "%.6g") + " " + fmt(100.0 * r.metrics.at("test_acc"), "%.4f") + " \"" +
+            run_label(r) + "\"\n";
+  }
   write_file_atomic(stem + ".dat", all);
   write_file_atomic(stem + "_front.dat", line);
+  const std::string short_key = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
+  std::string points;
+  for (size_t g = 0; g < groups.size(); ++g)
+    points += ", '" + stem + ".dat' index " + std::to_string(g) + " using 1:2 with points pt 7 ps 1 lc " +
+              std::to_string(g + 1) + " title '" + (key.empty() ? std::string("runs") : short_key + " " + groups[g]) +
+              "'";
   // noenhanced: names hold underscores, which enhanced text would turn into subscripts.
-  const std::string body =
-      "set termoption noenhanced\nset title '" + title + "'\nset logscale x\nset grid\nset xlabel '" + xlabel +
-      "'\nset ylabel 'test accuracy (%)'\nset key bottom right\n"
-      "plot '" + stem + "_front.dat' using 1:2 with lines lw 2 lc rgb '#d62728' title 'Pareto front', '" + stem +
-      ".dat' using 1:2 with points pt 7 ps 1 lc rgb '#1f77b4' title 'runs', '' using 1:2:3 with labels offset 0.6,0.6 "
-      "left font ',7' notitle\n";
-  if (run_gnuplot("set terminal pngcairo size 1000,650 font ',10'\nset output OUT\n" + body, stem + ".png"))
-    written.push_back(stem + ".png");
-  if (run_gnuplot("set terminal svg size 1000,650 font ',10'\nset output OUT\n" + body, stem + ".svg"))
-    written.push_back(stem + ".svg");
+  auto body = [&](const std::string& range, const std::string& heading) {
+    return "set termoption noenhanced\nset title '" + heading + "'\nset logscale x\nset grid\nset xlabel '" + xlabel +
+           "'\nset ylabel 'test accuracy (%)'\nset key bottom right\n" + range + "plot '" + stem +
+           "_front.dat' using 1:2 with lines lw 2 lc rgb '#d62728' title 'Pareto front'" + points +
+           ", '" + stem + "_front.dat' using 1:2:3 with labels offset 0.6,0.6 left font ',7' notitle\n";
+  };
+  auto draw = [&](const std::string& out_stem, const std::string& text) {
+    if (run_gnuplot("set terminal pngcairo size 1000,650 font ',10'\nset output OUT\n" + text, out_stem + ".png"))
+      written.push_back(out_stem + ".png");
+    if (run_gnuplot("set terminal svg size 1000,650 font ',10'\nset output OUT\n" + text, out_stem + ".svg"))
+      written.push_back(out_stem + ".svg");
+  };
+  draw(stem, body("", title));
+  if (best - worst > 2.0)
+    draw(stem + "_top", body("set yrange [" + fmt(best - 2.0, "%.2f") + ":" + fmt(best + 0.2, "%.2f") + "]\n",
+                             title + " (top two points)"));
 }
 
 void memory_per_layer_plot(const std::string& sweep_dir, const std::vector<ResultRow>& rows, const std::vector<int>& runs,
