@@ -84,6 +84,15 @@ void scatter_plot(const std::vector<ResultRow>& rows, const std::vector<int>& fr
       worst = std::min(worst, 100.0 * r.metrics.at("test_acc"));
     }
   if (groups.empty()) return;
+  // A group keeps its colour across a sweep's plots: numbered among all of the sweep's runs.
+  std::vector<std::string> all_groups;
+  for (const ResultRow& r : rows) {
+    const std::string g = key_value(r, key);
+    if (std::find(all_groups.begin(), all_groups.end(), g) == all_groups.end()) all_groups.push_back(g);
+  }
+  auto colour = [&](const std::string& g) {
+    return std::to_string(std::find(all_groups.begin(), all_groups.end(), g) - all_groups.begin() + 1);
+  };
   // One gnuplot data block per group (blocks are separated by two blank lines: `index i`).
   std::string all;
   for (const std::string& g : groups) {
@@ -104,7 +113,7 @@ void scatter_plot(const std::vector<ResultRow>& rows, const std::vector<int>& fr
   std::string points;
   for (size_t g = 0; g < groups.size(); ++g)
     points += ", '" + stem + ".dat' index " + std::to_string(g) + " using 1:2 with points pt 7 ps 1 lc " +
-              std::to_string(g + 1) + " title '" + (key.empty() ? std::string("runs") : short_key + " " + groups[g]) +
+              colour(groups[g]) + " title '" + (key.empty() ? std::string("runs") : short_key + " " + groups[g]) +
               "'";
   // noenhanced: names hold underscores, which enhanced text would turn into subscripts.
   auto body = [&](const std::string& range, const std::string& heading) {
