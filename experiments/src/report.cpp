@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 #include <nlohmann/json.hpp>
@@ -47,16 +46,22 @@ std::vector<int> front_by(const std::vector<ResultRow>& rows, const char* cost) 
   return out;
 }
 
-// The grid key that colours a scatter: the sparsity structure when the sweep has one, else the
-// weight precision, else none (one colour).
+// The grid key that colours a scatter: the sparsity structure when every run of the sweep has
+// one, else the weight precision, else none (one colour).
 std::string colour_key(const std::vector<ResultRow>& rows) {
-  for (const char* suffix : {"structure", "weight_bits"})
-    for (const ResultRow& r : rows)
-      for (const auto& kv : r.keys) {
-        const std::string& k = kv.first;
-        if (k.size() >= std::strlen(suffix) && k.compare(k.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
-          return k;
-      }
+  auto ends_with = [](const std::string& k, const std::string& suffix) {
+    return k.size() >= suffix.size() && k.compare(k.size() - suffix.size(), std::string::npos, suffix) == 0;
+  };
+  for (const char* suffix : {"structure", "weight_bits"}) {
+    if (rows.empty()) break;
+    for (const auto& kv : rows.front().keys) {
+      if (!ends_with(kv.first, suffix)) continue;
+      const bool everywhere = std::all_of(rows.begin(), rows.end(), [&](const ResultRow& r) {
+        return std::any_of(r.keys.begin(), r.keys.end(), [&](const auto& o) { return o.first == kv.first; });
+      });
+      if (everywhere) return kv.first;
+    }
+  }
   return "";
 }
 

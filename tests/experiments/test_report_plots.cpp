@@ -36,5 +36,25 @@ TEST(ReportPlots, ScatterDataHasOneBlockPerStructureAndLabelsTheFront) {
   EXPECT_EQ(front.find("100 "), std::string::npos) << front;
 }
 
+// A structure key that only some runs have (an include's dense points) does not colour the plot:
+// the precision, which every run has, does.
+TEST(ReportPlots, ColoursByPrecisionWhenNotEveryRunHasAStructure) {
+  testing_support::TempDir dir("report_plots");
+  auto bits_row = [](const std::string& run, const std::string& bits, bool dense, double acc, double kib) {
+    ResultRow r;
+    r.run = run;
+    r.keys = {{"constraints.default.weight_bits", bits}};
+    if (dense) r.keys.push_back({"constraints.default.structure", "none"});
+    r.metrics["test_acc"] = acc;
+    r.metrics["weight_kib"] = kib;
+    return r;
+  };
+  const std::vector<ResultRow> rows = {bits_row("a", "1", false, 0.91, 16.0), bits_row("b", "4", false, 0.93, 55.0),
+                                       bits_row("c", "1", true, 0.92, 100.0)};
+  sweep_report(dir.path, rows, dir.path, ".");
+  const std::string stem = dir.path + "/" + dir.path.substr(dir.path.rfind('/') + 1) + "_acc_vs_memory";
+  EXPECT_EQ(read_file(stem + ".dat"), "16 91.0000\n100 92.0000\n\n\n55 93.0000\n\n\n");
+}
+
 }  // namespace
 }  // namespace bitblock::experiments
