@@ -4,6 +4,7 @@
 #include <map>
 
 #include "bitblock/kernels/cublas_check.hpp"
+#include "common/cublas_library.hpp"
 #include "bitblock/kernels/cusparse_check.hpp"
 
 namespace bitblock::kernels::cuda {
@@ -16,7 +17,7 @@ struct CublasSlot {
   cublasHandle_t handle = nullptr;
   void* workspace = nullptr;
   ~CublasSlot() {
-    if (handle) cublasDestroy(handle);
+    if (handle) cublas().destroy(handle);
     if (workspace) cudaFree(workspace);
   }
 };
@@ -40,14 +41,14 @@ cublasHandle_t cublas_handle(cudaStream_t stream) {
   thread_local std::map<int, CublasSlot> slots;
   CublasSlot& slot = slots[current_device()];
   if (!slot.handle) {
-    CUBLAS_CHECK(cublasCreate(&slot.handle));
+    CUBLAS_CHECK(cublas().create(&slot.handle));
     CUDA_CHECK(cudaMalloc(&slot.workspace, kCublasWorkspace));
-    CUBLAS_CHECK(cublasSetWorkspace(slot.handle, slot.workspace, kCublasWorkspace));
+    CUBLAS_CHECK(cublas().set_workspace(slot.handle, slot.workspace, kCublasWorkspace));
     // Full fp32 products (the CPU path's precision), no atomics in any routine.
-    CUBLAS_CHECK(cublasSetMathMode(slot.handle, CUBLAS_DEFAULT_MATH));
-    CUBLAS_CHECK(cublasSetAtomicsMode(slot.handle, CUBLAS_ATOMICS_NOT_ALLOWED));
+    CUBLAS_CHECK(cublas().set_math_mode(slot.handle, CUBLAS_DEFAULT_MATH));
+    CUBLAS_CHECK(cublas().set_atomics_mode(slot.handle, CUBLAS_ATOMICS_NOT_ALLOWED));
   }
-  CUBLAS_CHECK(cublasSetStream(slot.handle, stream));
+  CUBLAS_CHECK(cublas().set_stream(slot.handle, stream));
   return slot.handle;
 }
 

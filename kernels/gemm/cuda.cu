@@ -1,6 +1,7 @@
 // Dense GEMM on the GPU: cuBLAS SGEMM. Row-major C = op(A) op(B) is column-major
 // C^T = op(B)^T op(A)^T, so the operands are passed swapped with their own transposes.
 #include "bitblock/kernels/cublas_check.hpp"
+#include "common/cublas_library.hpp"
 #include "bitblock/kernels/gemm.hpp"
 #include "common/cuda_handles.hpp"
 
@@ -26,7 +27,7 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
     CUDA_CHECK(cudaGetLastError());
     return;
   }
-  CUBLAS_CHECK(cublasSgemm(cublas_handle(stream), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+  CUBLAS_CHECK(cublas().sgemm(cublas_handle(stream), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                            trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
                            static_cast<int>(k), &alpha, b, static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c,
                            static_cast<int>(ldc)));
