@@ -19,6 +19,9 @@
 //   input_buffer        on .. off
 //   accumulator_bits    the arch's .. 32
 //   control_overhead    0 .. 0.3
+// and each technology constant of the tech file's band (band.hpp) alone over its low .. high:
+//   tech: full-adder energy, SRAM access energy, supply floor (the arch's supply raised to it),
+//   alpha (the clock lowered to the limit)
 // An end that is invalid for the model (too fast a clock for the supply, a memory too small)
 // keeps its reason and draws no bar.
 #include <string>
