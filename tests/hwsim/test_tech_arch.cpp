@@ -187,7 +187,7 @@ TEST(Arch, ShippedFilesLoad) {
 // 1000 MHz x (I_on(lstp, 0.70 V) / 0.70) / (I_on(hp, 0.9 V) / 0.9) with I_on alpha-power scaled
 // from each flavour's nominal, about 116 MHz.
 TEST(Arch, PaperPointClockLimit) {
-  const hwsim::Arch a = hwsim::load_arch(kArchDir + "yin2018_mnist.yaml");
+  const hwsim::Arch a = hwsim::load_arch(kArchDir + "yin2018_mnist_assumed.yaml");
   const hwsim::Tech t = hwsim::load_tech(kTech);
   EXPECT_DOUBLE_EQ(a.supply_v, 0.70);
   EXPECT_EQ(a.weight_sram.macro_bytes(), 4096);
