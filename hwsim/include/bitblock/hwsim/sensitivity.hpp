@@ -1,7 +1,8 @@
 #pragma once
 // `bitblock hwsim --sensitivity`: each design lever of an arch varied alone over its stated
 // range, energy per classification at both ends (counts and cost only: the datapath values do
-// not depend on the architecture), drawn as a tornado plot.
+// not depend on the architecture), drawn as a tornado plot. The counts are the data-independent
+// ones (zero_gating not applied: its effect needs the images, see the report's per-image part).
 //
 // Levers and ranges (low end, high end):
 //   supply_v            the SRAM minimum (tech sram.vmin_v) .. the highest nominal supply of the
