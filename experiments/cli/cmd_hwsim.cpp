@@ -70,6 +70,8 @@ int cmd_hwsim(int argc, char** argv) {
     const int64_t limit = args["limit"].as<int64_t>();
     if (limit < 0) fail_input("--limit", "must be >= 0");
     const int64_t count = limit > 0 && limit < test.size() ? limit : test.size();
+    const int64_t rtl_images = args["rtl-images"].as<int64_t>();
+    if (rtl_images < 1) fail_input("--rtl-images", "must be >= 1");
     const hwsim::SimResult r = hwsim::simulate(net, arch, tech, test.images.data(), test.labels.data(), count);
     const hwsim::RunInfo info{model_path, test.name};
     const std::vector<std::string> plots = hwsim::write_reports(out, r, net, arch, tech, info);
@@ -77,12 +79,10 @@ int cmd_hwsim(int argc, char** argv) {
     std::printf("  wrote %s/{report.json,report.md,stages.csv}%s\n", out.c_str(),
                 plots.empty() ? " (gnuplot not found: no plots)" : " and energy plots (PNG)");
     if (args.count("emit-rtl")) {
-      const int64_t n = args["rtl-images"].as<int64_t>();
-      if (n < 1) fail_input("--rtl-images", "must be >= 1");
       const std::string dir = args["emit-rtl"].as<std::string>();
-      hwsim::emit_rtl(dir, net, arch, test.images.data(), std::min(n, count));
+      hwsim::emit_rtl(dir, net, arch, test.images.data(), std::min(rtl_images, count));
       std::printf("  wrote %s/{manifest.json,tb_params.vh,*.hex} (%lld images; testbench hwsim/rtl/tb_stage0.v)\n",
-                  dir.c_str(), static_cast<long long>(std::min(n, count)));
+                  dir.c_str(), static_cast<long long>(std::min(rtl_images, count)));
     }
     if (!axes.empty()) {
       const std::vector<hwsim::SweepPoint> points = hwsim::run_sweep(net, arch, tech, axes);
