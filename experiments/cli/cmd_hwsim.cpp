@@ -1,5 +1,6 @@
 // bitblock hwsim: replays a .bbm model on a 40nm accelerator description, checks its outputs
 // equal the integer inference on every test image, and reports area, cycles, energy, accuracy.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
 #include "bitblock/hwsim/report.hpp"
+#include "bitblock/hwsim/rtl_export.hpp"
 #include "bitblock/hwsim/sensitivity.hpp"
 #include "bitblock/hwsim/simulate.hpp"
 #include "bitblock/model/model_file.hpp"
@@ -47,7 +49,10 @@ int cmd_hwsim(int argc, char** argv) {
                   "supply, weight_banks, weight_word_bits, accumulator_bits)",
          cxxopts::value<std::vector<std::string>>())
         ("sensitivity", "vary each design lever alone over its range: sensitivity.csv and a tornado plot of energy "
-                        "per classification");
+                        "per classification")
+        ("emit-rtl", "write the SRAM contents ($readmemh), golden vectors and a manifest for RTL verification "
+                     "into this folder (docs/hwsim_validation.md)", cxxopts::value<std::string>())
+        ("rtl-images", "images in the golden vectors of --emit-rtl", cxxopts::value<int64_t>()->default_value("8"));
     cxxopts::ParseResult args;
     if (!parse_or_help(options, argc, argv, args)) return 0;
     for (const char* key : {"model", "arch", "out"})
@@ -65,12 +70,20 @@ int cmd_hwsim(int argc, char** argv) {
     const int64_t limit = args["limit"].as<int64_t>();
     if (limit < 0) fail_input("--limit", "must be >= 0");
     const int64_t count = limit > 0 && limit < test.size() ? limit : test.size();
+    const int64_t rtl_images = args["rtl-images"].as<int64_t>();
+    if (rtl_images < 1) fail_input("--rtl-images", "must be >= 1");
     const hwsim::SimResult r = hwsim::simulate(net, arch, tech, test.images.data(), test.labels.data(), count);
     const hwsim::RunInfo info{model_path, test.name};
     const std::vector<std::string> plots = hwsim::write_reports(out, r, net, arch, tech, info);
     std::printf("%s", hwsim::report_summary(r, arch).c_str());
     std::printf("  wrote %s/{report.json,report.md,stages.csv}%s\n", out.c_str(),
                 plots.empty() ? " (gnuplot not found: no plots)" : " and energy plots (PNG)");
+    if (args.count("emit-rtl")) {
+      const std::string dir = args["emit-rtl"].as<std::string>();
+      hwsim::emit_rtl(dir, net, arch, test.images.data(), std::min(rtl_images, count));
+      std::printf("  wrote %s/{manifest.json,tb_params.vh,*.hex} (%lld images; testbench hwsim/rtl/tb_stage0.v)\n",
+                  dir.c_str(), static_cast<long long>(std::min(rtl_images, count)));
+    }
     if (!axes.empty()) {
       const std::vector<hwsim::SweepPoint> points = hwsim::run_sweep(net, arch, tech, axes);
       const std::vector<std::string> sweep_plots = hwsim::write_sweep(out, axes, points);

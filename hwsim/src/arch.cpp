@@ -73,6 +73,10 @@ const char* idle_name(IdleMode m) {
 
 const char* multiplier_name(Multiplier m) { return m == Multiplier::ShiftAdd ? "shift_add" : "array"; }
 
+const char* zero_gating_name(ZeroGating g) {
+  return g == ZeroGating::None ? "none" : g == ZeroGating::ClockGate ? "clock_gate" : "skip";
+}
+
 void validate_arch(const Arch& a, const std::string& where) {
   if (a.lanes < 1) fail_input(where, "lanes: must be >= 1 (got " + std::to_string(a.lanes) + ")");
   // Beyond these the clock and supply models say nothing physical (a 40nm core device's oxide
@@ -107,7 +111,7 @@ Arch load_arch(const std::string& path) {
   check_keys(root,
              {"name", "clock_mhz", "supply_v", "cell_type", "logic_cell_type", "lanes", "max_weight_bits",
               "max_act_bits", "accumulator_bits", "accumulators", "positions_per_pass", "control_overhead",
-              "clock_gating", "multiplier", "input_buffer",
+              "clock_gating", "multiplier", "input_buffer", "zero_gating",
               "weight_sram", "index_sram", "param_sram", "act_sram"},
              path, "");
   Arch a;
@@ -135,6 +139,18 @@ Arch load_arch(const std::string& path) {
       a.multiplier = Multiplier::Array;
     } else {
       fail_input(path, "multiplier: '" + m + "' is not shift_add or array");
+    }
+  }
+  if (has(root, "zero_gating")) {
+    const std::string g = get_string(root, "zero_gating", path, "");
+    if (g == "none") {
+      a.zero_gating = ZeroGating::None;
+    } else if (g == "clock_gate") {
+      a.zero_gating = ZeroGating::ClockGate;
+    } else if (g == "skip") {
+      a.zero_gating = ZeroGating::Skip;
+    } else {
+      fail_input(path, "zero_gating: '" + g + "' is not none, clock_gate or skip");
     }
   }
   a.weight_sram = load_sram(root, "weight_sram", path);

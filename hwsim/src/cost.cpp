@@ -99,12 +99,15 @@ CostReport estimate_cost(const Arch& a, const Tech& t, const model::Network& net
     en.index_sram = double(e.index_reads) * m.index.read_pj * s_i;
     en.param_sram = double(e.param_reads) * m.param.read_pj * s_p;
     en.act_sram = (double(e.act_reads) * m.act.read_pj + double(e.act_writes) * m.act.write_pj) * s_a;
-    const double mac_fa = double(e.macs) * lane_mul_fa(a, e.weight_bits, e.act_bits) + double(e.tree_fa) +
-                          double(e.acc_updates) * a.accumulator_bits;
+    // Zero-operand clock gating: the trees and accumulators switch for the share of products
+    // whose operands are both nonzero (1 without it; activity.hpp).
+    const double active = e.macs > 0 ? double(e.active_products) / double(e.macs) : 1.0;
+    const double mac_fa = double(e.active_products) * lane_mul_fa(a, e.weight_bits, e.act_bits) +
+                          (double(e.tree_fa) + double(e.acc_updates) * a.accumulator_bits) * active;
     en.mac = mac_fa * fa;
     en.requant = (double(e.requants) * requant_fa(a) + double(e.pool_compares) * e.pool_bits) * fa;
     const double clocked_bits = a.clock_gating
-                                    ? double(e.acc_updates) * a.accumulator_bits + double(e.operand_bits)
+                                    ? double(e.acc_updates) * a.accumulator_bits * active + double(e.operand_bits)
                                     : flops * double(sc.cycles);
     en.registers = (clocked_bits + double(e.output_reg_bits)) * reg;
     en.control = a.control_overhead * (en.mac + en.requant + en.registers);

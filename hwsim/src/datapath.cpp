@@ -53,7 +53,8 @@ void accumulate(const model::Stage& s, const DecodedStage& d, const int16_t* xt,
 
 }  // namespace
 
-DatapathResult run_datapath(const model::Network& net, const uint8_t* images, int64_t count) {
+DatapathResult run_datapath(const model::Network& net, const uint8_t* images, int64_t count,
+                            const StageInputObserver& observe, std::vector<std::vector<int16_t>>* out_codes) {
   DatapathResult r;
   r.classes.resize(static_cast<size_t>(count));
   r.logits.resize(static_cast<size_t>(count * net.num_classes));
@@ -80,6 +81,8 @@ DatapathResult run_datapath(const model::Network& net, const uint8_t* images, in
             for (int64_t kk = 0; kk < K; ++kk) xt[static_cast<size_t>(kk * M + b * P + p)] = cols[static_cast<size_t>(p * K + kk)];
         }
       }
+      if (observe)
+        for (int64_t b = 0; b < B; ++b) observe(k, first + b, xt.data() + b * P, M);
       acc.resize(static_cast<size_t>(N * M));
       accumulate(s, decoded[k], xt.data(), M, acc.data());
       const bool last = k + 1 == net.stages.size();
@@ -91,6 +94,10 @@ DatapathResult run_datapath(const model::Network& net, const uint8_t* images, in
           for (int64_t p = 0; p < P; ++p) acc_img[static_cast<size_t>(n * P + p)] = acc[static_cast<size_t>(n * M + b * P + p)];
         model::finish_stage(s, acc_img.data(), last ? nullptr : y.data() + b * out_size,
                             last ? r.logits.data() + (first + b) * out_size : nullptr);
+      }
+      if (!last && out_codes) {
+        out_codes->resize(net.stages.size() - 1);
+        (*out_codes)[k].insert((*out_codes)[k].end(), y.begin(), y.begin() + B * out_size);
       }
       if (!last) x.swap(y);
     }

@@ -22,19 +22,6 @@ EventCounts stage_base(const model::Network& net, size_t k, const Arch& a) {
   return e;
 }
 
-// Act SRAM words holding `cols` input codes of a kept block.
-int64_t block_act_words(const model::Stage& s, int cols, int code_bits, const Arch& a) {
-  return s.op == model::OpKind::Dense ? ceil_div(int64_t{cols} * code_bits, a.act_sram.word_bits) : cols;
-}
-
-// Act SRAM words one output position's inputs take when an input buffer holds them: dense, the
-// K contiguous codes; conv, one read run per filter row (kw x Cin codes contiguous per row in the
-// activation layout the buffer assumes).
-int64_t buffered_act_words(const model::Stage& s, int code_bits, const Arch& a) {
-  if (s.op == model::OpKind::Dense) return ceil_div(s.weights.layout.cols * code_bits, a.act_sram.word_bits);
-  return int64_t{s.kernel} * ceil_div(int64_t{s.kernel} * s.input.c * code_bits, a.act_sram.word_bits);
-}
-
 void add_outputs(const model::Network& net, size_t k, const Arch& a, EventCounts& e) {
   const model::Stage& s = net.stages[k];
   const StageStorage st = stage_storage(net, k);
@@ -57,9 +44,21 @@ void add_outputs(const model::Network& net, size_t k, const Arch& a, EventCounts
 }
 }  // namespace
 
+int64_t block_act_words(const model::Stage& s, int cols, int code_bits, const Arch& a) {
+  return s.op == model::OpKind::Dense ? ceil_div(int64_t{cols} * code_bits, a.act_sram.word_bits) : cols;
+}
+
+// Dense: the K contiguous codes; conv: one read run per filter row (kw x Cin codes contiguous
+// per row in the activation layout the buffer assumes).
+int64_t buffered_act_words(const model::Stage& s, int code_bits, const Arch& a) {
+  if (s.op == model::OpKind::Dense) return ceil_div(s.weights.layout.cols * code_bits, a.act_sram.word_bits);
+  return int64_t{s.kernel} * ceil_div(int64_t{s.kernel} * s.input.c * code_bits, a.act_sram.word_bits);
+}
+
 bool EventCounts::operator==(const EventCounts& o) const {
   return weight_reads == o.weight_reads && index_reads == o.index_reads && param_reads == o.param_reads &&
-         act_reads == o.act_reads && act_writes == o.act_writes && macs == o.macs && acc_updates == o.acc_updates &&
+         act_reads == o.act_reads && act_writes == o.act_writes && macs == o.macs &&
+         active_products == o.active_products && acc_updates == o.acc_updates &&
          operand_bits == o.operand_bits && requants == o.requants && pool_compares == o.pool_compares &&
          output_reg_bits == o.output_reg_bits && mac_cycles == o.mac_cycles && requant_cycles == o.requant_cycles &&
          load_cycles == o.load_cycles && tree_fa == o.tree_fa && weight_bits == o.weight_bits &&
@@ -126,6 +125,7 @@ std::vector<EventCounts> count_events(const model::Network& net, const Arch& a) 
       }
     }
     e.macs = model::kept_in_matrix_elements(l) * P;
+    e.active_products = e.macs;
     e.mac_cycles = block_cycles * P;
     e.acc_updates = updates * l.kept_blocks() * P;
     e.tree_fa = tree * l.kept_blocks() * P;
@@ -215,6 +215,7 @@ std::vector<EventCounts> walk_events(const model::Network& net, const Arch& a) {
       e.index_reads += idx.reads;
       e.param_reads += par.reads;
     }
+    e.active_products = e.macs;
     add_outputs(net, k, a, e);
     out.push_back(e);
   }

@@ -6,6 +6,7 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/hwsim/image_report.hpp"
 
 namespace bitblock::hwsim {
 
@@ -83,7 +84,8 @@ json report_json(const SimResult& r, const model::Network& net, const Arch& a, c
                     {"cell_type", a.cell_type}, {"logic_cell_type", a.logic_cell_type}, {"lanes", a.lanes},
                     {"accumulator_bits", a.accumulator_bits}, {"control_overhead", a.control_overhead},
                     {"clock_gating", a.clock_gating}, {"multiplier", multiplier_name(a.multiplier)},
-                    {"positions_per_pass", a.positions_per_pass}, {"input_buffer", a.input_buffer}}},
+                    {"positions_per_pass", a.positions_per_pass}, {"input_buffer", a.input_buffer},
+                    {"zero_gating", zero_gating_name(a.zero_gating)}}},
           {"tech", t.source},
           {"clock_limit_mhz", c.clock.fmax_mhz},
           {"clock_limited_by", c.clock.limiter},
@@ -104,7 +106,8 @@ json report_json(const SimResult& r, const model::Network& net, const Arch& a, c
           {"accuracy", r.accuracy},
           {"replay_images_per_s", r.images_per_s},
           {"warnings", c.warnings},
-          {"stages", stages}};
+          {"stages", stages},
+          {"per_image", image_report_json(r, net, a)}};
 }
 
 std::string report_markdown(const SimResult& r, const model::Network& net, const Arch& a, const Tech& t, const RunInfo& info) {
@@ -183,6 +186,7 @@ std::string report_markdown(const SimResult& r, const model::Network& net, const
       << e.index_reads << " | " << e.act_reads << " | " << e.act_writes << " | "
       << fmt("%.3f", c.stages[k].energy.total() * 1e-3) << " |\n";
   }
+  o << "\n" << image_report_markdown(r, net, a);
   return o.str();
 }
 
@@ -216,6 +220,7 @@ std::string report_summary(const SimResult& r, const Arch& a) {
   for (const auto& [name, nj] : components(c.energy)) o << " " << name << " " << fmt("%.3f", nj) << ";";
   o << "\n  accuracy in simulation " << fmt("%.2f", r.accuracy * 100) << " % on " << r.images
     << " images (all equal to the integer inference); replay " << fmt("%.0f", r.images_per_s) << " images/s\n";
+  o << image_report_summary(r, a);
   for (const std::string& w : c.warnings) o << "  warning: " << w << "\n";
   return o.str();
 }

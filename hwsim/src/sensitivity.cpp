@@ -9,6 +9,7 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/hwsim/band.hpp"
 #include "bitblock/hwsim/cost.hpp"
 #include "bitblock/hwsim/events.hpp"
 #include "bitblock/hwsim/supply.hpp"
@@ -97,6 +98,40 @@ Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const T
         [&](Arch& a) { a.accumulator_bits = 32; });
   lever("control_overhead", "0", [&](Arch& a) { a.control_overhead = 0; }, "0.3",
         [&](Arch& a) { a.control_overhead = 0.3; });
+  // Technology constants, each alone over its band (the others nominal); the arch runs at that
+  // end as band.hpp describes (supply raised to the floor, clock lowered to the limit).
+  auto tech_lever = [&](const std::string& name, Range TechBand::*field,
+                        const std::function<std::string(const Tech&, const Arch&)>& label) {
+    if (!(t.band.*field).given) return;
+    Tech only = t;
+    only.band = TechBand{};
+    only.band.*field = t.band.*field;
+    if (field == &TechBand::vmin_v) only.band.vmin_high_cell_nominal = t.band.vmin_high_cell_nominal;
+    LeverResult r{name, {}, {}};
+    for (BandEnd e : {BandEnd::Low, BandEnd::High}) {
+      LeverEnd& x = e == BandEnd::Low ? r.low : r.high;
+      const Tech te = tech_at(only, e);
+      try {
+        const Arch ae = arch_at(base, only, e);
+        x.label = label(te, ae);
+        x.energy_nj = energy_nj(net, ae, te);
+      } catch (const InputError& err) {
+        x.valid = false;
+        x.problem = err.what();
+      }
+    }
+    s.levers.push_back(r);
+  };
+  tech_lever("tech: full-adder energy", &TechBand::full_adder_pj,
+             [](const Tech& te, const Arch&) { return fmt("%.5f pJ", te.logic.fa_pj); });
+  tech_lever("tech: SRAM access energy", &TechBand::sram_energy_scale, [&](const Tech& te, const Arch&) {
+    return fmt("x %.2f", te.sram.front().read_pj / t.sram.front().read_pj);
+  });
+  tech_lever("tech: supply floor", &TechBand::vmin_v,
+             [](const Tech&, const Arch& ae) { return fmt("%.2f V", ae.supply_v); });
+  tech_lever("tech: alpha", &TechBand::alpha, [](const Tech& te, const Arch& ae) {
+    return fmt("%.1f", te.alpha) + fmt(" (%.0f MHz)", ae.clock_mhz);
+  });
   std::stable_sort(s.levers.begin(), s.levers.end(),
                    [](const LeverResult& x, const LeverResult& y) { return x.swing_nj() > y.swing_nj(); });
   return s;

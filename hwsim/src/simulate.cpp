@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bitblock/hwsim/activity.hpp"
 #include "bitblock/hwsim/datapath.hpp"
 #include "bitblock/model/infer.hpp"
 
@@ -20,11 +21,39 @@ SimResult simulate(const model::Network& net, const Arch& a, const Tech& t, cons
       throw std::logic_error("hwsim: event counts of stage " + std::to_string(k) + " differ from the schedule walk");
   r.cost = estimate_cost(a, t, net, r.counts);
   r.images = count;
-  if (count == 0) return r;
+  r.band_ungated = energy_band(net, a, t, {r.counts});
+  if (count == 0) {
+    r.band = r.band_ungated;
+    return r;
+  }
+  std::vector<std::vector<EventCounts>> image_counts(static_cast<size_t>(count), r.counts);
+  const ZeroModel zeros = zero_model(net);
+  StageInputObserver observe = nullptr;
+  if (a.zero_gating != ZeroGating::None)
+    observe = [&](size_t k, int64_t image, const int16_t* x, int64_t stride) {
+      image_counts[static_cast<size_t>(image)][k] = image_stage_events(net, k, a, zeros, r.counts[k], x, stride);
+    };
   const auto t0 = std::chrono::steady_clock::now();
-  const DatapathResult hw = run_datapath(net, images, count);
+  const DatapathResult hw = run_datapath(net, images, count, observe);
   r.replay_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.images_per_s = r.replay_seconds > 0 ? double(count) / r.replay_seconds : 0.0;
+  for (size_t i = 0; i < image_counts.size(); ++i) {
+    if (i > 0 && image_counts[i] == image_counts[i - 1]) {
+      ImageCost same = r.per_image.back();
+      r.per_image.push_back(std::move(same));
+      continue;
+    }
+    const CostReport c = estimate_cost(a, t, net, image_counts[i]);
+    ImageCost ic;
+    for (const StageCost& sc : c.stages) {
+      ic.stages.push_back(sc.energy);
+      ic.cycles.push_back(sc.cycles);
+    }
+    ic.energy = c.energy;
+    ic.total_cycles = c.cycles;
+    r.per_image.push_back(std::move(ic));
+  }
+  r.band = energy_band(net, a, t, image_counts);
   const model::InferenceResult ev = model::run_inference(net, images, count);
   for (int64_t i = 0; i < count; ++i) {
     const auto n = static_cast<size_t>(net.num_classes);

@@ -82,11 +82,52 @@ double blended(const YAML::Node& dev, const std::string& key, double w45, const 
   return w45 * x[0] + (1.0 - w45) * x[1];
 }
 
+// One `name: {low: x, high: y}` entry of the band; low <= nominal <= high where the nominal is
+// known here (nominal < 0: checked later against the arch).
+Range load_range(const YAML::Node& band, const std::string& key, double nominal, const std::string& file) {
+  const std::string k = "band." + key;
+  const YAML::Node n = child(band, key, file, "band");
+  check_keys(n, {"low", "high"}, file, k);
+  Range r;
+  r.low = get_number(n, "low", file, k, 0.0, 1e6);
+  r.high = get_number(n, "high", file, k, 0.0, 1e6);
+  r.given = true;
+  if (r.low > r.high) fail_input(file, k + ": low must not exceed high");
+  if (nominal >= 0 && (r.low > nominal || r.high < nominal))
+    fail_input(file, k + ": the nominal value " + std::to_string(nominal) + " lies outside low .. high");
+  return r;
+}
+
+void load_band(const YAML::Node& band, const std::string& file, Tech& t) {
+  check_keys(band, {"full_adder_energy_pj", "sram_access_energy_scale", "vmin_v", "alpha", "control_overhead"}, file,
+             "band");
+  TechBand& b = t.band;
+  b.full_adder_pj = load_range(band, "full_adder_energy_pj", t.logic.fa_pj, file);
+  b.sram_energy_scale = load_range(band, "sram_access_energy_scale", 1.0, file);
+  b.alpha = load_range(band, "alpha", t.alpha, file);
+  if (b.alpha.low < 1.0 || b.alpha.high > 2.0) fail_input(file, "band.alpha: must lie within 1 .. 2");
+  b.control_overhead = load_range(band, "control_overhead", -1.0, file);
+  if (b.control_overhead.high > 1.0) fail_input(file, "band.control_overhead: must lie within 0 .. 1");
+  // vmin_v: high may name the cell flavour's nominal supply instead of a number.
+  const YAML::Node v = child(band, "vmin_v", file, "band");
+  check_keys(v, {"low", "high"}, file, "band.vmin_v");
+  b.vmin_v.given = true;
+  b.vmin_v.low = get_number(v, "low", file, "band.vmin_v", 0.0, 2.0);
+  if (v["high"] && v["high"].IsScalar() && v["high"].Scalar() == "cell_nominal") {
+    b.vmin_high_cell_nominal = true;
+    b.vmin_v.high = t.sram_vmin_v;
+  } else {
+    b.vmin_v.high = get_number(v, "high", file, "band.vmin_v", 0.0, 2.0);
+  }
+  if (b.vmin_v.low > t.sram_vmin_v || b.vmin_v.high < t.sram_vmin_v)
+    fail_input(file, "band.vmin_v: the nominal sram.vmin_v lies outside low .. high");
+}
+
 }  // namespace
 
 Tech load_tech(const std::string& yaml_path) {
   const YAML::Node root = load_yaml(yaml_path);
-  check_keys(root, {"sram", "devices", "delay", "logic", "cross_check"}, yaml_path, "");
+  check_keys(root, {"sram", "devices", "delay", "logic", "cross_check", "band"}, yaml_path, "");
   Tech t;
   t.source = yaml_path;
   const YAML::Node sram = child(root, "sram", yaml_path, "");
@@ -143,6 +184,7 @@ Tech load_tech(const std::string& yaml_path) {
   t.check.mul8_pj = get_positive(check, "mul8_energy_pj", yaml_path, "cross_check");
   t.check.add32_pj = get_positive(check, "add32_energy_pj", yaml_path, "cross_check");
   t.check.mul32_pj = get_positive(check, "mul32_energy_pj", yaml_path, "cross_check");
+  if (root["band"]) load_band(child(root, "band", yaml_path, ""), yaml_path, t);
   return t;
 }
 

@@ -146,6 +146,16 @@ TEST_F(CliHostile, SixBitWeightsEndToEnd) {
   expect_bad_input("hwsim --model six/model.bbm --arch " + std::string(BITBLOCK_SOURCE_DIR) +
                        "/hwsim/arch/small.yaml --data-dir data --out six/hw4",
                    "hwsim", {"max_weight_bits: 4 < the model's 6-bit weights"});
+  // --emit-rtl: the RTL hand-off files for the images asked for; a bad image count is an input error.
+  const CliResult rtl = run_bitblock("hwsim --model six/model.bbm --arch " + arch_for_8_bits() +
+                                         " --data-dir data --out six/hw5 --limit 3 --emit-rtl six/rtl --rtl-images 2",
+                                     dir_->path);
+  EXPECT_EQ(rtl.code, 0) << rtl.err;
+  EXPECT_NE(read_file(path("six/rtl/manifest.json")).find("\"images\": 2,"), std::string::npos);
+  EXPECT_TRUE(file_exists(path("six/rtl/weight_b0.hex")));
+  expect_bad_input("hwsim --model six/model.bbm --arch " + arch_for_8_bits() +
+                       " --data-dir data --out six/hw6 --emit-rtl six/rtl2 --rtl-images 0",
+                   "hwsim", {"--rtl-images", "must be >= 1"});
 }
 
 // 6. Bad input reported as an internal error (exit 1).

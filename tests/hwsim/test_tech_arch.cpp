@@ -180,14 +180,39 @@ TEST(Arch, ShippedFilesLoad) {
     const hwsim::Arch arch = hwsim::load_arch(entry.path().string());
     EXPECT_NO_THROW(hwsim::check_supply(arch, t, hwsim::sram_macros(arch, t))) << entry.path();
   }
-  EXPECT_EQ(files, 6);
+  EXPECT_EQ(files, 8);
+}
+
+// cifar10_small.yaml holds the half-width cifar10_vgg it is sized for (binary, 8-bit first layer
+// on centred pixels, every weight kept) and not the full-width one.
+TEST(Arch, Cifar10SmallHoldsHalfWidthVgg) {
+  auto vgg = [](int w) {
+    using model::ActKind;
+    using model::OpKind;
+    auto conv = [](int out, int bits, bool pool) {
+      StageSpec s = stage_spec(OpKind::Conv, out, bits, 1, 1, 1.0, ActKind::Sign, 1);
+      if (pool) s.pool = {2, 2, model::PoolPlacement::Codes};
+      return s;
+    };
+    return random_model({3, 32, 32}, model::InputMode::Centered,
+                        {conv(w, 8, false), conv(w, 1, true), conv(2 * w, 1, false), conv(2 * w, 1, true),
+                         conv(4 * w, 1, false), conv(4 * w, 1, true),
+                         stage_spec(OpKind::Dense, 8 * w, 1, 1, 1, 1.0, ActKind::Sign, 1),
+                         stage_spec(OpKind::Dense, 8 * w, 1, 1, 1, 1.0, ActKind::Sign, 1),
+                         stage_spec(OpKind::Dense, 10, 1, 1, 1, 1.0, ActKind::None, 32)},
+                        3)
+        .net;
+  };
+  const hwsim::Arch a = hwsim::load_arch(kArchDir + "cifar10_small.yaml");
+  EXPECT_NO_THROW(hwsim::check_model_fits(a, vgg(64)));
+  expect_error([&] { hwsim::check_model_fits(a, vgg(128)); }, "weight_sram.capacity_bytes");
 }
 
 // The paper point: 0.70 V, 100 MHz; its clock limit at 0.70 V is the itrs-lstp logic's,
 // 1000 MHz x (I_on(lstp, 0.70 V) / 0.70) / (I_on(hp, 0.9 V) / 0.9) with I_on alpha-power scaled
 // from each flavour's nominal, about 116 MHz.
 TEST(Arch, PaperPointClockLimit) {
-  const hwsim::Arch a = hwsim::load_arch(kArchDir + "yin2018_mnist.yaml");
+  const hwsim::Arch a = hwsim::load_arch(kArchDir + "yin2018_mnist_assumed.yaml");
   const hwsim::Tech t = hwsim::load_tech(kTech);
   EXPECT_DOUBLE_EQ(a.supply_v, 0.70);
   EXPECT_EQ(a.weight_sram.macro_bytes(), 4096);

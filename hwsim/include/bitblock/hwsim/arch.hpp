@@ -14,6 +14,12 @@ enum class IdleMode { On, Retention, PowerGate };
 // How a lane multiplies: shift-and-add sized to each stage's operand widths, or one array
 // multiplier built for the widest operands (max_weight_bits x max_act_bits) on every product.
 enum class Multiplier { ShiftAdd, Array };
+// What the datapath does with a product whose activation (or weight code) is zero
+// (activity.hpp): nothing (every product switches), clock_gate (the lane's multiplier, its adder
+// tree input and its accumulator update hold their values: no switching, same cycles), or skip
+// (products of zero activations are not issued: fewer cycles, and weight words no issued product
+// needs are not read).
+enum class ZeroGating { None, ClockGate, Skip };
 
 struct SramSpec {
   int banks = 1;                 // equal banks read in parallel each access (port = banks x word_bits)
@@ -43,6 +49,7 @@ struct Arch {
   double control_overhead = 0.1; // control logic = this fraction of datapath logic (area and energy)
   bool clock_gating = true;      // registers are clocked only when written (else every cycle)
   Multiplier multiplier = Multiplier::ShiftAdd;
+  ZeroGating zero_gating = ZeroGating::None;
   SramSpec weight_sram, index_sram, param_sram, act_sram;  // act_sram: each ping-pong half
 
   double clock_ns() const { return 1000.0 / clock_mhz; }
@@ -52,6 +59,7 @@ struct Arch {
 const std::string& cell_of(const Arch& a, const SramSpec& s);
 const char* idle_name(IdleMode m);
 const char* multiplier_name(Multiplier m);
+const char* zero_gating_name(ZeroGating g);
 
 // Throws InputError naming the file and key for unknown/missing keys and values out of range
 // (zero lanes, zero banks, capacity not a multiple of the macros, ...). Keys with a default may

@@ -5,6 +5,7 @@
 // runs) checks the two agree. Input coding, im2col, pooling and requantization are the shared
 // definitions in model/ops.hpp.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "bitblock/model/network.hpp"
@@ -16,6 +17,15 @@ struct DatapathResult {
   std::vector<int64_t> logits;   // images x num_classes
 };
 
-DatapathResult run_datapath(const model::Network& net, const uint8_t* images, int64_t count);
+// Sees stage k's input codes of one image: the code at (im2col) column kk and output position p
+// is x[kk * stride + p].
+using StageInputObserver =
+    std::function<void(size_t k, int64_t image, const int16_t* x, int64_t stride)>;
+
+// observe (optional) is called for every image and stage; out_codes (optional) receives every
+// image's output codes of every non-final stage (out_codes[k]: images x output size).
+DatapathResult run_datapath(const model::Network& net, const uint8_t* images, int64_t count,
+                            const StageInputObserver& observe = nullptr,
+                            std::vector<std::vector<int16_t>>* out_codes = nullptr);
 
 }  // namespace bitblock::hwsim

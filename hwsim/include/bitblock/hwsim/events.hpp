@@ -44,6 +44,7 @@ struct EventCounts {
   int64_t weight_reads = 0, index_reads = 0, param_reads = 0;  // words
   int64_t act_reads = 0, act_writes = 0;                        // words
   int64_t macs = 0;              // executed multiply-accumulates (in-matrix weights of kept blocks)
+  int64_t active_products = 0;   // products whose logic switches (= macs unless zero_gating is clock_gate)
   int64_t acc_updates = 0;       // accumulator register writes
   int64_t operand_bits = 0;      // bits written into operand registers
   int64_t requants = 0;
@@ -58,6 +59,11 @@ struct EventCounts {
   bool operator==(const EventCounts& o) const;
 };
 
+// Act SRAM words holding `cols` input codes of one kept block (dense: contiguous; conv: one
+// word per column).
+int64_t block_act_words(const model::Stage& s, int cols, int code_bits, const Arch& a);
+// Act SRAM words one output position's inputs take when an input buffer holds them.
+int64_t buffered_act_words(const model::Stage& s, int code_bits, const Arch& a);
 // Weights per cycle of a stage (pc above).
 int weights_per_cycle(const Arch& a, int weight_bits);
 // Accumulator updates of one stored block processed pc elements at a time, row-major.

@@ -1,7 +1,8 @@
 #pragma once
 // `bitblock hwsim --sensitivity`: each design lever of an arch varied alone over its stated
 // range, energy per classification at both ends (counts and cost only: the datapath values do
-// not depend on the architecture), drawn as a tornado plot.
+// not depend on the architecture), drawn as a tornado plot. The counts are the data-independent
+// ones (zero_gating not applied: its effect needs the images, see the report's per-image part).
 //
 // Levers and ranges (low end, high end):
 //   supply_v            the SRAM minimum (tech sram.vmin_v) .. the highest nominal supply of the
@@ -19,6 +20,9 @@
 //   input_buffer        on .. off
 //   accumulator_bits    the arch's .. 32
 //   control_overhead    0 .. 0.3
+// and each technology constant of the tech file's band (band.hpp) alone over its low .. high:
+//   tech: full-adder energy, SRAM access energy, supply floor (the arch's supply raised to it),
+//   alpha (the clock lowered to the limit)
 // An end that is invalid for the model (too fast a clock for the supply, a memory too small)
 // keeps its reason and draws no bar.
 #include <string>

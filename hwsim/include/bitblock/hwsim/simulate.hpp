@@ -5,15 +5,27 @@
 #include <cstdint>
 #include <vector>
 
+#include "bitblock/hwsim/band.hpp"
 #include "bitblock/hwsim/cost.hpp"
 #include "bitblock/hwsim/events.hpp"
 #include "bitblock/model/network.hpp"
 
 namespace bitblock::hwsim {
 
+// One image's cost under the arch's zero_gating (activity.hpp).
+struct ImageCost {
+  std::vector<Energy> stages;       // pJ per stage
+  std::vector<int64_t> cycles;      // per stage
+  Energy energy;                    // summed over stages
+  int64_t total_cycles = 0;
+};
+
 struct SimResult {
-  std::vector<EventCounts> counts;  // per stage, per classification
-  CostReport cost;
+  std::vector<EventCounts> counts;  // per stage, per classification, data-independent (no gating)
+  CostReport cost;                  // from counts: the design without zero gating
+  std::vector<ImageCost> per_image; // every image simulated, under the arch's zero_gating
+  EnergyBand band;                  // mean over the images, under the arch's zero_gating
+  EnergyBand band_ungated;          // the data-independent counts
   int64_t images = 0;
   double accuracy = 0;              // in simulation
   double replay_seconds = 0;        // datapath replay of all images
@@ -23,7 +35,8 @@ struct SimResult {
 
 // Throws InputError when the model does not fit the arch; std::logic_error when the counts
 // disagree with the walk or the datapath disagrees with the inference (an internal bug).
-// labels may be null (accuracy 0).
+// labels may be null (accuracy 0). Without images, per_image is empty and band equals
+// band_ungated.
 SimResult simulate(const model::Network& net, const Arch& a, const Tech& t, const uint8_t* images,
                    const uint8_t* labels, int64_t count);
 

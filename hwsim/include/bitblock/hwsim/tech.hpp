@@ -47,6 +47,22 @@ struct CrossCheck {
   double add32_pj = 0, mul32_pj = 0; // Aladdin 40 nm: 32-bit units (the width-scaled model)
 };
 
+// The uncertainty band of the technology constants (tech file `band:`, band.hpp): each
+// constant's low and high ends, ordered by their effect (low = less energy per classification);
+// the nominal value is the one used elsewhere in the file (or the arch's, for control_overhead).
+struct Range {
+  double low = 0, high = 0;
+  bool given = false;            // false: both ends equal the nominal value
+};
+struct TechBand {
+  Range full_adder_pj;           // logic.full_adder_energy_pj (at energy_node_nm, energy_vdd_v)
+  Range sram_energy_scale;       // factor on every SRAM read/write energy of the table (nominal 1)
+  Range vmin_v;                  // sram.vmin_v: the supply floor
+  bool vmin_high_cell_nominal = false;  // the high end is the arch's SRAM flavours' nominal supply
+  Range alpha;                   // delay.alpha
+  Range control_overhead;        // the arch's control_overhead
+};
+
 struct Tech {
   std::string source;            // the YAML file
   std::vector<SramPoint> sram;   // the CACTI table
@@ -56,6 +72,7 @@ struct Tech {
   std::map<std::string, Device> devices;
   LogicTech logic;
   CrossCheck check;
+  TechBand band;
 };
 
 // Reads the YAML and the CSV it names (relative to the YAML's folder). Unknown or missing keys,

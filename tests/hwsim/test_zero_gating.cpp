@@ -1,0 +1,168 @@
+// Data-dependent energy (arch zero_gating): hand-computed counts of the tiny network for given
+// pixels, per-image energy that differs between images with gating and equals the
+// data-independent model without it, and skip with no zero inputs equal to the schedule.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "bitblock/hwsim/activity.hpp"
+#include "bitblock/hwsim/datapath.hpp"
+#include "bitblock/hwsim/cost.hpp"
+#include "bitblock/hwsim/image_report.hpp"
+#include "bitblock/hwsim/simulate.hpp"
+#include "bitblock/model/ops.hpp"
+#include "hwsim/tiny_design.hpp"
+#include "model/random_network.hpp"
+
+namespace bitblock::testing {
+namespace {
+
+constexpr double kFa = 0.004;  // pJ per full adder at 1 V (tiny_tech)
+
+// Stage k's counts for one image of the tiny network (its input codes from the datapath).
+std::vector<hwsim::EventCounts> image_counts(const hwsim::Arch& a, const std::vector<uint8_t>& img) {
+  const model::Network n = tiny_network();
+  const std::vector<hwsim::EventCounts> base = hwsim::count_events(n, a);
+  const hwsim::ZeroModel z = hwsim::zero_model(n);
+  std::vector<hwsim::EventCounts> out(base);
+  hwsim::run_datapath(n, img.data(), 1, [&](size_t k, int64_t, const int16_t* x, int64_t stride) {
+    out[k] = hwsim::image_stage_events(n, k, a, z, base[k], x, stride);
+  });
+  return out;
+}
+
+TEST(ZeroGating, ZeroModelCountsNonzeroWeightsPerColumn) {
+  // fc1 codes [[1, -2, 0, 1], [-1, 1, 1, -2]]: columns hold 2, 2, 1, 2 nonzero codes; fc2 kept
+  // codes (0,0) = 1, (0,1) = -1, (1,1) = 1: columns 1, 2.
+  const hwsim::ZeroModel z = hwsim::zero_model(tiny_network());
+  EXPECT_EQ(z.column_nonzero_weights[0], (std::vector<int64_t>{2, 2, 1, 2}));
+  EXPECT_EQ(z.column_nonzero_weights[1], (std::vector<int64_t>{1, 2}));
+}
+
+TEST(ZeroGating, ClockGateCountsProductsWithBothOperandsNonzero) {
+  hwsim::Arch a = tiny_arch();
+  a.zero_gating = hwsim::ZeroGating::ClockGate;
+  const std::vector<hwsim::EventCounts> base = hwsim::count_events(tiny_network(), a);
+  // Pixels (10, 0, 3, 7): column 1 is zero; column 2's first code is zero: 2 + 0 + 1 + 2 = 5 of 8.
+  const std::vector<hwsim::EventCounts> e = image_counts(a, {10, 0, 3, 7});
+  EXPECT_EQ(e[0].active_products, 5);
+  EXPECT_EQ(e[0].macs, 8);
+  EXPECT_EQ(e[0].cycles(), base[0].cycles());
+  EXPECT_EQ(e[1].active_products, 3);  // sign codes are never zero
+  // Energy: the tree (40 FAs) and the 4 x 16-bit accumulator adds and register writes switch for
+  // 5/8 of the products (2-bit codes need no multiplier adders).
+  const hwsim::CostReport gated = hwsim::estimate_cost(a, tiny_tech(), tiny_network(), e);
+  EXPECT_NEAR(gated.stages[0].energy.mac, (40 + 4 * 16) * 5.0 / 8 * kFa, 1e-12);
+  EXPECT_NEAR(gated.stages[0].energy.registers, (4 * 16 * 5.0 / 8 + 32) * 0.01, 1e-12);
+}
+
+TEST(ZeroGating, SkipIssuesOnlyNonzeroColumns) {
+  hwsim::Arch a = tiny_arch();
+  a.zero_gating = hwsim::ZeroGating::Skip;
+  a.weight_sram.word_bits = 8;  // one 2x2 block of 2-bit codes per word
+  const std::vector<hwsim::EventCounts> base = hwsim::count_events(tiny_network(), a);
+  EXPECT_EQ(base[0].weight_reads, 2);
+  EXPECT_EQ(base[0].mac_cycles, 4);
+  // Pixels (0, 0, 3, 7): block (0,0) (columns 0-1) has no nonzero input: no products, its act
+  // word is still read (1 cycle), its weight word is not; block (0,1): both columns, 4 products
+  // in 2 cycles, 2 row updates, two 2-input trees of 10-bit products (20 FAs).
+  const std::vector<hwsim::EventCounts> e = image_counts(a, {0, 0, 3, 7});
+  EXPECT_EQ(e[0].macs, 4);
+  EXPECT_EQ(e[0].active_products, 4);
+  EXPECT_EQ(e[0].mac_cycles, 1 + 2);
+  EXPECT_EQ(e[0].acc_updates, 2);
+  EXPECT_EQ(e[0].tree_fa, 20);
+  EXPECT_EQ(e[0].weight_reads, 1);
+  EXPECT_EQ(e[0].act_reads, base[0].act_reads);
+  EXPECT_EQ(e[0].index_reads, base[0].index_reads);
+  EXPECT_EQ(e[0].param_reads, base[0].param_reads);
+  // Pixels (10, 0, 3, 7): block (0,0) issues column 0 only: 2 products in 1 cycle, one update per
+  // row (2), single-input trees (0 FAs); both weight words read.
+  const std::vector<hwsim::EventCounts> f = image_counts(a, {10, 0, 3, 7});
+  EXPECT_EQ(f[0].macs, 2 + 4);
+  EXPECT_EQ(f[0].mac_cycles, 1 + 2);
+  EXPECT_EQ(f[0].acc_updates, 2 + 2);
+  EXPECT_EQ(f[0].tree_fa, 20);
+  EXPECT_EQ(f[0].weight_reads, 2);
+  // No zero input: exactly the data-independent schedule.
+  const std::vector<hwsim::EventCounts> g = image_counts(a, {1, 2, 3, 4});
+  EXPECT_TRUE(g[0] == base[0]);
+  EXPECT_TRUE(g[1] == base[1]);
+}
+
+TEST(ZeroGating, PerImageEnergyDiffersWithGatingAndEqualsTheModelWithout) {
+  const model::Network n = tiny_network();
+  const std::vector<uint8_t> images = {10, 0, 3, 7, 0, 0, 3, 7, 1, 2, 3, 4};
+  hwsim::Arch a = tiny_arch();
+  const hwsim::SimResult off = hwsim::simulate(n, a, tiny_tech(), images.data(), nullptr, 3);
+  ASSERT_EQ(off.per_image.size(), 3u);
+  for (const hwsim::ImageCost& c : off.per_image) {
+    EXPECT_DOUBLE_EQ(c.energy.total(), off.cost.energy.total());
+    EXPECT_EQ(c.total_cycles, off.cost.cycles);
+  }
+  EXPECT_DOUBLE_EQ(off.band.nominal.energy_nj, off.cost.energy.total() * 1e-3);
+  for (hwsim::ZeroGating g : {hwsim::ZeroGating::ClockGate, hwsim::ZeroGating::Skip}) {
+    a.zero_gating = g;
+    const hwsim::SimResult on = hwsim::simulate(n, a, tiny_tech(), images.data(), nullptr, 3);
+    EXPECT_LT(on.per_image[1].energy.total(), on.per_image[0].energy.total()) << hwsim::zero_gating_name(g);
+    EXPECT_LT(on.per_image[0].energy.total(), on.per_image[2].energy.total()) << hwsim::zero_gating_name(g);
+    // An image without zero pixels: skip costs what the ungated design costs; clock_gate still
+    // holds the product of fc1's zero weight code.
+    if (g == hwsim::ZeroGating::Skip) {
+      EXPECT_DOUBLE_EQ(on.per_image[2].energy.total(), off.cost.energy.total());
+    } else {
+      EXPECT_LT(on.per_image[2].energy.total(), off.cost.energy.total());
+    }
+    EXPECT_DOUBLE_EQ(on.cost.energy.total(), off.cost.energy.total());
+    double mean = 0;
+    for (const hwsim::ImageCost& c : on.per_image) mean += c.energy.total() / 3 * 1e-3;
+    EXPECT_NEAR(on.band.nominal.energy_nj, mean, 1e-12);
+  }
+}
+
+TEST(ZeroGating, SkipWithoutZerosEqualsTheScheduleOnRandomModels) {
+  // A conv (2 x 8 x 8 input, 3 x 3 kernel: 18 columns in 2 x 3 blocks) and dense stages fed codes
+  // that are never zero: skip changes nothing, whatever the lanes, word, input buffer and weight
+  // reuse (block columns divide the inputs, so no ragged column takes a slot).
+  const model::Network n =
+      random_model({2, 8, 8}, model::InputMode::Pixel,
+                   {stage_spec(model::OpKind::Conv, 5, 3, 2, 3, 0.6, model::ActKind::Unsigned, 2),
+                    stage_spec(model::OpKind::Dense, 19, 3, 3, 4, 0.5, model::ActKind::Sign, 1),
+                    stage_spec(model::OpKind::Dense, 7, 3, 1, 1, 0.7, model::ActKind::None, 32)},
+                   77)
+          .net;
+  const hwsim::ZeroModel z = hwsim::zero_model(n);
+  for (int lanes : {1, 3, 16}) {
+    for (int word : {8, 24, 64}) {
+      hwsim::Arch a = tiny_arch();
+      a.zero_gating = hwsim::ZeroGating::Skip;
+      a.lanes = lanes;
+      a.max_weight_bits = 8;
+      a.accumulator_bits = 32;
+      a.accumulators = 4096;
+      a.weight_sram = sram(2, word, 1 << 20);
+      a.act_sram = sram(2, 32, 1 << 16);
+      a.input_buffer = word == 24;
+      a.positions_per_pass = lanes == 3 ? 5 : 1;
+      const std::vector<hwsim::EventCounts> base = hwsim::count_events(n, a);
+      for (size_t k = 0; k < n.stages.size(); ++k) {
+        const kernels::BsrLayout& l = n.stages[k].weights.layout;
+        ASSERT_EQ(l.cols % l.block_cols, 0);
+        const int64_t P = n.stages[k].positions();
+        const std::vector<int16_t> x(static_cast<size_t>(l.cols * P), 1);
+        EXPECT_TRUE(hwsim::image_stage_events(n, k, a, z, base[k], x.data(), P) == base[k])
+            << "stage " << k << " lanes " << lanes << " word " << word;
+      }
+    }
+  }
+}
+
+TEST(ZeroGating, SpreadPercentiles) {
+  const hwsim::Spread s = hwsim::spread({4, 1, 3, 2, 5});
+  EXPECT_DOUBLE_EQ(s.mean, 3.0);
+  EXPECT_DOUBLE_EQ(s.p5, 1.2);   // 0.05 x 4 = 0.2 between 1 and 2
+  EXPECT_DOUBLE_EQ(s.p95, 4.8);
+}
+
+}  // namespace
+}  // namespace bitblock::testing
