@@ -141,8 +141,7 @@ void bsgemm_backward_weight_tc(const float* dY, int64_t M, int64_t lddy, const f
   a.splits = wgrad_batch_splits(static_cast<int64_t>(W.wgrad.units.size()), M, device_limits().sm_count);
   a.vec_x = ldx % 4 == 0 && reinterpret_cast<uintptr_t>(X) % 16 == 0;
   a.vec_d = lddy % 4 == 0 && reinterpret_cast<uintptr_t>(dY) % 16 == 0;
-  const size_t smem = sizeof(__nv_bfloat16) * kWgradRows * static_cast<size_t>(a.xs_stride + a.ds_stride) +
-                      sizeof(int4) * static_cast<size_t>(W.wgrad.warps * kItemsPerWarp);
+  const size_t smem = wgrad_smem_bytes(W.wgrad);
   if (smem > device_limits().smem_per_block) fail_input("bsgemm_backward_weight_tc", "staged rectangle does not fit");
   resident_ctas(reinterpret_cast<const void*>(tc_wgrad_kernel), W.wgrad.warps * 32, smem);  // raises the limit
   if (a.splits > 1) {

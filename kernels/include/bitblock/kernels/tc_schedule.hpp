@@ -2,6 +2,7 @@
 // Work schedules and shared-memory addressing of the tensor-core kernels (cuda_tc.hpp), as
 // host/device functions so that CPU tests can walk them: every output covered exactly once, every
 // ldmatrix address the one the MMA fragment tables (mma_fragments.hpp) need.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -113,9 +114,20 @@ struct WgradSchedule {
   std::vector<WgradUnit> units;
   std::vector<WgradItem> items;
 };
-// Rectangles sized for about one unit per multiprocessor; throws InputError unless
-// tc_blocks_supported or when dW indices do not fit int32.
-WgradSchedule wgrad_schedule(const BsrLayout& layout, int sm_count);
+// Dynamic shared memory of a weight-gradient CTA: the staged X and dY rows (bf16) and the warps'
+// item columns (one int4 per item).
+inline size_t wgrad_smem_bytes(int64_t x_cols, int64_t d_cols, int warps, int items_per_warp) {
+  return 2 * static_cast<size_t>(kWgradRows) * static_cast<size_t>(tc_stage_stride(x_cols) + tc_stage_stride(d_cols)) +
+         16 * static_cast<size_t>(warps) * static_cast<size_t>(items_per_warp);
+}
+inline size_t wgrad_smem_bytes(const WgradSchedule& s) {
+  return wgrad_smem_bytes(s.x_cols, s.d_cols, s.warps, s.items_per_warp);
+}
+// Rectangles sized for about one unit per multiprocessor, and shrunk until a unit's staged columns
+// fit in smem_per_block bytes (the device's opt-in limit per CTA; very sparse wide layers would
+// otherwise stage more than that). A single block's rectangle always fits for blocks up to 256.
+// Throws InputError unless tc_blocks_supported or when dW indices do not fit int32.
+WgradSchedule wgrad_schedule(const BsrLayout& layout, int sm_count, size_t smem_per_block);
 
 // Batch splits of a weight-gradient launch: 2 when the units alone leave a multiprocessor with
 // room for a second CTA and the batch is large enough to be worth it (each half accumulates
