@@ -1,8 +1,8 @@
 // The autotuner's acceptance check (result_check.hpp) on a block-sparse forward product computed
 // on the CPU the way the tensor-core kernel does (X rounded to bf16, codes exact, fp32 sums, the
 // row scale last): the correct result passes; a result missing one kept block's terms, zeros and
-// a NaN fail. The tolerance the tuner used before (1e-2 sqrt(depth + 1) max(1, max |ref|)) passed
-// the last two.
+// a NaN fail. The tolerance the tuner used before (1e-2 sqrt(depth + 1) max(1, max |ref|), 0.28
+// here, with outputs up to 0.19) passed the missing block, the zeros and a nonzero empty sum.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,8 +19,10 @@
 namespace bitblock::kernels {
 namespace {
 
+// MNIST's first layer in size and scale (784 inputs, 3-bit codes, small row scales): outputs
+// about as large as the old tolerance.
 struct Product {
-  int64_t M = 16, N = 64, K = 256;
+  int64_t M = 16, N = 64, K = 784;
   int br = 8, bc = 8, bits = 3;
   BsrWeights w;
   std::vector<int8_t> codes;  // dense, zero outside kept blocks
@@ -33,7 +35,7 @@ Product make_product() {
   const auto codes = testing::random_codes(p.N * p.K, p.bits, rng);
   const auto mask = testing::random_block_mask(p.N, p.K, p.br, p.bc, 4, rng);
   p.scales.resize(static_cast<size_t>(p.N));
-  for (auto& v : p.scales) v = rng.uniform(0.01f, 0.2f);
+  for (auto& v : p.scales) v = rng.uniform(0.001f, 0.004f);
   p.w = bsr_pack(codes.data(), mask.data(), p.N, p.K, p.br, p.bc, p.bits, p.scales.data());
   p.codes = testing::masked_dense(codes, mask, p.N, p.K, p.br, p.bc);
   p.X = testing::random_floats(p.M * p.K, rng);

@@ -1,5 +1,5 @@
 // The weight-gradient plan (tc_schedule.hpp) within the device's shared memory: a very sparse wide
-// layer, whose rectangles sized by density alone would stage 4096 X columns (281,600 bytes per
+// layer, whose rectangles sized by density alone would stage 4096 X columns (297,984 bytes per
 // CTA, over the 227 KB an sm_90 CTA may opt into), is shrunk until a unit fits, and still covers
 // every kept weight exactly once.
 #include <gtest/gtest.h>
