@@ -249,6 +249,9 @@ DeviceBsr device_bsr_for_layout(const BsrLayout& l, int bits) {
     d.wgrad = wgrad_schedule(l, device_limits().sm_count, device_limits().smem_per_block);
     d.wgrad_units = to_device(d.wgrad.units);
     d.wgrad_items = to_device(d.wgrad.items);
+    const int most = wgrad_batch_splits(static_cast<int64_t>(d.wgrad.units.size()), int64_t{1} << 40,
+                                        device_limits().sm_count);
+    if (most > 1) d.wgrad_partials = DeviceBuffer<float>(static_cast<size_t>(most * codes));
   }
   // The copies above ran on the legacy stream; finish them before any other stream reads W.
   CUDA_CHECK(cudaDeviceSynchronize());

@@ -1,5 +1,7 @@
 // The CUDA backend: device memory from the caching allocator, the kernels' CUDA paths on one
 // stream, CUDA graphs for captured steps. Compiled only when the build has CUDA.
+#include <cuda_runtime.h>
+
 #include <cstdio>
 #include <exception>
 #include <string>
