@@ -61,12 +61,14 @@ section_check() {
   runs="$(mktemp -d)"
   echo "# Check on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" > "$md"
   run_limited "$bin/bitblock_tests_kernels" --gtest_filter='CudaTc.*:LaunchLimits.*:ResultCheck.*' > "$runs/tests.txt" 2>&1 || rc=1
-  grep -E "^\[ +(OK|FAILED|SKIPPED) +\]|^pinned|Failure|^\[==" "$runs/tests.txt" | sed 's/^/    /' >> "$md"
+  grep -E "^\[ +(OK|FAILED|SKIPPED) +\] .*\([0-9]+ ms\)$|^pinned|Failure|^\[==" "$runs/tests.txt" | sed 's/^/    /' >> "$md"
   if grep -qE "^\[ +SKIPPED +\]" "$runs/tests.txt"; then echo "- CUDA TESTS SKIPPED" >> "$md"; rc=1; fi
   BITBLOCK_GPU_KERNELS=tc_m16 run_limited "$bin/bitblock" train --config "$root/experiments/configs/mnist_mlp_3b_8x.yaml" \
     --data-dir "$bundle/data" --out "$runs/mnist" --device cuda --quiet --set train.epochs=1 \
-    --set train.batch_size=300 > "$runs/train.txt" 2>&1 || rc=1
-  echo "- mnist_mlp_3b_8x, 200 steps at batch 300 pinned to tc_m16: test acc $(tail -n 1 "$runs/mnist/metrics.csv" 2>/dev/null | cut -d, -f6), exit $rc" >> "$md"
+    --set train.batch_size=300 > "$runs/train.txt" 2>&1
+  local train_rc=$?
+  [ "$train_rc" -eq 0 ] || rc=1
+  echo "- mnist_mlp_3b_8x, 200 steps at batch 300 pinned to tc_m16: exit $train_rc, test acc $(tail -n 1 "$runs/mnist/metrics.csv" 2>/dev/null | cut -d, -f6)" >> "$md"
   grep -A4 "^kernels" "$runs/mnist/log" 2>/dev/null | sed 's/^/    /' >> "$md"
   grep -iE "warning|error" "$runs/train.txt" | head -5 | sed 's/^/    /' >> "$md"
   cat "$md"
