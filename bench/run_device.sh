@@ -5,6 +5,7 @@
 #   bash bench/run_device.sh [section ...]        (default: every section, in order)
 # Everything goes under $OUT (default ./device-out), few files (a device tool returns at most 8):
 #   run.log          every section's output
+#   check.md         the first section's answer to "does it work" (see section_check)
 #   tests.json       GoogleTest results of bitblock_tests_kernels
 #   bench_cuda.json  the CUDA benchmarks (bench/plot_cuda_speedup.sh and cuda_targets.py read it)
 #   targets.md       the issue's targets, measured
@@ -16,14 +17,15 @@
 # that their long commands run under (run_limited); each section's output goes to run.log and a
 # one-line verdict to the terminal. To add one (the CUDA backend's training run, say), write
 # section_train and add "train:<seconds>" to SECTIONS. A device call runs at most 10 minutes, so
-# the sections go in two calls: `gpu tests devtests train` (the CUDA backend) and
-# `sanitizer bench ncu` (the kernels), each under 10 minutes.
+# the sections go in two calls: `check gpu tests devtests train` (the CUDA backend) and
+# `sanitizer bench ncu` (the kernels), each under 10 minutes. On a short loan run `check` alone
+# first (about 30 seconds): it answers "does it work" before "how fast".
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bundle="${BUNDLE:-$root/gpu-bundle}"
 out="${OUT:-$root/device-out}"
 bin="$bundle/bin"
-SECTIONS=(gpu:15 tests:75 devtests:90 train:300 sanitizer:120 bench:240 ncu:120)
+SECTIONS=(check:90 gpu:15 tests:75 devtests:90 train:300 sanitizer:120 bench:240 ncu:120)
 if [ ! -d "$bundle" ] && [ -f "$bundle.tar.gz" ]; then
   tar -C "$(dirname "$bundle")" -xzf "$bundle.tar.gz"
 fi
@@ -48,6 +50,30 @@ run_limited() {
     return 124
   fi
   timeout -k 5 "$left" "$@"
+}
+
+# Does it work: the tensor-core tests (every candidate against the CPU references, layouts that
+# shrink and grow again on each kernel variant, the tuner rejecting a wrong candidate; none may
+# skip) and 200 steps of mnist_mlp_3b_8x (one epoch at batch 300) pinned to tc_m16, with the
+# tuner's log: each candidate's time and measured error as a fraction of its bound.
+section_check() {
+  local md="$out/check.md" runs rc=0
+  runs="$(mktemp -d)"
+  echo "# Check on $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)" > "$md"
+  run_limited "$bin/bitblock_tests_kernels" --gtest_filter='CudaTc.*:LaunchLimits.*:ResultCheck.*' > "$runs/tests.txt" 2>&1 || rc=1
+  grep -E "^\[ +(OK|FAILED|SKIPPED) +\] .*\([0-9]+ ms\)$|^pinned|Failure|^\[==" "$runs/tests.txt" | sed 's/^/    /' >> "$md"
+  if grep -qE "^\[ +SKIPPED +\]" "$runs/tests.txt"; then echo "- CUDA TESTS SKIPPED" >> "$md"; rc=1; fi
+  BITBLOCK_GPU_KERNELS=tc_m16 run_limited "$bin/bitblock" train --config "$root/experiments/configs/mnist_mlp_3b_8x.yaml" \
+    --data-dir "$bundle/data" --out "$runs/mnist" --device cuda --quiet --set train.epochs=1 \
+    --set train.batch_size=300 > "$runs/train.txt" 2>&1
+  local train_rc=$?
+  [ "$train_rc" -eq 0 ] || rc=1
+  echo "- mnist_mlp_3b_8x, 200 steps at batch 300 pinned to tc_m16: exit $train_rc, test acc $(tail -n 1 "$runs/mnist/metrics.csv" 2>/dev/null | cut -d, -f6)" >> "$md"
+  grep -A4 "^kernels" "$runs/mnist/log" 2>/dev/null | sed 's/^/    /' >> "$md"
+  grep -iE "warning|error" "$runs/train.txt" | head -5 | sed 's/^/    /' >> "$md"
+  cat "$md"
+  rm -rf "$runs"
+  return "$rc"
 }
 
 section_gpu() {

@@ -2,6 +2,9 @@
 // outputs), 16-word slices of A and B rows staged in shared memory with coalesced loads, XOR +
 // __popcll. Float x binary: 32 x 32 tiles, X and the weight words staged in shared memory, each
 // term added or subtracted by its sign bit, scale applied once.
+#include <string>
+
+#include "bitblock/common/error.hpp"
 #include "bitblock/kernels/cuda.hpp"
 #include "bitblock/kernels/pack.hpp"
 
@@ -17,7 +20,7 @@ __global__ void bgemm_binary_kernel(const uint64_t* A, int64_t M, const uint64_t
   __shared__ uint64_t bs[kTile][kWords + 1];
   const int tx = threadIdx.x % kTile;  // column of C in the tile
   const int ty = threadIdx.x / kTile;  // 0..7: rows ty, ty+8, ty+16, ty+24
-  const int64_t m0 = static_cast<int64_t>(blockIdx.y) * kTile, n0 = static_cast<int64_t>(blockIdx.x) * kTile;
+  const int64_t m0 = static_cast<int64_t>(blockIdx.x) * kTile, n0 = static_cast<int64_t>(blockIdx.y) * kTile;
   int mismatches[4] = {0, 0, 0, 0};
   for (int64_t w0 = 0; w0 < words; w0 += kWords) {
     // 32 rows x 16 words per operand: 512 words, 2 per thread, consecutive threads read consecutive words.
@@ -46,7 +49,7 @@ __global__ void bgemm_float_binary_kernel(const float* X, int64_t M, int64_t ldx
   __shared__ uint64_t ws[kTile];
   const int tx = threadIdx.x % kTile;
   const int ty = threadIdx.x / kTile;
-  const int64_t m0 = static_cast<int64_t>(blockIdx.y) * kTile, n0 = static_cast<int64_t>(blockIdx.x) * kTile;
+  const int64_t m0 = static_cast<int64_t>(blockIdx.x) * kTile, n0 = static_cast<int64_t>(blockIdx.y) * kTile;
   float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   for (int64_t w = 0; w < words; ++w) {
     for (int e = threadIdx.x; e < kTile * 64; e += blockDim.x) {
@@ -72,8 +75,11 @@ __global__ void bgemm_float_binary_kernel(const float* X, int64_t M, int64_t ldx
   }
 }
 
+// M (the batch, unbounded) on gridDim.x, which takes 2^31 - 1 tiles; N on gridDim.y (65535).
 dim3 tiles(int64_t M, int64_t N) {
-  return dim3(static_cast<unsigned>((N + kTile - 1) / kTile), static_cast<unsigned>((M + kTile - 1) / kTile));
+  const int64_t n_tiles = (N + kTile - 1) / kTile;
+  if (n_tiles > 65535) fail_input("bgemm", "N = " + std::to_string(N) + " is over 65535 tiles of " + std::to_string(kTile));
+  return dim3(static_cast<unsigned>((M + kTile - 1) / kTile), static_cast<unsigned>(n_tiles));
 }
 
 }  // namespace

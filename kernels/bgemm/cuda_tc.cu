@@ -5,6 +5,9 @@
 // X staged 32 columns at a time as bf16 (register double buffering), signs expanded to bf16 in
 // registers, fp32 accumulation, scale once. Warp layout and operand helpers: tc_schedule.hpp; the
 // CPU emulation is tests/kernels/tc_emulation_test.cpp.
+#include <string>
+
+#include "bitblock/common/error.hpp"
 #include "bitblock/kernels/cuda_tc.hpp"
 #include "bitblock/kernels/pack.hpp"
 #include "bitblock/kernels/tc_schedule.hpp"
@@ -41,7 +44,7 @@ __global__ void __launch_bounds__(256) tc_binary_kernel(const uint64_t* __restri
   extern __shared__ __align__(16) unsigned char smem[];
   const uint32_t base = tc::smem_addr(smem);
   const int64_t words = sign_words(K), stages = (words + kWordsPerStage - 1) / kWordsPerStage;
-  const int64_t m0 = static_cast<int64_t>(blockIdx.y) * kBinTile, n0 = static_cast<int64_t>(blockIdx.x) * kBinTile;
+  const int64_t m0 = static_cast<int64_t>(blockIdx.x) * kBinTile, n0 = static_cast<int64_t>(blockIdx.y) * kBinTile;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
   const int wr = bin_warp_row(warp), wc = bin_warp_col(warp);
   int acc[4][4][4] = {};
@@ -216,7 +219,7 @@ __global__ void __launch_bounds__(256) tc_float_binary_kernel(const float* __res
                                                               const float* __restrict__ scales, float* __restrict__ Y,
                                                               int64_t ldy, bool vec_x, bool vec_out) {
   __shared__ __align__(16) unsigned char smem[2 * kFbBufferBytes];
-  const int64_t m0 = static_cast<int64_t>(blockIdx.y) * kBinTile, n0 = static_cast<int64_t>(blockIdx.x) * kBinTile;
+  const int64_t m0 = static_cast<int64_t>(blockIdx.x) * kBinTile, n0 = static_cast<int64_t>(blockIdx.y) * kBinTile;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
   const int wr = bin_warp_row(warp), wc = bin_warp_col(warp);
   const auto* W32 = reinterpret_cast<const uint32_t*>(W);  // little-endian halves of the sign words
@@ -279,8 +282,11 @@ __global__ void __launch_bounds__(256) tc_float_binary_kernel(const float* __res
   }
 }
 
+// M (the batch, unbounded) on gridDim.x, which takes 2^31 - 1 tiles; N on gridDim.y (65535).
 dim3 grid_for(int64_t M, int64_t N) {
-  return dim3(static_cast<unsigned>((N + kBinTile - 1) / kBinTile), static_cast<unsigned>((M + kBinTile - 1) / kBinTile));
+  const int64_t n_tiles = (N + kBinTile - 1) / kBinTile;
+  if (n_tiles > 65535) fail_input("bgemm_tc", "N = " + std::to_string(N) + " is over 65535 tiles of 128");
+  return dim3(static_cast<unsigned>((M + kBinTile - 1) / kBinTile), static_cast<unsigned>(n_tiles));
 }
 
 template <BinaryMma kMma>

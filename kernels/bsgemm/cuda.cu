@@ -246,9 +246,12 @@ DeviceBsr device_bsr_for_layout(const BsrLayout& l, int bits) {
     const int64_t words = tile_stream_words(codes / (kTile * kTile), bits);
     d.tiles_fwd = zeroed<uint32_t>(static_cast<size_t>(words));
     d.tiles_bwd = zeroed<uint32_t>(static_cast<size_t>(words));
-    d.wgrad = wgrad_schedule(l, device_limits().sm_count);
+    d.wgrad = wgrad_schedule(l, device_limits().sm_count, device_limits().smem_per_block);
     d.wgrad_units = to_device(d.wgrad.units);
     d.wgrad_items = to_device(d.wgrad.items);
+    const int most = wgrad_batch_splits(static_cast<int64_t>(d.wgrad.units.size()), int64_t{1} << 40,
+                                        device_limits().sm_count);
+    if (most > 1) d.wgrad_partials = DeviceBuffer<float>(static_cast<size_t>(most * codes));
   }
   // The copies above ran on the legacy stream; finish them before any other stream reads W.
   CUDA_CHECK(cudaDeviceSynchronize());

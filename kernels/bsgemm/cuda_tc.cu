@@ -227,7 +227,8 @@ void run_product(const float* A, int64_t M, int64_t lda, const DeviceBsr& W, flo
   if (m_tiles != 1 && m_tiles != 2 && m_tiles != 4) fail_input(where, "m_tiles must be 1, 2 or 4");
   if (!tc_product_fits(l, m_tiles, kTransposed)) fail_input(where, "batch tile does not fit in shared memory");
   if (W.tiles_fwd.size() >= (size_t{1} << 31)) fail_input(where, "tile streams over 2^31 words");
-  if (M == 0) return;
+  const int64_t slots = kTransposed ? l.num_block_cols() : l.num_block_rows();
+  if (M == 0 || slots == 0) return;  // no outputs (a grid of 0 CTAs is an invalid launch)
   const size_t smem = tc_product_smem(l, m_tiles, kTransposed);
   ProductArgs a{};
   a.A = A;
@@ -249,7 +250,6 @@ void run_product(const float* A, int64_t M, int64_t lda, const DeviceBsr& W, flo
   a.ldo = ldo;
   a.out_cols = kTransposed ? l.cols : l.rows;
   const int out_tiles = (kTransposed ? l.block_cols : l.block_rows) / kTile;
-  const int64_t slots = kTransposed ? l.num_block_cols() : l.num_block_rows();
   a.vec_a = lda % 4 == 0 && reinterpret_cast<uintptr_t>(A) % 16 == 0;
   a.vec_out = ldo % 2 == 0 && reinterpret_cast<uintptr_t>(out) % 8 == 0;
   switch (m_tiles) {

@@ -1,8 +1,9 @@
 // Tensor-core weight gradient of the kept blocks (SDDMM, cuda_tc.hpp): one CTA per unit of the
-// schedule (tc_schedule.hpp) and batch split, the unit's X and dY columns staged 32 batch rows at
-// a time as bf16, each warp accumulating its items (m16n8k16 output tiles) over its batch rows in
-// registers. The
-// CPU emulation of this kernel is tests/kernels/tc_emulation_test.cpp: keep the two in step.
+// schedule (tc_schedule.hpp) and batch split (several splits: partial sums summed in split order
+// by a second kernel, no atomics), the unit's X and dY columns staged 32 batch rows at a time as
+// bf16, each warp accumulating its items (m16n8k16 output tiles) over its batch rows in registers.
+// The CPU emulation of this kernel is tests/kernels/tc_emulation_test.cpp: keep the two in step.
+#include <algorithm>
 #include <string>
 
 #include "bitblock/common/error.hpp"
@@ -28,7 +29,9 @@ struct WgradArgs {
   const WgradItem* items;
   int xs_stride, ds_stride;  // staged row strides (bf16 elements)
   float* dW;
-  int splits;         // batch splits (blockIdx.y); 2: partial sums added into a zeroed dW
+  float* partials;    // splits > 1: split s writes its partial sums at partials + s * elems
+  int64_t elems;      // dW entries
+  int splits;         // batch splits (blockIdx.y)
   bool vec_x, vec_d;  // 16-byte loads of X / dY rows
 };
 
@@ -106,12 +109,18 @@ __global__ void __launch_bounds__(256) tc_wgrad_kernel(const WgradArgs a) {
     for (int i = 0; i < 4; ++i) {
       const WgradTarget t = wgrad_target(item, lane, i, a.block_cols, a.rows, a.cols);
       if (t.index < 0) continue;
-      if (a.splits == 1) {
-        a.dW[t.index] = t.in_matrix ? acc[it][i] : 0.0f;
-      } else if (t.in_matrix) {
-        atomicAdd(a.dW + t.index, acc[it][i]);
-      }
+      float* dst = a.splits == 1 ? a.dW : a.partials + blockIdx.y * a.elems;
+      dst[t.index] = t.in_matrix ? acc[it][i] : 0.0f;
     }
+  }
+}
+
+// dW = the splits' partial sums added in split order (every slice holds every entry).
+__global__ void sum_splits_kernel(const float* __restrict__ partials, int64_t elems, int splits, float* __restrict__ dW) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < elems; i += int64_t{gridDim.x} * blockDim.x) {
+    float sum = partials[i];
+    for (int s = 1; s < splits; ++s) sum += partials[s * elems + i];
+    dW[i] = sum;
   }
 }
 
@@ -138,19 +147,24 @@ void bsgemm_backward_weight_tc(const float* dY, int64_t M, int64_t lddy, const f
   a.xs_stride = static_cast<int>(tc_stage_stride(W.wgrad.x_cols));
   a.ds_stride = static_cast<int>(tc_stage_stride(W.wgrad.d_cols));
   a.dW = dW;
+  a.elems = l.kept_blocks() * l.block_elems();
   a.splits = wgrad_batch_splits(static_cast<int64_t>(W.wgrad.units.size()), M, device_limits().sm_count);
+  // As many as the scratch slices allow (device_bsr_for_layout sized them for this layout).
+  a.splits = static_cast<int>(std::min<int64_t>(a.splits, std::max<int64_t>(1, static_cast<int64_t>(W.wgrad_partials.size()) / a.elems)));
+  a.partials = W.wgrad_partials.get();
   a.vec_x = ldx % 4 == 0 && reinterpret_cast<uintptr_t>(X) % 16 == 0;
   a.vec_d = lddy % 4 == 0 && reinterpret_cast<uintptr_t>(dY) % 16 == 0;
-  const size_t smem = sizeof(__nv_bfloat16) * kWgradRows * static_cast<size_t>(a.xs_stride + a.ds_stride) +
-                      sizeof(int4) * static_cast<size_t>(W.wgrad.warps * kItemsPerWarp);
+  const size_t smem = wgrad_smem_bytes(W.wgrad);
   if (smem > device_limits().smem_per_block) fail_input("bsgemm_backward_weight_tc", "staged rectangle does not fit");
   resident_ctas(reinterpret_cast<const void*>(tc_wgrad_kernel), W.wgrad.warps * 32, smem);  // raises the limit
-  if (a.splits > 1) {
-    CUDA_CHECK(cudaMemsetAsync(dW, 0, sizeof(float) * static_cast<size_t>(l.kept_blocks() * l.block_elems()), stream));
-  }
   const dim3 grid(static_cast<unsigned>(W.wgrad.units.size()), static_cast<unsigned>(a.splits));
   tc_wgrad_kernel<<<grid, static_cast<unsigned>(W.wgrad.warps * 32), smem, stream>>>(a);
   CUDA_CHECK(cudaGetLastError());
+  if (a.splits > 1) {
+    const int64_t blocks = std::min<int64_t>((a.elems + 255) / 256, int64_t{65535} * 8);
+    sum_splits_kernel<<<static_cast<unsigned>(blocks), 256, 0, stream>>>(a.partials, a.elems, a.splits, dW);
+    CUDA_CHECK(cudaGetLastError());
+  }
 }
 
 }  // namespace bitblock::kernels::cuda

@@ -78,7 +78,7 @@ void rectangle_items(const BsrLayout& l, int64_t i0, int64_t i1, int64_t j0, int
 
 }  // namespace
 
-WgradSchedule wgrad_schedule(const BsrLayout& l, int sm_count) {
+WgradSchedule wgrad_schedule(const BsrLayout& l, int sm_count, size_t smem_per_block) {
   if (!tc_blocks_supported(l.block_rows, l.block_cols)) {
     fail_input("wgrad_schedule", "block " + std::to_string(l.block_rows) + "x" + std::to_string(l.block_cols) +
                                      " is not a multiple of 8 (at most 256) on each side");
@@ -101,8 +101,17 @@ WgradSchedule wgrad_schedule(const BsrLayout& l, int sm_count) {
   // Area (in blocks) holding `target` items, with about as many staged X as dY columns.
   const double area = target / items_per_block / density;
   const double p = std::sqrt(area * l.block_cols / l.block_rows);
-  const int64_t P = std::clamp<int64_t>(std::llround(p), 1, nbr);
-  const int64_t Q = std::clamp<int64_t>(std::llround(area / static_cast<double>(P)), 1, nbc);
+  int64_t P = std::clamp<int64_t>(std::llround(p), 1, nbr);
+  int64_t Q = std::clamp<int64_t>(std::llround(area / static_cast<double>(P)), 1, nbc);
+  // Shrink the wider staged side by an eighth (at least one block) until a unit fits.
+  while ((P > 1 || Q > 1) &&
+         wgrad_smem_bytes(Q * l.block_cols, P * l.block_rows, s.warps, s.items_per_warp) > smem_per_block) {
+    if (Q > 1 && (Q * l.block_cols >= P * l.block_rows || P == 1)) {
+      Q -= std::max<int64_t>(1, Q / 8);
+    } else {
+      P -= std::max<int64_t>(1, P / 8);
+    }
+  }
   s.x_cols = Q * l.block_cols;
   s.d_cols = P * l.block_rows;
   std::vector<WgradItem> rect;

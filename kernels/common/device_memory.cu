@@ -33,6 +33,13 @@ struct Cache {
   }
 };
 
+// cudaFree synchronizes the device, which a stream capture under way does not allow (it would
+// invalidate the capture): the compute stream is the one the training step captures.
+bool capture_under_way() {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  return cudaStreamIsCapturing(compute_stream(), &status) == cudaSuccess && status != cudaStreamCaptureStatusNone;
+}
+
 Cache& cache() {
   static Cache* c = new Cache;  // never destroyed: blocks may be freed during static destruction
   return *c;
@@ -53,8 +60,8 @@ void* device_alloc(size_t bytes) {
     c.stats.cached_bytes -= size;
   } else {
     if (cudaMalloc(&p, size) != cudaSuccess) {
-      cudaGetLastError();  // clear the sticky-free out-of-memory error, then retry without the cache
-      c.release_free();
+      cudaGetLastError();  // clear the non-sticky out-of-memory error, then retry without the cache
+      if (!capture_under_way()) c.release_free();
       CUDA_CHECK(cudaMalloc(&p, size));
     }
     ++c.stats.device_mallocs;

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -17,6 +19,10 @@
 #include "bitblock/kernels/pack.hpp"
 #ifdef BITBLOCK_HAS_CUDA
 #include "bitblock/kernels/cuda_candidates.hpp"
+#include "bitblock/kernels/cuda_choice.hpp"
+#include "bitblock/kernels/cuda_tc.hpp"
+#include "bitblock/kernels/gemm.hpp"
+#include "bitblock/kernels/result_check.hpp"
 #endif
 #include "kernels/kernel_test_data.hpp"
 #include "kernels/tc_reference.hpp"
@@ -301,6 +307,109 @@ TEST(CudaTc, ProductsOnQuantizedLatentBlocksMatchTheReference) {
     auto out = poisoned<float>(y.size());
     cand.launch(dX.get(), s.M, s.K, dw, out.get(), s.N, nullptr);
     expect_near_bound(to_host(out, y.size()), y, abs_y, rel_for(cand.name, testing::kBf16OneSide), cand.name);
+  }
+}
+
+// A layer needing less shared memory than an earlier layer of the same kernel variant must not
+// take the limit away from it (launch_limits.hpp): layouts of 784, 256 and again 784 inputs (the
+// first one's launch configuration cached), on every tensor-core candidate of each product, for
+// 3- and 8-bit codes (separate kernel instantiations) and 8 and 16-row blocks (one or two output
+// tiles per item).
+TEST(CudaTc, ShrinkThenGrowLayoutsOnEveryKernelVariant) {
+  SKIP_WITHOUT_DEVICE();
+  Rng rng(36);
+  for (const int bits : {3, 8}) {
+    for (const int block : {8, 16}) {
+      const Case wide = make_case({100, 256, 784, block, 8, bits, 8}, rng);
+      const Case narrow = make_case({100, 256, 256, block, 8, bits, 8}, rng);
+      const cuda::DeviceBsr dw_wide = cuda::upload_bsr(wide.w, nullptr), dw_narrow = cuda::upload_bsr(narrow.w, nullptr);
+      for (const Case* c : {&wide, &narrow, &wide}) {
+        const Shape& s = c->s;
+        SCOPED_TRACE(::testing::Message() << "K " << s.K << " bits " << bits << " block " << block << "x8");
+        const cuda::DeviceBsr& dw = c == &wide ? dw_wide : dw_narrow;
+        const BsrLayout& l = c->w.layout;
+        const auto wd = testing::dense_dequantized(c->w);
+        auto dX = on_device(c->X), ddY = on_device(c->dY);
+        std::vector<float> y(static_cast<size_t>(s.M * s.N)), dx(static_cast<size_t>(s.M * s.K));
+        std::vector<float> dwant(static_cast<size_t>(l.kept_blocks() * l.block_elems()));
+        reference::bsgemm_forward(c->X.data(), s.M, s.K, c->w, y.data(), s.N);
+        reference::bsgemm_backward_input(c->dY.data(), s.M, s.N, c->w, dx.data(), s.K);
+        reference::bsgemm_backward_weight(c->dY.data(), s.M, s.N, c->X.data(), s.K, l, dwant.data());
+        const auto abs_y = testing::abs_product(c->X.data(), s.M, s.K, wd, s.N, s.K, false);
+        const auto abs_dx = testing::abs_product(c->dY.data(), s.M, s.N, wd, s.N, s.K, true);
+        const auto abs_dw = testing::abs_weight_grad(c->dY.data(), s.M, s.N, c->X.data(), s.K, l);
+        for (const auto& cand : cuda::bsgemm_forward_candidates()) {
+          if (std::strncmp(cand.name, "tc", 2) != 0 || !cand.supports(c->problem())) continue;
+          auto out = poisoned<float>(y.size());
+          cand.launch(dX.get(), s.M, s.K, dw, out.get(), s.N, nullptr);
+          expect_near_bound(to_host(out, y.size()), y, abs_y, testing::kBf16OneSide, cand.name);
+        }
+        for (const auto& cand : cuda::bsgemm_backward_input_candidates()) {
+          if (std::strncmp(cand.name, "tc", 2) != 0 || !cand.supports(c->problem())) continue;
+          auto out = poisoned<float>(dx.size());
+          cand.launch(ddY.get(), s.M, s.N, dw, out.get(), s.K, nullptr);
+          expect_near_bound(to_host(out, dx.size()), dx, abs_dx, testing::kBf16OneSide, cand.name);
+        }
+        for (const auto& cand : cuda::bsgemm_backward_weight_candidates()) {
+          if (std::strncmp(cand.name, "tc", 2) != 0 || !cand.supports(c->problem())) continue;
+          auto out = poisoned<float>(dwant.size());
+          cand.launch(ddY.get(), s.M, s.N, dX.get(), s.K, dw, out.get(), nullptr);
+          expect_near_bound(to_host(out, dwant.size()), dwant, abs_dw, testing::kBf16TwoSides, cand.name);
+        }
+      }
+    }
+  }
+}
+
+// The autotuner's choice (cuda_choice.hpp) among the real tensor-core forward, the same kernel on
+// weights with one kept block's codes zeroed, a candidate writing zeros, and the dense cuBLAS
+// reference: the two wrong ones are rejected and never chosen, not even when pinned.
+TEST(CudaTc, TunerRejectsAWrongCandidate) {
+  SKIP_WITHOUT_DEVICE();
+  Rng rng(37);
+  const Shape s{100, 256, 784, 8, 8, 3, 8};
+  auto codes = testing::random_codes(s.N * s.K, s.bits, rng);
+  const auto mask = testing::random_block_mask(s.N, s.K, s.br, s.bc, s.ratio, rng);
+  std::vector<float> scales(static_cast<size_t>(s.N));
+  for (auto& v : scales) v = rng.uniform(0.001f, 0.004f);
+  const BsrWeights w = bsr_pack(codes.data(), mask.data(), s.N, s.K, s.br, s.bc, s.bits, scales.data());
+  // The same layout with the first kept block of block-row 2 holding zero codes.
+  const BsrLayout& l = w.layout;
+  ASSERT_GT(l.block_row_ptr[3], l.block_row_ptr[2]);
+  const int64_t j = l.block_col_idx[static_cast<size_t>(l.block_row_ptr[2])];
+  for (int64_t r = 2 * s.br; r < 3 * s.br; ++r)
+    for (int64_t k = j * s.bc; k < (j + 1) * s.bc; ++k) codes[static_cast<size_t>(r * s.K + k)] = 0;
+  const BsrWeights w_missing = bsr_pack_layout(codes.data(), l, s.bits, scales.data());
+  const cuda::DeviceBsr dw = cuda::upload_bsr(w, nullptr), dw_missing = cuda::upload_bsr(w_missing, nullptr);
+  const auto X = testing::random_floats(s.M * s.K, rng);
+  const auto wd = testing::dense_dequantized(w);
+  const std::vector<float> dense(wd.begin(), wd.end());
+  const auto abs_y = testing::abs_product(X.data(), s.M, s.K, wd, s.N, s.K, false);
+  const std::vector<float> magnitude(abs_y.begin(), abs_y.end());
+  auto dX = on_device(X), ddense = on_device(dense), dmag = on_device(magnitude);
+  const size_t n = static_cast<size_t>(s.M * s.N);
+  const std::vector<cuda::ProductCandidate> list = {
+      {"tc_m16", kBf16Rounding, [&](float* out) { cuda::bsgemm_forward_tc(dX.get(), s.M, s.K, dw, out, s.N, 1, nullptr); }},
+      {"missing_block", kBf16Rounding,
+       [&](float* out) { cuda::bsgemm_forward_tc(dX.get(), s.M, s.K, dw_missing, out, s.N, 1, nullptr); }},
+      {"zeros", kBf16Rounding, [&](float* out) { CUDA_CHECK(cudaMemset(out, 0, n * sizeof(float))); }},
+      {"dense", 0.0, [&](float* out) {
+         cuda::gemm(false, true, s.M, s.N, s.K, 1.0f, dX.get(), s.K, ddense.get(), s.K, 0.0f, out, s.N, nullptr);
+       }}};
+  for (const char* pinned : {"", "missing_block", "zeros", "tc_m16"}) {
+    SCOPED_TRACE(pinned);
+    const cuda::ProductChoice c = cuda::choose_product(list, dmag.get(), n, s.K, pinned, nullptr);
+    std::printf("pinned '%s':%s\n", pinned, c.log.c_str());
+    ASSERT_EQ(c.outcomes.size(), list.size());
+    EXPECT_TRUE(c.outcomes[0].accepted) << "worst " << c.outcomes[0].worst;
+    EXPECT_FALSE(c.outcomes[1].accepted);
+    EXPECT_FALSE(c.outcomes[2].accepted);
+    EXPECT_TRUE(c.outcomes[3].accepted);
+    EXPECT_NE(c.pick, 1u);
+    EXPECT_NE(c.pick, 2u);
+    if (std::string(pinned) == "tc_m16") {
+      EXPECT_EQ(c.pick, 0u);
+    }
   }
 }
 #else

@@ -23,6 +23,8 @@
 namespace bitblock::kernels {
 namespace {
 
+constexpr size_t kH200SmemPerBlock = 227 * 1024;  // opt-in shared memory per CTA on sm_90
+
 using testing::kLanes;
 
 struct Shape {
@@ -188,7 +190,8 @@ TEST(TcEmulation, ForwardAndInputGradientMatchTheReference) {
 }
 
 // Emulates tc_wgrad_kernel (cuda_tc_wgrad.cu) with `splits` batch splits (grid.y): one split
-// stores, two add their partial sums into a zeroed dW.
+// stores; several store partial sums that sum_splits_kernel adds in split order (here: added into
+// a zeroed dW in split order, the same sums).
 std::vector<float> emulate_weight_grad(const Problem& p, int64_t M, const WgradSchedule& s, int splits) {
   const BsrLayout& l = p.w.layout;
   std::vector<float> dW(static_cast<size_t>(l.kept_blocks() * l.block_elems()),
@@ -271,10 +274,10 @@ TEST(TcEmulation, WeightGradientMatchesTheReference) {
     reference::bsgemm_backward_weight(p.dY.data(), sh.M, sh.N, p.X.data(), sh.K, l, want.data());
     const auto abs_sum = testing::abs_weight_grad(p.dY.data(), sh.M, sh.N, p.X.data(), sh.K, l);
     for (int sms : {1, 4, 132}) {
-      for (int splits : {1, 2}) {
+      for (int splits : {1, 2, 3, kMaxWgradSplits}) {
         SCOPED_TRACE(::testing::Message() << sh.M << "x" << sh.N << "x" << sh.K << " block " << sh.br << "x" << sh.bc
                                           << " sms " << sms << " splits " << splits);
-        const WgradSchedule s = wgrad_schedule(l, sms);
+        const WgradSchedule s = wgrad_schedule(l, sms, kH200SmemPerBlock);
         expect_within(emulate_weight_grad(p, sh.M, s, splits), want, abs_sum, testing::kBf16TwoSides);
       }
     }
@@ -406,7 +409,7 @@ std::vector<int32_t> emulate_binary(const BinaryData& d, bool b1) {
 
 TEST(TcEmulation, WeightGradientBatchSplitsCoverTheBatchOnce) {
   for (int64_t M : {0, 1, 31, 32, 33, 100, 255, 256, 1000, 1025}) {
-    for (int splits : {1, 2}) {
+    for (int splits : {1, 2, 3, kMaxWgradSplits}) {
       EXPECT_EQ(wgrad_split_begin(M, splits, 0), 0);
       EXPECT_EQ(wgrad_split_begin(M, splits, splits), M);
       for (int s = 0; s < splits; ++s) {
@@ -418,9 +421,12 @@ TEST(TcEmulation, WeightGradientBatchSplitsCoverTheBatchOnce) {
       }
     }
   }
-  EXPECT_EQ(wgrad_batch_splits(100, 1000, 132), 2);
-  EXPECT_EQ(wgrad_batch_splits(300, 1000, 132), 1);
-  EXPECT_EQ(wgrad_batch_splits(100, 100, 132), 1);
+  EXPECT_EQ(wgrad_batch_splits(100, 1000, 132), 3);               // 264 CTAs wanted
+  EXPECT_EQ(wgrad_batch_splits(300, 1000, 132), 1);               // the units fill the GPU
+  EXPECT_EQ(wgrad_batch_splits(100, 100, 132), 1);                // 4 steps: too few to split
+  EXPECT_EQ(wgrad_batch_splits(10, 100000, 132), kMaxWgradSplits);  // a small conv layer
+  EXPECT_EQ(wgrad_batch_splits(10, 320, 132), 2);                 // 10 steps: 2 splits of 4+
+  EXPECT_EQ(wgrad_batch_splits(0, 1000, 132), 1);
 }
 
 TEST(TcEmulation, BinaryGemmOnB1AndS8MatchesTheReference) {

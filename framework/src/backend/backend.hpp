@@ -42,7 +42,8 @@ class Backend {
   virtual void copy(void* dst, const void* src, size_t bytes) = 0;
   virtual void zero(void* dst, size_t bytes) = 0;
   // Records the work body enqueues, without running it, and returns what replays it; or returns
-  // null without calling body where recording is not possible (the CPU: the caller runs each step).
+  // null where recording is not possible (the CPU, without calling body; a failed CUDA capture,
+  // after a call of body that ran nothing): the caller then runs each step directly.
   virtual std::unique_ptr<CapturedStep> capture(const std::function<void()>& body) = 0;
   // Device allocations made so far (a captured step's buffers must stay put between replays).
   virtual int64_t allocation_count() const = 0;

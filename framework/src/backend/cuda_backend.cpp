@@ -1,5 +1,9 @@
 // The CUDA backend: device memory from the caching allocator, the kernels' CUDA paths on one
 // stream, CUDA graphs for captured steps. Compiled only when the build has CUDA.
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <exception>
 #include <string>
 
 #include "backend/backend.hpp"
@@ -46,8 +50,17 @@ class CudaBackend final : public Backend {
   void download(void* dst, const void* src, size_t bytes) override { kc::download(dst, src, bytes, s_); }
   void copy(void* dst, const void* src, size_t bytes) override { kc::copy_on_device(dst, src, bytes, s_); }
   void zero(void* dst, size_t bytes) override { kc::zero(dst, bytes, s_); }
+  // A step that cannot be captured (a library call that refuses capture, memory running out
+  // mid-capture) runs directly instead: slower, same results.
   std::unique_ptr<CapturedStep> capture(const std::function<void()>& body) override {
-    return std::make_unique<CudaStep>(s_, body);
+    try {
+      return std::make_unique<CudaStep>(s_, body);
+    } catch (const std::exception& e) {
+      cudaGetLastError();
+      std::fprintf(stderr, "warning: CUDA graph capture of the training step failed (%s); running it directly\n",
+                   e.what());
+      return nullptr;
+    }
   }
   int64_t allocation_count() const override { return kc::allocator_stats().allocations; }
   // 1 GiB: the whole batch in one group for the shipped networks (fewer, larger launches).

@@ -7,14 +7,15 @@
 //   dense     cuBLAS SGEMM on the dense masked W_eff (any unit: the library baseline),
 // chosen per batch size the first time that size runs (never inside a captured step: the first
 // step of each size runs directly): every candidate runs on the layer's own operands, its result
-// is checked against the dense one (within the tensor-core kernels' bf16 bound), and the fastest
-// of five timed runs wins. BITBLOCK_GPU_KERNELS=<name> pins the choice (where that implementation
-// passes), so runs with the same seed give the same bits; the automatic choice is logged.
+// is checked element by element against the dense one (kernels/cuda_choice.hpp: within
+// rel * sum |a w| per output, rel from the candidate's operand rounding), and the fastest of five
+// timed runs wins. BITBLOCK_GPU_KERNELS=<name> pins the choice (where that implementation
+// passes), so runs with the same seed give the same bits; the choice and every candidate's
+// measured error (as a fraction of its bound) are logged.
 #include "backend/cuda_kept_weights.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -26,10 +27,12 @@
 #include "bitblock/common/rng.hpp"
 #include "bitblock/kernels/cuda.hpp"
 #include "bitblock/kernels/cuda_candidates.hpp"
+#include "bitblock/kernels/cuda_choice.hpp"
 #include "bitblock/kernels/cuda_tc.hpp"
 #include "bitblock/kernels/cusparse_bsr.hpp"
 #include "bitblock/kernels/device_memory.hpp"
 #include "bitblock/kernels/gemm.hpp"
+#include "bitblock/kernels/result_check.hpp"
 
 namespace bitblock::backend {
 namespace {
@@ -49,31 +52,16 @@ struct Runner {
   std::function<void(int64_t M, const float* x, const float* dy, float* out)> run;
 };
 
-// Seconds per call of fn on stream: the best of `reps` event-timed runs after one warm-up.
-double time_on(cudaStream_t stream, const std::function<void()>& fn, int reps = 5) {
-  cudaEvent_t start, stop;
-  CUDA_CHECK(cudaEventCreate(&start));
-  CUDA_CHECK(cudaEventCreate(&stop));
-  fn();
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    CUDA_CHECK(cudaEventRecord(start, stream));
-    fn();
-    CUDA_CHECK(cudaEventRecord(stop, stream));
-    CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0.0f;
-    CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-    best = std::min(best, double(ms) * 1e-3);
-  }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  return best;
-}
-
-std::vector<float> download(const float* p, size_t n, cudaStream_t stream) {
-  std::vector<float> v(n);
-  kc::download(v.data(), p, n * sizeof(float), stream);
-  return v;
+// |v| of n device floats, in a new device buffer (operands of the acceptance check's magnitudes;
+// a host round trip, once per batch size).
+kc::DeviceBuffer<float> absolute(const float* p, int64_t n, cudaStream_t stream) {
+  std::vector<float> v(static_cast<size_t>(n));
+  kc::download(v.data(), p, v.size() * sizeof(float), stream);
+  for (float& e : v) e = std::fabs(e);
+  kc::DeviceBuffer<float> d(std::max<size_t>(v.size(), 1));
+  kc::upload(d.get(), v.data(), v.size() * sizeof(float), stream);
+  kc::synchronize(stream);  // v goes out of scope
+  return d;
 }
 
 // A pinned name must be one some product could run (a typo would otherwise fall back to the
@@ -225,23 +213,32 @@ class CudaKeptWeights final : public KeptWeights {
                                       sp->backward_weight(dy, m, x, out, s);
                                     }});
     }
-    float* dense_w = dense_w_.get();
-    c.runners[kForward].push_back({"dense", false, [=](int64_t m, const float* x, const float*, float* out) {
-                                     kc::gemm(false, true, m, rows, cols, 1.0f, x, cols, dense_w, cols, 0.0f, out, rows, s);
-                                   }});
-    c.runners[kInput].push_back({"dense", false, [=](int64_t m, const float*, const float* dy, float* out) {
-                                   kc::gemm(false, false, m, cols, rows, 1.0f, dy, rows, dense_w, cols, 0.0f, out, cols, s);
-                                 }});
-    if (dense_g_.size() == 0) dense_g_ = kc::DeviceBuffer<float>(static_cast<size_t>(rows * cols));
-    float* dense_g = dense_g_.get();
-    c.runners[kWeight].push_back({"dense", false, [=, &w](int64_t m, const float* x, const float* dy, float* out) {
-                                    kc::gemm(true, false, rows, cols, m, 1.0f, dy, rows, x, cols, 0.0f, dense_g, cols, s);
-                                    kc::bsr_gather_blocks(w, dense_g, out, s);
-                                  }});
+    if (dense_g_.size() == 0) dense_g_ = kc::DeviceBuffer<float>(static_cast<size_t>(l.rows * l.cols));
+    const float* dense_w = dense_w_.get();
+    for (int p : {kForward, kInput, kWeight}) {
+      c.runners[p].push_back({"dense", false, [this, p, dense_w](int64_t m, const float* x, const float* dy, float* out) {
+                                dense(p, m, x, dy, dense_w, out);
+                              }});
+    }
+  }
+
+  // The dense product on the masked matrix w (rows x cols): the reference of the checks, and on
+  // absolute values the magnitudes sum |a w| of their bounds.
+  void dense(int product, int64_t m, const float* x, const float* dy, const float* w, float* out) {
+    const int64_t rows = layout().rows, cols = layout().cols;
+    if (product == kForward) {
+      kc::gemm(false, true, m, rows, cols, 1.0f, x, cols, w, cols, 0.0f, out, rows, stream_);
+    } else if (product == kInput) {
+      kc::gemm(false, false, m, cols, rows, 1.0f, dy, rows, w, cols, 0.0f, out, cols, stream_);
+    } else {
+      kc::gemm(true, false, rows, cols, m, 1.0f, dy, rows, x, cols, 0.0f, dense_g_.get(), cols, stream_);
+      kc::bsr_gather_blocks(w_, dense_g_.get(), out, stream_);
+    }
   }
 
   // Times every candidate of each product on operands of batch size M and keeps the fastest one
-  // whose result matches the dense implementation's (the last runner of each list).
+  // whose result matches the dense implementation's (the last runner of each list) within its
+  // bound (kernels/cuda_choice.hpp).
   Choice tune(int64_t M, const float* x_in) {
     const k::BsrLayout& l = layout();
     Choice c;
@@ -256,50 +253,25 @@ class CudaKeptWeights final : public KeptWeights {
     };
     kc::DeviceBuffer<float> x_rand = random_buffer(M * l.cols), dy = random_buffer(M * l.rows);
     const float* x = x_in ? x_in : x_rand.get();
+    kc::DeviceBuffer<float> abs_x = absolute(x, M * l.cols, stream_), abs_dy = absolute(dy.get(), M * l.rows, stream_);
+    kc::DeviceBuffer<float> abs_w = absolute(dense_w_.get(), l.rows * l.cols, stream_);
     const int64_t out_size[3] = {M * l.rows, M * l.cols, l.kept_blocks() * l.block_elems()};
-    const int64_t depth[3] = {l.cols, l.rows, M};  // terms per output, for the fp32 tolerance
-    char buf[96];
+    const int64_t depth[3] = {l.cols, l.rows, M};  // terms per output
+    // Tensor-core candidates round A (forward: X; input gradient: dY times the row scales) to
+    // bf16, and both X and dY in the weight gradient; the codes are exact in bf16.
+    const double tc_rounding[3] = {k::kBf16Rounding, k::kBf16Rounding, 2 * k::kBf16Rounding};
     for (int product : {kForward, kInput, kWeight}) {
-      std::vector<Runner>& runners = c.runners[product];
-      kc::DeviceBuffer<float> ref_out(static_cast<size_t>(std::max<int64_t>(out_size[product], 1)));
-      kc::DeviceBuffer<float> out(ref_out.size());
-      runners.back().run(M, x, dy.get(), ref_out.get());
-      const std::vector<float> ref = download(ref_out.get(), static_cast<size_t>(out_size[product]), stream_);
-      double scale = 1.0;
-      for (float v : ref) scale = std::max(scale, double(std::fabs(v)));
-      std::string line = std::string(product_name(product)) + ":";
-      double best = 1e30;
-      c.pick[product] = runners.size() - 1;
-      for (size_t i = 0; i < runners.size(); ++i) {
-        const Runner& r = runners[i];
-        try {
-          if (i + 1 < runners.size()) {  // the dense reference needs no check
-            r.run(M, x, dy.get(), out.get());
-            const std::vector<float> got = download(out.get(), ref.size(), stream_);
-            double err = 0.0;
-            for (size_t e = 0; e < got.size(); ++e) err = std::max(err, double(std::fabs(got[e] - ref[e])));
-            // fp32 sums in another order; bf16 operands: 2^-7 of sum |terms| (cuda_tc.hpp), bounded
-            // here by depth * max |term| ~ sqrt(depth) * scale for the random operands.
-            const double tol = (r.tensor_cores ? 1e-2 : 1e-5) * std::sqrt(double(depth[product]) + 1.0) * scale;
-            if (!(err <= tol)) {
-              std::snprintf(buf, sizeof buf, " %s wrong (%.3g)", r.name.c_str(), err);
-              line += buf;
-              continue;
-            }
-          }
-          const double t = time_on(stream_, [&] { r.run(M, x, dy.get(), out.get()); });
-          std::snprintf(buf, sizeof buf, " %s %.1f us", r.name.c_str(), t * 1e6);
-          line += buf;
-          if (pinned_.empty() ? t < best : r.name == pinned_) {
-            best = t;
-            c.pick[product] = i;
-          }
-        } catch (const std::exception&) {
-          cudaGetLastError();
-          line += " " + r.name + " failed";
-        }
+      const size_t n = static_cast<size_t>(out_size[product]);
+      kc::DeviceBuffer<float> magnitude(std::max<size_t>(n, 1));
+      dense(product, M, abs_x.get(), abs_dy.get(), abs_w.get(), magnitude.get());
+      std::vector<kc::ProductCandidate> list;
+      for (const Runner& r : c.runners[product]) {
+        list.push_back({r.name, r.tensor_cores ? tc_rounding[product] : 0.0,
+                        [&r, M, x, &dy](float* out) { r.run(M, x, dy.get(), out); }});
       }
-      c.log += (c.log.empty() ? "" : ", ") + line + " -> " + runners[c.pick[product]].name;
+      const kc::ProductChoice choice = kc::choose_product(list, magnitude.get(), n, depth[product], pinned_, stream_);
+      c.pick[product] = choice.pick;
+      c.log += (c.log.empty() ? "" : ", ") + (std::string(product_name(product)) + ":" + choice.log);
     }
     kc::synchronize(stream_);
     return c;

@@ -55,6 +55,9 @@ struct DeviceBsr {
   WgradSchedule wgrad;  // host copy; units and items on the device below
   DeviceBuffer<WgradUnit> wgrad_units;
   DeviceBuffer<WgradItem> wgrad_items;
+  // Partial weight gradients of the batch splits (wgrad_batch_splits): one slice of kept x block
+  // elements per split, for as many splits as this layout can get.
+  DeviceBuffer<float> wgrad_partials;
 
   bool has_tiles() const { return tiles_fwd.size() != 0; }
 };

@@ -2,6 +2,7 @@
 // Work schedules and shared-memory addressing of the tensor-core kernels (cuda_tc.hpp), as
 // host/device functions so that CPU tests can walk them: every output covered exactly once, every
 // ldmatrix address the one the MMA fragment tables (mma_fragments.hpp) need.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -113,17 +114,35 @@ struct WgradSchedule {
   std::vector<WgradUnit> units;
   std::vector<WgradItem> items;
 };
-// Rectangles sized for about one unit per multiprocessor; throws InputError unless
-// tc_blocks_supported or when dW indices do not fit int32.
-WgradSchedule wgrad_schedule(const BsrLayout& layout, int sm_count);
+// Dynamic shared memory of a weight-gradient CTA: the staged X and dY rows (bf16) and the warps'
+// item columns (one int4 per item).
+inline size_t wgrad_smem_bytes(int64_t x_cols, int64_t d_cols, int warps, int items_per_warp) {
+  return 2 * static_cast<size_t>(kWgradRows) * static_cast<size_t>(tc_stage_stride(x_cols) + tc_stage_stride(d_cols)) +
+         16 * static_cast<size_t>(warps) * static_cast<size_t>(items_per_warp);
+}
+inline size_t wgrad_smem_bytes(const WgradSchedule& s) {
+  return wgrad_smem_bytes(s.x_cols, s.d_cols, s.warps, s.items_per_warp);
+}
+// Rectangles sized for about one unit per multiprocessor, and shrunk until a unit's staged columns
+// fit in smem_per_block bytes (the device's opt-in limit per CTA; very sparse wide layers would
+// otherwise stage more than that). A single block's rectangle always fits for blocks up to 256.
+// Throws InputError unless tc_blocks_supported or when dW indices do not fit int32.
+WgradSchedule wgrad_schedule(const BsrLayout& layout, int sm_count, size_t smem_per_block);
 
-// Batch splits of a weight-gradient launch: 2 when the units alone leave a multiprocessor with
-// room for a second CTA and the batch is large enough to be worth it (each half accumulates
-// whole 32-row steps; the two partial sums are added into a zeroed dW, which is exact and
-// independent of their order: 0 + a + b = 0 + b + a), else 1. Split s covers batch rows
-// [wgrad_split_begin(M, splits, s), wgrad_split_begin(M, splits, s + 1)).
+// Batch splits of a weight-gradient launch: when the units alone leave multiprocessors idle
+// (small layers, e.g. a convolution's few units), enough splits for about two CTAs per
+// multiprocessor, at most kMaxWgradSplits, each split at least 4 steps of kWgradRows rows; else 1.
+// Each split writes its partial sums to its own slice of a scratch array and a second kernel adds
+// the slices in split order: no atomics, the same bits whatever order the CTAs run in. Split s
+// covers batch rows [wgrad_split_begin(M, splits, s), wgrad_split_begin(M, splits, s + 1)).
+constexpr int kMaxWgradSplits = 8;
 BITBLOCK_HD int wgrad_batch_splits(int64_t units, int64_t M, int sm_count) {
-  return units < 2 * int64_t{sm_count} && M >= 256 ? 2 : 1;
+  if (units <= 0) return 1;
+  const int64_t want = (2 * int64_t{sm_count} + units - 1) / units;
+  const int64_t steps = (M + kWgradRows - 1) / kWgradRows;
+  int64_t splits = want < steps / 4 ? want : steps / 4;
+  splits = splits < kMaxWgradSplits ? splits : kMaxWgradSplits;
+  return splits < 1 ? 1 : static_cast<int>(splits);
 }
 BITBLOCK_HD int64_t wgrad_split_begin(int64_t M, int splits, int s) {
   const int64_t steps = (M + kWgradRows - 1) / kWgradRows;
