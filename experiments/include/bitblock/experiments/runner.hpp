@@ -17,6 +17,7 @@ struct SweepOptions {
   std::string data_dir = "data";
   int jobs = 1;                  // runs at once
   int threads = 0;               // per run; 0: cores / jobs
+  std::string device;            // train --device of every run (cpu, cuda, auto); empty: the configs'
 };
 
 struct SweepOutcome {
