@@ -84,6 +84,8 @@ ended() { [ "$(state "${array}_$victim")" = CANCELLED ]; }
 wait_for "task $victim to end" 120 ended
 [ ! -f "$run/summary.json" ] || fail "task $victim finished before scancel reached it (epochs too short on this machine?)"
 [ -f "$run/checkpoint.bbc" ] || fail "the cancelled run left no checkpoint"
+epochs_done=$(($(wc -l <"$run/metrics.csv") - 1))
+say "task $victim cancelled with $epochs_done epoch(s) done"
 # A report now would miss the victim: the report job must still be waiting for the array.
 [ "$(state "$report")" = PENDING ] || fail "report job is $(state "$report") while task $victim is cancelled"
 scontrol requeue "${array}_$victim"
@@ -102,7 +104,7 @@ done
 
 count() { grep -c -F -- "$1" "$log" || true; }  # lines of $log holding $1
 # Every point finished once: one run folder each with a summary, trained once (the victim: once,
-# then resumed once), reported done once, each epoch in metrics.csv once.
+# then resumed once), reported done once, each epoch trained once (run log) and in metrics.csv once.
 for i in 0 1 2 3; do
   name=${names[$i]}
   log=$sweep/slurm-${array}_$i.out
@@ -111,10 +113,15 @@ for i in 0 1 2 3; do
   [ "$(count "$name: done")" -eq 1 ] || fail "$name: done $(count "$name: done") times, see $log"
   resumed=$([ "$i" -eq "$victim" ] && echo 1 || echo 0)
   [ "$(count "$name: resuming ...")" -eq "$resumed" ] || fail "$name: resumed $(count "$name: resuming ...") times, see $log"
+  for e in 1 2 3; do
+    [ "$(grep -c "^epoch $e/3 done" "$sweep/$name/log")" -eq 1 ] || fail "$name: epoch $e not trained once, see $sweep/$name/log"
+  done
   [ "$(cut -d, -f1 "$sweep/$name/metrics.csv" | tr '\n' ' ')" = "epoch 1 2 3 " ] ||
     fail "$name: metrics.csv epochs: $(cut -d, -f1 "$sweep/$name/metrics.csv" | tr '\n' ' ')"
 done
 grep -q "CANCELLED" "$sweep/slurm-${array}_$victim.out" || fail "the victim's log does not show the cancel"
+grep -q "^resuming $run/checkpoint.bbc at epoch $((epochs_done + 1))," "$run/log" ||
+  fail "the requeued run did not resume at epoch $((epochs_done + 1)): $(grep -E '^(resuming|run )' "$run/log")"
 
 # The report lists every point; results.csv holds each once.
 for name in "${names[@]}"; do
