@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # local_slurm_why is read by the caller
 # A private single-node Slurm cluster for tests (sourced by bash): munged, slurmctld and slurmd
 # on localhost, every file (config, keys, state, logs) under one folder, free ports, the node
 # with 2 CPUs and one GPU GRES (a count only: nothing runs on it; it lets `sbatch --test-only`
@@ -32,8 +33,8 @@ local_slurm_install() {
     fi
   fi
   rm -f "$log"
-  # The packages' services are not wanted (Debian does not start them under policy-rc.d or
-  # without systemd; elsewhere they would hold the default ports, which we do not use).
+  # Services the packages may have started (where the init system runs them) use the default
+  # socket, config and ports, none of which this cluster uses; they are left alone.
   return 0
 }
 
@@ -85,7 +86,11 @@ local_slurm_start() {
     local_slurm_logs
     return 1
   fi
-  ctld_port=$(local_slurm_free_port) && slurmd_port=$(local_slurm_free_port) || { echo "local_slurm: no free port"; return 1; }
+  ctld_port=$(local_slurm_free_port) || { echo "local_slurm: no free port"; return 1; }
+  slurmd_port=$ctld_port
+  while [ "$slurmd_port" = "$ctld_port" ]; do
+    slurmd_port=$(local_slurm_free_port) || { echo "local_slurm: no free port"; return 1; }
+  done
   cat >"$d/slurm.conf" <<EOF
 ClusterName=bitblocktest
 SlurmctldHost=$node(127.0.0.1)
@@ -136,19 +141,19 @@ EOF
 # stops the daemons in reverse order by pid.
 local_slurm_stop() {
   [ ${#local_slurm_pids[@]} -gt 0 ] || return 0
-  if [ -n "${SLURM_CONF:-}" ] && kill -0 "${local_slurm_pids[1]:-0}" 2>/dev/null; then
+  local k pid
+  # pids: munged, slurmctld, slurmd; jobs can be cancelled while the controller runs.
+  if [ ${#local_slurm_pids[@]} -ge 2 ] && kill -0 "${local_slurm_pids[1]}" 2>/dev/null; then
     scancel --full --user="$(id -un)" >/dev/null 2>&1 || true
-    local i
-    for i in $(seq 1 70); do
+    for _ in $(seq 1 70); do
       [ -z "$(squeue -h -t RUNNING,COMPLETING -o %i 2>/dev/null)" ] && break
       sleep 0.5
     done
   fi
-  local k pid
   for ((k = ${#local_slurm_pids[@]} - 1; k >= 0; k--)); do
     pid=${local_slurm_pids[$k]}
     kill -TERM "$pid" 2>/dev/null || continue
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.2
     done

@@ -69,7 +69,7 @@ submitted=$(bash "$tmp/jobs/submit.sh" --array=0-3)
 echo "$submitted"
 array=$(echo "$submitted" | sed -n 's/^array job \([0-9]*\), report job \([0-9]*\).*/\1/p')
 report=$(echo "$submitted" | sed -n 's/^array job \([0-9]*\), report job \([0-9]*\).*/\2/p')
-[ -n "$array" ] && [ -n "$report" ] || fail "submit.sh printed no job ids"
+if [ -z "$array" ] || [ -z "$report" ]; then fail "submit.sh printed no job ids"; fi
 scontrol show job -o "$report" | grep -q "Dependency=afterany:${array}_\*" ||
   fail "the report job does not depend on the array: $(scontrol show job -o "$report" | grep -o 'Dependency=[^ ]*')"
 
@@ -77,7 +77,7 @@ scontrol show job -o "$report" | grep -q "Dependency=afterany:${array}_\*" ||
 victim=1
 run=$sweep/${names[$victim]}
 mid_training() { [ -f "$run/checkpoint.bbc" ] && [ ! -f "$run/summary.json" ] && [ "$(state "${array}_$victim")" = RUNNING ]; }
-wait_for "task $victim's first checkpoint" 600 mid_training
+wait_for "task $victim's first checkpoint" 300 mid_training
 say "cancelling task $victim after $(($(wc -l <"$run/metrics.csv") - 1)) epoch(s)"
 scancel "${array}_$victim"
 ended() { [ "$(state "${array}_$victim")" = CANCELLED ]; }
@@ -95,7 +95,7 @@ scontrol update JobId="${array}_$victim" StartTime=now
 say "requeued task $victim"
 
 report_done() { case "$(state "$report")" in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL) true ;; *) false ;; esac; }
-wait_for "the report job" 900 report_done
+wait_for "the report job" 600 report_done
 say "report job $(state "$report")"
 [ "$(state "$report")" = COMPLETED ] || fail "report job ended $(state "$report"): $(cat "$sweep"/slurm-report-*.out)"
 for i in 0 1 2 3; do
