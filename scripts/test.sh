@@ -3,7 +3,8 @@
 # GoogleTest suite through ctest. Then the same suites built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (clang, CUDA off, folder <build-dir>-asan; any finding fails its
 # test) and every fuzz target for a short time (scripts/fuzz.sh, folder <build-dir>-fuzz). CUDA
-# tests skip cleanly where no GPU driver is present.
+# tests skip cleanly where no GPU driver is present. The Slurm test (tests/slurm/) installs
+# slurm-wlm and munge itself when run as root, and skips with the reason where it cannot.
 # Usage: scripts/test.sh [--build-dir DIR] [--no-sanitizers] [--fuzz-seconds N] [extra ctest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -45,8 +45,7 @@ int cmd_report(int argc, char** argv) {
       const std::string csv = dir + "/results.csv";
       std::vector<experiments::ResultRow> rows;
       if (args.count("rebuild") || !file_exists(csv)) {
-        rows = experiments::collect_results(dir);
-        experiments::write_results_csv(csv, rows);
+        rows = experiments::update_results_csv(dir);
       } else {
         rows = experiments::read_results_csv(csv);
       }

@@ -10,6 +10,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/experiments/runner.hpp"
+#include "bitblock/experiments/slurm.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 
@@ -43,13 +44,14 @@ int cmd_sweep(int argc, char** argv) {
         ("c,config", "sweep file, e.g. experiments/configs/mnist_paper.yaml", cxxopts::value<std::string>())
         ("jobs", "runs at once", cxxopts::value<int>()->default_value("1"))
         ("threads", "threads per run (0: cores / jobs)", cxxopts::value<int>()->default_value("0"))
+        ("device", "cpu | cuda | auto: where every run trains (default: each config's train.device)", cxxopts::value<std::string>())
         ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
         ("runs-dir", "runs go to <runs-dir>/<sweep>/<run>/", cxxopts::value<std::string>()->default_value("runs"))
         ("set", "override a config key in every run, e.g. --set train.epochs=2 (repeatable; not a grid key)", cxxopts::value<std::vector<std::string>>())
         ("only", "run only grid point I (Slurm array task)", cxxopts::value<int>())
         ("list", "print the expanded grid (index, state: todo/partial/finished/invalid, run name) and exit")
-        ("emit", "write a job script instead of running: slurm", cxxopts::value<std::string>())
-        ("out", "with --emit: the script file (default <runs-dir>/<sweep>/sweep.sbatch)", cxxopts::value<std::string>());
+        ("emit", "write job scripts instead of running: slurm (sweep.sbatch, report.sbatch, submit.sh)", cxxopts::value<std::string>())
+        ("out", "with --emit: the folder for the scripts (default <runs-dir>/<sweep>)", cxxopts::value<std::string>());
     cxxopts::ParseResult args;
     if (!parse_or_help(options, argc, argv, args)) return 0;
     if (!args.count("config")) fail_input("--config", "missing (a sweep file, see experiments/configs/*_paper.yaml)");
@@ -63,6 +65,11 @@ int cmd_sweep(int argc, char** argv) {
     opt.threads = args["threads"].as<int>();
     if (opt.jobs < 1) fail_input("--jobs", "must be >= 1");
     if (opt.threads < 0) fail_input("--threads", "must be >= 0");
+    if (args.count("device")) {
+      opt.device = args["device"].as<std::string>();
+      if (opt.device != "cpu" && opt.device != "cuda" && opt.device != "auto")
+        fail_input("--device", "'" + opt.device + "' is not one of cpu, cuda, auto");
+    }
     // Command-line overrides apply to every run, so the points are validated with them.
     const std::vector<std::string> sets = config_overrides(args);
     experiments::add_overrides(spec, sets);
@@ -89,14 +96,19 @@ int cmd_sweep(int argc, char** argv) {
       experiments::SweepOptions abs = opt;
       abs.runs_dir = absolute(opt.runs_dir);
       abs.data_dir = absolute(opt.data_dir);
-      make_dirs(experiments::sweep_dir(spec, abs));  // Slurm writes the tasks' output there
-      const std::string out = args.count("out") ? args["out"].as<std::string>() : dir + "/sweep.sbatch";
-      const size_t slash = out.rfind('/');
-      if (slash != std::string::npos) make_dirs(out.substr(0, slash));
-      write_file_atomic(out, experiments::slurm_script(spec, absolute(file), static_cast<int>(points.size()), abs, sets,
-                                                       absolute(".")));
-      std::printf("wrote %s: a Slurm array of %zu tasks (sbatch %s; then bitblock report --rebuild %s)\n", out.c_str(),
-                  points.size(), out.c_str(), experiments::sweep_dir(spec, abs).c_str());
+      const std::string runs = experiments::sweep_dir(spec, abs);
+      make_dirs(runs);  // Slurm writes the tasks' output there
+      const std::string out = absolute(args.count("out") ? args["out"].as<std::string>() : dir);
+      make_dirs(out);
+      const bool gpu = experiments::sweep_wants_gpu(points, opt);
+      const experiments::SlurmScripts scripts = experiments::slurm_scripts(
+          spec, absolute(file), static_cast<int>(points.size()), abs, sets, gpu, absolute("."), out);
+      write_file_atomic(out + "/sweep.sbatch", scripts.array);
+      write_file_atomic(out + "/report.sbatch", scripts.report);
+      write_file_atomic(out + "/submit.sh", scripts.submit);
+      std::printf("wrote %s/sweep.sbatch (a Slurm array of %zu tasks%s), report.sbatch and submit.sh\n"
+                  "submit both: bash %s/submit.sh [sbatch options, e.g. --array=0-3]; report: %s/report.md\n",
+                  out.c_str(), points.size(), gpu ? ", one GPU each" : "", out.c_str(), runs.c_str());
       return 0;
     }
     if (args.count("only")) {

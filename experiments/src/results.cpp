@@ -1,9 +1,14 @@
 #include "bitblock/experiments/results.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -57,6 +62,26 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   out.push_back(cur);
   return out;
 }
+
+// An exclusive flock held for the object's lifetime (released by close, also when the process dies).
+class ExclusiveLock {
+ public:
+  explicit ExclusiveLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) fail_input(path, std::string("cannot open the lock file: ") + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd_);
+      fail_input(path, std::string("cannot lock: ") + std::strerror(err));
+    }
+  }
+  ~ExclusiveLock() { ::close(fd_); }
+  ExclusiveLock(const ExclusiveLock&) = delete;
+  ExclusiveLock& operator=(const ExclusiveLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 }  // namespace
 
@@ -172,6 +197,13 @@ std::vector<ResultRow> read_results_csv(const std::string& path) {
     }
     rows.push_back(std::move(r));
   }
+  return rows;
+}
+
+std::vector<ResultRow> update_results_csv(const std::string& sweep_dir) {
+  const ExclusiveLock lock(sweep_dir + "/results.csv.lock");
+  std::vector<ResultRow> rows = collect_results(sweep_dir);
+  write_results_csv(sweep_dir + "/results.csv", rows);
   return rows;
 }
 

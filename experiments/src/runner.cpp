@@ -156,6 +156,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
       std::vector<std::string> args = {opt.binary, "train", "--config", run + "/config.yaml", "--out", run, "--quiet",
                                        "--threads", std::to_string(threads), "--data-dir", opt.data_dir};
       if (resume) args.push_back("--resume");
+      if (!opt.device.empty()) args.insert(args.end(), {"--device", opt.device});
       say(tag + (resume ? ": resuming ..." : ": training ..."));
       const int rc = run_child(args, run + "/sweep.log");
       if (rc == 130 || g_stop.load()) {
@@ -181,7 +182,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
   out.failed = failed.load();
   out.interrupted = g_stop.load();
   out.results_csv = dir + "/results.csv";
-  write_results_csv(out.results_csv, collect_results(dir));
+  update_results_csv(dir);  // locked: array tasks may finish at the same moment
   return out;
 }
 

@@ -65,5 +65,34 @@ TEST(SweepEndToEnd, TwoPointsThroughTheBinaryThenReport) {
   EXPECT_NE(md.find("ratio-2"), std::string::npos) << md;
 }
 
+// --emit slurm through the binary: the three scripts in --out, absolute paths; a sweep on cuda
+// asks for a GPU; a bad --device is an input error.
+TEST(SweepEndToEnd, EmitSlurmScripts) {
+  TempDir dir("emit");
+  write_file_atomic(dir / "tiny.yaml", testing_support::tiny_mlp_yaml());
+  write_file_atomic(dir / "sweep.yaml", "sweep: two\nbase: tiny.yaml\ngrid:\n  constraints.default.ratio: [2, 4]\n");
+  testing_support::CliResult r = run_bitblock("sweep --config sweep.yaml --emit slurm --threads 2 --out jobs", dir.path);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::string array = read_file(dir / "jobs/sweep.sbatch");
+  EXPECT_NE(array.find("#SBATCH --array=0-1\n"), std::string::npos) << array;
+  EXPECT_NE(array.find("--config '" + dir / "sweep.yaml" + "' --only \"$SLURM_ARRAY_TASK_ID\" --runs-dir '" + dir / "runs'"),
+            std::string::npos)
+      << array;
+  EXPECT_EQ(array.find("gres"), std::string::npos) << array;
+  EXPECT_NE(read_file(dir / "jobs/report.sbatch").find("report --rebuild '" + dir / "runs/two'"), std::string::npos);
+  EXPECT_NE(read_file(dir / "jobs/submit.sh").find("'" + dir / "jobs/sweep.sbatch'"), std::string::npos);
+  EXPECT_TRUE(file_exists(dir / "runs/two"));  // Slurm writes the task logs there
+
+  r = run_bitblock("sweep --config sweep.yaml --emit slurm --set train.device=cuda", dir.path);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const std::string gpu = read_file(dir / "runs/two/sweep.sbatch");
+  EXPECT_NE(gpu.find("#SBATCH --gres=gpu:1\n"), std::string::npos) << gpu;
+  EXPECT_NE(gpu.find(" --device cuda --set 'train.device=cuda'\n"), std::string::npos) << gpu;
+
+  r = run_bitblock("sweep --config sweep.yaml --emit slurm --device gpu", dir.path);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--device: 'gpu' is not one of cpu, cuda, auto"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace bitblock::experiments

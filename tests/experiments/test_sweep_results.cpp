@@ -1,6 +1,10 @@
 // results.csv rebuilt and merged from run folders, its round trip, and Pareto fronts on
 // hand-made points.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/experiments/pareto.hpp"
@@ -52,6 +56,49 @@ TEST(SweepResults, RebuiltFromRunFoldersAndRoundTripped) {
   write_file_atomic(dir / "bad2.csv", "run,test_acc\na,high\n");
   EXPECT_THROW(read_results_csv(dir / "bad2.csv"), InputError);
   EXPECT_THROW(collect_results(dir / "missing"), InputError);
+}
+
+// Slurm array tasks that finish at the same moment each rebuild results.csv: every one of them
+// must be in the file afterwards. Processes (as tasks are), released together by closing a pipe.
+TEST(SweepResults, TasksFinishingAtOnceAllLand) {
+  constexpr int kTasks = 12;
+  constexpr int kRounds = 25;
+  for (int round = 0; round < kRounds; ++round) {
+    TempDir dir("concurrent");
+    int gate[2];
+    ASSERT_EQ(::pipe(gate), 0);
+    std::vector<pid_t> children;
+    for (int t = 0; t < kTasks; ++t) {
+      const pid_t pid = ::fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        ::close(gate[1]);
+        char c;
+        while (::read(gate[0], &c, 1) > 0) {
+        }
+        int rc = 0;
+        try {
+          const std::string name = "run" + std::to_string(t);
+          fake_finished_run(dir.path, t, name, {{"k", std::to_string(t)}}, 0.5, 1.0 + t, false);
+          update_results_csv(dir.path);
+        } catch (...) {
+          rc = 1;
+        }
+        ::_exit(rc);
+      }
+      children.push_back(pid);
+    }
+    ::close(gate[0]);
+    ::close(gate[1]);  // go
+    for (pid_t pid : children) {
+      int status = 0;
+      ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    const std::vector<ResultRow> rows = read_results_csv(dir / "results.csv");
+    ASSERT_EQ(rows.size(), static_cast<size_t>(kTasks)) << "round " << round << ":\n" << read_file(dir / "results.csv");
+    for (int t = 0; t < kTasks; ++t) EXPECT_EQ(rows[static_cast<size_t>(t)].run, "run" + std::to_string(t));
+  }
 }
 
 TEST(SweepResults, KeysWithCommasAreQuoted) {

@@ -12,6 +12,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/experiments/results.hpp"
 #include "bitblock/experiments/runner.hpp"
+#include "bitblock/experiments/slurm.hpp"
 #include "experiments/sweep_fixtures.hpp"
 
 namespace bitblock::experiments {
@@ -167,7 +168,7 @@ TEST(SweepRunner, ThreadsSplitBetweenJobs) {
   EXPECT_EQ(threads_per_run(opt), 5);
 }
 
-TEST(SweepSlurm, ArrayScript) {
+TEST(SweepSlurm, ArrayReportAndSubmitScripts) {
   TempDir dir("slurm");
   SweepSpec spec = tiny_spec(dir);
   SweepOptions opt;
@@ -175,20 +176,82 @@ TEST(SweepSlurm, ArrayScript) {
   opt.runs_dir = "/abs/runs";
   opt.data_dir = "/abs/data";
   opt.threads = 3;
-  const std::string s = slurm_script(spec, "/abs/sweep.yaml", 4, opt, {"train.epochs=5", "x=it's"}, "/abs/work");
+  const SlurmScripts sc =
+      slurm_scripts(spec, "/abs/sweep.yaml", 4, opt, {"train.epochs=5", "x=it's"}, false, "/abs/work", "/abs/jobs");
+  const std::string& s = sc.array;
   EXPECT_EQ(s.rfind("#!/bin/bash\n", 0), 0u);
   EXPECT_NE(s.find("#SBATCH --array=0-3\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --cpus-per-task=3\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --requeue\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("#SBATCH --open-mode=append\n"), std::string::npos) << s;
   EXPECT_NE(s.find("#SBATCH --output=/abs/runs/tinysweep/slurm-%A_%a.out\n"), std::string::npos) << s;
+  EXPECT_EQ(s.find("gres"), std::string::npos) << s;
+  EXPECT_EQ(s.find("--device"), std::string::npos) << s;
   // Every #SBATCH line comes before the first command (sbatch stops reading them there).
   EXPECT_LT(s.rfind("#SBATCH"), s.find("set -euo pipefail"));
   EXPECT_NE(s.find("\ncd '/abs/work'\n"), std::string::npos) << s;
-  EXPECT_NE(s.find("\n'/opt/bb/bitblock' sweep --config '/abs/sweep.yaml' --only \"$SLURM_ARRAY_TASK_ID\" "
+  EXPECT_NE(s.find("\nexec '/opt/bb/bitblock' sweep --config '/abs/sweep.yaml' --only \"$SLURM_ARRAY_TASK_ID\" "
                    "--runs-dir '/abs/runs' --data-dir '/abs/data' --threads \"$SLURM_CPUS_PER_TASK\" "
                    "--set 'train.epochs=5' --set 'x=it'\\''s'\n"),
             std::string::npos)
       << s;
-  EXPECT_NE(s.find("/opt/bb/bitblock report --rebuild /abs/runs/tinysweep"), std::string::npos) << s;
+  EXPECT_NE(s.find("bash /abs/jobs/submit.sh"), std::string::npos) << s;
+
+  const std::string& r = sc.report;
+  EXPECT_NE(r.find("#SBATCH --cpus-per-task=1\n"), std::string::npos) << r;
+  EXPECT_NE(r.find("#SBATCH --output=/abs/runs/tinysweep/slurm-report-%j.out\n"), std::string::npos) << r;
+  EXPECT_LT(r.rfind("#SBATCH"), r.find("set -euo pipefail"));
+  EXPECT_NE(r.find("\ncd '/abs/work'\nexec '/opt/bb/bitblock' report --rebuild '/abs/runs/tinysweep'\n"), std::string::npos)
+      << r;
+
+  const std::string& sub = sc.submit;
+  EXPECT_NE(sub.find("array=$(sbatch --parsable \"$@\" '/abs/jobs/sweep.sbatch')\n"), std::string::npos) << sub;
+  EXPECT_NE(sub.find("report=$(sbatch --parsable --dependency=afterany:\"$array\" '/abs/jobs/report.sbatch')\n"),
+            std::string::npos)
+      << sub;
+
+  // A GPU sweep: one GPU per task, trained with --device cuda.
+  const SlurmScripts gpu = slurm_scripts(spec, "/abs/sweep.yaml", 4, opt, {}, true, "/abs/work", "/abs/jobs");
+  EXPECT_NE(gpu.array.find("#SBATCH --gres=gpu:1\n"), std::string::npos) << gpu.array;
+  EXPECT_NE(gpu.array.find("--threads \"$SLURM_CPUS_PER_TASK\" --device cuda\n"), std::string::npos) << gpu.array;
+  opt.device = "cpu";
+  const SlurmScripts cpu = slurm_scripts(spec, "/abs/sweep.yaml", 4, opt, {}, false, "/abs/work", "/abs/jobs");
+  EXPECT_NE(cpu.array.find("--device cpu\n"), std::string::npos) << cpu.array;
+  EXPECT_EQ(cpu.array.find("gres"), std::string::npos) << cpu.array;
+}
+
+TEST(SweepSlurm, GpuWhenTheSweepAsksForOne) {
+  TempDir dir("slurm_gpu");
+  SweepOptions opt;
+  EXPECT_FALSE(sweep_wants_gpu(expand_grid(tiny_spec(dir)), opt));
+  // A config that trains on cuda (set by the sweep or --set) asks for a GPU ...
+  SweepSpec cuda = tiny_spec(dir);
+  add_overrides(cuda, {"train.device=cuda"});
+  EXPECT_TRUE(sweep_wants_gpu(expand_grid(cuda), opt));
+  // ... unless --device says otherwise; --device cuda asks for one whatever the configs say.
+  opt.device = "cpu";
+  EXPECT_FALSE(sweep_wants_gpu(expand_grid(cuda), opt));
+  opt.device = "cuda";
+  EXPECT_TRUE(sweep_wants_gpu(expand_grid(tiny_spec(dir)), opt));
+}
+
+TEST(SweepRunner, DevicePassedToEveryRun) {
+  TempDir dir("runner_device");
+  testing_support::write_tiny_mnist(dir / "data");
+  write_fake_binary(dir);
+  SweepSpec spec = tiny_spec(dir);
+  std::vector<GridPoint> p = expand_grid(spec);
+  SweepOptions opt;
+  opt.binary = dir / "fake-bitblock";
+  opt.runs_dir = dir / "runs";
+  opt.data_dir = dir / "data";
+  opt.threads = 1;
+  opt.device = "cuda";
+  SweepOutcome r = run_sweep(spec, {p[0]}, opt);
+  EXPECT_EQ(r.ran, 1);
+  const std::vector<std::string> calls = lines(read_file(dir / "calls.txt"));
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_NE(calls[0].find(" --device cuda"), std::string::npos) << calls[0];
 }
 
 }  // namespace

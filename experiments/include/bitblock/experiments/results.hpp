@@ -24,4 +24,9 @@ std::vector<ResultRow> collect_results(const std::string& sweep_dir);
 void write_results_csv(const std::string& path, const std::vector<ResultRow>& rows);
 std::vector<ResultRow> read_results_csv(const std::string& path);   // InputError on damage
 
+// Rebuilds <sweep_dir>/results.csv from the run folders while holding an exclusive flock on
+// <sweep_dir>/results.csv.lock: of array tasks finishing at once, the one that writes last has
+// seen every run finished before it, so no finished run is lost from the file. Returns the rows.
+std::vector<ResultRow> update_results_csv(const std::string& sweep_dir);
+
 }  // namespace bitblock::experiments

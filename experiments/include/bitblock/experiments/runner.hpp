@@ -17,6 +17,7 @@ struct SweepOptions {
   std::string data_dir = "data";
   int jobs = 1;                  // runs at once
   int threads = 0;               // per run; 0: cores / jobs
+  std::string device;            // train --device of every run (cpu, cuda, auto); empty: the configs'
 };
 
 struct SweepOutcome {
@@ -36,11 +37,6 @@ void check_sweep_inputs(const std::vector<GridPoint>& points, const SweepOptions
 
 // Runs the given points (all, or one for --only); rewrites results.csv from the run folders.
 SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& points, const SweepOptions& opt);
-
-// A Slurm job-array script: one array task per grid point (`bitblock sweep --only
-// $SLURM_ARRAY_TASK_ID`); sets: the command line's --set overrides, repeated in each task.
-std::string slurm_script(const SweepSpec& spec, const std::string& sweep_file, int num_points, const SweepOptions& opt,
-                         const std::vector<std::string>& sets, const std::string& workdir);
 
 // Stops launching new runs (SIGINT handler of `bitblock sweep`).
 void request_sweep_stop();
