@@ -180,7 +180,7 @@ TEST(Arch, ShippedFilesLoad) {
     const hwsim::Arch arch = hwsim::load_arch(entry.path().string());
     EXPECT_NO_THROW(hwsim::check_supply(arch, t, hwsim::sram_macros(arch, t))) << entry.path();
   }
-  EXPECT_EQ(files, 9);
+  EXPECT_EQ(files, 10);
 }
 
 // cifar10_small.yaml holds the half-width cifar10_vgg it is sized for (binary, 8-bit first layer
@@ -213,8 +213,8 @@ TEST(Arch, Cifar10SmallHoldsHalfWidthVgg) {
 // each of four resolutions with a max-pool between, 8-bit pixels into binary weights, then
 // 4x4xw -> 10 (8x8 blocks, every block kept). At w = 256 its binary weights take 238,080 bytes
 // in the weight SRAM layout (7 x 256 x 1024 bits + 256 x 12 + 10 x 4096, each stage padded to
-// whole blocks and words); at w = 512 about four times that, more than any of the three chips'
-// weight memories (XNE 256 KiB, Bankman 236 KiB, BinarEye 512 KiB).
+// whole blocks and words); at w = 512 about four times that, more than any of the four chips'
+// weight memories (XNE and XNORBIN 256 KiB, Bankman 236 KiB, BinarEye 512 KiB).
 TEST(Arch, BinaryValidationChipsHoldTheirNetwork) {
   auto bnn = [](int w) {
     using model::ActKind;
@@ -237,7 +237,8 @@ TEST(Arch, BinaryValidationChipsHoldTheirNetwork) {
   const model::Network net = bnn(256);
   ASSERT_EQ(net.stages.back().input.size(), 4 * 4 * 256);
   const hwsim::Tech t = hwsim::load_tech(kTech);
-  for (const char* file : {"conti2018_xne.yaml", "moons2018_binareye.yaml", "bankman2018_bnn.yaml"}) {
+  for (const char* file :
+       {"conti2018_xne.yaml", "bahou2018_xnorbin.yaml", "moons2018_binareye.yaml", "bankman2018_bnn.yaml"}) {
     SCOPED_TRACE(file);
     const hwsim::Arch a = hwsim::load_arch(kArchDir + file);
     EXPECT_EQ(a.max_weight_bits, 1);
