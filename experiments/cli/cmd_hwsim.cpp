@@ -84,8 +84,10 @@ int cmd_hwsim(int argc, char** argv) {
       std::printf("  wrote %s/{manifest.json,tb_params.vh,*.hex} (%lld images; testbench hwsim/rtl/tb_stage0.v)\n",
                   dir.c_str(), static_cast<long long>(std::min(rtl_images, count)));
     }
+    // A gated design is priced on the images simulated (each point replays them).
+    const hwsim::ImageSet priced{test.images.data(), count};
     if (!axes.empty()) {
-      const std::vector<hwsim::SweepPoint> points = hwsim::run_sweep(net, arch, tech, axes);
+      const std::vector<hwsim::SweepPoint> points = hwsim::run_sweep(net, arch, tech, axes, priced);
       const std::vector<std::string> sweep_plots = hwsim::write_sweep(out, axes, points);
       int fits = 0;
       for (const hwsim::SweepPoint& p : points) fits += p.fits;
@@ -93,7 +95,7 @@ int cmd_hwsim(int argc, char** argv) {
                   sweep_plots.empty() ? "" : " and sweep.png");
     }
     if (args.count("sensitivity")) {
-      const hwsim::Sensitivity sens = hwsim::run_sensitivity(net, arch, tech);
+      const hwsim::Sensitivity sens = hwsim::run_sensitivity(net, arch, tech, priced);
       const std::vector<std::string> tornado = hwsim::write_sensitivity(out, sens);
       std::printf("  sensitivity (base %.2f nJ):\n", sens.base_nj);
       for (const hwsim::LeverResult& l : sens.levers) {

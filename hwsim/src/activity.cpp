@@ -95,4 +95,20 @@ EventCounts image_stage_events(const model::Network& net, size_t k, const Arch& 
   return e;
 }
 
+std::vector<std::vector<EventCounts>> image_events(const model::Network& net, const Arch& a,
+                                                   const std::vector<EventCounts>& base, const uint8_t* images,
+                                                   int64_t count, DatapathResult* hw) {
+  std::vector<std::vector<EventCounts>> out(static_cast<size_t>(count), base);
+  if (a.zero_gating == ZeroGating::None && !hw) return out;
+  const ZeroModel zeros = zero_model(net);
+  StageInputObserver observe = nullptr;
+  if (a.zero_gating != ZeroGating::None)
+    observe = [&](size_t k, int64_t image, const int16_t* x, int64_t stride) {
+      out[static_cast<size_t>(image)][k] = image_stage_events(net, k, a, zeros, base[k], x, stride);
+    };
+  DatapathResult r = run_datapath(net, images, count, observe);
+  if (hw) *hw = std::move(r);
+  return out;
+}
+
 }  // namespace bitblock::hwsim

@@ -286,7 +286,7 @@ void apply_sweep_value(Arch& a, const std::string& key, double value) {
 }
 
 std::vector<SweepPoint> run_sweep(const model::Network& net, const Arch& base, const Tech& t,
-                                  const std::vector<SweepAxis>& axes) {
+                                  const std::vector<SweepAxis>& axes, const ImageSet& images) {
   std::vector<SweepPoint> points;
   std::vector<size_t> idx(axes.size(), 0);
   while (true) {
@@ -298,10 +298,9 @@ std::vector<SweepPoint> run_sweep(const model::Network& net, const Arch& base, c
     }
     try {
       validate_arch(a, "sweep point");
-      check_model_fits(a, net);
-      const CostReport c = estimate_cost(a, t, net, count_events(net, a));
-      p.energy_nj = c.energy.total() * 1e-3;
-      p.area_mm2 = c.area.total();
+      const DesignPrice c = price_design(net, a, t, images);
+      p.energy_nj = c.energy_nj;
+      p.area_mm2 = c.area_mm2;
       p.classifications_per_s = c.classifications_per_s;
       p.latency_us = c.latency_us;
     } catch (const InputError& e) {

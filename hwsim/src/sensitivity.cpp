@@ -10,8 +10,6 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/hwsim/band.hpp"
-#include "bitblock/hwsim/cost.hpp"
-#include "bitblock/hwsim/events.hpp"
 #include "bitblock/hwsim/supply.hpp"
 
 namespace bitblock::hwsim {
@@ -28,20 +26,19 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-double energy_nj(const model::Network& net, const Arch& a, const Tech& t) {
+double energy_nj(const model::Network& net, const Arch& a, const Tech& t, const ImageSet& images) {
   validate_arch(a, "sensitivity");
-  check_model_fits(a, net);
-  return estimate_cost(a, t, net, count_events(net, a)).energy.total() * 1e-3;
+  return price_design(net, a, t, images).energy_nj;
 }
 
-LeverEnd end(const model::Network& net, const Arch& base, const Tech& t, const std::string& label,
-             const std::function<void(Arch&)>& change) {
+LeverEnd end(const model::Network& net, const Arch& base, const Tech& t, const ImageSet& images,
+             const std::string& label, const std::function<void(Arch&)>& change) {
   LeverEnd e;
   e.label = label;
   Arch a = base;
   change(a);
   try {
-    e.energy_nj = energy_nj(net, a, t);
+    e.energy_nj = energy_nj(net, a, t, images);
   } catch (const InputError& err) {
     e.valid = false;
     e.problem = err.what();
@@ -55,14 +52,14 @@ void all_memories(Arch& a, const std::function<void(SramSpec&)>& f) {
 
 }  // namespace
 
-Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const Tech& t) {
+Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const Tech& t, const ImageSet& images) {
   Sensitivity s;
   s.arch = base.name;
-  s.base_nj = energy_nj(net, base, t);
+  s.base_nj = energy_nj(net, base, t, images);
   const Macros m = sram_macros(base, t);
   auto lever = [&](const std::string& name, const std::string& lo_label, const std::function<void(Arch&)>& lo,
                    const std::string& hi_label, const std::function<void(Arch&)>& hi) {
-    s.levers.push_back({name, end(net, base, t, lo_label, lo), end(net, base, t, hi_label, hi)});
+    s.levers.push_back({name, end(net, base, t, images, lo_label, lo), end(net, base, t, images, hi_label, hi)});
   };
   double v_high = 0;
   for (const SramSpec* sp : {&base.weight_sram, &base.index_sram, &base.param_sram, &base.act_sram})
@@ -98,6 +95,9 @@ Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const T
         [&](Arch& a) { a.accumulator_bits = 32; });
   lever("control_overhead", "0", [&](Arch& a) { a.control_overhead = 0; }, "0.3",
         [&](Arch& a) { a.control_overhead = 0.3; });
+  if (images.count > 0)
+    lever("zero_gating", "none", [](Arch& a) { a.zero_gating = ZeroGating::None; }, "skip",
+          [](Arch& a) { a.zero_gating = ZeroGating::Skip; });
   // Technology constants, each alone over its band (the others nominal); the arch runs at that
   // end as band.hpp describes (supply raised to the floor, clock lowered to the limit).
   auto tech_lever = [&](const std::string& name, Range TechBand::*field,
@@ -114,7 +114,7 @@ Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const T
       try {
         const Arch ae = arch_at(base, only, e);
         x.label = label(te, ae);
-        x.energy_nj = energy_nj(net, ae, te);
+        x.energy_nj = energy_nj(net, ae, te, images);
       } catch (const InputError& err) {
         x.valid = false;
         x.problem = err.what();

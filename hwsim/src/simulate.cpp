@@ -26,15 +26,9 @@ SimResult simulate(const model::Network& net, const Arch& a, const Tech& t, cons
     r.band = r.band_ungated;
     return r;
   }
-  std::vector<std::vector<EventCounts>> image_counts(static_cast<size_t>(count), r.counts);
-  const ZeroModel zeros = zero_model(net);
-  StageInputObserver observe = nullptr;
-  if (a.zero_gating != ZeroGating::None)
-    observe = [&](size_t k, int64_t image, const int16_t* x, int64_t stride) {
-      image_counts[static_cast<size_t>(image)][k] = image_stage_events(net, k, a, zeros, r.counts[k], x, stride);
-    };
   const auto t0 = std::chrono::steady_clock::now();
-  const DatapathResult hw = run_datapath(net, images, count, observe);
+  DatapathResult hw;
+  const std::vector<std::vector<EventCounts>> image_counts = image_events(net, a, r.counts, images, count, &hw);
   r.replay_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.images_per_s = r.replay_seconds > 0 ? double(count) / r.replay_seconds : 0.0;
   for (size_t i = 0; i < image_counts.size(); ++i) {
@@ -64,6 +58,27 @@ SimResult simulate(const model::Network& net, const Arch& a, const Tech& t, cons
   }
   if (labels) r.accuracy = model::accuracy(hw.classes, labels);
   return r;
+}
+
+DesignPrice price_design(const model::Network& net, const Arch& a, const Tech& t, const ImageSet& images) {
+  check_model_fits(a, net);
+  const std::vector<EventCounts> base = count_events(net, a);
+  const CostReport c = estimate_cost(a, t, net, base);
+  DesignPrice p{c.energy.total() * 1e-3, c.area.total(), c.latency_us, c.classifications_per_s};
+  if (a.zero_gating == ZeroGating::None || images.count == 0) return p;
+  const std::vector<std::vector<EventCounts>> per = image_events(net, a, base, images.images, images.count);
+  double energy_pj = 0, cycles = 0;
+  for (size_t i = 0; i < per.size(); ++i) {
+    const CostReport ci = estimate_cost(a, t, net, per[i]);
+    energy_pj += ci.energy.total();
+    cycles += double(ci.cycles);
+  }
+  energy_pj /= double(per.size());
+  cycles /= double(per.size());
+  p.energy_nj = energy_pj * 1e-3;
+  p.latency_us = cycles * a.clock_ns() / 1000.0;
+  p.classifications_per_s = cycles > 0 ? a.clock_mhz * 1e6 / cycles : 0.0;
+  return p;
 }
 
 }  // namespace bitblock::hwsim

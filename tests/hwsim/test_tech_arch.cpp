@@ -180,7 +180,7 @@ TEST(Arch, ShippedFilesLoad) {
     const hwsim::Arch arch = hwsim::load_arch(entry.path().string());
     EXPECT_NO_THROW(hwsim::check_supply(arch, t, hwsim::sram_macros(arch, t))) << entry.path();
   }
-  EXPECT_EQ(files, 8);
+  EXPECT_EQ(files, 10);
 }
 
 // cifar10_small.yaml holds the half-width cifar10_vgg it is sized for (binary, 8-bit first layer
@@ -206,6 +206,47 @@ TEST(Arch, Cifar10SmallHoldsHalfWidthVgg) {
   const hwsim::Arch a = hwsim::load_arch(kArchDir + "cifar10_small.yaml");
   EXPECT_NO_THROW(hwsim::check_model_fits(a, vgg(64)));
   expect_error([&] { hwsim::check_model_fits(a, vgg(128)); }, "weight_sram.capacity_bytes");
+}
+
+// The binary validation chips (docs/hwsim_validation.md section 4) hold the network of
+// hwsim/validation/bnn_256x_cifar10.yaml: 2x2 convolutions of `w` channels, padding 1 then 0 at
+// each of four resolutions with a max-pool between, 8-bit pixels into binary weights, then
+// 4x4xw -> 10 (8x8 blocks, every block kept). At w = 256 its binary weights take 238,080 bytes
+// in the weight SRAM layout (7 x 256 x 1024 bits + 256 x 12 + 10 x 4096, each stage padded to
+// whole blocks and words); at w = 512 about four times that, more than any of the four chips'
+// weight memories (XNE and XNORBIN 256 KiB, Bankman 236 KiB, BinarEye 512 KiB).
+TEST(Arch, BinaryValidationChipsHoldTheirNetwork) {
+  auto bnn = [](int w) {
+    using model::ActKind;
+    using model::OpKind;
+    auto conv = [w](int padding, bool pool) {
+      StageSpec s = stage_spec(OpKind::Conv, w, 1, 8, 8, 1.0, ActKind::Sign, 1);
+      s.kernel = 2;
+      s.padding = padding;
+      if (pool) s.pool = {2, 2, model::PoolPlacement::Acc};
+      return s;
+    };
+    std::vector<StageSpec> specs;
+    for (int r = 0; r < 4; ++r) {
+      specs.push_back(conv(1, false));
+      specs.push_back(conv(0, r < 3));
+    }
+    specs.push_back(stage_spec(OpKind::Dense, 10, 1, 8, 8, 1.0, ActKind::None, 32));
+    return random_model({3, 32, 32}, model::InputMode::Pixel, specs, 5).net;
+  };
+  const model::Network net = bnn(256);
+  ASSERT_EQ(net.stages.back().input.size(), 4 * 4 * 256);
+  const hwsim::Tech t = hwsim::load_tech(kTech);
+  for (const char* file :
+       {"conti2018_xne.yaml", "bahou2018_xnorbin.yaml", "moons2018_binareye.yaml", "bankman2018_bnn.yaml"}) {
+    SCOPED_TRACE(file);
+    const hwsim::Arch a = hwsim::load_arch(kArchDir + file);
+    EXPECT_EQ(a.max_weight_bits, 1);
+    EXPECT_EQ(a.zero_gating, hwsim::ZeroGating::None);  // sign codes hold no zero to skip
+    EXPECT_NO_THROW(hwsim::check_model_fits(a, net));
+    EXPECT_NO_THROW(hwsim::check_supply(a, t, hwsim::sram_macros(a, t)));
+    expect_error([&] { hwsim::check_model_fits(a, bnn(512)); }, "weight_sram.capacity_bytes");
+  }
 }
 
 // The paper point: 0.70 V, 100 MHz; its clock limit at 0.70 V is the itrs-lstp logic's,

@@ -9,6 +9,8 @@
 #include "bitblock/hwsim/datapath.hpp"
 #include "bitblock/hwsim/cost.hpp"
 #include "bitblock/hwsim/image_report.hpp"
+#include "bitblock/hwsim/report.hpp"
+#include "bitblock/hwsim/sensitivity.hpp"
 #include "bitblock/hwsim/simulate.hpp"
 #include "bitblock/model/ops.hpp"
 #include "hwsim/tiny_design.hpp"
@@ -118,6 +120,53 @@ TEST(ZeroGating, PerImageEnergyDiffersWithGatingAndEqualsTheModelWithout) {
     for (const hwsim::ImageCost& c : on.per_image) mean += c.energy.total() / 3 * 1e-3;
     EXPECT_NEAR(on.band.nominal.energy_nj, mean, 1e-12);
   }
+}
+
+// --sweep and --sensitivity price a gated design on the images: each point or lever end equals
+// simulate's per-image mean on that arch (energy, and throughput from the mean cycles), not the
+// data-independent cost; without images (or without gating) they keep that cost.
+TEST(ZeroGating, SweepAndSensitivityPriceGatedDesignsOnTheImages) {
+  const model::Network n = tiny_network();
+  const std::vector<uint8_t> images = {10, 0, 3, 7, 0, 0, 3, 7, 1, 2, 3, 4};
+  const hwsim::ImageSet set{images.data(), 3};
+  hwsim::Arch a = tiny_arch();
+  const double ungated_nj = hwsim::estimate_cost(a, tiny_tech(), n, hwsim::count_events(n, a)).energy.total() * 1e-3;
+  a.zero_gating = hwsim::ZeroGating::Skip;
+  auto mean_of = [&](const hwsim::Arch& arch, double* cycles) {
+    const hwsim::SimResult r = hwsim::simulate(n, arch, tiny_tech(), images.data(), nullptr, 3);
+    *cycles = 0;
+    for (const hwsim::ImageCost& c : r.per_image) *cycles += double(c.total_cycles) / 3;
+    return r.band.nominal.energy_nj;
+  };
+  double cycles = 0;
+  const double gated_nj = mean_of(a, &cycles);
+  ASSERT_LT(gated_nj, ungated_nj);
+
+  hwsim::Arch wide = a;
+  wide.lanes = 4;
+  double wide_cycles = 0;
+  const double wide_nj = mean_of(wide, &wide_cycles);
+  const std::vector<hwsim::SweepPoint> points =
+      hwsim::run_sweep(n, a, tiny_tech(), {hwsim::parse_sweep("lanes=" + std::to_string(a.lanes) + ",4")}, set);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_NEAR(points[0].energy_nj, gated_nj, 1e-12);
+  EXPECT_NEAR(points[0].classifications_per_s, a.clock_mhz * 1e6 / cycles, 1e-6);
+  EXPECT_NEAR(points[0].latency_us, cycles * a.clock_ns() / 1000.0, 1e-12);
+  EXPECT_NEAR(points[1].energy_nj, wide_nj, 1e-12);
+  EXPECT_NEAR(points[1].latency_us, wide_cycles * a.clock_ns() / 1000.0, 1e-12);
+  EXPECT_DOUBLE_EQ(hwsim::run_sweep(n, a, tiny_tech(), {hwsim::parse_sweep("lanes=2")})[0].energy_nj,
+                   hwsim::estimate_cost(a, tiny_tech(), n, hwsim::count_events(n, a)).energy.total() * 1e-3);
+
+  const hwsim::Sensitivity s = hwsim::run_sensitivity(n, a, tiny_tech(), set);
+  EXPECT_NEAR(s.base_nj, gated_nj, 1e-12);
+  ASSERT_EQ(s.levers.size(), 15u);  // the 14 of the data-independent run and zero_gating
+  for (const hwsim::LeverResult& l : s.levers) {
+    if (l.lever == "lanes") EXPECT_NEAR(l.high.energy_nj, wide_nj, 1e-12);
+    if (l.lever != "zero_gating") continue;
+    EXPECT_NEAR(l.low.energy_nj, ungated_nj, 1e-12);
+    EXPECT_NEAR(l.high.energy_nj, gated_nj, 1e-12);
+  }
+  EXPECT_EQ(hwsim::run_sensitivity(n, a, tiny_tech()).levers.size(), 14u);
 }
 
 TEST(ZeroGating, SkipWithoutZerosEqualsTheScheduleOnRandomModels) {

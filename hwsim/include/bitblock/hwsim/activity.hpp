@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bitblock/hwsim/arch.hpp"
+#include "bitblock/hwsim/datapath.hpp"
 #include "bitblock/hwsim/events.hpp"
 #include "bitblock/model/network.hpp"
 
@@ -32,5 +33,12 @@ ZeroModel zero_model(const model::Network& net);
 // x[kk * stride + p]; base = count_events(net, a)[k].
 EventCounts image_stage_events(const model::Network& net, size_t k, const Arch& a, const ZeroModel& z,
                                const EventCounts& base, const int16_t* x, int64_t stride);
+
+// Every image's counts (images x stages) under a.zero_gating from one datapath replay of `count`
+// images; base = count_events(net, a). hw (optional) receives the replay's outputs. With
+// zero_gating none every image's counts are base, and without hw nothing is replayed.
+std::vector<std::vector<EventCounts>> image_events(const model::Network& net, const Arch& a,
+                                                   const std::vector<EventCounts>& base, const uint8_t* images,
+                                                   int64_t count, DatapathResult* hw = nullptr);
 
 }  // namespace bitblock::hwsim

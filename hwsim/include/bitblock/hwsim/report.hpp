@@ -42,10 +42,11 @@ struct SweepPoint {
   std::string problem;          // why it does not fit
   double energy_nj = 0, area_mm2 = 0, classifications_per_s = 0, latency_us = 0;
 };
-// Every combination of the axes (counts and cost only: the datapath values do not depend on
-// the architecture).
+// Every combination of the axes, each priced by price_design (simulate.hpp): the data-independent
+// counts, or with the arch's zero_gating the mean over `images` (replayed per point: the counts
+// of a gated design depend on both the data and the arch).
 std::vector<SweepPoint> run_sweep(const model::Network& net, const Arch& base, const Tech& t,
-                                  const std::vector<SweepAxis>& axes);
+                                  const std::vector<SweepAxis>& axes, const ImageSet& images = {});
 // sweep.csv and, if gnuplot runs, sweep.png. Returns the plot names written.
 std::vector<std::string> write_sweep(const std::string& out_dir, const std::vector<SweepAxis>& axes,
                                      const std::vector<SweepPoint>& points);

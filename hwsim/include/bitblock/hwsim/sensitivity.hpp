@@ -1,8 +1,8 @@
 #pragma once
 // `bitblock hwsim --sensitivity`: each design lever of an arch varied alone over its stated
-// range, energy per classification at both ends (counts and cost only: the datapath values do
-// not depend on the architecture), drawn as a tornado plot. The counts are the data-independent
-// ones (zero_gating not applied: its effect needs the images, see the report's per-image part).
+// range, energy per classification at both ends, drawn as a tornado plot. Each end is priced by
+// price_design (simulate.hpp): the data-independent counts, or, where the arch (or the end)
+// gates zero operands and images are given, the mean over those images.
 //
 // Levers and ranges (low end, high end):
 //   supply_v            the SRAM minimum (tech sram.vmin_v) .. the highest nominal supply of the
@@ -20,6 +20,7 @@
 //   input_buffer        on .. off
 //   accumulator_bits    the arch's .. 32
 //   control_overhead    0 .. 0.3
+//   zero_gating         none .. skip (only with images: without them both ends cost the same)
 // and each technology constant of the tech file's band (band.hpp) alone over its low .. high:
 //   tech: full-adder energy, SRAM access energy, supply floor (the arch's supply raised to it),
 //   alpha (the clock lowered to the limit)
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "bitblock/hwsim/arch.hpp"
+#include "bitblock/hwsim/simulate.hpp"
 #include "bitblock/hwsim/tech.hpp"
 #include "bitblock/model/network.hpp"
 
@@ -54,7 +56,7 @@ struct Sensitivity {
 };
 
 // The base arch must fit the model and its supply (InputError otherwise).
-Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const Tech& t);
+Sensitivity run_sensitivity(const model::Network& net, const Arch& base, const Tech& t, const ImageSet& images = {});
 // sensitivity.csv and, if gnuplot runs, tornado.png. Returns the plot names written.
 std::vector<std::string> write_sensitivity(const std::string& out_dir, const Sensitivity& s);
 

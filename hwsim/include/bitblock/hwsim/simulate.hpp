@@ -40,4 +40,20 @@ struct SimResult {
 SimResult simulate(const model::Network& net, const Arch& a, const Tech& t, const uint8_t* images,
                    const uint8_t* labels, int64_t count);
 
+// The images a design is priced on when its zero_gating looks at the data (--sweep,
+// --sensitivity); none (count 0): the data-independent counts.
+struct ImageSet {
+  const uint8_t* images = nullptr;
+  int64_t count = 0;
+};
+
+// One design's figures per classification for sweeps and sensitivity: the data-independent
+// cost, or, with zero_gating and images, the mean over the images of each image's energy and
+// cycles (the report's per-image mean; throughput from the mean cycles). No check against the
+// inference (simulate does that). InputError when the model does not fit.
+struct DesignPrice {
+  double energy_nj = 0, area_mm2 = 0, latency_us = 0, classifications_per_s = 0;
+};
+DesignPrice price_design(const model::Network& net, const Arch& a, const Tech& t, const ImageSet& images);
+
 }  // namespace bitblock::hwsim
