@@ -34,6 +34,7 @@ std::string slurm_script(const SweepSpec& spec, const std::string& sweep_file, i
   s += quoted(opt.binary) + " sweep --config " + quoted(sweep_file) + " --only \"$SLURM_ARRAY_TASK_ID\" --runs-dir " +
        quoted(opt.runs_dir) + " --data-dir " + quoted(opt.data_dir) + " --threads \"$SLURM_CPUS_PER_TASK\"";
   for (const std::string& o : sets) s += " --set " + quoted(o);
+  for (const std::string& f : opt.export_formats) s += " --export " + f;
   s += "\n";
   return s;
 }

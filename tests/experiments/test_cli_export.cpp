@@ -130,5 +130,30 @@ TEST_F(CliExport, LogitsFileHasOneRowPerImageAndGivesTheAccuracy) {
   EXPECT_TRUE(temp_files(dir_->path).empty());
 }
 
+// `sweep --export onnx` writes model.onnx beside each run's model.bbm (the bytes `export --model`
+// writes); a later sweep with another format exports the finished runs without training them.
+TEST(SweepExport, EveryRunInTheFormats) {
+  TempDir dir("sweep_export");
+  testing_support::write_tiny_mnist(dir / "data", 200, 50);
+  write_file_atomic(dir / "tiny.yaml", testing_support::tiny_mlp_yaml());
+  write_file_atomic(dir / "sweep.yaml", "sweep: ex\nbase: tiny.yaml\nset: {train.epochs: 1}\ngrid:\n  constraints.default.ratio: [2, 4]\n");
+  expect_bad_input("sweep --config sweep.yaml --data-dir data --export tflite", dir.path, "sweep", {"--export", "tflite"});
+  CliResult r = run_bitblock("sweep --config sweep.yaml --data-dir data --export onnx", dir.path);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 ran, 0 failed"), std::string::npos) << r.out;
+  for (const char* run : {"ratio-2", "ratio-4"}) {
+    const std::string folder = dir / (std::string("runs/ex/") + run);
+    ASSERT_TRUE(file_exists(folder + "/model.onnx")) << run;
+    ASSERT_EQ(run_bitblock("export --model " + folder + "/model.bbm --format onnx --out again.onnx --data-dir data", dir.path).code, 0);
+    EXPECT_EQ(read_file(folder + "/model.onnx"), read_file(dir / "again.onnx")) << run;
+    EXPECT_FALSE(file_exists(folder + "/model.qonnx"));
+  }
+  r = run_bitblock("sweep --config sweep.yaml --data-dir data --export qonnx", dir.path);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0 ran, 0 failed, 2 finished before (2 of them simulated or exported now)"), std::string::npos) << r.out;
+  for (const char* run : {"ratio-2", "ratio-4"})
+    EXPECT_TRUE(file_exists(dir / (std::string("runs/ex/") + run + "/model.qonnx"))) << run;
+}
+
 }  // namespace
 }  // namespace bitblock
