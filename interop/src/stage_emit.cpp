@@ -83,7 +83,7 @@ void annotate_weight(GraphBuilder& g, const std::string& tensor, const model::St
     e->set_value(v);
   };
   for (const auto& [k, v] : extra) add(k, v);
-  add("bitblock_sparsity", sparsity_annotation(s).dump());
+  add("tensor_sparsity", sparsity_annotation(s).dump());
   add("bitblock_row_scale", scale);
 }
 

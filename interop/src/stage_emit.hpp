@@ -27,7 +27,8 @@ std::string slice_max_pool(GraphBuilder& g, const std::string& x, const model::S
 // The final stage's z (int64, pre-pool) -> pool -> [N, classes] as outputs "logits_int64" and "logits".
 void logits_outputs(GraphBuilder& g, const std::string& z, const model::Network& net);
 
-// Annotation of a stage's weight tensor: bitblock_sparsity (sparsity_annotation JSON), the
+// Annotation of a stage's weight tensor: tensor_sparsity (sparsity_annotation JSON, the key and
+// dict form of qonnx ModelWrapper.get_tensor_sparsity), the
 // name of the "<stage>.row_scale" initializer holding the model file's dequantization scales,
 // and extra key/value pairs (QONNX: finn_datatype).
 void annotate_weight(GraphBuilder& g, const std::string& tensor, const model::Stage& s,

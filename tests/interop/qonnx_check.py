@@ -153,7 +153,7 @@ def main():
             a = attrs(node)
             ok = (node.op_type == "Quant" and float(inits[node.input[3]]) == bits and a["signed"] == 1 and a["narrow"] == 1
                   and float(inits[node.input[1]]) == 1.0 and float(inits[node.input[2]]) == 0.0)
-        sparsity = json.loads(notes.get(node.input[0], {}).get("bitblock_sparsity", "{}"))
+        sparsity = json.loads(notes.get(node.input[0], {}).get("tensor_sparsity", "{}"))
         if not ok:
             problems.append(f"{st['name']}: weight quantizer {node.op_type} does not carry {bits} bits")
         if sparsity.get("structure") != st["structure"]:
