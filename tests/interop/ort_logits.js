@@ -9,7 +9,7 @@ const fs = require('fs');
 const zlib = require('zlib');
 
 const [ortDir, modelPath, imagesPath, labelsPath, expectedPath, outPath] = process.argv.slice(2);
-const ort = require(ortDir);
+const ort = require(require('path').resolve(ortDir));
 
 function readIdx(path) {
   let b = fs.readFileSync(path);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The ONNX / QONNX export tests on whole test sets (ctest runs the three steps, tests/CMakeLists.txt):
 #   run_interop.sh models      <bitblock> <source dir> <data dir> <work dir>
-#       trains mnist_mlp_3b_8x, mnist_mlp_1b_4x, fashion_cnn and tests/interop/binary_cnn.yaml for one
+#       trains mnist_mlp_3b_8x, mnist_mlp_1b_4x, fashion_cnn, tests/interop/binary_cnn.yaml and
+#       tests/interop/signed_cnn.yaml (signed activations, stride 2, column sparsity) for one
 #       epoch on the first 2000 training images (seconds; only exactness is tested), exports each
 #       as onnx and qonnx, and writes `eval --model --logits` and `summary --model --json`.
 #   run_interop.sh onnxruntime ...   every test image through ONNX Runtime (npm onnxruntime-node,
@@ -11,9 +12,9 @@
 # Exit 77 (ctest: skipped) naming what is missing: data, node/npm, python3-onnx / python3-numpy.
 set -euo pipefail
 step=$1 bitblock=$2 src=$3 data=$4 work=$5
-models=(mnist_mlp_3b_8x mnist_mlp_1b_4x fashion_cnn binary_cnn)
+models=(mnist_mlp_3b_8x mnist_mlp_1b_4x fashion_cnn binary_cnn signed_cnn)
 skip() { echo "SKIP: $*"; exit 77; }
-dataset_dir() { case $1 in fashion_cnn) echo fashion-mnist ;; *) echo mnist ;; esac; }
+dataset_dir() { case $1 in fashion_cnn | signed_cnn) echo fashion-mnist ;; *) echo mnist ;; esac; }
 idx() { if [ -f "$1" ]; then echo "$1"; else echo "$1.gz"; fi; }
 
 [ "$step" = models ] || [ -f "$work/${models[-1]}.qonnx" ] ||
