@@ -70,15 +70,23 @@ void emit_onnx_graph(GraphBuilder& g, const model::Network& net, const std::stri
                                               "MatMulInteger / ConvInteger accumulate in");
     std::string u = in.u;
     if (dense) u = g.node("Flatten", {u}, base + ".input_flat", {attr_int("axis", 1)});
-    const std::string w = g.int8s(base + ".weight", weight_dims(s), weight_tensor(s));
+    // uint8 weights code + 128 with zero point 128: ONNX Runtime's uint8 x uint8 kernels widen to
+    // 16 bits before multiplying, while uint8 x int8 on x86 without VNNI adds product pairs in
+    // saturating int16 (vpmaddubsw), which would break exactness.
+    const std::vector<int8_t> weight_codes = weight_tensor(s);
+    std::vector<uint8_t> weight_u8(weight_codes.size());
+    for (size_t i = 0; i < weight_codes.size(); ++i) weight_u8[i] = static_cast<uint8_t>(weight_codes[i] + 128);
+    const std::string w = g.uint8s(base + ".weight", weight_dims(s), weight_u8);
+    const std::string w_zero = g.uint8s(base + ".weight_zero_point", {}, {128});
+    const std::string x_zero = g.uint8s(base + ".input_zero_point", {}, {0});
     annotate_weight(g, w, s);
     std::vector<Attr> conv_attrs;
     if (!dense)
       conv_attrs = {attr_ints("kernel_shape", {s.kernel, s.kernel}), attr_ints("strides", {s.stride, s.stride}),
                     attr_ints("pads", {s.padding, s.padding, s.padding, s.padding})};
     auto product = [&](const std::string& x, const std::string& name) {
-      const std::string acc32 = dense ? g.node("MatMulInteger", {x, w}, name + "32")
-                                      : g.node("ConvInteger", {x, w}, name + "32", conv_attrs);
+      const std::string acc32 = dense ? g.node("MatMulInteger", {x, w, x_zero, w_zero}, name + "32")
+                                      : g.node("ConvInteger", {x, w, x_zero, w_zero}, name + "32", conv_attrs);
       return g.node("Cast", {acc32}, name, {attr_int("to", TensorProto::INT64)});
     };
     std::string acc = product(u, base + ".acc_u");

@@ -11,7 +11,7 @@
 
 namespace bitblock::interop {
 
-// Weight codes of stage s as the weight op's ONNX tensor: dense [K, N] (MatMul's B, transposed),
+// Weight codes of stage s in the weight op's ONNX layout: dense [K, N] (MatMul's B, transposed),
 // conv [Cout, Cin, k, k] (the model's im2col order c, ky, kx is OIHW). Zeros outside kept blocks.
 std::vector<int8_t> weight_tensor(const model::Stage& s);
 std::vector<int64_t> weight_dims(const model::Stage& s);

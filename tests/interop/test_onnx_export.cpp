@@ -91,7 +91,7 @@ TEST(OnnxExport, WeightsAreTheCodesWithTheirLayoutAndScales) {
       const model::Stage& s = rm.net.stages[k];
       SCOPED_TRACE(s.name);
       const onnx::TensorProto& w = initializer(m, s.name + ".weight");
-      ASSERT_EQ(w.data_type(), onnx::TensorProto::INT8);
+      ASSERT_EQ(w.data_type(), onnx::TensorProto::UINT8);  // code + 128, zero point 128
       const std::string& raw = w.raw_data();
       const int64_t rows = s.weights.layout.rows, cols = s.weights.layout.cols;
       ASSERT_EQ(static_cast<int64_t>(raw.size()), rows * cols);
@@ -100,7 +100,7 @@ TEST(OnnxExport, WeightsAreTheCodesWithTheirLayoutAndScales) {
         for (int64_t c = 0; c < cols; ++c) {
           // MatMul's B is [K, N]; a conv weight is [Cout, Cin*k*k] already.
           const int64_t at = s.op == OpKind::Dense ? c * rows + n : n * cols + c;
-          ASSERT_EQ(static_cast<int8_t>(raw[static_cast<size_t>(at)]), codes[static_cast<size_t>(n * cols + c)]) << n << "," << c;
+          ASSERT_EQ(static_cast<uint8_t>(raw[static_cast<size_t>(at)]) - 128, codes[static_cast<size_t>(n * cols + c)]) << n << "," << c;
         }
       const auto note = annotation(m, s.name + ".weight");
       const nlohmann::json sparsity = nlohmann::json::parse(note.at("tensor_sparsity"));

@@ -8,8 +8,8 @@
 //   output "logits"       float32 [N, classes]: the same integers cast to float32 (exact while
 //                         |z| < 2^24; z carries the final stage's `shift` fraction bits, so the
 //                         real-valued logit is logits / 2^shift, recorded in metadata).
-//   Each weight op is MatMulInteger / ConvInteger on uint8 codes x int8 weight codes (dropped
-//   weights are zeros) with int32 accumulation, then int64 requantization z = acc * m + b and the
+//   Each weight op is MatMulInteger / ConvInteger on uint8 input codes x uint8 weights (code + 128,
+//   zero point 128; dropped weights are code 0) with int32 accumulation, then int64 requantization z = acc * m + b and the
 //   activation as integer ops (floor division, Clip / Where), pooling as strided Slice + Max.
 // Qonnx (FINN / hls4ml dialect, docs/interop.md): float32 tensors holding integer codes, weight
 //   codes through Quant (k-bit) / BipolarQuant (binary) nodes, MatMul / Conv, requantization plus
