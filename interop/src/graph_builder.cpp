@@ -56,13 +56,7 @@ std::string GraphBuilder::int64s(const std::string& base, const std::vector<int6
   return name;
 }
 
-// int8 / uint8 as raw little-endian bytes (one byte per value).
-std::string GraphBuilder::int8s(const std::string& base, const std::vector<int64_t>& dims, const std::vector<int8_t>& v) {
-  const std::string name = unique(base);
-  initializer(name, onnx::TensorProto::INT8, dims)->set_raw_data(std::string(v.begin(), v.end()));
-  return name;
-}
-
+// uint8 as raw bytes (one byte per value).
 std::string GraphBuilder::uint8s(const std::string& base, const std::vector<int64_t>& dims, const std::vector<uint8_t>& v) {
   const std::string name = unique(base);
   initializer(name, onnx::TensorProto::UINT8, dims)->set_raw_data(std::string(v.begin(), v.end()));

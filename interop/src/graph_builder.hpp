@@ -30,7 +30,6 @@ class GraphBuilder {
 
   // Initializers (constant tensors); each returns the tensor's name (base, made unique).
   std::string int64s(const std::string& base, const std::vector<int64_t>& dims, const std::vector<int64_t>& v);
-  std::string int8s(const std::string& base, const std::vector<int64_t>& dims, const std::vector<int8_t>& v);
   std::string uint8s(const std::string& base, const std::vector<int64_t>& dims, const std::vector<uint8_t>& v);
   std::string floats(const std::string& base, const std::vector<int64_t>& dims, const std::vector<float>& v);
   std::string int64_scalar(const std::string& base, int64_t v) { return int64s(base, {}, {v}); }
