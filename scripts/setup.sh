@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(cmake ninja-build g++ pkg-config libopenblas-dev libcxxopts-dev libgtest-dev libgmock-dev
+  protobuf-compiler libprotobuf-dev python3-onnx python3-numpy  # ONNX schema (interop/), QONNX test
   libbenchmark-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libpng-dev gnuplot-nox
   dataset-fashion-mnist ca-certificates iverilog
   clang-14 libclang-rt-14-dev libomp-14-dev llvm-14)  # sanitizer and fuzzing builds (scripts/test.sh, fuzz.sh)

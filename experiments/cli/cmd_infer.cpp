@@ -96,6 +96,14 @@ void write_trace(const model::Network& net, const Dataset& test, const std::vect
               trace.size(), dir.c_str());
 }
 
+// The integer logits as text, one image per row (what `export --format onnx` must reproduce).
+void write_logits(const std::vector<int64_t>& logits, int classes, const std::string& path) {
+  std::string text;
+  for (size_t i = 0; i < logits.size(); ++i)
+    text += std::to_string(logits[i]) + ((i + 1) % static_cast<size_t>(classes) == 0 ? "\n" : ",");
+  write_file_atomic(path, text);
+}
+
 }  // namespace
 
 Dataset model_test_set(const model::Network& net, const std::string& dataset, const std::string& data_dir,
@@ -121,7 +129,9 @@ int cmd_eval_model(int argc, char** argv) {
         ("data-dir", "folder holding the data sets", cxxopts::value<std::string>()->default_value("data"))
         ("dataset", "data set (default: the one named in the model file)", cxxopts::value<std::string>()->default_value(""))
         ("trace", "write per-stage integer outputs (.npy) of --images to this folder", cxxopts::value<std::string>())
-        ("images", "test image indices to trace, e.g. 0,1,2", cxxopts::value<std::vector<std::string>>());
+        ("images", "test image indices to trace, e.g. 0,1,2", cxxopts::value<std::vector<std::string>>())
+        ("logits", "write the integer logits to this file (atomically): one row per test image, comma-separated",
+         cxxopts::value<std::string>());
     cxxopts::ParseResult args;
     if (!parse_or_help(options, argc, argv, args)) return 0;
     if (!args.count("model")) fail_input("--model", "missing");
@@ -131,6 +141,7 @@ int cmd_eval_model(int argc, char** argv) {
     const model::InferenceResult r = model::run_inference(mf.network, test.images.data(), test.size());
     std::printf("%s: %s test set, %lld images: accuracy %.2f%% (integer-only inference)\n", path.c_str(),
                 test.name.c_str(), static_cast<long long>(test.size()), 100.0 * model::accuracy(r.classes, test.labels.data()));
+    if (args.count("logits")) write_logits(r.logits, mf.network.num_classes, args["logits"].as<std::string>());
     if (args.count("trace")) {
       if (!args.count("images")) fail_input("--trace", "needs --images (e.g. --images 0,1,2)");
       write_trace(mf.network, test, parse_indices(joined(args, "images"), test.size()), args["trace"].as<std::string>());

@@ -2,6 +2,7 @@
 // or list the grid (--list), run one point (--only, a Slurm array task), or write a Slurm script.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <csignal>
 #include <cstdio>
@@ -49,6 +50,8 @@ int cmd_sweep(int argc, char** argv) {
         ("runs-dir", "runs go to <runs-dir>/<sweep>/<run>/", cxxopts::value<std::string>()->default_value("runs"))
         ("set", "override a config key in every run, e.g. --set train.epochs=2 (repeatable; not a grid key)", cxxopts::value<std::vector<std::string>>())
         ("only", "run only grid point I (Slurm array task)", cxxopts::value<int>())
+        ("export", "also write each run's model file as model.<format>: onnx | qonnx (repeatable)",
+         cxxopts::value<std::vector<std::string>>())
         ("list", "print the expanded grid (index, state: todo/partial/finished/invalid, run name) and exit")
         ("emit", "write job scripts instead of running: slurm (sweep.sbatch, report.sbatch, submit.sh)", cxxopts::value<std::string>())
         ("out", "with --emit: the folder for the scripts (default <runs-dir>/<sweep>)", cxxopts::value<std::string>());
@@ -70,6 +73,12 @@ int cmd_sweep(int argc, char** argv) {
       if (opt.device != "cpu" && opt.device != "cuda" && opt.device != "auto")
         fail_input("--device", "'" + opt.device + "' is not one of cpu, cuda, auto");
     }
+    if (args.count("export"))
+      for (const std::string& f : args["export"].as<std::vector<std::string>>()) {
+        if (f != "onnx" && f != "qonnx") fail_input("--export", "'" + f + "' is not one of onnx, qonnx");
+        if (std::find(opt.export_formats.begin(), opt.export_formats.end(), f) == opt.export_formats.end())
+          opt.export_formats.push_back(f);
+      }
     // Command-line overrides apply to every run, so the points are validated with them.
     const std::vector<std::string> sets = config_overrides(args);
     experiments::add_overrides(spec, sets);
@@ -120,7 +129,7 @@ int cmd_sweep(int argc, char** argv) {
     std::signal(SIGINT, on_sweep_sigint);
     experiments::SweepOutcome r = experiments::run_sweep(spec, points, opt);
     std::signal(SIGINT, SIG_DFL);
-    std::printf("sweep %s: %d ran, %d failed, %d finished before (%d of them simulated now), %d invalid; %s\n",
+    std::printf("sweep %s: %d ran, %d failed, %d finished before (%d of them simulated or exported now), %d invalid; %s\n",
                 spec.name.c_str(), r.ran, r.failed, r.skipped_finished + r.simulated_only, r.simulated_only, r.invalid,
                 r.results_csv.c_str());
     if (r.interrupted) return 130;

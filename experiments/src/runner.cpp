@@ -64,9 +64,18 @@ bool wants_hwsim(const GridPoint& p, const std::string& run) {
          !file_exists(run + "/hwsim.log");
 }
 
+// Export formats a run with a model file still lacks (model.<format> beside model.bbm).
+std::vector<std::string> missing_exports(const SweepOptions& opt, const std::string& run) {
+  std::vector<std::string> out;
+  if (!file_exists(run + "/model.bbm")) return out;
+  for (const std::string& f : opt.export_formats)
+    if (!file_exists(run + "/model." + f)) out.push_back(f);
+  return out;
+}
+
 struct Task {
   const GridPoint* point;
-  bool train;   // false: finished run that only lacks its hwsim report
+  bool train;   // false: finished run that only lacks its hwsim report or an export
 };
 
 }  // namespace
@@ -104,7 +113,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
       say("skip " + p.name + " (invalid): " + p.invalid);
     } else if (!file_exists(run + "/summary.json")) {
       todo.push_back({&p, true});
-    } else if (wants_hwsim(p, run)) {
+    } else if (wants_hwsim(p, run) || !missing_exports(opt, run).empty()) {
       todo.push_back({&p, false});
     } else {
       ++out.skipped_finished;
@@ -133,6 +142,21 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
     if (rc != 0) say("  " + p.name + ": hwsim failed (exit " + std::to_string(rc) + "), see " + run + "/hwsim.log");
     return true;
   };
+  // Exports; false when interrupted. A failed export is reported and left for the next sweep.
+  auto export_formats = [&](const GridPoint& p, const std::string& run) {
+    for (const std::string& f : missing_exports(opt, run)) {
+      // --limit 1: the accuracy it prints is the run's own; the test set is read only to check the shape.
+      const int rc = run_child({opt.binary, "export", "--model", run + "/model.bbm", "--format", f, "--out",
+                                run + "/model." + f, "--data-dir", opt.data_dir, "--limit", "1"},
+                               run + "/export.log");
+      if (rc == 130 || g_stop.load()) {
+        g_stop.store(true);
+        return false;
+      }
+      if (rc != 0) say("  " + p.name + ": export " + f + " failed (exit " + std::to_string(rc) + "), see " + run + "/export.log");
+    }
+    return true;
+  };
   auto worker = [&] {
     for (;;) {
       if (g_stop.load()) return;
@@ -142,8 +166,11 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
       const std::string run = dir + "/" + p.name;
       const std::string tag = "[" + std::to_string(i + 1) + "/" + std::to_string(todo.size()) + "] " + p.name;
       if (!todo[i].train) {
-        say(tag + ": hwsim ...");
-        if (!simulate(p, run)) return;
+        if (!export_formats(p, run)) return;
+        if (wants_hwsim(p, run)) {
+          say(tag + ": hwsim ...");
+          if (!simulate(p, run)) return;
+        }
         ++simulated_only;
         continue;
       }
@@ -169,6 +196,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
         say("  " + p.name + ": FAILED (exit " + std::to_string(rc) + "), see " + run + "/sweep.log");
         continue;
       }
+      if (!export_formats(p, run)) return;
       if (wants_hwsim(p, run) && !simulate(p, run)) return;
       ++ran;
       say("  " + p.name + ": done");

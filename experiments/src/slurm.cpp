@@ -54,6 +54,7 @@ SlurmScripts slurm_scripts(const SweepSpec& spec, const std::string& sweep_file,
        " --threads \"$SLURM_CPUS_PER_TASK\"";
   if (gpu || !opt.device.empty()) a += " --device " + std::string(gpu ? "cuda" : opt.device);
   for (const std::string& o : sets) a += " --set " + quoted(o);
+  for (const std::string& f : opt.export_formats) a += " --export " + f;
   a += "\n";
 
   std::string& r = out.report;

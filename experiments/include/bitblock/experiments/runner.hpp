@@ -1,7 +1,7 @@
 #pragma once
 // Running a sweep: each grid point is a child process of the bitblock binary (`train --config
-// <run>/config.yaml`, then `hwsim` on <run>/model.bbm when the run's config names an
-// architecture), so a crash in one run cannot take the sweep down. A run is finished when its
+// <run>/config.yaml`, then `export` of <run>/model.bbm in the --export formats, then `hwsim` on
+// it when the run's config names an architecture), so a crash in one run cannot take the sweep down. A run is finished when its
 // summary.json exists (then skipped; only a missing hwsim report is made up for); an unfinished
 // run with a checkpoint resumes.
 #include <string>
@@ -18,6 +18,9 @@ struct SweepOptions {
   int jobs = 1;                  // runs at once
   int threads = 0;               // per run; 0: cores / jobs
   std::string device;            // train --device of every run (cpu, cuda, auto); empty: the configs'
+  // `export --format <f>` of each run's model.bbm to model.<f> (onnx, qonnx) after training; a
+  // finished run that lacks one is exported on the next sweep.
+  std::vector<std::string> export_formats;
 };
 
 struct SweepOutcome {
