@@ -16,7 +16,7 @@ namespace {
 
 std::string gib(int64_t bytes) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(bytes) / double(int64_t{1} << 30));
+  std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / double(int64_t{1} << 30));
   return buf;
 }
 

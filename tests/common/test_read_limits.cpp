@@ -96,7 +96,7 @@ TEST(ReadFile, MemoryLimitOfTheProcessBoundsWhatIsRead) {
   const std::string big = dir + "/big";
   write_file_atomic(big, "");
   ASSERT_EQ(truncate(big.c_str(), int64_t{3} << 30), 0);  // sparse: no disk used
-  EXPECT_EQ(error_in_child(big).rfind(big + ": reading its 3221225472 bytes whole would need 3.0 GiB, more than the 1.0 GiB", 0), 0u);
+  EXPECT_EQ(error_in_child(big).rfind(big + ": reading its 3221225472 bytes whole would need 3.00 GiB, more than the 1.00 GiB", 0), 0u);
   std::filesystem::remove_all(dir);
 }
 

@@ -22,6 +22,9 @@ std::vector<ResultRow> collect_results(const std::string& sweep_dir);
 // Writes rows atomically: run, the union of grid keys (first-seen order), the metric columns
 // (empty cell when a run has no such value, e.g. no hwsim).
 void write_results_csv(const std::string& path, const std::vector<ResultRow>& rows);
-std::vector<ResultRow> read_results_csv(const std::string& path);   // InputError on damage
+// InputError "<path>: line N, column C: ..." on damage: a row with another cell count, a metric
+// that is not a finite number >= 0, an accuracy (test_acc, best_test_acc, integer_test_acc: a
+// fraction) above 1.
+std::vector<ResultRow> read_results_csv(const std::string& path);
 
 }  // namespace bitblock::experiments
