@@ -269,6 +269,19 @@ SweepAxis parse_sweep(const std::string& spec) {
   return axis;
 }
 
+void check_sweep_axes(const Arch& base, const std::vector<SweepAxis>& axes) {
+  for (size_t i = 0; i < axes.size(); ++i) {
+    for (size_t j = 0; j < i; ++j)
+      if (axes[j].key == axes[i].key)
+        fail_input("--sweep " + axes[i].key, "given twice (list every value once: --sweep " + axes[i].key + "=v1,v2,...)");
+    for (const double v : axes[i].values) {
+      Arch a = base;
+      apply_sweep_value(a, axes[i].key, v);
+      validate_arch(a, "--sweep " + axes[i].key + "=" + fmt("%g", v));
+    }
+  }
+}
+
 void apply_sweep_value(Arch& a, const std::string& key, double value) {
   if (key == "lanes") a.lanes = static_cast<int>(value);
   if (key == "freq") a.clock_mhz = value;

@@ -39,10 +39,10 @@ std::vector<SramPoint> parse_sram_csv(const std::string& text, const std::string
       try {
         size_t used = 0;
         const double v = std::stod(f[i], &used);
-        if (used != f[i].size() || !std::isfinite(v) || v < 0) throw std::invalid_argument(f[i]);
+        if (used != f[i].size() || !std::isfinite(v) || v < 0 || v > kMaxConstant) throw std::invalid_argument(f[i]);
         return v;
       } catch (const std::exception&) {
-        fail_input(where, "line " + std::to_string(line_no) + ": bad number '" + f[i] + "'");
+        fail_input(where, "line " + std::to_string(line_no) + ": bad number '" + f[i] + "' (expected 0 .. 1e+30)");
       }
     };
     SramPoint p;
@@ -77,7 +77,8 @@ double blended(const YAML::Node& dev, const std::string& key, double w45, const 
     } catch (const YAML::Exception&) {
       fail_input(file, k + ": not a number");
     }
-    if (!std::isfinite(x[i]) || x[i] <= 0) fail_input(file, k + ": values must be > 0");
+    if (!std::isfinite(x[i]) || x[i] < kMinConstant || x[i] > kMaxConstant)
+      fail_input(file, k + ": values must lie in 1e-30 .. 1e+30");
   }
   return w45 * x[0] + (1.0 - w45) * x[1];
 }
