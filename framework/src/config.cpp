@@ -370,11 +370,11 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
     norm.get("mean", mean);
     norm.get("std", std_dev);
     if (!(std::fabs(mean) <= kMaxNormMean))
-      norm.fail("data.normalize.mean", number_text(mean) + " is outside -1000 .. 1000 (pixels are scaled to 0..1 "
-                                       "before the mean is subtracted)");
+      norm.fail("data.normalize.mean", "must be a finite number in -1000 .. 1000, got " + number_text(mean) +
+                                           " (pixels are scaled to 0..1 before the mean is subtracted)");
     if (!(std_dev >= kMinNormStd && std_dev <= kMaxNormStd))
-      norm.fail("data.normalize.std", number_text(std_dev) + " is outside 0.001 .. 1000 (pixels are scaled to 0..1 "
-                                      "before the division; e.g. 0.3081 for MNIST)");
+      norm.fail("data.normalize.std", "must be a finite number in 0.001 .. 1000, got " + number_text(std_dev) +
+                                          " (pixels are scaled to 0..1 before the division; e.g. 0.3081 for MNIST)");
     c.norm_mean = static_cast<float>(mean);
     c.norm_std = static_cast<float>(std_dev);
     norm.finish();

@@ -96,7 +96,7 @@ Tech load_tech(const std::string& yaml_path) {
   const std::string dir = yaml_path.find('/') == std::string::npos ? "." : yaml_path.substr(0, yaml_path.rfind('/'));
   const std::string csv_path = table.empty() || table[0] == '/' ? table : dir + "/" + table;
   t.sram = parse_sram_csv(read_file(csv_path), csv_path);
-  t.sram_vmin_v = get_positive(sram, "vmin_v", yaml_path, "sram");
+  t.sram_vmin_v = get_constant(sram, "vmin_v", yaml_path, "sram");
   t.retention_fraction = get_number(sram, "retention_fraction", yaml_path, "sram", 0.0, 1.0);
 
   const YAML::Node devices = child(root, "devices", yaml_path, "");
@@ -124,15 +124,15 @@ Tech load_tech(const std::string& yaml_path) {
                      "reg_bit_energy_pj", "reg_bit_area_um2", "leakage_mw_per_um2", "fmax_mhz", "device"},
              yaml_path, "logic");
   LogicTech& l = t.logic;
-  l.fa_pj = get_positive(logic, "full_adder_energy_pj", yaml_path, "logic");
-  l.energy_node_nm = get_positive(logic, "energy_node_nm", yaml_path, "logic");
-  l.energy_vdd_v = get_positive(logic, "energy_vdd_v", yaml_path, "logic");
-  l.node_nm = get_positive(logic, "node_nm", yaml_path, "logic");
-  l.fa_um2 = get_positive(logic, "full_adder_area_um2", yaml_path, "logic");
-  l.reg_bit_pj = get_positive(logic, "reg_bit_energy_pj", yaml_path, "logic");
-  l.reg_bit_um2 = get_positive(logic, "reg_bit_area_um2", yaml_path, "logic");
-  l.leakage_mw_per_um2 = get_positive(logic, "leakage_mw_per_um2", yaml_path, "logic");
-  l.fmax_mhz = get_positive(logic, "fmax_mhz", yaml_path, "logic");
+  l.fa_pj = get_constant(logic, "full_adder_energy_pj", yaml_path, "logic");
+  l.energy_node_nm = get_constant(logic, "energy_node_nm", yaml_path, "logic");
+  l.energy_vdd_v = get_constant(logic, "energy_vdd_v", yaml_path, "logic");
+  l.node_nm = get_constant(logic, "node_nm", yaml_path, "logic");
+  l.fa_um2 = get_constant(logic, "full_adder_area_um2", yaml_path, "logic");
+  l.reg_bit_pj = get_constant(logic, "reg_bit_energy_pj", yaml_path, "logic");
+  l.reg_bit_um2 = get_constant(logic, "reg_bit_area_um2", yaml_path, "logic");
+  l.leakage_mw_per_um2 = get_constant(logic, "leakage_mw_per_um2", yaml_path, "logic");
+  l.fmax_mhz = get_constant(logic, "fmax_mhz", yaml_path, "logic");
   l.device = get_string(logic, "device", yaml_path, "logic");
   if (!t.devices.count(l.device)) fail_input(yaml_path, "logic.device: '" + l.device + "' is not listed under devices");
   for (const SramPoint& p : t.sram)
@@ -141,9 +141,9 @@ Tech load_tech(const std::string& yaml_path) {
 
   const YAML::Node check = child(root, "cross_check", yaml_path, "");
   check_keys(check, {"mul8_energy_pj", "add32_energy_pj", "mul32_energy_pj"}, yaml_path, "cross_check");
-  t.check.mul8_pj = get_positive(check, "mul8_energy_pj", yaml_path, "cross_check");
-  t.check.add32_pj = get_positive(check, "add32_energy_pj", yaml_path, "cross_check");
-  t.check.mul32_pj = get_positive(check, "mul32_energy_pj", yaml_path, "cross_check");
+  t.check.mul8_pj = get_constant(check, "mul8_energy_pj", yaml_path, "cross_check");
+  t.check.add32_pj = get_constant(check, "add32_energy_pj", yaml_path, "cross_check");
+  t.check.mul32_pj = get_constant(check, "mul32_energy_pj", yaml_path, "cross_check");
   return t;
 }
 

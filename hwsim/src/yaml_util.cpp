@@ -80,6 +80,13 @@ double get_number(const YAML::Node& node, const std::string& key, const std::str
 double get_positive(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix) {
   const YAML::Node v = required(node, key, file, prefix);
   const double x = read_double(v, key, file, prefix);
+  if (!std::isfinite(x) || x <= 0) fail_input(file, dotted(prefix, key) + ": " + v.as<std::string>() + " must be a finite number > 0");
+  return x;
+}
+
+double get_constant(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix) {
+  const YAML::Node v = required(node, key, file, prefix);
+  const double x = read_double(v, key, file, prefix);
   if (!std::isfinite(x) || x < kMinConstant || x > kMaxConstant)
     fail_input(file, dotted(prefix, key) + ": " + v.as<std::string>() + " must be a number in " + number_text(kMinConstant) +
                          " .. " + number_text(kMaxConstant));

@@ -175,8 +175,9 @@ TEST_F(CliBounds, BatchSizesAreCheckedBeforeAllocating) {
   expect_bad_input("eval --checkpoint done/checkpoint.bbc --data-dir data --batch 0", "eval", {"--batch", "0 is not"});
   expect_bad_input("eval --checkpoint done/checkpoint.bbc --data-dir data --batch -5", "eval", {"--batch", "-5 is not"});
   expect_bad_input("eval --model done/model.bbm --data-dir data --batch 0", "eval", {"--batch"});
+  // Under a 4 GiB data limit: the code before this fix tried to allocate 17 GB.
   const CliResult r = run_limited({"eval", "--checkpoint", "done/checkpoint.bbc", "--data-dir", "data", "--batch", "1000000000"},
-                                  dir_->path, 0);
+                                  dir_->path, int64_t{4} << 30, 60);
   expect_one_error_line(r, "eval", {"--batch", "a batch of 1000000000 samples", "more than the"});
 }
 
@@ -207,7 +208,7 @@ TEST_F(CliBounds, FifoAsADataFileIsRefused) {
   const std::string images = path("fifo/mnist/train-images-idx3-ubyte");
   std::remove(images.c_str());
   ASSERT_EQ(mkfifo(images.c_str(), 0644), 0);
-  const CliResult r = run_limited({"data", "info", "mnist", "--data-dir", "fifo"}, dir_->path, 0);
+  const CliResult r = run_limited({"data", "info", "mnist", "--data-dir", "fifo"}, dir_->path, 0, 20);
   expect_one_error_line(r, "data", {"train-images-idx3-ubyte", "not a regular file (a FIFO)"});
 }
 
@@ -282,12 +283,12 @@ TEST_F(CliBounds, ReportRefusesImpossibleMetrics) {
 TEST_F(CliBounds, ConfigValuesAndRepeatedFlags) {
   // std=1e-45 trained to NaN (exit 3); 1e-300 and 1e300 got misleading messages.
   expect_bad_input("train --config cfg.yaml --set data.normalize.std=1e-45 --data-dir data --out s1", "train",
-                   {"data.normalize.std", "1e-45 is outside 0.001 .. 1000"});
+                   {"data.normalize.std", "0.001 .. 1000, got 1e-45"});
   EXPECT_FALSE(file_exists(path("s1")));
   expect_bad_input("summary --config cfg.yaml --set data.normalize.std=1e-300", "summary",
-                   {"data.normalize.std", "1e-300 is outside"});
+                   {"data.normalize.std", "got 1e-300"});
   expect_bad_input("summary --config cfg.yaml --set data.normalize.mean=1e300", "summary",
-                   {"data.normalize.mean", "1e+300 is outside -1000 .. 1000"});
+                   {"data.normalize.mean", "-1000 .. 1000, got 1e+300"});
   // out: 064 was octal 52.
   expect_bad_input("summary --config cfg.yaml --set model.layers[1].out=064", "summary",
                    {"model.layers[1].out", "'064'", "decimal"});
