@@ -341,11 +341,8 @@ std::vector<std::string> write_sweep(const std::string& out_dir, const std::vect
       o << fmt("%g", p.values[i]) << ",";
       label += (i ? " " : "") + axes[i].key + "=" + fmt("%g", p.values[i]);
     }
-    std::string problem = p.problem;
-    for (char& ch : problem)
-      if (ch == '"') ch = '\'';
     o << (p.fits ? 1 : 0) << "," << fmt("%.6f", p.energy_nj) << "," << fmt("%.6f", p.area_mm2) << ","
-      << fmt("%.1f", p.classifications_per_s) << "," << fmt("%.4f", p.latency_us) << ",\"" << problem << "\"\n";
+      << fmt("%.1f", p.classifications_per_s) << "," << fmt("%.4f", p.latency_us) << "," << csv_cell(p.problem) << "\n";
     if (p.fits)
       dat << "\"" << label << "\" " << fmt("%.6f", p.energy_nj) << " " << fmt("%.6f", p.area_mm2) << " "
           << fmt("%.3f", p.classifications_per_s / 1000.0) << "\n";
