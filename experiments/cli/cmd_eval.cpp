@@ -22,12 +22,17 @@ int cmd_eval(int argc, char** argv) {
     if (!parse_or_help(options, argc, argv, args)) return 0;
     if (!args.count("checkpoint")) fail_input("--checkpoint", "missing");
     const std::string path = args["checkpoint"].as<std::string>();
+    const int batch = args["batch"].as<int>();
+    if (batch < 1) fail_input("--batch", std::to_string(batch) + " is not a batch size (must be >= 1)");
+    if (args["threads"].as<int>() < 0) fail_input("--threads", "must be >= 0");
     set_threads(args["threads"].as<int>());
     std::string note;
     const Device device = resolve_device(parse_device(args["device"].as<std::string>(), "--device"), "--device", &note);
     if (!note.empty()) std::fprintf(stderr, "%s\n", note.c_str());
     RestoredRun run = restore_run(path, args["data-dir"].as<std::string>(), device);
-    EvalResult r = evaluate(run.net, run.data.test, run.config, std::max(1, args["batch"].as<int>()));
+    const Dataset& test = run.data.test;
+    check_batch_fits(run.net, {test.channels, test.height, test.width}, batch, "--batch");
+    EvalResult r = evaluate(run.net, test, run.config, batch);
     std::printf("%s: %s test set, %lld images: accuracy %.2f%%, loss %.4f (checkpoint after %zu epochs)\n",
                 path.c_str(), run.config.dataset.c_str(), static_cast<long long>(r.samples), 100.0 * r.accuracy, r.loss,
                 run.checkpoint.history.size());

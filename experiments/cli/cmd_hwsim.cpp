@@ -63,6 +63,7 @@ int cmd_hwsim(int argc, char** argv) {
     const std::string tech_path = args["tech"].as<std::string>(), arch_path = args["arch"].as<std::string>();
     const hwsim::Tech tech = read_boundary(tech_path, [&] { return hwsim::load_tech(tech_path); });
     const hwsim::Arch arch = read_boundary(arch_path, [&] { return hwsim::load_arch(arch_path); });
+    hwsim::check_sweep_axes(arch, axes);
     const model::ModelFile mf = model::load_model(model_path);
     const model::Network& net = mf.network;
     hwsim::check_model_fits(arch, net);

@@ -7,8 +7,11 @@
 #include <vector>
 
 #include "bitblock/common/atomic_file.hpp"
+#include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/memory.hpp"
 #include "bitblock/framework/dataset.hpp"
+#include "bitblock/framework/trainer.hpp"
 #include "bitblock/model/infer.hpp"
 #include "bitblock/model/model_file.hpp"
 #include "bitblock/model/summary.hpp"
@@ -131,14 +134,22 @@ int cmd_eval_model(int argc, char** argv) {
         ("trace", "write per-stage integer outputs (.npy) of --images to this folder", cxxopts::value<std::string>())
         ("images", "test image indices to trace, e.g. 0,1,2", cxxopts::value<std::vector<std::string>>())
         ("logits", "write the integer logits to this file (atomically): one row per test image, comma-separated",
-         cxxopts::value<std::string>());
+         cxxopts::value<std::string>())
+        ("threads", "CPU threads (0: all cores)", cxxopts::value<int>()->default_value("0"))
+        ("batch", "images per inference batch", cxxopts::value<int64_t>()->default_value(std::to_string(model::kInferenceBatch)));
     cxxopts::ParseResult args;
     if (!parse_or_help(options, argc, argv, args)) return 0;
     if (!args.count("model")) fail_input("--model", "missing");
     const std::string path = args["model"].as<std::string>();
+    const int64_t batch = args["batch"].as<int64_t>();
+    if (batch < 1) fail_input("--batch", std::to_string(batch) + " is not a batch size (must be >= 1)");
+    if (args["threads"].as<int>() < 0) fail_input("--threads", "must be >= 0");
+    set_threads(args["threads"].as<int>());
     const model::ModelFile mf = model::load_model(path);
+    check_fits_memory(checked_mul(batch, model::inference_bytes_per_image(mf.network), "--batch", "a batch"), "--batch",
+                      "a batch of " + std::to_string(batch) + " images through " + path + " would");
     const Dataset test = model_test_set(mf.network, args["dataset"].as<std::string>(), args["data-dir"].as<std::string>(), path);
-    const model::InferenceResult r = model::run_inference(mf.network, test.images.data(), test.size());
+    const model::InferenceResult r = model::run_inference(mf.network, test.images.data(), test.size(), nullptr, batch);
     std::printf("%s: %s test set, %lld images: accuracy %.2f%% (integer-only inference)\n", path.c_str(),
                 test.name.c_str(), static_cast<long long>(test.size()), 100.0 * model::accuracy(r.classes, test.labels.data()));
     if (args.count("logits")) write_logits(r.logits, mf.network.num_classes, args["logits"].as<std::string>());

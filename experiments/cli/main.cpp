@@ -4,8 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <new>
 #include <string>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -52,8 +55,19 @@ int main(int argc, char** argv) {
     print_usage(stdout);
     return argc < 2 ? 2 : 0;
   }
-  for (const Command& c : kCommands)
-    if (std::strcmp(argv[1], c.name) == 0) return c.run(argc - 1, argv + 1);
+  // The one exit boundary: each command maps its errors to exit codes (cli_common.hpp); an
+  // allocation that fails outside a command's own handling (parsing the command line) is bad
+  // input too, never an abort.
+  try {
+    for (const Command& c : kCommands)
+      if (std::strcmp(argv[1], c.name) == 0) return c.run(argc - 1, argv + 1);
+  } catch (const std::bad_alloc& e) {
+    std::fprintf(stderr, "bitblock %s: error: %s\n", argv[1], bitblock::cli::out_of_memory_message(e).c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bitblock %s: internal error: %s\n", argv[1], e.what());
+    return 1;
+  }
   std::fprintf(stderr, "bitblock: unknown command '%s'\n\n", argv[1]);
   print_usage(stderr);
   return 2;

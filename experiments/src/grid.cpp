@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/memory.hpp"
 #include "bitblock/experiments/sweep.hpp"
 #include "bitblock/framework/config.hpp"
 #include "bitblock/framework/model_builder.hpp"
@@ -86,6 +88,10 @@ KeyValues sorted(KeyValues v) {
   return v;
 }
 
+// Memory one expanded point holds besides copies of the base config: its key/value strings, name,
+// and the parsed and re-emitted config (generous: a few KiB measured on the repository's sweeps).
+constexpr int64_t kGridPointBytes = 16 * 1024;
+
 }  // namespace
 
 std::vector<std::string> point_overrides(const SweepSpec& spec, const GridPoint& point) {
@@ -96,7 +102,28 @@ std::vector<std::string> point_overrides(const SweepSpec& spec, const GridPoint&
   return out;
 }
 
+int64_t grid_size(const SweepSpec& spec) {
+  const std::string where = spec.source + ": key 'grid'";
+  int64_t points = 1;
+  for (const GridAxis& axis : spec.axes)
+    points = checked_mul(points, static_cast<int64_t>(axis.steps.size()), where, "the number of grid points");
+  for (const KeyChoices& inc : spec.include) {
+    // An include point crosses its own lists with the axes it does not set (at most the grid).
+    int64_t n = points;
+    for (const auto& kv : inc) n = checked_mul(n, static_cast<int64_t>(kv.second.size()), where, "the number of grid points");
+    points = checked_add(points, n, where, "the number of grid points");
+  }
+  return points;
+}
+
 std::vector<GridPoint> expand_grid(const SweepSpec& spec) {
+  // Sized before anything is expanded: every point holds its settings and resolved config.
+  const int64_t points_bound = grid_size(spec);
+  const int64_t per_point = checked_add(checked_mul(static_cast<int64_t>(spec.base_yaml.size()), 4, spec.source, "the base"),
+                                        kGridPointBytes, spec.source, "the base");
+  check_fits_memory(checked_mul(points_bound, per_point, spec.source + ": key 'grid'", "the grid"),
+                    spec.source + ": key 'grid'",
+                    "expanding its " + std::to_string(points_bound) + " points (grid, zip and include lists) would");
   std::vector<KeyValues> all = product(spec.axes);
   for (const KeyChoices& inc : spec.include) {
     std::vector<GridAxis> axes;

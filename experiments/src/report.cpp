@@ -10,6 +10,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/text_escape.hpp"
 #include "bitblock/experiments/pareto.hpp"
 #include "bitblock/experiments/report_tables.hpp"
 #include "bitblock/framework/run_files.hpp"
@@ -211,7 +212,7 @@ ReportFiles sweep_report(const std::string& sweep_dir, const std::vector<ResultR
   double seconds = 0.0;
   for (const ResultRow& r : rows)
     if (has(r, "train_seconds")) seconds += r.metrics.at("train_seconds");
-  md += "## " + name + "\n\n";
+  md += "## " + markdown_cell(name) + "\n\n";
   md += std::to_string(rows.size()) + " finished runs, " + fmt(seconds / 60.0, "%.1f") +
         " minutes of training in all. Sorted by weight memory; **bold** runs are on the accuracy/memory "
         "Pareto front";
@@ -230,7 +231,8 @@ ReportFiles sweep_report(const std::string& sweep_dir, const std::vector<ResultR
   std::vector<std::string> keys;
   if (!rows.empty())
     for (const auto& [k, v] : rows.front().keys) keys.push_back(k);
-  for (const std::string& k : keys) md += " " + k.substr(k.rfind('.') == std::string::npos ? 0 : k.rfind('.') + 1) + " |";
+  for (const std::string& k : keys)
+    md += " " + markdown_cell(k.substr(k.rfind('.') == std::string::npos ? 0 : k.rfind('.') + 1)) + " |";
   md += " test acc % | best % | integer % | weight KiB | vs float32 | train s |";
   if (simulated) md += " nJ/class. | mm2 | class./s |";
   md += "\n|---|";
@@ -246,12 +248,13 @@ ReportFiles sweep_report(const std::string& sweep_dir, const std::vector<ResultR
     const ResultRow& r = rows[static_cast<size_t>(i)];
     const bool on_front = std::find(mem_front.begin(), mem_front.end(), i) != mem_front.end();
     const bool on_energy = std::find(energy_front.begin(), energy_front.end(), i) != energy_front.end();
-    md += "| " + (on_front ? "**" + r.run + "**" : r.run) + (on_energy ? " E" : "") + " |";
+    const std::string run = markdown_cell(r.run);
+    md += "| " + (on_front ? "**" + run + "**" : run) + (on_energy ? " E" : "") + " |";
     for (const std::string& k : keys) {
       std::string v;
       for (const auto& [rk, rv] : r.keys)
         if (rk == k) v = rv;
-      md += " " + v + " |";
+      md += " " + markdown_cell(v) + " |";
     }
     md += " " + metric(r, "test_acc", "%.2f", 100.0) + " | " + metric(r, "best_test_acc", "%.2f", 100.0) + " | " +
           metric(r, "integer_test_acc", "%.2f", 100.0) + " | " + metric(r, "weight_kib", "%.2f", 1.0) + " | " +

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "bitblock/common/text_escape.hpp"
 #include "bitblock/experiments/report.hpp"
 
 namespace bitblock::experiments {
@@ -139,7 +140,7 @@ std::string seed_table_markdown(const std::vector<ResultRow>& rows) {
   for (const SeedGroup& g : groups) {
     std::string seeds;
     for (const std::string& s : g.seeds) seeds += (seeds.empty() ? "" : ", ") + (s.empty() ? std::string("base") : s);
-    md += "| " + g.label + " | " + std::to_string(g.runs.size()) + " (" + seeds + ") | " +
+    md += "| " + markdown_cell(g.label) + " | " + std::to_string(g.runs.size()) + " (" + markdown_cell(seeds) + ") | " +
           fmt(100.0 * g.mean_acc, "%.2f") + " | " + fmt(100.0 * g.std_acc, "%.2f") + " | " +
           fmt(100.0 * g.min_acc, "%.2f") + " | " + fmt(100.0 * g.max_acc, "%.2f") + " | " +
           fmt(metric_or(rows[static_cast<size_t>(g.runs.front())], "weight_kib", 0.0), "%.2f") + " |\n";
@@ -160,14 +161,14 @@ std::string least_memory_markdown(const std::vector<ResultRow>& rows) {
   auto cell = [&](int i) {
     if (i < 0) return std::string("-");
     const ResultRow& r = rows[static_cast<size_t>(i)];
-    return r.run + ": " + fmt(r.metrics.at("weight_kib"), "%.2f") + " KiB (" +
+    return markdown_cell(r.run) + ": " + fmt(r.metrics.at("weight_kib"), "%.2f") + " KiB (" +
            fmt(100.0 * r.metrics.at("test_acc"), "%.2f") + "%)";
   };
   std::string md = "Least weight memory that reaches each test-accuracy level (single runs)";
   md += key.empty() ? ".\n\n| level | least memory |\n|---|---|\n"
-                    : ", overall and per `" + key + "`.\n\n| level | least memory |";
+                    : ", overall and per `" + markdown_cell(key) + "`.\n\n| level | least memory |";
   if (!key.empty()) {
-    for (const std::string& v : values) md += " " + v + " |";
+    for (const std::string& v : values) md += " " + markdown_cell(v) + " |";
     md += "\n|---|---|";
     for (size_t k = 0; k < values.size(); ++k) md += "---|";
     md += "\n";

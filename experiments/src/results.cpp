@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/text_escape.hpp"
 
 namespace bitblock::experiments {
 
@@ -26,14 +28,6 @@ const std::vector<std::string> kMetricColumns = {
 namespace {
 
 nlohmann::json read_json(const std::string& path) { return parse_json_document(read_file(path), path); }
-
-// CSV cell: quoted when it holds a comma or a quote.
-std::string cell(const std::string& s) {
-  if (s.find_first_of(",\"") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> out;
@@ -82,6 +76,22 @@ class ExclusiveLock {
  private:
   int fd_;
 };
+// A metric cell: a finite number >= 0; accuracies (fractions, as summary.json holds them) <= 1.
+double metric_value(const std::string& text, const std::string& column, const std::string& where) {
+  double v = 0.0;
+  size_t used = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) fail_input(where, "'" + printable(text) + "' is not a number");
+  if (!std::isfinite(v)) fail_input(where, "'" + printable(text) + "' is not a finite number");
+  if (v < 0.0) fail_input(where, text + " is negative (" + column + " cannot be)");
+  const bool accuracy = column == "test_acc" || column == "best_test_acc" || column == "integer_test_acc";
+  if (accuracy && v > 1.0) fail_input(where, "accuracy " + text + " is outside 0..1 (a fraction, not a percentage)");
+  return v;
+}
 
 }  // namespace
 
@@ -141,17 +151,17 @@ void write_results_csv(const std::string& path, const std::vector<ResultRow>& ro
     for (const auto& [k, v] : r.keys)
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
   std::string out = "run";
-  for (const std::string& k : keys) out += "," + cell(k);
+  for (const std::string& k : keys) out += "," + csv_cell(k);
   for (const std::string& m : kMetricColumns) out += "," + m;
   out += "\n";
   char buf[64];
   for (const ResultRow& r : rows) {
-    out += cell(r.run);
+    out += csv_cell(r.run);
     for (const std::string& k : keys) {
       std::string v;
       for (const auto& [rk, rv] : r.keys)
         if (rk == k) v = rv;
-      out += "," + cell(v);
+      out += "," + csv_cell(v);
     }
     for (const std::string& m : kMetricColumns) {
       out += ",";
@@ -188,11 +198,7 @@ std::vector<ResultRow> read_results_csv(const std::string& path) {
       if (!metric) {
         r.keys.emplace_back(header[i], cells[i]);
       } else if (!cells[i].empty()) {
-        try {
-          r.metrics[header[i]] = std::stod(cells[i]);
-        } catch (const std::exception&) {
-          fail_input(path, "line " + std::to_string(line_no) + ": '" + cells[i] + "' is not a number (" + header[i] + ")");
-        }
+        r.metrics[header[i]] = metric_value(cells[i], header[i], path + ": line " + std::to_string(line_no) + ", column " + header[i]);
       }
     }
     rows.push_back(std::move(r));

@@ -129,10 +129,33 @@ Checkpoint parse_checked(const std::string& bytes, const std::string& path) {
       c.masks.emplace_back(name, std::vector<uint8_t>(data, data + n));
     }
   }
+  if (const std::string problem = state_problem(c); !problem.empty()) fail_input(path, problem);
   return c;
 }
 
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 }  // namespace
+
+std::string state_problem(const Checkpoint& c) {
+  for (const auto& [name, t] : c.tensors) {
+    // Variances and second moments are averages of squares: never negative.
+    const bool non_negative = (name.rfind("buffer.", 0) == 0 && ends_with(name, ".running_var")) ||
+                              (name.rfind("optim.", 0) == 0 && ends_with(name, ".v"));
+    const float* v = t.data();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      if (!std::isfinite(v[i]))
+        return "tensor '" + name + "' holds " + (std::isnan(v[i]) ? "NaN" : v[i] > 0 ? "+Inf" : "-Inf") +
+               " at element " + std::to_string(i) + " (the run diverged or the file is damaged)";
+      if (non_negative && v[i] < 0.0f)
+        return "tensor '" + name + "' holds the negative value " + std::to_string(v[i]) + " at element " +
+               std::to_string(i) + " (a variance or second moment cannot be negative)";
+    }
+  }
+  return "";
+}
 
 void save_checkpoint(const Checkpoint& ckpt, const std::string& path) {
   json h;

@@ -36,6 +36,7 @@ class MapReader {
   template <typename T>
   void get(const std::string& key, T& out) {
     if (!has(key)) return;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) check_decimal(node_[key], key_path(key));
     try {
       out = node_[key].as<T>();
     } catch (const YAML::Exception&) {
@@ -57,6 +58,16 @@ class MapReader {
     }
   }
   const std::string& source() const { return source_; }
+  // YAML 1.2's core schema reads integers in decimal; yaml-cpp follows YAML 1.1, where 064 is
+  // octal 52 and 0x40 hex. A leading zero or a base prefix is refused rather than guessed.
+  void check_decimal(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) return;
+    const std::string& t = n.Scalar();
+    const size_t digits = t.empty() || (t[0] != '-' && t[0] != '+') ? 0 : 1;
+    if (t.size() > digits + 1 && t[digits] == '0')
+      fail(key, "'" + t + "': integers are written in decimal without leading zeros (YAML 1.1 would read 064 as "
+                "octal 52)");
+  }
 
  private:
   std::string scalar_text(const std::string& key) const {
@@ -102,8 +113,11 @@ ConstraintOverride read_constraint(const YAML::Node& node, const std::string& pa
     YAML::Node b = r.node("block");
     try {
       if (b.IsScalar()) {
+        r.check_decimal(b, r.key_path("block"));
         c.block_rows = c.block_cols = b.as<int>();
       } else if (b.IsSequence() && b.size() == 2) {
+        r.check_decimal(b[0], r.key_path("block"));
+        r.check_decimal(b[1], r.key_path("block"));
         c.block_rows = b[0].as<int>();
         c.block_cols = b[1].as<int>();
       } else {
@@ -119,6 +133,8 @@ ConstraintOverride read_constraint(const YAML::Node& node, const std::string& pa
   if (r.has("prune")) {
     YAML::Node p = r.node("prune");
     if (!p.IsSequence() || p.size() != 2) r.fail(r.key_path("prune"), "expected [start_epoch, end_epoch]");
+    r.check_decimal(p[0], r.key_path("prune"));
+    r.check_decimal(p[1], r.key_path("prune"));
     try {
       c.prune_start_epoch = p[0].as<int>();
       c.prune_end_epoch = p[1].as<int>();
@@ -292,6 +308,22 @@ std::string first_difference(const YAML::Node& a, const YAML::Node& b, const std
   return path + ": " + flow(a) + " vs " + flow(b);
 }
 
+constexpr double kMaxNormMean = 1e3, kMinNormStd = 1e-3, kMaxNormStd = 1e3;
+
+std::string number_text(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+// The key whose prune window a weight layer's resolved constraint took (the last one applied).
+std::string prune_key(const ExperimentConfig& c, int weight_layer, int num_weight, const LayerConfig& l, size_t i) {
+  if (l.constraint.prune_end_epoch) return "model.layers[" + std::to_string(i) + "].constraint.prune";
+  if (weight_layer == num_weight - 1 && c.constraint_last.prune_end_epoch) return "constraints.last.prune";
+  if (weight_layer == 0 && c.constraint_first.prune_end_epoch) return "constraints.first.prune";
+  return "constraints.default.prune";
+}
+
 bool is_empty(const ConstraintOverride& c) {
   return !c.weight_bits && !c.scale && !c.structure && !c.block_rows && !c.block_cols && !c.ratio &&
          !c.selection && !c.prune_start_epoch && !c.prune_end_epoch && !c.clip;
@@ -331,10 +363,20 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
   check_one_of(data, "set", c.dataset, {"mnist", "fashion_mnist", "cifar10"});
   {
     MapReader norm(data.node("normalize"), "data.normalize", c.source);
-    norm.get("mean", c.norm_mean);
-    norm.get("std", c.norm_std);
-    if (!std::isfinite(c.norm_mean)) norm.fail("data.normalize.mean", "must be a finite number");
-    if (!(c.norm_std > 0.0f) || !std::isfinite(c.norm_std)) norm.fail("data.normalize.std", "must be a finite number > 0");
+    // Read as double and range-checked before the float conversion: 1e-300 would become 0 and
+    // 1e300 infinity, and 1e-45 (a float) makes every pixel infinite. Pixels are scaled to 0..1
+    // first, so these bounds keep normalized pixels within +-1e6.
+    double mean = c.norm_mean, std_dev = c.norm_std;
+    norm.get("mean", mean);
+    norm.get("std", std_dev);
+    if (!(std::fabs(mean) <= kMaxNormMean))
+      norm.fail("data.normalize.mean", "must be a finite number in -1000 .. 1000, got " + number_text(mean) +
+                                           " (pixels are scaled to 0..1 before the mean is subtracted)");
+    if (!(std_dev >= kMinNormStd && std_dev <= kMaxNormStd))
+      norm.fail("data.normalize.std", "must be a finite number in 0.001 .. 1000, got " + number_text(std_dev) +
+                                          " (pixels are scaled to 0..1 before the division; e.g. 0.3081 for MNIST)");
+    c.norm_mean = static_cast<float>(mean);
+    c.norm_std = static_cast<float>(std_dev);
     norm.finish();
     MapReader aug(data.node("augment"), "data.augment", c.source);
     aug.get("crop_padding", c.crop_padding);
@@ -401,6 +443,9 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
     if (s.step_size < 1) sch.fail("train.schedule.step_size", "must be >= 1");
     if (!(s.gamma > 0.0) || !std::isfinite(s.gamma)) sch.fail("train.schedule.gamma", "must be a finite number > 0");
     if (!std::isfinite(s.min_lr)) sch.fail("train.schedule.min_lr", "must be a finite number");
+    if (s.min_lr > c.optimizer.lr)
+      sch.fail("train.schedule.min_lr", number_text(s.min_lr) + " is above train.optimizer.lr " +
+                                           number_text(c.optimizer.lr) + " (the schedule would raise the rate)");
     sch.finish();
   }
   train.finish();
@@ -424,8 +469,17 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
   for (size_t i = 0; i < c.layers.size(); ++i) {
     const LayerConfig& l = c.layers[i];
     if (l.type != "linear" && l.type != "conv") continue;
-    validate_constraint(resolve_constraint(c, weight_index++, num_weight, l), kAnyDim, kAnyDim,
-                        c.source + ": key model.layers[" + std::to_string(i) + "].constraint");
+    const ConstraintSpec spec = resolve_constraint(c, weight_index, num_weight, l);
+    validate_constraint(spec, kAnyDim, kAnyDim, c.source + ": key model.layers[" + std::to_string(i) + "].constraint");
+    // Epochs are numbered from 0 and the target ratio holds from the window's end on: an end at
+    // or past train.epochs would never reach it (the run and its model file keep more weights).
+    if (spec.selection == Selection::Magnitude && spec.ratio > 1.0 && spec.prune_end_epoch >= c.epochs)
+      fail_input(c.source, "key '" + prune_key(c, weight_index, num_weight, l, i) + "': the window ends at epoch " +
+                               std::to_string(spec.prune_end_epoch) + ", but train.epochs " + std::to_string(c.epochs) +
+                               " runs epochs 0.." + std::to_string(c.epochs - 1) +
+                               " (the ratio is reached from the end epoch on; end it before " + std::to_string(c.epochs) +
+                               " or train longer)");
+    ++weight_index;
   }
   return c;
 }

@@ -1,5 +1,7 @@
 #include "bitblock/framework/model_builder.hpp"
 
+#include <algorithm>
+
 #include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/common/memory.hpp"
@@ -9,13 +11,38 @@ namespace bitblock {
 
 namespace {
 
-// A layer too large for this machine is bad input, named by its key, not an allocation failure:
-// `values` floats (a weight matrix, or a batch of a layer's outputs) must fit in memory.
-void check_fits(int64_t values, const std::string& what, const std::string& where) {
-  check_fits_memory(checked_mul(values, 4, where, what), where, what);
-}
+// Bytes per weight a training run holds: the weight, its gradient, two optimizer moments and
+// the constrained (quantized, masked) copy the forward pass uses.
+constexpr int64_t kTrainBytesPerWeight = 5 * 4;
+// Bytes per activation value of a batch: the forward output and its gradient.
+constexpr int64_t kTrainBytesPerActivation = 2 * 4;
+
+// What training the network needs, summed layer by layer while it is built, so that a model
+// too large for this process is bad input named by the layer that tips it over, before
+// anything that size is allocated.
+struct MemoryBudget {
+  int64_t bytes = 0;
+  void add(int64_t values, int64_t bytes_each, const std::string& where, const std::string& what) {
+    bytes = checked_add(bytes, checked_mul(values, bytes_each, where, what), where, what);
+    check_fits_memory(bytes, where, "training the model up to here (" + what + ") would");
+  }
+};
 
 }  // namespace
+
+int64_t activation_values_per_sample(const Sequential& net, const Shape& input) {
+  int64_t values = 0;
+  for (const Shape& s : net.shapes(input))
+    values = checked_add(values, checked_product(s, "the model", "an activation"), "the model", "the activations");
+  return values;
+}
+
+void check_batch_fits(const Sequential& net, const Shape& input, int64_t batch, const std::string& key) {
+  if (batch < 1) fail_input(key, std::to_string(batch) + " is not a batch size (must be >= 1)");
+  const int64_t per_sample = activation_values_per_sample(net, input);
+  check_fits_memory(checked_mul(checked_mul(per_sample, batch, key, "a batch"), kTrainBytesPerActivation, key, "a batch"),
+                    key, "a batch of " + std::to_string(batch) + " samples through the model would");
+}
 
 ModelInput dataset_input(const std::string& dataset) {
   if (dataset == "mnist" || dataset == "fashion_mnist") return {{1, 28, 28}, 10};
@@ -29,6 +56,8 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
 
   Sequential net;
   Shape shape = input.shape;
+  MemoryBudget budget;
+  const int64_t batch = std::max(config.batch_size, config.eval_batch_size);
   int weight_index = 0;
   const KernelChoice kernels = parse_kernel_choice(config.kernels, config.source + ": key train.kernels");
   for (size_t i = 0; i < config.layers.size(); ++i) {
@@ -47,8 +76,8 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
         if (shape.size() != 3) fail_input(config.source, "key '" + key + "': conv needs a [C,H,W] input, got " + shape_str(shape));
         cols = checked_product({shape[0], l.kernel, l.kernel}, where(""), "the conv fan-in");
       }
-      check_fits(checked_mul(rows, cols, where(""), "the weight matrix"),
-                 "its " + std::to_string(rows) + " x " + std::to_string(cols) + " weights", where(""));
+      budget.add(checked_mul(rows, cols, where(""), "the weight matrix"), kTrainBytesPerWeight, where(""),
+                 "its " + std::to_string(rows) + " x " + std::to_string(cols) + " weights");
       ConstraintSpec spec = resolve_constraint(config, weight_index, num_weight, l);
       validate_constraint(spec, rows, cols, where(".constraint"));
       uint64_t seed = mix_seed(config.seed, 1000 + static_cast<uint64_t>(i));
@@ -81,9 +110,8 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
     }
     for (int64_t d : shape)
       if (d < 1) fail_input(config.source, "key '" + key + "': output shape " + shape_str(shape) + " is empty");
-    check_fits(checked_mul(checked_product(shape, where(""), "the output shape"),
-                           std::max(config.batch_size, config.eval_batch_size), where(""), "a batch of outputs"),
-               "a batch of its " + shape_str(shape) + " outputs", where(""));
+    budget.add(checked_mul(checked_product(shape, where(""), "the output shape"), batch, where(""), "a batch of outputs"),
+               kTrainBytesPerActivation, where(""), "a batch of " + std::to_string(batch) + " of its " + shape_str(shape) + " outputs");
   }
   if (shape.size() != 1 || shape[0] != input.num_classes)
     fail_input(config.source, "key 'model.layers': the network ends in " + shape_str(shape) + ", the data set has " +

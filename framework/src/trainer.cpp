@@ -229,14 +229,26 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
   std::string kernels_logged = kernel_summary(net, config.kernels);
   log.line(kernels_logged);
 
-  auto save = [&](const TrainPosition& p) {
+  // Writes the checkpoint of position p, unless the state holds a value no good run has (NaN,
+  // an infinity, a negative variance): then the last good checkpoint stays and the problem is
+  // returned.
+  auto save = [&](const TrainPosition& p) -> std::string {
     Checkpoint c;
     c.config_yaml = to_yaml(config);
     c.position = p;
     c.position.optimizer_step = optimizer.step_count();
     c.history = outcome.history;
     collect_state(net, &optimizer, c);
+    if (std::string problem = state_problem(c); !problem.empty()) return problem;
     save_checkpoint(c, ckpt_path);
+    return "";
+  };
+  auto diverged = [&](const std::string& what, int epoch) {
+    log.error("error: training diverged: " + what + " in epoch " + std::to_string(epoch + 1) +
+              " (lower train.optimizer.lr?); last good checkpoint kept: " +
+              (file_exists(ckpt_path) ? ckpt_path : std::string("none written yet")));
+    outcome.status = TrainStatus::Diverged;
+    return outcome;
   };
 
   const Dataset& train_set = data.train;
@@ -305,7 +317,7 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
         TrainPosition p = pos;
         p.epoch = epoch;
         p.next_batch = b + 1;
-        save(p);
+        if (const std::string problem = save(p); !problem.empty()) return diverged(problem, epoch);
         log.line("interrupted: checkpoint written to " + ckpt_path + " (continue with --resume)");
         outcome.status = TrainStatus::Interrupted;
         return outcome;
@@ -313,6 +325,7 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
     }
     step.end_epoch();
     EvalResult test = evaluate_batches(net, test_batches, data.test.size(), loss_kind, config.eval_batch_size);
+    if (!std::isfinite(test.loss)) return diverged("the test loss is " + std::string(std::isnan(test.loss) ? "NaN" : "Inf"), epoch);
     // A GPU picks its compact products' implementations at the first step of each batch size.
     if (const std::string now = kernel_summary(net, config.kernels); now != kernels_logged) {
       log.line(now);
@@ -336,7 +349,7 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
     log.line(buf);
     pos = TrainPosition{};
     pos.epoch = epoch + 1;
-    save(pos);
+    if (const std::string problem = save(pos); !problem.empty()) return diverged(problem, epoch);
     write_metrics_csv(dir + "/metrics.csv", outcome.history);
     plot_training_curves(dir + "/metrics.csv", dir + "/curves.png");
   }

@@ -44,9 +44,13 @@ SramSpec load_sram(const YAML::Node& root, const std::string& key, const std::st
 bool sram_cell(const std::string& c) { return c == "itrs-lop" || c == "itrs-lstp"; }
 
 void check_sram(const SramSpec& s, const std::string& key, const std::string& where) {
-  if (s.banks < 1) fail_input(where, key + ".banks: must be >= 1");
-  if (s.macros_per_bank < 1) fail_input(where, key + ".macros_per_bank: must be >= 1");
-  if (s.word_bits < 1) fail_input(where, key + ".word_bits: must be >= 1");
+  if (s.banks < 1 || s.banks > 64) fail_input(where, key + ".banks: " + std::to_string(s.banks) + " outside 1 .. 64");
+  if (s.macros_per_bank < 1 || s.macros_per_bank > 1024)
+    fail_input(where, key + ".macros_per_bank: " + std::to_string(s.macros_per_bank) + " outside 1 .. 1024");
+  if (s.word_bits < 1 || s.word_bits > 1024)
+    fail_input(where, key + ".word_bits: " + std::to_string(s.word_bits) + " outside 1 .. 1024");
+  if (s.capacity_bytes < 64 || s.capacity_bytes > (int64_t{1} << 30))
+    fail_input(where, key + ".capacity_bytes: " + std::to_string(s.capacity_bytes) + " outside 64 .. 1073741824");
   if (s.capacity_bytes < 1 || s.capacity_bytes % s.macros() != 0)
     fail_input(where, key + ".capacity_bytes: must be a positive multiple of banks x macros_per_bank (" +
                           std::to_string(s.macros()) + ")");
@@ -78,7 +82,9 @@ const char* zero_gating_name(ZeroGating g) {
 }
 
 void validate_arch(const Arch& a, const std::string& where) {
-  if (a.lanes < 1) fail_input(where, "lanes: must be >= 1 (got " + std::to_string(a.lanes) + ")");
+  // The same ranges load_arch reads with, so that an architecture changed in memory (a --sweep
+  // point, a sensitivity lever) is held to what a file may say.
+  if (a.lanes < 1 || a.lanes > 4096) fail_input(where, "lanes: " + std::to_string(a.lanes) + " outside 1 .. 4096");
   // Beyond these the clock and supply models say nothing physical (a 40nm core device's oxide
   // breaks down well below 2 V; below 1 kHz leakage is all there is), and the report's
   // arithmetic would overflow.
@@ -97,8 +103,10 @@ void validate_arch(const Arch& a, const std::string& where) {
   if (a.max_weight_bits < 1 || a.max_weight_bits > 8) fail_input(where, "max_weight_bits: must be 1..8");
   if (a.max_act_bits < 1 || a.max_act_bits > 16) fail_input(where, "max_act_bits: must be 1..16");
   if (a.accumulator_bits < 8 || a.accumulator_bits > 32) fail_input(where, "accumulator_bits: must be 8..32");
-  if (a.accumulators < 1) fail_input(where, "accumulators: must be >= 1");
-  if (a.positions_per_pass < 1) fail_input(where, "positions_per_pass: must be >= 1");
+  if (a.accumulators < 1 || a.accumulators > (1 << 20))
+    fail_input(where, "accumulators: " + std::to_string(a.accumulators) + " outside 1 .. 1048576");
+  if (a.positions_per_pass < 1 || a.positions_per_pass > (1 << 16))
+    fail_input(where, "positions_per_pass: " + std::to_string(a.positions_per_pass) + " outside 1 .. 65536");
   if (a.control_overhead < 0 || a.control_overhead > 1) fail_input(where, "control_overhead: must be 0..1");
   check_sram(a.weight_sram, "weight_sram", where);
   check_sram(a.index_sram, "index_sram", where);

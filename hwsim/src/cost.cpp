@@ -1,6 +1,11 @@
 #include "bitblock/hwsim/cost.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <string>
+#include <utility>
+
+#include "bitblock/common/error.hpp"
 
 namespace bitblock::hwsim {
 
@@ -60,6 +65,25 @@ double memory_leakage_mw(const Arch& a, const Tech& t, const SramSpec& s, const 
   const std::string& cell = cell_of(a, s);
   const double per_macro = m.leakage_mw * leakage_scale(a.supply_v, device(t, cell).vdd_v);
   return per_macro * (u.active + (u.idle_live + u.idle_dead) * idle_leakage_factor(s.idle, t, cell, a.supply_v));
+}
+
+// Every number the reports print must be finite. The constants' ranges keep them so for any
+// real design; extreme combinations (the largest constants on the largest memories) are bad
+// input named by the tech file rather than "inf" in report.json (which JSON writes as null).
+void check_finite(const CostReport& r, const Tech& t) {
+  const std::pair<const char*, double> values[] = {
+      {"energy per classification", r.energy.total()}, {"area", r.area.total()},
+      {"latency", r.latency_us},                       {"classifications per second", r.classifications_per_s},
+      {"leakage power", r.leakage_mw},                 {"clock limit", r.clock.fmax_mhz},
+      {"arithmetic energy", r.arith_pj},               {"cross-check arithmetic energy", r.arith_pj_aladdin32}};
+  for (const auto& [what, v] : values)
+    if (!std::isfinite(v))
+      fail_input(t.source, std::string("the ") + what + " comes out " + (std::isnan(v) ? "NaN" : "infinite") +
+                               ": its constants are too extreme for this design (check the values against the "
+                               "SRAM table and the logic section)");
+  for (const StageCost& s : r.stages)
+    if (!std::isfinite(s.energy.total()))
+      fail_input(t.source, "a stage's energy comes out infinite: its constants are too extreme for this design");
 }
 
 }  // namespace
@@ -130,6 +154,7 @@ CostReport estimate_cost(const Arch& a, const Tech& t, const model::Network& net
   }
   r.latency_us = double(r.cycles) * a.clock_ns() / 1000.0;
   r.classifications_per_s = r.cycles ? a.clock_mhz * 1e6 / double(r.cycles) : 0.0;
+  check_finite(r, t);
   warn_extrapolated(m.weight, "weight SRAM", a.weight_sram, r.warnings);
   warn_extrapolated(m.index, "index SRAM", a.index_sram, r.warnings);
   warn_extrapolated(m.param, "parameter SRAM", a.param_sram, r.warnings);

@@ -7,6 +7,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/hwsim/image_report.hpp"
+#include "bitblock/common/text_escape.hpp"
 
 namespace bitblock::hwsim {
 
@@ -113,20 +114,20 @@ json report_json(const SimResult& r, const model::Network& net, const Arch& a, c
 std::string report_markdown(const SimResult& r, const model::Network& net, const Arch& a, const Tech& t, const RunInfo& info) {
   const CostReport& c = r.cost;
   std::ostringstream o;
-  o << "# hwsim report: " << info.model_path << " on " << a.name << "\n\n";
-  o << "Architecture `" << a.source << "`: " << a.lanes << " MAC lanes (" << multiplier_name(a.multiplier)
+  o << "# hwsim report: " << markdown_cell(info.model_path) << " on " << markdown_cell(a.name) << "\n\n";
+  o << "Architecture `" << markdown_cell(a.source) << "`: " << a.lanes << " MAC lanes (" << multiplier_name(a.multiplier)
     << " multipliers), " << a.clock_mhz << " MHz at " << fmt("%.2f", a.supply_v) << " V (clock limit at this supply "
     << fmt("%.0f", c.clock.fmax_mhz) << " MHz, set by the " << c.clock.limiter << "), " << a.accumulator_bits
     << "-bit accumulators, datapath logic on " << a.logic_cell_type << " devices, clock gating "
     << (a.clock_gating ? "on" : "off") << ", control overhead " << a.control_overhead * 100
-    << "% of datapath logic. Technology `" << t.source
+    << "% of datapath logic. Technology `" << markdown_cell(t.source)
     << "`: SRAM from CACTI 7.0 at 40 nm (interpolated linearly in log2(capacity) and in word width), scaled to the "
        "supply by (V/V_nom)^2 (dynamic) and V/V_nom (leakage); arithmetic counted in full-adder cells (Horowitz's "
        "45 nm 8-bit add, scaled to 40 nm and the supply); area, registers and logic leakage from Aladdin's 40 nm "
        "library; clock limits by the alpha-power law.\n\n";
   if (!c.warnings.empty()) {
     o << "**Warnings**\n\n";
-    for (const std::string& w : c.warnings) o << "- " << w << "\n";
+    for (const std::string& w : c.warnings) o << "- " << markdown_cell(w) << "\n";
     o << "\n";
   }
   o << "## Summary\n\n| metric | value |\n|---|---|\n";
@@ -138,7 +139,7 @@ std::string report_markdown(const SimResult& r, const model::Network& net, const
   o << "| classifications / s | " << fmt("%.0f", c.classifications_per_s) << " |\n";
   o << "| energy / classification | " << fmt("%.2f", c.energy.total() * 1e-3) << " nJ |\n";
   o << "| accuracy in simulation | " << fmt("%.2f", r.accuracy * 100) << " % (" << r.images << " images of "
-    << info.dataset << "; outputs equal to the integer inference on " << r.images_checked << ") |\n";
+    << markdown_cell(info.dataset) << "; outputs equal to the integer inference on " << r.images_checked << ") |\n";
   o << "| replay speed | " << fmt("%.0f", r.images_per_s) << " images/s |\n\n";
   o << "## Memories\n\n| memory | banks x macros | macro | word | cell | idle | read pJ at V | leakage mW per macro at V |\n"
        "|---|---|---|---|---|---|---|---|\n";
@@ -182,7 +183,7 @@ std::string report_markdown(const SimResult& r, const model::Network& net, const
        "|---|---|---|---|---|---|---|---|\n";
   for (size_t k = 0; k < c.stages.size(); ++k) {
     const EventCounts& e = c.stages[k].events;
-    o << "| " << net.stages[k].name << " | " << e.cycles() << " | " << e.macs << " | " << e.weight_reads << " | "
+    o << "| " << markdown_cell(net.stages[k].name) << " | " << e.cycles() << " | " << e.macs << " | " << e.weight_reads << " | "
       << e.index_reads << " | " << e.act_reads << " | " << e.act_writes << " | "
       << fmt("%.3f", c.stages[k].energy.total() * 1e-3) << " |\n";
   }
@@ -199,7 +200,7 @@ std::string stages_csv(const SimResult& r, const model::Network& net) {
   for (size_t k = 0; k < r.cost.stages.size(); ++k) {
     const EventCounts& e = r.cost.stages[k].events;
     const Energy& en = r.cost.stages[k].energy;
-    o << net.stages[k].name << "," << e.cycles() << "," << e.macs << "," << e.weight_reads << "," << e.index_reads << ","
+    o << csv_cell(net.stages[k].name) << "," << e.cycles() << "," << e.macs << "," << e.weight_reads << "," << e.index_reads << ","
       << e.param_reads << "," << e.act_reads << "," << e.act_writes << "," << e.acc_updates << "," << e.requants;
     for (double v : {en.weight_sram, en.index_sram, en.param_sram, en.act_sram, en.mac, en.requant, en.registers,
                      en.control, en.sram_leakage, en.logic_leakage, en.total()})
@@ -212,7 +213,7 @@ std::string stages_csv(const SimResult& r, const model::Network& net) {
 std::string report_summary(const SimResult& r, const Arch& a) {
   const CostReport& c = r.cost;
   std::ostringstream o;
-  o << "hwsim " << a.name << ": area " << fmt("%.4f", c.area.total()) << " mm2, " << c.cycles << " cycles/classification ("
+  o << "hwsim " << printable(a.name) << ": area " << fmt("%.4f", c.area.total()) << " mm2, " << c.cycles << " cycles/classification ("
     << fmt("%.2f", c.latency_us) << " us at " << a.clock_mhz << " MHz and " << fmt("%.2f", a.supply_v)
     << " V, limit " << fmt("%.0f", c.clock.fmax_mhz) << " MHz; " << fmt("%.0f", c.classifications_per_s)
     << " classifications/s), " << fmt("%.2f", c.energy.total() * 1e-3) << " nJ/classification\n";
@@ -221,7 +222,7 @@ std::string report_summary(const SimResult& r, const Arch& a) {
   o << "\n  accuracy in simulation " << fmt("%.2f", r.accuracy * 100) << " % on " << r.images
     << " images (all equal to the integer inference); replay " << fmt("%.0f", r.images_per_s) << " images/s\n";
   o << image_report_summary(r, a);
-  for (const std::string& w : c.warnings) o << "  warning: " << w << "\n";
+  for (const std::string& w : c.warnings) o << "  warning: " << printable(w) << "\n";
   return o.str();
 }
 
@@ -271,6 +272,19 @@ SweepAxis parse_sweep(const std::string& spec) {
   }
   if (axis.values.empty()) fail_input("--sweep " + spec, "no values");
   return axis;
+}
+
+void check_sweep_axes(const Arch& base, const std::vector<SweepAxis>& axes) {
+  for (size_t i = 0; i < axes.size(); ++i) {
+    for (size_t j = 0; j < i; ++j)
+      if (axes[j].key == axes[i].key)
+        fail_input("--sweep " + axes[i].key, "given twice (list every value once: --sweep " + axes[i].key + "=v1,v2,...)");
+    for (const double v : axes[i].values) {
+      Arch a = base;
+      apply_sweep_value(a, axes[i].key, v);
+      validate_arch(a, "--sweep " + axes[i].key + "=" + fmt("%g", v));
+    }
+  }
 }
 
 void apply_sweep_value(Arch& a, const std::string& key, double value) {
@@ -331,11 +345,8 @@ std::vector<std::string> write_sweep(const std::string& out_dir, const std::vect
       o << fmt("%g", p.values[i]) << ",";
       label += (i ? " " : "") + axes[i].key + "=" + fmt("%g", p.values[i]);
     }
-    std::string problem = p.problem;
-    for (char& ch : problem)
-      if (ch == '"') ch = '\'';
     o << (p.fits ? 1 : 0) << "," << fmt("%.6f", p.energy_nj) << "," << fmt("%.6f", p.area_mm2) << ","
-      << fmt("%.1f", p.classifications_per_s) << "," << fmt("%.4f", p.latency_us) << ",\"" << problem << "\"\n";
+      << fmt("%.1f", p.classifications_per_s) << "," << fmt("%.4f", p.latency_us) << "," << csv_cell(p.problem) << "\n";
     if (p.fits)
       dat << "\"" << label << "\" " << fmt("%.6f", p.energy_nj) << " " << fmt("%.6f", p.area_mm2) << " "
           << fmt("%.3f", p.classifications_per_s / 1000.0) << "\n";

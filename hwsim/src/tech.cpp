@@ -39,10 +39,10 @@ std::vector<SramPoint> parse_sram_csv(const std::string& text, const std::string
       try {
         size_t used = 0;
         const double v = std::stod(f[i], &used);
-        if (used != f[i].size() || !std::isfinite(v) || v < 0) throw std::invalid_argument(f[i]);
+        if (used != f[i].size() || !std::isfinite(v) || v < 0 || v > kMaxConstant) throw std::invalid_argument(f[i]);
         return v;
       } catch (const std::exception&) {
-        fail_input(where, "line " + std::to_string(line_no) + ": bad number '" + f[i] + "'");
+        fail_input(where, "line " + std::to_string(line_no) + ": bad number '" + f[i] + "' (expected 0 .. 1e+30)");
       }
     };
     SramPoint p;
@@ -77,7 +77,8 @@ double blended(const YAML::Node& dev, const std::string& key, double w45, const 
     } catch (const YAML::Exception&) {
       fail_input(file, k + ": not a number");
     }
-    if (!std::isfinite(x[i]) || x[i] <= 0) fail_input(file, k + ": values must be > 0");
+    if (!std::isfinite(x[i]) || x[i] < kMinConstant || x[i] > kMaxConstant)
+      fail_input(file, k + ": values must lie in 1e-30 .. 1e+30");
   }
   return w45 * x[0] + (1.0 - w45) * x[1];
 }
@@ -136,7 +137,7 @@ Tech load_tech(const std::string& yaml_path) {
   const std::string dir = yaml_path.find('/') == std::string::npos ? "." : yaml_path.substr(0, yaml_path.rfind('/'));
   const std::string csv_path = table.empty() || table[0] == '/' ? table : dir + "/" + table;
   t.sram = parse_sram_csv(read_file(csv_path), csv_path);
-  t.sram_vmin_v = get_positive(sram, "vmin_v", yaml_path, "sram");
+  t.sram_vmin_v = get_constant(sram, "vmin_v", yaml_path, "sram");
   t.retention_fraction = get_number(sram, "retention_fraction", yaml_path, "sram", 0.0, 1.0);
 
   const YAML::Node devices = child(root, "devices", yaml_path, "");
@@ -164,15 +165,15 @@ Tech load_tech(const std::string& yaml_path) {
                      "reg_bit_energy_pj", "reg_bit_area_um2", "leakage_mw_per_um2", "fmax_mhz", "device"},
              yaml_path, "logic");
   LogicTech& l = t.logic;
-  l.fa_pj = get_positive(logic, "full_adder_energy_pj", yaml_path, "logic");
-  l.energy_node_nm = get_positive(logic, "energy_node_nm", yaml_path, "logic");
-  l.energy_vdd_v = get_positive(logic, "energy_vdd_v", yaml_path, "logic");
-  l.node_nm = get_positive(logic, "node_nm", yaml_path, "logic");
-  l.fa_um2 = get_positive(logic, "full_adder_area_um2", yaml_path, "logic");
-  l.reg_bit_pj = get_positive(logic, "reg_bit_energy_pj", yaml_path, "logic");
-  l.reg_bit_um2 = get_positive(logic, "reg_bit_area_um2", yaml_path, "logic");
-  l.leakage_mw_per_um2 = get_positive(logic, "leakage_mw_per_um2", yaml_path, "logic");
-  l.fmax_mhz = get_positive(logic, "fmax_mhz", yaml_path, "logic");
+  l.fa_pj = get_constant(logic, "full_adder_energy_pj", yaml_path, "logic");
+  l.energy_node_nm = get_constant(logic, "energy_node_nm", yaml_path, "logic");
+  l.energy_vdd_v = get_constant(logic, "energy_vdd_v", yaml_path, "logic");
+  l.node_nm = get_constant(logic, "node_nm", yaml_path, "logic");
+  l.fa_um2 = get_constant(logic, "full_adder_area_um2", yaml_path, "logic");
+  l.reg_bit_pj = get_constant(logic, "reg_bit_energy_pj", yaml_path, "logic");
+  l.reg_bit_um2 = get_constant(logic, "reg_bit_area_um2", yaml_path, "logic");
+  l.leakage_mw_per_um2 = get_constant(logic, "leakage_mw_per_um2", yaml_path, "logic");
+  l.fmax_mhz = get_constant(logic, "fmax_mhz", yaml_path, "logic");
   l.device = get_string(logic, "device", yaml_path, "logic");
   if (!t.devices.count(l.device)) fail_input(yaml_path, "logic.device: '" + l.device + "' is not listed under devices");
   for (const SramPoint& p : t.sram)
@@ -181,9 +182,9 @@ Tech load_tech(const std::string& yaml_path) {
 
   const YAML::Node check = child(root, "cross_check", yaml_path, "");
   check_keys(check, {"mul8_energy_pj", "add32_energy_pj", "mul32_energy_pj"}, yaml_path, "cross_check");
-  t.check.mul8_pj = get_positive(check, "mul8_energy_pj", yaml_path, "cross_check");
-  t.check.add32_pj = get_positive(check, "add32_energy_pj", yaml_path, "cross_check");
-  t.check.mul32_pj = get_positive(check, "mul32_energy_pj", yaml_path, "cross_check");
+  t.check.mul8_pj = get_constant(check, "mul8_energy_pj", yaml_path, "cross_check");
+  t.check.add32_pj = get_constant(check, "add32_energy_pj", yaml_path, "cross_check");
+  t.check.mul32_pj = get_constant(check, "mul32_energy_pj", yaml_path, "cross_check");
   if (root["band"]) load_band(child(root, "band", yaml_path, ""), yaml_path, t);
   return t;
 }

@@ -84,6 +84,15 @@ double get_positive(const YAML::Node& node, const std::string& key, const std::s
   return x;
 }
 
+double get_constant(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix) {
+  const YAML::Node v = required(node, key, file, prefix);
+  const double x = read_double(v, key, file, prefix);
+  if (!std::isfinite(x) || x < kMinConstant || x > kMaxConstant)
+    fail_input(file, dotted(prefix, key) + ": " + v.as<std::string>() + " must be a number in " + number_text(kMinConstant) +
+                         " .. " + number_text(kMaxConstant));
+  return x;
+}
+
 int64_t get_int(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix,
                 int64_t lo, int64_t hi) {
   const YAML::Node v = required(node, key, file, prefix);

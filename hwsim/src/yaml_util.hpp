@@ -17,6 +17,12 @@ void check_keys(const YAML::Node& node, const std::vector<std::string>& known, c
 YAML::Node child(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix);
 std::string get_string(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix);
 double get_positive(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix);
+// Technology constants (energies, areas, currents, voltages, sizes) lie in [kMinConstant,
+// kMaxConstant]: far beyond any real technology, yet products and ratios of a few of them stay
+// finite in double, so a report never shows "inf nJ" or nulls (1.7e308 pJ is not a full adder).
+constexpr double kMinConstant = 1e-30, kMaxConstant = 1e30;
+// A number in [kMinConstant, kMaxConstant]; InputError naming the file and the dotted key.
+double get_constant(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix);
 double get_number(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix,
                   double lo, double hi);
 int64_t get_int(const YAML::Node& node, const std::string& key, const std::string& file, const std::string& prefix,

@@ -73,9 +73,10 @@ void batchnorm_forward_train(const float* in, int64_t batch, int64_t channels, i
       }
     for (int64_t c = c0; c < c1; ++c) {
       const double var = sq[c - c0] / static_cast<double>(count);
-      const double unbiased = sq[c - c0] / static_cast<double>(count - 1);
       running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c - c0]);
-      running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] + momentum * unbiased);
+      if (count > 1)
+        running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] +
+                                            momentum * (sq[c - c0] / static_cast<double>(count - 1)));
       inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
     }
     normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out);

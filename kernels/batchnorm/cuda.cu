@@ -57,8 +57,9 @@ __global__ void forward_train_kernel(const float* x, int64_t batch, int64_t chan
   const float inv = static_cast<float>(1.0 / sqrt(sq / static_cast<double>(count) + eps));
   if (threadIdx.x == 0) {
     running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean);
-    running_var[c] =
-        static_cast<float>((1.0 - momentum) * running_var[c] + momentum * (sq / static_cast<double>(count - 1)));
+    if (count > 1)
+      running_var[c] =
+          static_cast<float>((1.0 - momentum) * running_var[c] + momentum * (sq / static_cast<double>(count - 1)));
     inv_std[c] = inv;
   }
   normalize(x, count, c, channels, pixels, static_cast<float>(mean), inv, gamma[c], beta[c], xhat, y);

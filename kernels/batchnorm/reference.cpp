@@ -34,7 +34,8 @@ void batchnorm_forward_train(const float* x, int64_t batch, int64_t channels, in
         sq += d * d;
       }
     running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean);
-    running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] + momentum * (sq / (count - 1.0)));
+    if (count > 1)
+      running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] + momentum * (sq / (count - 1.0)));
     inv_std[c] = static_cast<float>(1.0 / std::sqrt(sq / count + eps));
     normalize(x, batch, channels, pixels, c, static_cast<float>(mean), inv_std[c], gamma[c], beta[c], xhat, y);
   }

@@ -8,10 +8,6 @@ namespace bitblock::model {
 
 namespace {
 
-// Images per batch: big enough to amortise the kernel's per-block work, small enough to keep
-// activations in cache.
-constexpr int64_t kBatch = 256;
-
 // Accumulators of one stage for `count` images (count x C x P, CHW per image).
 void stage_accumulators(const Stage& s, const int16_t* in, int64_t count, std::vector<int32_t>& acc,
                         std::vector<int16_t>& cols, std::vector<int32_t>& tmp) {
@@ -34,7 +30,18 @@ void stage_accumulators(const Stage& s, const int16_t* in, int64_t count, std::v
 
 }  // namespace
 
-InferenceResult run_inference(const Network& net, const uint8_t* images, int64_t count, std::vector<StageTrace>* trace) {
+int64_t inference_bytes_per_image(const Network& net) {
+  int64_t acc = 0, codes = net.input.size();
+  for (const Stage& s : net.stages) {
+    acc = std::max(acc, s.pre_pool_shape().size());
+    codes = std::max(codes, s.output_shape().size());
+  }
+  return acc * int64_t{sizeof(int32_t)} + 2 * codes * int64_t{sizeof(int16_t)};
+}
+
+InferenceResult run_inference(const Network& net, const uint8_t* images, int64_t count, std::vector<StageTrace>* trace,
+                              int64_t batch) {
+  const int64_t step = std::max<int64_t>(1, batch);
   InferenceResult r;
   r.classes.resize(static_cast<size_t>(count));
   r.logits.resize(static_cast<size_t>(count * net.num_classes));
@@ -47,8 +54,8 @@ InferenceResult run_inference(const Network& net, const uint8_t* images, int64_t
   }
   std::vector<int16_t> x, y, cols;
   std::vector<int32_t> acc, tmp;
-  for (int64_t first = 0; first < count; first += kBatch) {
-    const int64_t b = std::min(kBatch, count - first);
+  for (int64_t first = 0; first < count; first += step) {
+    const int64_t b = std::min(step, count - first);
     x.resize(static_cast<size_t>(b * net.input.size()));
     input_codes(net.input_mode, images + first * net.input.size(), b * net.input.size(), x.data());
     for (size_t k = 0; k < net.stages.size(); ++k) {

@@ -1,5 +1,7 @@
 #include "bitblock/model/model_file.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -92,6 +94,19 @@ class Blobs {
   explicit Blobs(const std::string& where) : where_(where) {}
   void add(const std::string& name, const char* data, int64_t size) {
     if (!blobs_.emplace(name, Ref{data, size}).second) fail_input(where_, "blob '" + name + "' listed twice");
+  }
+  // Each byte of the data section belongs to at most one blob: two fields aliased onto the same
+  // bytes (a bias read from the codes) pass every CRC and size check otherwise.
+  void check_disjoint() const {
+    std::vector<std::pair<const char*, std::string>> by_start;
+    for (const auto& [name, ref] : blobs_)
+      if (ref.size > 0) by_start.emplace_back(ref.data, name);
+    std::sort(by_start.begin(), by_start.end());
+    for (size_t i = 1; i < by_start.size(); ++i) {
+      const Ref& prev = blobs_.at(by_start[i - 1].second);
+      if (prev.data + prev.size > by_start[i].first)
+        fail_input(where_, "blobs '" + by_start[i - 1].second + "' and '" + by_start[i].second + "' overlap");
+    }
   }
   template <typename T>
   std::vector<T> take(const std::string& name, int64_t count) {
@@ -208,6 +223,10 @@ Stage stage_from(const json& j, size_t k, Blobs& blobs, const std::string& where
   // Blob sizes bound rows and kept blocks by the file's size before anything is sized by them.
   const std::string codes_blob = blob_name(k, "codes");
   s.weights.row_scales = blobs.take<float>(blob_name(k, "row_scales"), l.rows);
+  for (size_t r = 0; r < s.weights.row_scales.size(); ++r)
+    if (!std::isfinite(s.weights.row_scales[r]))
+      fail_input(where, "blob '" + blob_name(k, "row_scales") + "' holds a non-finite value (" +
+                            std::to_string(s.weights.row_scales[r]) + ") at row " + std::to_string(r));
   s.mult = blobs.take<int32_t>(blob_name(k, "mult"), l.rows);
   s.bias = blobs.take<int64_t>(blob_name(k, "bias"), l.rows);
   l.block_col_idx = blobs.take<int32_t>(blob_name(k, "block_col_idx"), kept);
@@ -281,6 +300,7 @@ ModelFile parse_checked(const std::string& bytes, const std::string& where) {
       fail_input(where, "CRC mismatch in blob '" + name + "' (the file is corrupt)");
     blobs.add(name, data, bsize);
   }
+  blobs.check_disjoint();
   ModelFile model;
   model.file_bytes = size;
   Network& net = model.network;

@@ -1,6 +1,7 @@
 #include "bitblock/model/network.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -8,6 +9,7 @@
 
 #include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/text_escape.hpp"
 #include "bitblock/kernels/codes.hpp"
 
 namespace bitblock::model {
@@ -153,6 +155,9 @@ void check_constraint(const std::string& where, size_t k, const Stage& s) {
 
 void validate_stage(const Network& net, size_t k, const std::string& where) {
   const Stage& s = net.stages[k];
+  // First: every later message prints the name.
+  if (!is_safe_name(s.name))
+    fail_input(where, "stage " + std::to_string(k) + ": name '" + printable(s.name) + "' " + kSafeNameRule);
   const std::string weights_where = where + ": stage " + std::to_string(k) + " (" + s.name + ") weights";
   kernels::bsr_validate(s.weights, weights_where.c_str());
   const int64_t rows = s.weights.layout.rows, cols = s.weights.layout.cols;
@@ -230,7 +235,15 @@ void validate_stage(const Network& net, size_t k, const std::string& where) {
 
 }  // namespace
 
+bool is_safe_name(const std::string& name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  for (const char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+  return true;
+}
+
 void validate_network(const Network& net, const std::string& where) {
+  if (!is_safe_name(net.dataset)) fail_input(where, "data set name '" + printable(net.dataset) + "' " + kSafeNameRule);
   const std::string input_problem = shape_problem(net.input);
   if (!input_problem.empty()) fail_input(where, "input " + input_problem);
   if (net.num_classes < 1) fail_input(where, "num_classes must be >= 1");

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "bitblock/common/text_escape.hpp"
+
 namespace bitblock::model {
 
 namespace {
@@ -60,7 +62,7 @@ std::string format_summary(const ModelSummary& s) {
   out += line;
   for (const StageSummary& r : s.stages) {
     std::snprintf(line, sizeof line, "%-10s %-5s %-11s %-11s %4d %-8s %-7s %-10s %6.3f %10s %10s %10s %10s %12lld\n",
-                  r.name.c_str(), r.op.c_str(), r.input.c_str(), r.output.c_str(), r.bits, r.structure.c_str(),
+                  printable(r.name).c_str(), r.op.c_str(), r.input.c_str(), r.output.c_str(), r.bits, r.structure.c_str(),
                   r.block.c_str(), r.activation.c_str(), r.kept_fraction, kib(r.memory.value_bits).c_str(),
                   kib(r.memory.index_bits).c_str(), kib(r.memory.scale_bits).c_str(),
                   kib(r.memory.total_bits()).c_str(), static_cast<long long>(r.macs));

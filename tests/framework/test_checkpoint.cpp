@@ -53,7 +53,7 @@ Checkpoint sample_checkpoint() {
   m2.train_acc = 2.0 / 7.0;
   c.history = {m1, m2};
   c.tensors.emplace_back("param.1.weight", Tensor({2, 3}, {1.5f, -0.0f, 3.0e-39f, -7.25f, 1e30f, 0.1f}));
-  c.tensors.emplace_back("buffer.2.running_var", Tensor({4}, {1.0f, 2.0f, std::numeric_limits<float>::infinity(), 0.0f}));
+  c.tensors.emplace_back("buffer.2.running_var", Tensor({4}, {1.0f, 2.0f, std::numeric_limits<float>::max(), 0.0f}));
   c.tensors.emplace_back("optim.1.weight.m", Tensor({1}, std::vector<float>{-1.0f}));
   c.masks.emplace_back("1", std::vector<uint8_t>{1, 0, 1, 1, 0, 0});
   c.masks.emplace_back("5", std::vector<uint8_t>{});
@@ -64,6 +64,40 @@ uint32_t float_bits(float v) {
   uint32_t u = 0;
   std::memcpy(&u, &v, 4);
   return u;
+}
+
+// Issue 22: NaN, infinities and negative variances or second moments were accepted and trained
+// on (or evaluated to NaN) with exit 0.
+TEST(Checkpoint, ImpossibleTensorValuesAreRefusedNamingTheTensor) {
+  TempDir dir("ckpt");
+  EXPECT_EQ(state_problem(sample_checkpoint()), "");
+  const struct {
+    const char* tensor;
+    float value;
+    const char* problem;
+  } cases[] = {{"param.1.weight", std::numeric_limits<float>::quiet_NaN(), "tensor 'param.1.weight' holds NaN at element 0"},
+               {"buffer.2.running_var", std::numeric_limits<float>::infinity(), "tensor 'buffer.2.running_var' holds +Inf"},
+               {"optim.1.weight.m", -std::numeric_limits<float>::infinity(), "tensor 'optim.1.weight.m' holds -Inf"},
+               {"buffer.2.running_var", -0.5f, "tensor 'buffer.2.running_var' holds the negative value -0.5"},
+               {"optim.1.weight.v", -1e-8f, "tensor 'optim.1.weight.v' holds the negative value"}};
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.problem);
+    Checkpoint c = sample_checkpoint();
+    bool found = false;
+    for (auto& [name, t] : c.tensors)
+      if (name == k.tensor) {
+        t.data()[0] = k.value;
+        found = true;
+      }
+    if (!found) c.tensors.emplace_back(k.tensor, Tensor({2}, {k.value, 1.0f}));
+    EXPECT_NE(state_problem(c).find(k.problem), std::string::npos) << state_problem(c);
+    save_checkpoint(c, dir / "bad.bbc");
+    testing_support::expect_input_error([&] { load_checkpoint(dir / "bad.bbc"); }, {dir / "bad.bbc", k.problem});
+  }
+  // A negative first moment (m) or mean is an ordinary value.
+  Checkpoint c = sample_checkpoint();
+  c.tensors.emplace_back("buffer.2.running_mean", Tensor({1}, std::vector<float>{-3.0f}));
+  EXPECT_EQ(state_problem(c), "");
 }
 
 TEST(Checkpoint, RoundTripKeepsEveryFieldBitForBit) {

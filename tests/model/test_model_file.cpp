@@ -261,6 +261,8 @@ TEST(ModelFile, DuplicateKeysUnusedBlobsAndWrongConstraints) {
   s = split(good);
   json extra = blob_entry(s.header, "stage0.mult");
   extra["name"] = "stage9.mult";
+  extra["size"] = 0;  // empty: no bytes shared with stage0.mult (overlaps are their own error)
+  extra["crc32"] = 0;
   s.header["blobs"].push_back(extra);
   expect_bad(join(s), "extra.bbm", "blob 'stage9.mult' belongs to no stage");
   s = split(good);

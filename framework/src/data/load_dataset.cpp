@@ -1,5 +1,7 @@
 // Maps a data set name to its files under the data directory, says how to get them when they
 // are missing, and checks the loaded splits have the data set's shape.
+#include <sys/stat.h>
+
 #include <string>
 #include <vector>
 
@@ -46,16 +48,25 @@ DataSplits load_idx_dataset(const std::string& name, const std::string& dir,
   return s;
 }
 
+constexpr int64_t kCifarBatchBytes = int64_t{10000} * 3073;
+
 DataSplits load_cifar10(const std::string& data_dir) {
   std::string dir = join(data_dir, "cifar-10-batches-bin");
   std::vector<std::string> train;
   for (int i = 1; i <= 5; ++i) train.push_back(join(dir, "data_batch_" + std::to_string(i) + ".bin"));
   std::vector<std::string> test = {join(dir, "test_batch.bin")};
   for (const auto* list : {&train, &test})
-    for (const std::string& path : *list)
+    for (const std::string& path : *list) {
       if (!file_exists(path))
         fail_input(path, "missing; get CIFAR-10 with `scripts/fetch-data.sh cifar10 --data-dir " +
                              data_dir + "`");
+      // Every batch of the data set holds exactly 10,000 records: a file cut at a record
+      // boundary is otherwise a valid, smaller batch (45,000 training samples, silently).
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size != kCifarBatchBytes)
+        fail_input(path, "holds " + std::to_string(st.st_size) + " bytes, a CIFAR-10 batch holds " +
+                             std::to_string(kCifarBatchBytes) + " (10000 records of 3073 bytes): truncated or not CIFAR-10");
+    }
   DataSplits s;
   s.train = load_cifar10_batches("cifar10", train);
   s.test = load_cifar10_batches("cifar10", test);

@@ -10,7 +10,9 @@ namespace bitblock {
 
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
-// Reads a whole file; throws InputError naming the path when it cannot.
+// Reads a whole regular file; InputError naming the path when it cannot be opened, is not a
+// regular file (a FIFO or a device is refused before it is opened), would not fit in memory, or a
+// read fails or the file changes size while it is read.
 std::string read_file(const std::string& path);
 
 // mkdir -p; throws InputError naming the path on failure.

@@ -22,7 +22,10 @@ std::vector<ResultRow> collect_results(const std::string& sweep_dir);
 // Writes rows atomically: run, the union of grid keys (first-seen order), the metric columns
 // (empty cell when a run has no such value, e.g. no hwsim).
 void write_results_csv(const std::string& path, const std::vector<ResultRow>& rows);
-std::vector<ResultRow> read_results_csv(const std::string& path);   // InputError on damage
+// InputError "<path>: line N, column C: ..." on damage: a row with another cell count, a metric
+// that is not a finite number >= 0, an accuracy (test_acc, best_test_acc, integer_test_acc: a
+// fraction) above 1.
+std::vector<ResultRow> read_results_csv(const std::string& path);
 
 // Rebuilds <sweep_dir>/results.csv from the run folders while holding an exclusive flock on
 // <sweep_dir>/results.csv.lock: of array tasks finishing at once, the one that writes last has

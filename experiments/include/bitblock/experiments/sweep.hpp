@@ -70,8 +70,12 @@ SweepSpec parse_sweep(const std::string& yaml_text, const std::string& source, c
 void add_overrides(SweepSpec& spec, const std::vector<std::string>& sets);
 
 // Grid points in order (axis product, first axis slowest, then include points), exclusions
-// removed, each point's config resolved and validated (point.invalid says why not).
+// removed, each point's config resolved and validated (point.invalid says why not). The number
+// of points (before exclusions) is bounded first: InputError "<file>: key 'grid': ..." when
+// expanding them would need more memory than this process may use.
 std::vector<GridPoint> expand_grid(const SweepSpec& spec);
+// Points the axes and include lists make before exclusions and duplicates are removed.
+int64_t grid_size(const SweepSpec& spec);
 
 // The overrides that make a point's config from the base config.
 std::vector<std::string> point_overrides(const SweepSpec& spec, const GridPoint& point);

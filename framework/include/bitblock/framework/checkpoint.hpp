@@ -44,10 +44,16 @@ struct Checkpoint {
 };
 
 void save_checkpoint(const Checkpoint& ckpt, const std::string& path);  // atomic (always the current version)
+
+// The first impossible value among a checkpoint's tensors, as "tensor '<name>' ...": NaN or an
+// infinity anywhere (a diverged run), a negative batch-norm running variance
+// ("buffer.<i>.running_var") or a negative Adam second moment ("optim.<param>.v"). Empty when
+// every value is possible. The trainer checks its state with it before each checkpoint.
+std::string state_problem(const Checkpoint& c);
 // InputError naming the file on damage: bad magic or version, truncation, a header or blob CRC
 // mismatch, invalid JSON (syntax, depth, duplicate keys), missing or mistyped keys, numbers out
 // of range (negative counts, NaN, accuracies over 1), blob shapes that overflow or disagree with
-// the blob's size, unknown blob kinds, blobs listed twice.
+// the blob's size, unknown blob kinds, blobs listed twice, and tensors state_problem objects to.
 Checkpoint load_checkpoint(const std::string& path);
 Checkpoint parse_checkpoint(const std::string& bytes, const std::string& where);  // the same on bytes
 

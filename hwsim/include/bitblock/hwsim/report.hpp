@@ -35,6 +35,10 @@ struct SweepAxis {
 };
 SweepAxis parse_sweep(const std::string& spec);
 void apply_sweep_value(Arch& a, const std::string& key, double value);
+// Each value of each axis applied alone to the base architecture must pass validate_arch (the
+// ranges a YAML file is held to), and each key may have one axis: InputError naming
+// "--sweep <key>=<value>" or "--sweep <key>" otherwise.
+void check_sweep_axes(const Arch& base, const std::vector<SweepAxis>& axes);
 
 struct SweepPoint {
   std::vector<double> values;   // one per axis

@@ -2,7 +2,9 @@
 // Batch normalisation over the channel axis of [batch, channels, pixels] (pixels = 1 for [N, C]):
 // y = gamma * xhat + beta, xhat = (x - mean) * inv_std, inv_std = 1 / sqrt(var + eps).
 //  * Training: mean and biased variance of the batch (double sums); running statistics move by
-//    running = (1 - momentum) * running + momentum * batch, with the unbiased variance.
+//    running = (1 - momentum) * running + momentum * batch, with the unbiased variance. One value
+//    per channel (a last batch of one sample through a linear layer) has no unbiased variance:
+//    running_var then stays as it is (the mean still moves); the output is beta (xhat = 0).
 //  * Evaluation: mean and variance are the running statistics.
 //  * Backward: gamma_grad += sum dy * xhat, beta_grad += sum dy; dx = gamma * inv_std / M *
 //    (M dy - sum dy - xhat * sum dy xhat) after a training forward (M = batch * pixels), and

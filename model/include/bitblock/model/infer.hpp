@@ -22,10 +22,18 @@ struct InferenceResult {
   std::vector<int64_t> logits;   // images x num_classes
 };
 
-// Runs `count` images (uint8, C*H*W each, CHW) in batches. With `trace`, fills one StageTrace
-// per stage (memory grows with count: trace a few images).
+// Images per batch by default: big enough to amortise the kernel's per-block work, small enough
+// to keep activations in cache.
+constexpr int64_t kInferenceBatch = 256;
+
+// Runs `count` images (uint8, C*H*W each, CHW) in batches of `batch` (>= 1). With `trace`, fills
+// one StageTrace per stage (memory grows with count: trace a few images).
 InferenceResult run_inference(const Network& net, const uint8_t* images, int64_t count,
-                              std::vector<StageTrace>* trace = nullptr);
+                              std::vector<StageTrace>* trace = nullptr, int64_t batch = kInferenceBatch);
+
+// Bytes the working buffers of run_inference hold per image of a batch (input codes, the widest
+// stage's accumulators, output codes).
+int64_t inference_bytes_per_image(const Network& net);
 
 // Fraction of classes equal to labels.
 double accuracy(const std::vector<int32_t>& classes, const uint8_t* labels);

@@ -21,7 +21,7 @@
 //                     "memory": {"kept_values", "value_bits", "index_bits", "scale_bits"} } ],
 //       "blobs": [ {"name", "offset", "size", "crc32"} ] }
 //   then the data section, starting at the first multiple of 64 at or after 20 + L; blob offsets
-//   are relative to it and are multiples of 64 (zero padding between blobs).
+//   are relative to it and are multiples of 64 (zero padding between blobs); blobs do not overlap.
 // Blobs of stage k (names "stage<k>.<field>"):
 //   codes          uint8   BsrWeights::packed (k-bit codes of kept blocks, verbatim)
 //   block_row_ptr  int32   num_block_rows + 1
@@ -55,8 +55,9 @@ void save_model(const ModelFile& model, const std::string& path);
 // blob CRC mismatch (naming the blob), invalid JSON (syntax, nesting deeper than
 // kMaxDocumentDepth, duplicate keys), missing or mistyped header keys, integers out of range,
 // header/blob disagreement (sizes vs shapes, inconsistent block pointers, codes out of range in
-// padding positions, blobs no stage uses), memory numbers that differ from the recomputation,
-// and an invalid network (validate_network).
+// padding positions, blobs no stage uses, blobs that overlap, non-finite row scales), memory
+// numbers that differ from the recomputation, and an invalid network (validate_network, which
+// also restricts stage and data set names to a safe character set).
 ModelFile load_model(const std::string& path);
 ModelFile parse_model(const std::string& bytes, const std::string& where);
 

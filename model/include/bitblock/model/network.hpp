@@ -129,6 +129,12 @@ constexpr int kMaxWindow = 1 << 16;
 // the code ranges. Throws InputError "<where>: stage <k> (<name>): <problem>".
 void validate_network(const Network& net, const std::string& where);
 
+// Stage and data set names travel into terminals, CSV and Markdown reports and file names: they
+// are 1..64 characters of [A-Za-z0-9_.-] (validate_network checks them at export and at load).
+constexpr size_t kMaxNameLength = 64;
+constexpr const char* kSafeNameRule = "must be 1..64 characters of A-Z a-z 0-9 _ - .";
+bool is_safe_name(const std::string& name);
+
 // Largest |acc| a stage can produce: max over rows of sum_k |code[n][k]| * max|x|.
 int64_t accumulator_bound(const Stage& s, const CodeRange& in);
 
