@@ -1,39 +1,26 @@
-// Binary weights on kept blocks times sign inputs (bgemm_blocks.hpp): per block-row the input bits
-// of its kept block-columns are gathered into dense rows and multiplied by the block-row's weight
-// signs with bgemm_binary; a layout keeping everything multiplies the packed inputs directly.
+// Binary weights on kept blocks times sign inputs (bgemm_blocks.hpp): the weight rows' signs and
+// kept-position masks grouped by 8 for the vector lanes, the inputs packed once (bits, nonzero
+// mask), and the ISA dispatch of the masked product (blocks_kernel.hpp).
 #include "bitblock/kernels/bgemm_blocks.hpp"
-
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
+#include "bgemm/blocks_kernel.hpp"
 #include "bitblock/common/error.hpp"
-#include "bitblock/kernels/bgemm.hpp"
+#include "bitblock/kernels/cpu_features.hpp"
 #include "bitblock/kernels/pack.hpp"
 
 namespace bitblock::kernels {
+namespace detail {
+void sign_blocks_portable(const SignRows& x, const BinaryBlocks& W, int32_t* C, int64_t ldc) {
+  sign_blocks_loop(x, W, C, ldc);
+}
+}  // namespace detail
+
 namespace {
 
-// `len` (1..64) bits of a sign row starting at bit `start`.
-inline uint64_t bits_at(const uint64_t* row, int64_t start, int len) {
-  const int64_t w = start / 64;
-  const int s = static_cast<int>(start % 64);
-  uint64_t v = row[w] >> s;
-  if (s != 0 && s + len > 64) v |= row[w + 1] << (64 - s);
-  return len == 64 ? v : v & ((uint64_t{1} << len) - 1);
-}
-
-// ORs `len` (1..64) bits into a zeroed sign row at bit `pos`.
-inline void put_bits(uint64_t* row, int64_t pos, uint64_t v, int len) {
-  const int64_t w = pos / 64;
-  const int s = static_cast<int>(pos % 64);
-  row[w] |= v << s;
-  if (s != 0 && s + len > 64) row[w + 1] |= v >> (64 - s);
-}
-
-// Calls fn(block-column j, first column, width) for the kept blocks of block-row i in order.
+// Calls fn(first column, width) for the kept blocks of block-row i in order.
 template <typename Fn>
 void for_kept(const BsrLayout& l, int64_t i, Fn fn) {
   for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
@@ -42,92 +29,56 @@ void for_kept(const BsrLayout& l, int64_t i, Fn fn) {
   }
 }
 
-// The kept columns of block-row i of every row of A (M rows of sign_words(cols) words) -> out
-// (M rows of sign_words(K_i) words, zeroed here).
-void gather_row_bits(const uint64_t* A, int64_t M, const BinaryBlocks& W, int64_t i, uint64_t* out) {
-  const BsrLayout& l = W.layout;
-  const int64_t words = sign_words(l.cols), kw = sign_words(W.kept_cols[i]);
-  std::fill(out, out + M * kw, uint64_t{0});
-  for (int64_t m = 0; m < M; ++m) {
-    const uint64_t* a = A + m * words;
-    uint64_t* o = out + m * kw;
-    int64_t pos = 0;
-    for_kept(l, i, [&](int32_t, int64_t c0, int width) {
-      for (int c = 0; c < width; c += 64) {
-        const int len = std::min(64, width - c);
-        put_bits(o, pos, bits_at(a, c0 + c, len), len);
-        pos += len;
-      }
-    });
-  }
+inline size_t at(const BinaryBlocks& w, int64_t n, int64_t word) {
+  return static_cast<size_t>(((n / 8) * w.words + word) * 8 + n % 8);
 }
 
-// C[m][n] = the +-1 dot product of A row m and weight row n over the kept positions.
-void binary_product(const uint64_t* A, int64_t M, const BinaryBlocks& W, int32_t* C, int64_t ldc) {
-  const BsrLayout& l = W.layout;
-  if (W.full) {
-    bgemm_binary(A, M, W.signs.data(), l.rows, l.cols, C, ldc);
+// Packs X: bits (x >= 0), nonzero (x != 0) and whether each row has a 0.
+template <typename T>
+void pack_inputs(const T* X, int64_t M, int64_t K, int64_t ldx, std::vector<uint64_t>& bits,
+                 std::vector<uint64_t>& nonzero, std::vector<uint8_t>& has_zero) {
+  const int64_t words = sign_words(K);
+  bits.resize(static_cast<size_t>(M * words));
+  nonzero.resize(bits.size());
+  has_zero.resize(static_cast<size_t>(M));
+  if (active_isa() == Isa::Avx512) {
+    detail::pack_sign_rows_avx512(X, M, K, ldx, bits.data(), nonzero.data(), has_zero.data());
     return;
   }
-  const int64_t nbr = l.num_block_rows();
-#pragma omp parallel
-  {
-    std::vector<uint64_t> gathered;
-#pragma omp for schedule(dynamic)
-    for (int64_t i = 0; i < nbr; ++i) {
-      const int64_t r0 = i * l.block_rows, rows = l.rows_in_block_row(i);
-      if (W.kept_cols[i] == 0) {
-        for (int64_t m = 0; m < M; ++m) std::fill(C + m * ldc + r0, C + m * ldc + r0 + rows, 0);
-        continue;
-      }
-      gathered.resize(static_cast<size_t>(M * sign_words(W.kept_cols[i])));
-      gather_row_bits(A, M, W, i, gathered.data());
-      bgemm_binary(gathered.data(), M, W.signs.data() + W.offset[i], rows, W.kept_cols[i], C + r0, ldc);
-    }
-  }
-}
-
-// Packs X twice: 0 as +1 (plus) and 0 as -1 (minus). Returns whether any value was 0.
-template <typename T>
-bool pack_both(const T* X, int64_t M, int64_t K, int64_t ldx, uint64_t* plus, uint64_t* minus) {
-  const int64_t words = sign_words(K);
-  int zeros = 0;
-#pragma omp parallel for schedule(static) reduction(| : zeros) if (M * K > (1 << 16))
+#pragma omp parallel for schedule(static) if (M * K > (1 << 16))
   for (int64_t m = 0; m < M; ++m) {
     const T* x = X + m * ldx;
+    bool zero = false;
     for (int64_t w = 0; w < words; ++w) {
       const int64_t c0 = w * 64, n = std::min<int64_t>(64, K - c0);
       uint64_t p = 0, q = 0;
       for (int64_t c = 0; c < n; ++c) {
         p |= static_cast<uint64_t>(x[c0 + c] >= T(0)) << c;
-        q |= static_cast<uint64_t>(x[c0 + c] > T(0)) << c;
+        q |= static_cast<uint64_t>(x[c0 + c] != T(0)) << c;
       }
-      plus[m * words + w] = p;
-      minus[m * words + w] = q;
-      zeros |= p != q;
+      bits[static_cast<size_t>(m * words + w)] = p;
+      nonzero[static_cast<size_t>(m * words + w)] = q;
+      zero = zero || q != (n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1);
     }
+    has_zero[static_cast<size_t>(m)] = zero;
   }
-  return zeros != 0;
 }
 
-// The exact integer products of X (values in {-1, 0, +1}) into C (M x rows, ld rows).
 template <typename T>
-void sign_input_product(const T* X, int64_t M, int64_t ldx, const BinaryBlocks& W, std::vector<int32_t>& C) {
-  const BsrLayout& l = W.layout;
-  const int64_t words = sign_words(l.cols), N = l.rows;
-  std::vector<uint64_t> plus(static_cast<size_t>(M * words)), minus(plus.size());
-  C.resize(static_cast<size_t>(M * N));
-  const bool zeros = pack_both(X, M, l.cols, ldx, plus.data(), minus.data());
-  binary_product(plus.data(), M, W, C.data(), N);
-  if (!zeros) return;
-  std::vector<int32_t> other(C.size());
-  binary_product(minus.data(), M, W, other.data(), N);
-  // A 0 input adds +w to one product and -w to the other: the mean is exact (the sum is even).
-  for (size_t e = 0; e < C.size(); ++e) C[e] = (C[e] + other[e]) / 2;
+void sign_input_product(const T* X, int64_t M, int64_t ldx, const BinaryBlocks& W, int32_t* C, int64_t ldc) {
+  std::vector<uint64_t> bits, nonzero;
+  std::vector<uint8_t> has_zero;
+  pack_inputs(X, M, W.layout.cols, ldx, bits, nonzero, has_zero);
+  const detail::SignRows x{bits.data(), nonzero.data(), has_zero.data(), M};
+  switch (active_isa()) {
+    case Isa::Avx512: detail::sign_blocks_avx512(x, W, C, ldc); break;
+    case Isa::Avx2: detail::sign_blocks_popcnt(x, W, C, ldc); break;
+    default: detail::sign_blocks_portable(x, W, C, ldc); break;
+  }
 }
 
-// Sets the signs of block-row i's rows from value(r, b, c): the weight at in-matrix row r, kept
-// block b, in-block column c; scales from |value| at the row's first kept position.
+// Signs from value(n, b, c): the weight at row n, kept block b, in-block column c; scales from
+// |value| at the row's first kept position.
 template <typename Value>
 void set_signs(BinaryBlocks& w, Value value) {
   const BsrLayout& l = w.layout;
@@ -136,18 +87,16 @@ void set_signs(BinaryBlocks& w, Value value) {
   const int64_t nbr = l.num_block_rows();
 #pragma omp parallel for schedule(static) if (l.rows * l.cols > (1 << 16))
   for (int64_t i = 0; i < nbr; ++i) {
-    const int64_t kw = sign_words(w.kept_cols[i]);
     for (int r = 0; r < l.rows_in_block_row(i); ++r) {
       const int64_t n = i * l.block_rows + r;
-      uint64_t* row = w.signs.data() + w.offset[i] + r * kw;
-      int64_t pos = 0;
       bool first = true;
-      for_kept(l, i, [&](int32_t b, int64_t, int width) {
-        for (int c = 0; c < width; ++c, ++pos) {
+      for_kept(l, i, [&](int32_t b, int64_t c0, int width) {
+        for (int c = 0; c < width; ++c) {
           const float v = value(n, r, b, c);
           if (first) w.row_scales[static_cast<size_t>(n)] = std::fabs(v);
           first = false;
-          row[pos / 64] |= static_cast<uint64_t>(v >= 0.0f) << (pos % 64);
+          const int64_t k = c0 + c;
+          w.signs[at(w, n, k / 64)] |= static_cast<uint64_t>(v >= 0.0f) << (k % 64);
         }
       });
     }
@@ -159,18 +108,28 @@ void set_signs(BinaryBlocks& w, Value value) {
 BinaryBlocks binary_blocks(const BsrLayout& layout) {
   BinaryBlocks w;
   w.layout = layout;
-  const int64_t nbr = layout.num_block_rows();
-  w.kept_cols.assign(static_cast<size_t>(nbr), 0);
-  w.offset.assign(static_cast<size_t>(nbr), 0);
-  w.full = true;
-  int64_t words = 0;
-  for (int64_t i = 0; i < nbr; ++i) {
-    for_kept(layout, i, [&](int32_t, int64_t, int width) { w.kept_cols[static_cast<size_t>(i)] += width; });
-    w.full = w.full && w.kept_cols[static_cast<size_t>(i)] == layout.cols;
-    w.offset[static_cast<size_t>(i)] = words;
-    words += layout.rows_in_block_row(i) * sign_words(w.kept_cols[static_cast<size_t>(i)]);
+  w.words = sign_words(layout.cols);
+  const int64_t groups = (layout.rows + 7) / 8;
+  w.signs.assign(static_cast<size_t>(groups * w.words * 8), 0);
+  w.mask.assign(w.signs.size(), 0);
+  w.kept.assign(static_cast<size_t>(groups * 8), 0);
+  for (int64_t i = 0; i < layout.num_block_rows(); ++i)
+    for (int r = 0; r < layout.rows_in_block_row(i); ++r) {
+      const int64_t n = i * layout.block_rows + r;
+      for_kept(layout, i, [&](int32_t, int64_t c0, int width) {
+        for (int64_t k = c0; k < c0 + width; ++k) w.mask[at(w, n, k / 64)] |= uint64_t{1} << (k % 64);
+        w.kept[static_cast<size_t>(n)] += width;
+      });
+    }
+  w.active_ptr.assign(1, 0);
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t word = 0; word < w.words; ++word) {
+      bool any = false;
+      for (int l = 0; l < 8; ++l) any = any || w.mask[static_cast<size_t>((g * w.words + word) * 8 + l)] != 0;
+      if (any) w.active.push_back(static_cast<int32_t>(word));
+    }
+    w.active_ptr.push_back(static_cast<int64_t>(w.active.size()));
   }
-  w.signs.assign(static_cast<size_t>(words), 0);
   w.row_scales.assign(static_cast<size_t>(layout.rows), 0.0f);
   return w;
 }
@@ -203,19 +162,17 @@ BinaryBlocks binary_blocks_from_bsr(const BsrWeights& bsr) {
 }
 
 void bgemm_sign_input(const float* X, int64_t M, int64_t ldx, const BinaryBlocks& W, float* Y, int64_t ldy) {
-  std::vector<int32_t> C;
-  sign_input_product(X, M, ldx, W, C);
   const int64_t N = W.layout.rows;
+  std::vector<int32_t> C(static_cast<size_t>(M * N));
+  sign_input_product(X, M, ldx, W, C.data(), N);
+#pragma omp parallel for schedule(static) if (M * N > (1 << 16))
   for (int64_t m = 0; m < M; ++m)
     for (int64_t n = 0; n < N; ++n)
       Y[m * ldy + n] = static_cast<float>(C[static_cast<size_t>(m * N + n)]) * W.row_scales[static_cast<size_t>(n)];
 }
 
 void bgemm_sign_input_int(const int16_t* X, int64_t M, int64_t ldx, const BinaryBlocks& W, int32_t* Y, int64_t ldy) {
-  std::vector<int32_t> C;
-  sign_input_product(X, M, ldx, W, C);
-  const int64_t N = W.layout.rows;
-  for (int64_t m = 0; m < M; ++m) std::copy(C.begin() + m * N, C.begin() + (m + 1) * N, Y + m * ldy);
+  sign_input_product(X, M, ldx, W, Y, ldy);
 }
 
 }  // namespace bitblock::kernels

@@ -3,11 +3,13 @@
 // binary GEMM (bgemm.hpp): the products of a binary-weight layer fed by sign activations, in
 // training (float +-1 inputs) and in integer inference (int16 codes +-1).
 //
-// Inputs may hold 0 as well as +-1 (a convolution's zero padding): X is packed twice, once with
-// 0 as +1 and once with 0 as -1, and the exact dot product is the mean of the two binary products
-// (a 0 adds +w to one and -w to the other). Rows of X without a 0 are packed identically, so the
-// second product is skipped when no row has one. Any other input value gives a wrong result: the
-// caller guarantees the inputs (sign activations, max-pooled or flattened, zero-padded).
+// Dropped weights are a mask on the packed weight rows, so inputs are packed once, at full width,
+// and nothing is gathered: mismatches = popcount((x xor w) and mask), dot = kept - 2 mismatches.
+// Inputs may hold 0 as well as +-1 (a convolution's zero padding): rows with a 0 also carry a
+// nonzero mask, which joins the weight mask (their kept count is popcount(mask and nonzero)).
+// Any other input value gives a wrong result: the caller guarantees the inputs (sign activations,
+// max-pooled or flattened, zero-padded). AVX-512 (VPOPCNTDQ + ternary logic), or the portable
+// loop (built with the popcount instruction where AVX2 is active), by active_isa().
 #include <cstdint>
 #include <vector>
 
@@ -17,12 +19,17 @@ namespace bitblock::kernels {
 
 struct BinaryBlocks {
   BsrLayout layout;
-  // Per block-row i: K_i = in-matrix columns of its kept blocks (in block order), and the first
-  // word of its rows_in_block_row(i) rows of sign_words(K_i) words in `signs`.
-  std::vector<int64_t> kept_cols, offset;
-  std::vector<uint64_t> signs;    // bit 1 = +1 (weight >= 0), bit 0 = -1; padding bits 0
+  int64_t words = 0;  // sign_words(layout.cols)
+  // Weight rows in groups of 8 (rows past the matrix are zero), word-interleaved: word w of row
+  // 8g + l at (g * words + w) * 8 + l. signs: bit 1 = +1 (weight >= 0); mask: the row's kept
+  // positions (in-matrix columns of its kept blocks); signs are 0 outside the mask.
+  std::vector<uint64_t> signs, mask;
+  std::vector<int64_t> kept;  // per row: positions in its mask (0 past the matrix, to whole groups)
+  // Per group g: the words active[active_ptr[g] .. active_ptr[g+1]) where any of its rows keeps a
+  // position; the others are skipped.
+  std::vector<int64_t> active_ptr;
+  std::vector<int32_t> active;
   std::vector<float> row_scales;  // rows: w[n][k] = sign * row_scales[n] inside kept blocks
-  bool full = false;              // every block-row keeps every block-column (no gather of X)
 };
 
 // Sized for a layout, signs and scales to be set.
