@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Training throughput of bitblock against PyTorch on the same network and constraints.
 
 PyTorch trains the config's network with the constraints as masked dense layers: the same
