@@ -59,6 +59,8 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
   MemoryBudget budget;
   const int64_t batch = std::max(config.batch_size, config.eval_batch_size);
   int weight_index = 0;
+  // Whether the current values are sign activations (+-1): max-pool and flatten keep them so.
+  bool signs = false;
   const KernelChoice kernels = parse_kernel_choice(config.kernels, config.source + ": key train.kernels");
   for (size_t i = 0; i < config.layers.size(); ++i) {
     const LayerConfig& l = config.layers[i];
@@ -83,10 +85,13 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
       uint64_t seed = mix_seed(config.seed, 1000 + static_cast<uint64_t>(i));
       auto constraint = std::make_unique<WeightConstraint>(spec, rows, cols, seed);
       if (l.type == "linear") {
-        net.emplace<Linear>(cols, rows, l.bias, std::move(constraint)).set_kernels(kernels);
+        Linear& layer = net.emplace<Linear>(cols, rows, l.bias, std::move(constraint));
+        layer.set_kernels(kernels);
+        layer.set_sign_input(signs);
       } else {
-        net.emplace<Conv2d>(shape[0], rows, l.kernel, l.stride, l.padding, l.bias, std::move(constraint))
-            .set_kernels(kernels);
+        Conv2d& layer = net.emplace<Conv2d>(shape[0], rows, l.kernel, l.stride, l.padding, l.bias, std::move(constraint));
+        layer.set_kernels(kernels);
+        layer.set_sign_input(signs);  // zero padding adds 0s, which the binary GEMM handles
       }
       ++weight_index;
     } else if (l.type == "batchnorm") {
@@ -103,6 +108,7 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
     } else if (l.type == "flatten") {
       net.emplace<Flatten>();
     }
+    if (l.type != "maxpool" && l.type != "flatten") signs = l.type == "act" && l.fn == "sign";
     try {
       shape = net.layer(net.size() - 1).output_shape(shape);
     } catch (const std::exception& e) {

@@ -290,5 +290,9 @@ std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit u
   return backend::of(device).kept_weights(layout, unit, bits, name);
 }
 
+std::unique_ptr<BinaryWeights> binary_weights(const k::BsrLayout& layout, Device device) {
+  return backend::of(device).binary_weights(layout);
+}
+
 }  // namespace ops
 }  // namespace bitblock

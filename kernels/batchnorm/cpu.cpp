@@ -1,7 +1,9 @@
 // Batch normalisation on the CPU. Channels are processed in blocks (parallel across blocks for
 // large tensors). Inside a block the loops run sample -> channel -> pixel, so memory is read in
-// order for both [N, C] and [N, C, H, W], and each channel's sums (double) run serially in
-// (sample, pixel) order: results do not depend on the thread count.
+// order for both [N, C] and [N, C, H, W]. A channel's sums (double) over image planes run in
+// kLanes lanes (pixel p into lane p % kLanes, samples in order), added in a fixed tree at the
+// end: independent chains the vector units overlap, and results that do not depend on the thread
+// count. [N, C] inputs sum serially per channel (the channel loop vectorizes).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -15,6 +17,42 @@ namespace {
 
 constexpr int64_t kBlock = 64;
 using Sums = std::array<double, kBlock>;
+constexpr int kLanes = 8;
+
+// Per channel of [c0, c1): sums over samples and pixels of each f[j](c, i) (i the element's index)
+// into out[j][c - c0], in one pass: serially for one pixel per plane, else in kLanes lanes (pixel
+// p into lane p % kLanes) added in a fixed tree.
+template <size_t K, typename Pixels, typename F>
+void channel_sums(int64_t batch, int64_t channels, int64_t c0, int64_t c1, Pixels npix, std::array<Sums*, K> out, F f) {
+  if constexpr (std::is_same_v<Pixels, int64_t>) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double acc[K][kLanes] = {};
+      for (int64_t n = 0; n < batch; ++n) {
+        const int64_t base = (n * channels + c) * npix;
+        int64_t p = 0;
+        for (; p + kLanes <= npix; p += kLanes)
+          for (int l = 0; l < kLanes; ++l) {
+            const std::array<double, K> v = f(c, base + p + l);
+            for (size_t j = 0; j < K; ++j) acc[j][l] += v[j];
+          }
+        for (int l = 0; p < npix; ++p, ++l) {
+          const std::array<double, K> v = f(c, base + p);
+          for (size_t j = 0; j < K; ++j) acc[j][l] += v[j];
+        }
+      }
+      for (size_t j = 0; j < K; ++j) {
+        const double* a = acc[j];
+        (*out[j])[c - c0] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+      }
+    }
+  } else {
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t c = c0; c < c1; ++c) {
+        const std::array<double, K> v = f(c, n * channels + c);
+        for (size_t j = 0; j < K; ++j) (*out[j])[c - c0] += v[j];
+      }
+  }
+}
 
 // Image planes are long enough to stream one channel at a time (more blocks to share out).
 // fn(c0, c1, npix) gets the pixel count as std::integral_constant 1 for [N, C] inputs, so the
@@ -59,18 +97,13 @@ void batchnorm_forward_train(const float* in, int64_t batch, int64_t channels, i
   const int64_t count = batch * pixels;
   over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
     Sums mean{}, sq{};
-    for (int64_t n = 0; n < batch; ++n)
-      for (int64_t c = c0; c < c1; ++c) {
-        const float* v = in + (n * channels + c) * npix;
-        for (int64_t p = 0; p < npix; ++p) mean[c - c0] += v[p];
-      }
+    channel_sums<1>(batch, channels, c0, c1, npix, {&mean},
+                    [&](int64_t, int64_t i) { return std::array<double, 1>{static_cast<double>(in[i])}; });
     for (int64_t c = c0; c < c1; ++c) mean[c - c0] /= static_cast<double>(count);
-    for (int64_t n = 0; n < batch; ++n)
-      for (int64_t c = c0; c < c1; ++c) {
-        const float* v = in + (n * channels + c) * npix;
-        const double m = mean[c - c0];
-        for (int64_t p = 0; p < npix; ++p) sq[c - c0] += (v[p] - m) * (v[p] - m);
-      }
+    channel_sums<1>(batch, channels, c0, c1, npix, {&sq}, [&](int64_t c, int64_t i) {
+      const double d = in[i] - mean[c - c0];
+      return std::array<double, 1>{d * d};
+    });
     for (int64_t c = c0; c < c1; ++c) {
       const double var = sq[c - c0] / static_cast<double>(count);
       running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c - c0]);
@@ -102,14 +135,10 @@ void batchnorm_backward(const float* dy, const float* xh, int64_t batch, int64_t
   const auto count = static_cast<double>(batch * pixels);
   over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
     Sums sum_dy{}, sum_dy_xhat{};
-    for (int64_t n = 0; n < batch; ++n)
-      for (int64_t c = c0; c < c1; ++c) {
-        const int64_t base = (n * channels + c) * npix;
-        for (int64_t p = 0; p < npix; ++p) {
-          sum_dy[c - c0] += dy[base + p];
-          sum_dy_xhat[c - c0] += static_cast<double>(dy[base + p]) * xh[base + p];
-        }
-      }
+    channel_sums<2>(batch, channels, c0, c1, npix, {&sum_dy, &sum_dy_xhat}, [&](int64_t, int64_t i) {
+      const double d = dy[i];
+      return std::array<double, 2>{d, d * xh[i]};
+    });
     for (int64_t c = c0; c < c1; ++c) {
       gamma_grad[c] += static_cast<float>(sum_dy_xhat[c - c0]);
       beta_grad[c] += static_cast<float>(sum_dy[c - c0]);

@@ -1,27 +1,42 @@
 #include "bitblock/model/infer.hpp"
 
 #include <algorithm>
+#include <optional>
 
+#include "bitblock/kernels/bgemm_blocks.hpp"
 #include "bitblock/model/ops.hpp"
 
 namespace bitblock::model {
 
 namespace {
 
+// The product of a stage: the binary GEMM where 1-bit weights meet sign codes (+-1, and 0 from a
+// convolution's padding), bsgemm_int otherwise; the same integers either way.
+void product(const Stage& s, const std::optional<kernels::BinaryBlocks>& binary, const int16_t* x, int64_t M,
+             int32_t* y) {
+  const int64_t K = s.weights.layout.cols, N = s.weights.layout.rows;
+  if (binary) {
+    kernels::bgemm_sign_input_int(x, M, K, *binary, y, N);
+  } else {
+    kernels::bsgemm_int(x, M, K, s.weights, y, N);
+  }
+}
+
 // Accumulators of one stage for `count` images (count x C x P, CHW per image).
-void stage_accumulators(const Stage& s, const int16_t* in, int64_t count, std::vector<int32_t>& acc,
-                        std::vector<int16_t>& cols, std::vector<int32_t>& tmp) {
+void stage_accumulators(const Stage& s, const std::optional<kernels::BinaryBlocks>& binary, const int16_t* in,
+                        int64_t count, std::vector<int32_t>& acc, std::vector<int16_t>& cols,
+                        std::vector<int32_t>& tmp) {
   const int64_t K = s.weights.layout.cols, N = s.weights.layout.rows, P = s.positions();
   acc.resize(static_cast<size_t>(count * N * P));
   if (s.op == OpKind::Dense) {
-    kernels::bsgemm_int(in, count, K, s.weights, acc.data(), N);
+    product(s, binary, in, count, acc.data());
     return;
   }
   cols.resize(static_cast<size_t>(P * K));
   tmp.resize(static_cast<size_t>(P * N));
   for (int64_t i = 0; i < count; ++i) {
     im2col(s, in + i * s.input.size(), cols.data());
-    kernels::bsgemm_int(cols.data(), P, K, s.weights, tmp.data(), N);
+    product(s, binary, cols.data(), P, tmp.data());
     int32_t* out = acc.data() + i * N * P;
     for (int64_t p = 0; p < P; ++p)
       for (int64_t n = 0; n < N; ++n) out[n * P + p] = tmp[static_cast<size_t>(p * N + n)];
@@ -52,6 +67,12 @@ InferenceResult run_inference(const Network& net, const uint8_t* images, int64_t
       (*trace)[k].out_shape = net.stages[k].output_shape();
     }
   }
+  std::vector<std::optional<kernels::BinaryBlocks>> binary(net.stages.size());
+  for (size_t k = 0; k < net.stages.size(); ++k) {
+    const CodeRange in = stage_input_range(net, k);
+    if (net.stages[k].weights.bits == 1 && in.lo >= -1 && in.hi <= 1)
+      binary[k] = kernels::binary_blocks_from_bsr(net.stages[k].weights);
+  }
   std::vector<int16_t> x, y, cols;
   std::vector<int32_t> acc, tmp;
   for (int64_t first = 0; first < count; first += step) {
@@ -60,7 +81,7 @@ InferenceResult run_inference(const Network& net, const uint8_t* images, int64_t
     input_codes(net.input_mode, images + first * net.input.size(), b * net.input.size(), x.data());
     for (size_t k = 0; k < net.stages.size(); ++k) {
       const Stage& s = net.stages[k];
-      stage_accumulators(s, x.data(), b, acc, cols, tmp);
+      stage_accumulators(s, binary[k], x.data(), b, acc, cols, tmp);
       const int64_t acc_size = s.pre_pool_shape().size(), out_size = s.output_shape().size();
       const bool last = k + 1 == net.stages.size();
       if (!last) y.resize(static_cast<size_t>(b * out_size));

@@ -5,7 +5,10 @@
 #include <set>
 #include <vector>
 
+#include "bitblock/kernels/bsr.hpp"
 #include "bitblock/model/infer.hpp"
+#include "bitblock/model/ops.hpp"
+#include "kernels/isa_guard.hpp"
 #include "model/random_network.hpp"
 
 namespace bitblock::testing {
@@ -183,6 +186,57 @@ TEST(Inference, ConvWithPoolingBothPlacements) {
       expect_matches_reference(all_conv, 40, seed);
     }
   }
+}
+
+// Binary stages fed by sign codes run on the binary GEMM (with the convolution's zero padding):
+// their accumulators equal bsgemm_int's on the traced input codes bit for bit, on every CPU path.
+TEST(Inference, BinaryStagesFedBySignsEqualBsgemmInt) {
+  StageSpec first;  // 8-bit weights on pixels, into signs
+  first.op = OpKind::Conv;
+  first.out = 6;
+  first.bits = 8;
+  first.act = ActKind::Sign;
+  first.act_bits = 1;
+  StageSpec conv = first;  // binary, padded, ragged 4x5 blocks, pooled
+  conv.out = 10;
+  conv.bits = 1;
+  conv.block_rows = 4;
+  conv.block_cols = 5;
+  conv.keep = 0.6;
+  conv.pool = {2, 2, model::PoolPlacement::Codes};
+  const RandomModel m = random_model({3, 8, 9}, model::InputMode::Centered,
+                                     {first, conv, dense(70, 1, 8, 8, 0.5, ActKind::Sign, 1), dense(20, 1, 1, 70, 0.5, ActKind::Sign, 1),
+                                      dense(5, 1, 1, 1, 1.0, ActKind::None, 32)},
+                                     31);
+  const int64_t count = 7;
+  const std::vector<uint8_t> images = random_images(count, m.net.input.size(), 32);
+  kernels::testing::for_each_isa([&](kernels::Isa) {
+    std::vector<model::StageTrace> trace;
+    model::run_inference(m.net, images.data(), count, &trace);
+    for (size_t k = 1; k < m.net.stages.size(); ++k) {
+      SCOPED_TRACE("stage " + std::to_string(k));
+      const model::Stage& s = m.net.stages[k];
+      const int64_t K = s.weights.layout.cols, N = s.weights.layout.rows, P = s.positions();
+      const int64_t in_size = s.input.size(), acc_size = s.pre_pool_shape().size();
+      ASSERT_EQ(static_cast<int64_t>(trace[k - 1].codes.size()), count * in_size);
+      for (int64_t i = 0; i < count; ++i) {
+        const int16_t* x = trace[k - 1].codes.data() + i * in_size;
+        std::vector<int16_t> cols(static_cast<size_t>(P * K));
+        if (s.op == OpKind::Conv) {
+          model::im2col(s, x, cols.data());
+        } else {
+          cols.assign(x, x + in_size);
+        }
+        std::vector<int32_t> want(static_cast<size_t>(P * N));
+        kernels::reference::bsgemm_int(cols.data(), P, K, s.weights, want.data(), N);
+        for (int64_t p = 0; p < P; ++p)
+          for (int64_t n = 0; n < N; ++n)
+            ASSERT_EQ(trace[k].acc[static_cast<size_t>(i * acc_size + n * P + p)], want[static_cast<size_t>(p * N + n)])
+                << "image " << i << " unit " << n << " position " << p;
+      }
+    }
+  });
+  expect_matches_reference(m, 20, 33);
 }
 
 TEST(Inference, TraceHoldsEveryStage) {

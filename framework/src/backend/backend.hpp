@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "bitblock/framework/binary_weights.hpp"
 #include "bitblock/framework/kept_weights.hpp"
 #include "bitblock/framework/device.hpp"
 #include "bitblock/kernels/activation.hpp"
@@ -122,6 +123,9 @@ class Backend {
   // The compact path's kept units of a layout (kept_weights.hpp).
   virtual std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits,
                                                     const std::string& name) = 0;
+  // Binary weights on a layout's kept blocks for sign inputs (binary_weights.hpp), or null where
+  // this backend runs no binary GEMM on such a layout (the layer keeps its float product).
+  virtual std::unique_ptr<BinaryWeights> binary_weights(const kernels::BsrLayout& layout) = 0;
 };
 
 Backend& cpu();
@@ -134,5 +138,7 @@ bool cuda_build_usable(std::string* why);
 std::string cuda_description();
 // The CPU backend's kept units (cpu_kept_weights.cpp).
 std::unique_ptr<KeptWeights> make_cpu_kept_weights(const kernels::BsrLayout& layout, KeptUnit unit);
+// The CPU backend's binary weights, any layout (cpu_binary_weights.cpp).
+std::unique_ptr<BinaryWeights> make_cpu_binary_weights(const kernels::BsrLayout& layout);
 
 }  // namespace bitblock::backend

@@ -166,6 +166,9 @@ class CpuBackend final : public Backend {
   std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, int, const std::string&) override {
     return make_cpu_kept_weights(layout, unit);
   }
+  std::unique_ptr<BinaryWeights> binary_weights(const k::BsrLayout& layout) override {
+    return make_cpu_binary_weights(layout);
+  }
 };
 
 }  // namespace

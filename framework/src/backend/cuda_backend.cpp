@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backend/backend.hpp"
+#include "backend/cuda_binary_weights.hpp"
 #include "backend/cuda_kept_weights.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/kernels/batch.hpp"
@@ -196,6 +197,9 @@ class CudaBackend final : public Backend {
   std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, int bits,
                                             const std::string& name) override {
     return make_cuda_kept_weights(layout, unit, bits, name, s_);
+  }
+  std::unique_ptr<BinaryWeights> binary_weights(const k::BsrLayout& layout) override {
+    return make_cuda_binary_weights(layout, s_);
   }
 
  private:

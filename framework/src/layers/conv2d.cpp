@@ -76,7 +76,8 @@ Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
   input_.reset(x.shape(), x.device());
   input_.copy_from(x);
   Tensor y = Tensor::for_output({x.dim(0), out_ch_, g.out_height(), g.out_width()}, x.device());
-  if (packed()) {
+  w_.prepare();
+  if (packed() || w_.sign_product()) {  // patch rows: the compact products or the binary GEMM
     forward_compact(x, g, y);
   } else {
     forward_dense(x, g, y);
@@ -86,13 +87,11 @@ Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
 }
 
 void Conv2d::forward_dense(const Tensor& x, const ops::ConvGeometry& g, Tensor& y) {
-  w_.prepare();
   ops::conv2d_forward(x, w_.prepared(), g, y, scratch_);
 }
 
 void Conv2d::forward_compact(const Tensor& x, const ops::ConvGeometry& g, Tensor& y) {
   const int64_t batch = x.dim(0), k = g.patch_size(), pixels = g.out_pixels();
-  w_.prepare();
   const int64_t group = ops::patch_group(x.device(), g, batch);
   for (int64_t n0 = 0; n0 < batch; n0 += group) {
     const int64_t gs = std::min(group, batch - n0), rows = gs * pixels;

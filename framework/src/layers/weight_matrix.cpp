@@ -135,15 +135,54 @@ void WeightMatrix::add_effective_grad(const Tensor& grad_effective) {
 void WeightMatrix::prepare() {
   if (unit() == KeptUnit::None) {
     effective();
-    return;
+  } else {
+    ensure_compact();
+    eff_units_.reset(kept_w_.shape(), device_);
+    constraint_->apply_blocks(*compact_, kept_w_, eff_units_);
+    compact_->set_values(eff_units_, kept_w_, constraint_->step_scales());
   }
-  ensure_compact();
-  eff_units_.reset(kept_w_.shape(), device_);
-  constraint_->apply_blocks(*compact_, kept_w_, eff_units_);
-  compact_->set_values(eff_units_, kept_w_, constraint_->step_scales());
+  prepare_binary();
+}
+
+void WeightMatrix::prepare_binary() {
+  binary_live_ = false;
+  if (!sign_input_ || !constraint_ || constraint_->spec().weight_bits != 1) return;
+  const ConstraintSpec& spec = constraint_->spec();
+  const KeptUnit u = unit();
+  if (u == KeptUnit::Element || (u == KeptUnit::None && spec.structure == Structure::Element)) return;
+  const auto key = std::make_tuple(u, constraint_->mask_version(), device_);
+  if (key != binary_key_) {
+    binary_.reset();
+    binary_key_ = key;
+    if (u != KeptUnit::None) {
+      binary_ = ops::binary_weights(compact_->layout(), device_);
+    } else {
+      // Dense path: the mask's whole units (one block without a structure), every kept
+      // position of which holds +-scale.
+      const auto [br, bc] = spec.structure == Structure::None ? std::pair<int, int>(static_cast<int>(rows_), static_cast<int>(cols_))
+                                                               : unit_block_shape(spec, rows_, cols_);
+      kernels::BsrLayout layout = kernels::bsr_layout_from_mask(constraint_->mask().data(), rows_, cols_, br, bc);
+      int64_t covered = 0;
+      for (int64_t i = 0; i < layout.num_block_rows(); ++i)
+        for (int32_t b = layout.block_row_ptr[i]; b < layout.block_row_ptr[i + 1]; ++b)
+          covered += int64_t{layout.rows_in_block_row(i)} * layout.cols_in_block_col(layout.block_col_idx[b]);
+      if (covered == constraint_->kept()) binary_ = ops::binary_weights(layout, device_);
+    }
+  }
+  if (!binary_) return;
+  if (u == KeptUnit::None) {
+    binary_->set_dense(effective_);
+  } else {
+    binary_->set_kept(eff_units_);
+  }
+  binary_live_ = true;
 }
 
 void WeightMatrix::forward(const Tensor& x, Tensor& y) {
+  if (binary_live_) {
+    binary_->forward(x, y);
+    return;
+  }
   if (unit() != KeptUnit::None) {
     compact_->forward(x, y);
     return;
@@ -179,6 +218,9 @@ void WeightMatrix::to(Device device) {
   weight_ = weight_.to(device);
   weight_grad_ = weight_grad_.to(device);
   compact_.reset();
+  binary_.reset();
+  binary_key_ = {KeptUnit::None, ~uint64_t{0}, device};
+  binary_live_ = false;
   kept_w_ = kept_g_ = eff_units_ = grad_units_ = effective_ = grad_effective_ = grad_latent_ = Tensor();
   device_ = device;
 }

@@ -56,6 +56,9 @@ class Conv2d : public Layer {
   Tensor effective_weight() { return w_.effective_weight(); }
 
   void set_kernels(KernelChoice choice) { w_.set_kernels(choice); }
+  // Inputs are sign activations: 1-bit weights multiply them on the binary GEMM (weight_matrix.hpp).
+  void set_sign_input(bool on) { w_.set_sign_input(on); }
+  bool sign_product() const { return w_.sign_product(); }
   // What the products run on: KeptUnit::None for dense masked, else the compact units.
   KeptUnit kept_unit() const { return w_.unit(); }
   bool packed() const { return kept_unit() != KeptUnit::None; }

@@ -11,6 +11,7 @@
 
 #include "bitblock/common/rng.hpp"
 #include "bitblock/framework/array.hpp"
+#include "bitblock/framework/binary_weights.hpp"
 #include "bitblock/framework/kept_weights.hpp"
 #include "bitblock/framework/tensor.hpp"
 #include "bitblock/kernels/activation.hpp"
@@ -142,6 +143,9 @@ void gather_batch(const kernels::ImageSet& images, const Array<int64_t>& indices
 // bits: the constraint's weight bits (1..8, or 32 for float weights).
 std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits, Device device,
                                           const std::string& name);
+// Binary weights on a layout's kept blocks for sign inputs, or null where the device has no
+// binary GEMM for that layout (binary_weights.hpp).
+std::unique_ptr<BinaryWeights> binary_weights(const kernels::BsrLayout& layout, Device device);
 
 }  // namespace ops
 }  // namespace bitblock

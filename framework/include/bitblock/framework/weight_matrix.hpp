@@ -23,8 +23,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "bitblock/framework/binary_weights.hpp"
 #include "bitblock/framework/constraint.hpp"
 #include "bitblock/framework/kept_weights.hpp"
 #include "bitblock/framework/layer.hpp"
@@ -45,6 +47,12 @@ class WeightMatrix {
   int64_t cols() const { return cols_; }
   WeightConstraint* constraint() const { return constraint_.get(); }
   void set_kernels(KernelChoice choice) { kernels_ = choice; }
+  // The layer's inputs are sign activations (+-1, or 0 from zero padding): a 1-bit W_eff then
+  // multiplies them on the binary GEMM (binary_weights.hpp) where the device has one for the
+  // path's layout (not for element structure).
+  void set_sign_input(bool on) { sign_input_ = on; }
+  // Whether the last prepare() put this step's forward on the binary GEMM.
+  bool sign_product() const { return binary_live_; }
   // The path a step takes now (None: dense), from the kernel choice and the constraint.
   KeptUnit unit() const;
 
@@ -89,6 +97,8 @@ class WeightMatrix {
   // Compact path: the kept units' layout for the current mask, and the compact latent weights
   // gathered from weight_ when they are not the live copy.
   void ensure_compact();
+  // After W_eff: the binary GEMM's signs and scales for this step, when it runs.
+  void prepare_binary();
 
   int64_t rows_, cols_;
   std::unique_ptr<WeightConstraint> constraint_;
@@ -105,6 +115,12 @@ class WeightMatrix {
   bool compact_live_ = false;       // kept_w_ (not weight_) holds the current kept weights
   Tensor eff_units_;                // W_eff of the kept units, compact
   Tensor grad_units_;               // dW_eff of the kept units, compact
+  // Binary GEMM (sign inputs x 1-bit W_eff): its weights for the layout of (path, mask version,
+  // device) in binary_key_ (null where the device has none), and whether this step uses them.
+  bool sign_input_ = false;
+  std::unique_ptr<BinaryWeights> binary_;
+  std::tuple<KeptUnit, uint64_t, Device> binary_key_{KeptUnit::None, ~uint64_t{0}, Device::Cpu};
+  bool binary_live_ = false;
 };
 
 }  // namespace bitblock

@@ -9,8 +9,8 @@
 //  * Backward: gamma_grad += sum dy * xhat, beta_grad += sum dy; dx = gamma * inv_std / M *
 //    (M dy - sum dy - xhat * sum dy xhat) after a training forward (M = batch * pixels), and
 //    gamma * inv_std * dy after an evaluation forward.
-// CPU: each channel's sums run serially in (sample, pixel) order (independent of the thread
-// count). CUDA: one thread block per channel, a fixed tree over the same terms in double
+// CPU: each channel's sums run in 8 lanes over the pixels of image planes (serially for [N, C]),
+// added in a fixed tree (independent of the thread count). CUDA: one thread block per channel, a fixed tree over the same terms in double
 // (deterministic; equal to the CPU's within rounding); the element-wise parts use the same
 // single-precision operations as the CPU.
 #include <cstdint>

@@ -1,6 +1,7 @@
 #pragma once
 // Integer-only inference on a Network (network.hpp): what `bitblock eval --model` runs and what
-// hwsim's datapath must reproduce bit for bit. Weight products use kernels::bsgemm_int.
+// hwsim's datapath must reproduce bit for bit. Weight products use kernels::bsgemm_int, or the
+// binary GEMM (bgemm_blocks.hpp) where 1-bit weights meet sign codes: the same integers.
 #include <cstdint>
 #include <vector>
 
