@@ -6,6 +6,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/names.hpp"
 #include "bitblock/experiments/sweep.hpp"
 
 namespace bitblock::experiments {
@@ -90,8 +91,8 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source, const 
   SweepSpec s;
   s.source = source;
   s.name = root["sweep"].as<std::string>();
-  if (s.name.empty() || s.name.find('/') != std::string::npos || s.name[0] == '.')
-    fail_input(source, "key 'sweep': '" + s.name + "' is not a folder name");
+  if (const std::string problem = folder_name_problem(s.name); !problem.empty())
+    fail_input(source, "key 'sweep': '" + printable(s.name) + "' " + problem);
   if (root["base"].IsMap()) {
     YAML::Emitter e;
     e << root["base"];

@@ -17,6 +17,9 @@ struct SweepOptions {
   std::string data_dir = "data";
   int jobs = 1;                  // runs at once
   int threads = 0;               // per run; 0: cores / jobs
+  // Lock the sweep folder while running (one sweep at a time). Off for --only: a Slurm array's
+  // tasks share the folder, each in its own run folder (which `train` locks).
+  bool lock_folder = true;
 };
 
 struct SweepOutcome {
