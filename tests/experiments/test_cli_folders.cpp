@@ -36,9 +36,7 @@ class CliFolders : public ::testing::Test {
   static std::string path(const std::string& name) { return dir_->path + "/" + name; }
   static void copy_run(const std::string& to) {
     ASSERT_EQ(done_, 0);
-    std::error_code ec;
-    std::filesystem::remove_all(path(to), ec);
-    std::filesystem::copy(path("done"), path(to), std::filesystem::copy_options::recursive);
+    testing_support::copy_tree(path("done"), path(to));
   }
   static void expect_bad_input(const std::string& args, const std::string& command,
                                const std::vector<std::string>& fragments) {
@@ -117,7 +115,7 @@ TEST_F(CliFolders, RestartChecksTheNewRunBeforeRemovingTheOldOne) {
   copy_run("keep");
   const std::string metrics = read_file(path("keep/metrics.csv"));
   expect_bad_input("train --config cfg.yaml --data-dir nowhere --out keep --restart", "train", {"nowhere"});
-  std::filesystem::copy(path("data"), path("damaged"), std::filesystem::copy_options::recursive);
+  testing_support::copy_tree(path("data"), path("damaged"));
   const std::string images = path("damaged/mnist/train-images-idx3-ubyte");
   tiny_write(images, read_file(images).substr(0, 1000));
   expect_bad_input("train --config cfg.yaml --data-dir damaged --out keep --restart", "train",
