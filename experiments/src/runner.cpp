@@ -1,11 +1,13 @@
 // The sweep runner: a pool of `jobs` threads, each launching one child process at a time.
 #include "bitblock/experiments/runner.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -32,9 +34,25 @@ void say(const std::string& s) {
   std::fflush(stdout);
 }
 
+// run_process in a worker thread: a child that cannot start (its log a symbolic link, the binary
+// gone) is reported and counts as a failed child (exit 1), instead of escaping the thread.
+int run_child(const std::vector<std::string>& args, const std::string& log) {
+  try {
+    return run_process(args, {"", log, ""});
+  } catch (const InputError& e) {
+    say(std::string("  cannot start ") + args[1] + ": " + e.what());
+    return 1;
+  }
+}
+
+// Appends a line to a log, never through a symbolic link; a log that cannot be written loses it.
 void append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << "\n";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return;
+  const std::string text = line + "\n";
+  const ssize_t written = ::write(fd, text.data(), text.size());
+  (void)written;
+  ::close(fd);
 }
 
 // What the runner appends to hwsim.log when hwsim ended with an error: a finished attempt (a
@@ -113,9 +131,9 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
   auto simulate = [&](const GridPoint& p, const std::string& run) {
     const std::string log = run + "/hwsim.log";
     std::remove(log.c_str());  // a killed attempt's log
-    const int rc = run_process({opt.binary, "hwsim", "--model", run + "/model.bbm", "--arch", p.hwsim_arch,
-                                "--data-dir", opt.data_dir, "--out", run + "/hwsim"},
-                               {"", log, ""});
+    const int rc = run_child({opt.binary, "hwsim", "--model", run + "/model.bbm", "--arch", p.hwsim_arch,
+                              "--data-dir", opt.data_dir, "--out", run + "/hwsim"},
+                             log);
     if (rc == 130 || rc == 143 || g_stop.load()) {
       g_stop.store(true);  // not an attempt: simulate on the next sweep
       return false;
@@ -150,7 +168,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
                                        "--threads", std::to_string(threads), "--data-dir", opt.data_dir};
       if (resume) args.push_back("--resume");
       say(tag + (resume ? ": resuming ..." : ": training ..."));
-      const int rc = run_process(args, {"", run + "/sweep.log", ""});
+      const int rc = run_child(args, run + "/sweep.log");
       if (rc == 130 || rc == 143 || g_stop.load()) {
         g_stop.store(true);
         say("  " + p.name + ": interrupted (resumes on the next `bitblock sweep`)");

@@ -152,6 +152,20 @@ TEST_F(CliFolders, APlantedLogSymlinkIsNotFollowed) {
   EXPECT_EQ(read_file(path("victim.txt")), "precious\n");
 }
 
+// The sweep's logs of its children are opened the same way: a planted sweep.log link makes that
+// run fail (reported, exit 1), and the file it points to is untouched.
+TEST_F(CliFolders, APlantedSweepLogSymlinkIsNotFollowed) {
+  tiny_write(path("sl.yaml"), "sweep: sl\nbase: cfg.yaml\nset: {train.epochs: 1}\ngrid: {seed: [1]}\n");
+  make_dirs(path("runs/sl/seed-1"));
+  tiny_write(path("victim2.txt"), "precious\n");
+  std::filesystem::create_symlink(path("victim2.txt"), path("runs/sl/seed-1/sweep.log"));
+  const CliResult r = run_bitblock("sweep --config sl.yaml --data-dir data --threads 1", dir_->path);
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("sweep.log: is a symbolic link"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 ran, 1 failed"), std::string::npos) << r.out;
+  EXPECT_EQ(read_file(path("victim2.txt")), "precious\n");
+}
+
 // A sweep killed while hwsim ran leaves hwsim.log and a partial hwsim/ (no report.json): the
 // next sweep simulates the run again. A hwsim that failed (exit 2) is not retried.
 TEST_F(CliFolders, AKilledSimulationIsDoneAgain) {
