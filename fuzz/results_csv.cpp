@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/common/gnuplot.hpp"
 #include "bitblock/experiments/report.hpp"

@@ -3,6 +3,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/names.hpp"
 
 namespace bitblock::experiments {
 
@@ -163,11 +165,20 @@ std::vector<ResultRow> read_results_csv(const std::string& path) {
       if (!metric) {
         r.keys.emplace_back(header[i], cells[i]);
       } else if (!cells[i].empty()) {
+        const std::string where = "line " + std::to_string(line_no) + ": " + header[i];
+        double v = 0.0;
         try {
-          r.metrics[header[i]] = std::stod(cells[i]);
+          size_t used = 0;
+          v = std::stod(cells[i], &used);
+          if (used != cells[i].size()) throw std::invalid_argument(cells[i]);
         } catch (const std::exception&) {
-          fail_input(path, "line " + std::to_string(line_no) + ": '" + cells[i] + "' is not a number (" + header[i] + ")");
+          fail_input(path, where + " '" + printable(cells[i]) + "' is not a number");
         }
+        // Accuracies are fractions and costs are sizes: anything else would sit on a front.
+        const bool accuracy = header[i].find("_acc") != std::string::npos;
+        if (!std::isfinite(v) || v < 0.0 || (accuracy && v > 1.0))
+          fail_input(path, where + " is " + cells[i] + " (expected " + (accuracy ? "0 to 1" : "a finite number >= 0") + ")");
+        r.metrics[header[i]] = v;
       }
     }
     rows.push_back(std::move(r));

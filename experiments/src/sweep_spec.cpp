@@ -19,6 +19,12 @@ std::string yaml_text(const YAML::Node& n) {
   return e.c_str();
 }
 
+// A text value of the sweep file: a scalar, else InputError naming the key.
+std::string text_of(const YAML::Node& n, const std::string& source, const std::string& key) {
+  if (!n.IsScalar()) fail_input(source, "key '" + key + "': expected a text, not a list or map");
+  return n.as<std::string>();
+}
+
 // A grid entry: a list of values, or one scalar/map value standing for a list of one.
 std::vector<std::string> as_list(const YAML::Node& n) {
   std::vector<std::string> out;
@@ -90,7 +96,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source, const 
   if (!root["sweep"] || !root["base"]) fail_input(source, "needs 'sweep' (a name) and 'base' (an experiment config)");
   SweepSpec s;
   s.source = source;
-  s.name = root["sweep"].as<std::string>();
+  s.name = text_of(root["sweep"], source, "sweep");
   if (const std::string problem = folder_name_problem(s.name); !problem.empty())
     fail_input(source, "key 'sweep': '" + printable(s.name) + "' " + problem);
   if (root["base"].IsMap()) {
@@ -99,14 +105,14 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source, const 
     s.base = source + ": base";
     s.base_yaml = e.c_str();
   } else {
-    const std::string base = root["base"].as<std::string>();
+    const std::string base = text_of(root["base"], source, "base");
     s.base = !base.empty() && base[0] == '/' ? base : base_dir + "/" + base;
     if (!file_exists(s.base)) fail_input(source, "key 'base': config file " + s.base + " not found");
     s.base_yaml = read_file(s.base);
   }
   if (root["hwsim"]) {
     if (!root["hwsim"].IsMap() || !root["hwsim"]["arch"]) fail_input(source, "key 'hwsim': expected {arch: FILE}");
-    s.fixed.emplace_back("hwsim.arch", root["hwsim"]["arch"].as<std::string>());
+    s.fixed.emplace_back("hwsim.arch", text_of(root["hwsim"]["arch"], source, "hwsim.arch"));
   }
   if (root["set"]) {
     if (!root["set"].IsMap()) fail_input(source, "key 'set': expected a map of config keys");
@@ -138,7 +144,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source, const 
       dst.push_back(read_choices(root[list][i], source + ": key '" + list + "[" + std::to_string(i) + "]'"));
   }
   if (root["name"]) {
-    s.name_template = root["name"].as<std::string>();
+    s.name_template = text_of(root["name"], source, "name");
     check_name_template(s);
   }
   return s;
