@@ -49,6 +49,7 @@ KeyChoices read_choices(const YAML::Node& n, const std::string& where) {
 
 GridAxis zip_axis(const KeyChoices& group, const std::string& where) {
   GridAxis axis;
+  if (group.empty()) fail_input(where, "an empty group (list the keys that vary together)");
   const size_t steps = group.front().second.size();
   for (const auto& [key, values] : group) {
     if (values.size() != steps)
