@@ -121,6 +121,33 @@ void data_seeds(const std::string& dir) {
   write_file_atomic(dir + "/cifar/three_records.bin", records);
 }
 
+// Sweep files over the tiny MLP (sweep_grid: sweep YAML, NUL, base config, NUL, --set ...) and
+// results.csv files as the sweep writes them, with quoted cells (results_csv).
+void sweep_and_report_seeds(const std::string& dir) {
+  const std::string base = std::string("\0", 1) + kTinyMlp;
+  write_file_atomic(dir + "/sweep_grid/grid.yaml",
+                    "sweep: tinysweep\nbase: base.yaml\nset: {train.epochs: 1}\ngrid:\n"
+                    "  constraints.default.weight_bits: [1, 4]\n  constraints.default.ratio: [2, 4]\n" + base);
+  write_file_atomic(dir + "/sweep_grid/zip_include.yaml",
+                    "sweep: z\nbase: base.yaml\nname: \"{weight_bits}b_{structure}_{ratio}x\"\n"
+                    "grid: {constraints.default.weight_bits: [1, 2]}\n"
+                    "zip:\n  - {constraints.default.structure: [row, block], constraints.default.block: [[1, 8], [8, 8]]}\n"
+                    "include:\n  - {constraints.default.structure: none, constraints.default.ratio: 1}\n"
+                    "exclude:\n  - {constraints.default.weight_bits: 2, constraints.default.structure: [row]}\n"
+                    "hwsim: {arch: hwsim/arch/small.yaml}\n" + base + std::string("\0", 1) + "train.epochs=2");
+  write_file_atomic(dir + "/sweep_grid/seeds.yaml",
+                    "sweep: seeds\nbase: base.yaml\ngrid: {seed: [1, 2, 3], constraints.default.ratio: [2]}\n" + base);
+  write_file_atomic(dir + "/results_csv/results.csv",
+                    "run,constraints.default.weight_bits,constraints.default.structure,seed,test_acc,best_test_acc,"
+                    "integer_test_acc,weight_kib,reduction_vs_float32,train_seconds,energy_nj,area_mm2,"
+                    "classifications_per_s\n"
+                    "1b_block_2x,1,block,1,0.91,0.92,0.91,16.5,62.1,12.5,210.5,0.41,5000\n"
+                    "1b_block_2x_s2,1,block,2,0.915,0.92,0.91,16.5,62.1,12.5,210.5,0.41,5000\n"
+                    "4b_row_4x,4,row,1,0.95,0.96,,40,25.6,30.1,,,\n"
+                    "\"fp \"\"32\"\"\",32,\"none, dense\",1,0.98,0.98,0.98,3136,1,60,900,1.2,1000\n");
+  write_file_atomic(dir + "/results_csv/keys_only.csv", "run,hwsim.arch,test_acc,weight_kib\na,small,0.5,1\nb,,0.6,2\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,9 +155,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: make_fuzz_seeds <folder>\n");
     return 2;
   }
-  for (const char* target : {"model_file", "checkpoint", "config", "idx", "cifar"})
+  for (const char* target : {"model_file", "checkpoint", "config", "idx", "cifar", "sweep_grid", "results_csv"})
     std::filesystem::create_directories(std::string(argv[1]) + "/" + target);
   model_and_checkpoint_seeds(argv[1]);
   data_seeds(argv[1]);
+  sweep_and_report_seeds(argv[1]);
   return 0;
 }

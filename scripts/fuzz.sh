@@ -5,7 +5,8 @@
 # exceptions other than InputError, timeouts, out-of-memory) are saved and fail the script; turn
 # each into a regression test.
 # Usage: scripts/fuzz.sh [--time SECONDS] [--build-dir DIR] [TARGET...]
-#   TARGET: model_file checkpoint config idx cifar hwsim_arch hwsim_tech (default: all)
+#   TARGET: model_file checkpoint config idx cifar hwsim_arch hwsim_tech results_csv sweep_grid
+#           (default: all)
 #   Seeds: <build-dir>/seeds/<target>; the corpus grows in <build-dir>/corpus/<target>; findings
 #   go to <build-dir>/findings/<target>/; <build-dir>/fuzz-summary.txt lists executions per target.
 set -euo pipefail
@@ -18,13 +19,13 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --time) seconds=$2; shift ;;
     --build-dir) build_dir=$2; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1") ;;
   esac
   shift
 done
-[ ${#targets[@]} -gt 0 ] || targets=(model_file checkpoint config idx cifar hwsim_arch hwsim_tech)
+[ ${#targets[@]} -gt 0 ] || targets=(model_file checkpoint config idx cifar hwsim_arch hwsim_tech results_csv sweep_grid)
 
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   launcher=()

@@ -18,9 +18,15 @@
 namespace bitblock::cli {
 
 namespace {
-extern "C" void on_sweep_sigint(int) {
+volatile std::sig_atomic_t g_signal = SIGINT;
+
+// SIGINT and SIGTERM alike: no new runs; the running ones (which get the signal too when it goes
+// to the process group) checkpoint; exit 128 + the signal.
+extern "C" void on_sweep_signal(int sig) {
+  g_signal = sig;
   experiments::request_sweep_stop();
   std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
 }
 
 std::string absolute(const std::string& path) {
@@ -125,14 +131,17 @@ int cmd_sweep(int argc, char** argv) {
       if (i < 0 || i >= static_cast<int>(points.size()))
         fail_input("--only", std::to_string(i) + " is outside the grid (0.." + std::to_string(points.size() - 1) + ")");
       points = {points[static_cast<size_t>(i)]};
+      opt.lock_folder = false;
     }
-    std::signal(SIGINT, on_sweep_sigint);
+    std::signal(SIGINT, on_sweep_signal);
+    std::signal(SIGTERM, on_sweep_signal);
     experiments::SweepOutcome r = experiments::run_sweep(spec, points, opt);
     std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     std::printf("sweep %s: %d ran, %d failed, %d finished before (%d of them simulated or exported now), %d invalid; %s\n",
                 spec.name.c_str(), r.ran, r.failed, r.skipped_finished + r.simulated_only, r.simulated_only, r.invalid,
                 r.results_csv.c_str());
-    if (r.interrupted) return 130;
+    if (r.interrupted) return 128 + static_cast<int>(g_signal);
     return r.failed ? 1 : 0;
   });
 }

@@ -11,9 +11,15 @@
 namespace bitblock::cli {
 
 namespace {
-extern "C" void on_sigint(int) {
+volatile std::sig_atomic_t g_signal = SIGINT;
+
+// SIGINT (Ctrl-C) and SIGTERM (timeout, Slurm, kill) alike: checkpoint after the batch, then exit
+// 128 + the signal. A second one of either ends the process at once.
+extern "C" void on_stop_signal(int sig) {
+  g_signal = sig;
   request_interrupt();
-  std::signal(SIGINT, SIG_DFL);   // a second Ctrl-C ends the process at once
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
 }
 }  // namespace
 
@@ -48,12 +54,14 @@ int cmd_train(int argc, char** argv) {
     if (!args.count("config")) fail_input("--config", "missing (a YAML file, see experiments/configs/)");
     ExperimentConfig config = load_config(args["config"].as<std::string>(), overrides);
 
-    std::signal(SIGINT, on_sigint);
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
     TrainOutcome outcome = train(config, opt);
     std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     switch (outcome.status) {
       case TrainStatus::Finished: return 0;
-      case TrainStatus::Interrupted: return 130;
+      case TrainStatus::Interrupted: return 128 + static_cast<int>(g_signal);
       case TrainStatus::Diverged: return 3;
     }
     return 1;

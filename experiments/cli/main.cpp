@@ -37,7 +37,8 @@ void print_usage(FILE* out) {
                "commands:\n");
   for (const Command& c : kCommands) std::fprintf(out, "  %-9s %s\n", c.name, c.help);
   std::fprintf(out, "\nexit codes: 0 ok, 1 internal error, 2 bad input (data, config, checkpoint, model or hwsim file, "
-                    "a run folder that holds a run), 3 training diverged (NaN/Inf), 130 interrupted\n");
+                    "a run folder that holds a run or is in use), 3 training diverged (NaN/Inf), 130 interrupted (SIGINT), "
+                    "143 terminated (SIGTERM); train and sweep checkpoint first, --resume continues\n");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "bitblock/common/checked.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/common/memory.hpp"
+#include "bitblock/common/names.hpp"
 #include "bitblock/experiments/sweep.hpp"
 #include "bitblock/framework/config.hpp"
 #include "bitblock/framework/model_builder.hpp"
@@ -151,6 +152,10 @@ std::vector<GridPoint> expand_grid(const SweepSpec& spec) {
     GridPoint p;
     p.values = std::move(values);
     p.name = point_name(spec, p.values);
+    // Each point's run folder sits inside the sweep folder: its name is one folder name.
+    if (const std::string problem = folder_name_problem(p.name); !problem.empty())
+      fail_input(spec.source, "key 'name': point " + std::to_string(points.size()) + "'s run name '" +
+                                  printable(p.name) + "' " + problem);
     for (const GridPoint& q : points)
       if (q.name == p.name)
         fail_input(spec.source, "points " + std::to_string(q.index) + " and " + std::to_string(points.size()) +

@@ -11,6 +11,7 @@
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/common/text_escape.hpp"
+#include "bitblock/common/gnuplot.hpp"
 #include "bitblock/experiments/pareto.hpp"
 #include "bitblock/experiments/report_tables.hpp"
 #include "bitblock/framework/run_files.hpp"
@@ -110,23 +111,26 @@ void scatter_plot(const std::vector<ResultRow>& rows, const std::vector<int>& fr
   std::string line;
   for (int i : front) {
     const ResultRow& r = rows[static_cast<size_t>(i)];
-    line += fmt(r.metrics.at(cost), "%.6g") + " " + fmt(100.0 * r.metrics.at("test_acc"), "%.4f") + " \"" +
-            run_label(r) + "\"\n";
+    line += fmt(r.metrics.at(cost), "%.6g") + " " + fmt(100.0 * r.metrics.at("test_acc"), "%.4f") + " " +
+            gnuplot_data_field(run_label(r)) + "\n";
   }
   write_file_atomic(stem + ".dat", all);
   write_file_atomic(stem + "_front.dat", line);
   const std::string short_key = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
   std::string points;
   for (size_t g = 0; g < groups.size(); ++g)
-    points += ", '" + stem + ".dat' index " + std::to_string(g) + " using 1:2 with points pt 7 ps 1 lc " +
-              colour(groups[g]) + " title '" + (key.empty() ? std::string("runs") : short_key + " " + groups[g]) +
-              "'";
-  // noenhanced: names hold underscores, which enhanced text would turn into subscripts.
+    points += ", " + gnuplot_quote(stem + ".dat") + " index " + std::to_string(g) + " using 1:2 with points pt 7 ps 1 lc " +
+              colour(groups[g]) + " title " +
+              gnuplot_quote(key.empty() ? std::string("runs") : short_key + " " + groups[g]);
+  // noenhanced: names hold underscores, which enhanced text would turn into subscripts. Every
+  // text from outside (paths, the sweep's name, results.csv values) is a quoted gnuplot string.
+  const std::string front_file = gnuplot_quote(stem + "_front.dat");
   auto body = [&](const std::string& range, const std::string& heading) {
-    return "set termoption noenhanced\nset title '" + heading + "'\nset logscale x\nset grid\nset xlabel '" + xlabel +
-           "'\nset ylabel 'test accuracy (%)'\nset key bottom right\n" + range + "plot '" + stem +
-           "_front.dat' using 1:2 with lines lw 2 lc rgb '#d62728' title 'Pareto front'" + points +
-           ", '" + stem + "_front.dat' using 1:2:3 with labels offset 0.6,0.6 left font ',7' notitle\n";
+    return "set termoption noenhanced\nset title " + gnuplot_quote(heading) +
+           "\nset logscale x\nset grid\nset xlabel " + gnuplot_quote(xlabel) +
+           "\nset ylabel 'test accuracy (%)'\nset key bottom right\n" + range + "plot " + front_file +
+           " using 1:2 with lines lw 2 lc rgb '#d62728' title 'Pareto front'" + points + ", " + front_file +
+           " using 1:2:3 with labels offset 0.6,0.6 left font ',7' notitle\n";
   };
   auto draw = [&](const std::string& out_stem, const std::string& text) {
     if (run_gnuplot("set terminal pngcairo size 1000,650 font ',10'\nset output OUT\n" + text, out_stem + ".png"))
@@ -168,15 +172,15 @@ void memory_per_layer_plot(const std::string& sweep_dir, const std::vector<Resul
   }
   if (kib.empty()) return;
   std::string data = "layer";
-  for (const std::string& n : names) data += " \"" + n + "\"";
+  for (const std::string& n : names) data += " " + gnuplot_data_field(n);
   data += "\n";
   for (size_t l = 0; l < layers.size(); ++l) {
-    data += layers[l];
+    data += gnuplot_data_field(layers[l]);
     for (const auto& v : kib) data += " " + fmt(v[l], "%.4f");
     data += "\n";
   }
   write_file_atomic(stem + ".dat", data);
-  std::string plot = "plot '" + stem + ".dat' using 2:xtic(1) title columnheader(2)";
+  std::string plot = "plot " + gnuplot_quote(stem + ".dat") + " using 2:xtic(1) title columnheader(2)";
   for (size_t k = 1; k < names.size(); ++k)
     plot += ", '' using " + std::to_string(k + 2) + " title columnheader(" + std::to_string(k + 2) + ")";
   const std::string body = "set termoption noenhanced\nset title 'weight memory per layer (runs on the accuracy/memory front)'\n"

@@ -17,6 +17,7 @@
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/common/text_escape.hpp"
+#include "bitblock/common/names.hpp"
 
 namespace bitblock::experiments {
 
@@ -76,22 +77,6 @@ class ExclusiveLock {
  private:
   int fd_;
 };
-// A metric cell: a finite number >= 0; accuracies (fractions, as summary.json holds them) <= 1.
-double metric_value(const std::string& text, const std::string& column, const std::string& where) {
-  double v = 0.0;
-  size_t used = 0;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size()) fail_input(where, "'" + printable(text) + "' is not a number");
-  if (!std::isfinite(v)) fail_input(where, "'" + printable(text) + "' is not a finite number");
-  if (v < 0.0) fail_input(where, text + " is negative (" + column + " cannot be)");
-  const bool accuracy = column == "test_acc" || column == "best_test_acc" || column == "integer_test_acc";
-  if (accuracy && v > 1.0) fail_input(where, "accuracy " + text + " is outside 0..1 (a fraction, not a percentage)");
-  return v;
-}
 
 }  // namespace
 
@@ -198,7 +183,20 @@ std::vector<ResultRow> read_results_csv(const std::string& path) {
       if (!metric) {
         r.keys.emplace_back(header[i], cells[i]);
       } else if (!cells[i].empty()) {
-        r.metrics[header[i]] = metric_value(cells[i], header[i], path + ": line " + std::to_string(line_no) + ", column " + header[i]);
+        const std::string where = "line " + std::to_string(line_no) + ": " + header[i];
+        double v = 0.0;
+        try {
+          size_t used = 0;
+          v = std::stod(cells[i], &used);
+          if (used != cells[i].size()) throw std::invalid_argument(cells[i]);
+        } catch (const std::exception&) {
+          fail_input(path, where + " '" + printable(cells[i]) + "' is not a number");
+        }
+        // Accuracies are fractions and costs are sizes: anything else would sit on a front.
+        const bool accuracy = header[i].find("_acc") != std::string::npos;
+        if (!std::isfinite(v) || v < 0.0 || (accuracy && v > 1.0))
+          fail_input(path, where + " is " + cells[i] + " (expected " + (accuracy ? "0 to 1" : "a finite number >= 0") + ")");
+        r.metrics[header[i]] = v;
       }
     }
     rows.push_back(std::move(r));

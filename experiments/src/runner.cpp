@@ -2,26 +2,24 @@
 #include "bitblock/experiments/runner.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/folder_lock.hpp"
+#include "bitblock/common/process.hpp"
 #include "bitblock/experiments/results.hpp"
 #include "bitblock/framework/dataset.hpp"
-
-extern char** environ;
 
 namespace bitblock::experiments {
 
@@ -36,32 +34,36 @@ void say(const std::string& s) {
   std::fflush(stdout);
 }
 
-// Runs args as a child process with stdout and stderr appended to log_path, and waits; returns
-// its exit code (128 + signal when killed).
-int run_child(const std::vector<std::string>& args, const std::string& log_path) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) fail_input(args[0], "cannot start: " + std::string(std::strerror(rc)));
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return 1;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+// run_process in a worker thread: a child that cannot start (its log a symbolic link, the binary
+// gone) is reported and counts as a failed child (exit 1), instead of escaping the thread.
+int run_child(const std::vector<std::string>& args, const std::string& log) {
+  try {
+    return run_process(args, {"", log, ""});
+  } catch (const InputError& e) {
+    say(std::string("  cannot start ") + args[1] + ": " + e.what());
+    return 1;
+  }
 }
 
-// A run is simulated once: hwsim.log marks an attempt, so a model the architecture cannot hold
-// is not retried on every sweep (delete hwsim.log to retry).
+// Appends a line to a log, never through a symbolic link; a log that cannot be written loses it.
+void append_line(const std::string& path, const std::string& line) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return;
+  const std::string text = line + "\n";
+  const ssize_t written = ::write(fd, text.data(), text.size());
+  (void)written;
+  ::close(fd);
+}
+
+// What the runner appends to hwsim.log when hwsim ended with an error: a finished attempt (a
+// model the architecture cannot hold is not retried on every sweep; delete hwsim.log to retry).
+const char* const kHwsimFailed = "bitblock sweep: hwsim ended with exit code ";
+
+// A run is simulated when its report is complete (hwsim writes report.json last) or hwsim
+// ended with an error; a hwsim.log alone is an attempt that was killed, so it runs again.
 bool wants_hwsim(const GridPoint& p, const std::string& run) {
-  return !p.hwsim_arch.empty() && file_exists(run + "/model.bbm") && !file_exists(run + "/hwsim/report.json") &&
-         !file_exists(run + "/hwsim.log");
+  if (p.hwsim_arch.empty() || !file_exists(run + "/model.bbm") || file_exists(run + "/hwsim/report.json")) return false;
+  return !file_exists(run + "/hwsim.log") || read_file(run + "/hwsim.log").find(kHwsimFailed) == std::string::npos;
 }
 
 // Export formats a run with a model file still lacks (model.<format> beside model.bbm).
@@ -104,6 +106,10 @@ void check_sweep_inputs(const std::vector<GridPoint>& points, const SweepOptions
 SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& points, const SweepOptions& opt) {
   SweepOutcome out;
   const std::string dir = sweep_dir(spec, opt);
+  // One sweep at a time writes a sweep folder (two would train every point twice). An existing
+  // folder is locked before it is read; a new one once the inputs are checked and it is made.
+  std::optional<FolderLock> lock;
+  if (opt.lock_folder && std::filesystem::is_directory(dir)) lock.emplace(dir, "sweep folder");
   std::vector<Task> todo;
   std::vector<GridPoint> needed;
   for (const GridPoint& p : points) {
@@ -122,6 +128,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
   for (const Task& t : todo) needed.push_back(*t.point);
   check_sweep_inputs(needed, opt);
   make_dirs(dir);
+  if (opt.lock_folder && !lock) lock.emplace(dir, "sweep folder");
   const int threads = threads_per_run(opt);
   const int jobs = std::max(1, opt.jobs);
   say("sweep " + spec.name + ": " + std::to_string(points.size()) + " points, " + std::to_string(out.skipped_finished) +
@@ -131,15 +138,19 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
   std::atomic<size_t> next{0};
   std::atomic<int> ran{0}, simulated_only{0}, failed{0};
   auto simulate = [&](const GridPoint& p, const std::string& run) {
-    const int rc = run_child({opt.binary, "hwsim", "--model", run + "/model.bbm", "--arch", p.hwsim_arch, "--data-dir",
-                              opt.data_dir, "--out", run + "/hwsim"},
-                             run + "/hwsim.log");
-    if (rc == 130 || g_stop.load()) {
-      std::remove((run + "/hwsim.log").c_str());  // not an attempt: simulate on the next sweep
-      g_stop.store(true);
+    const std::string log = run + "/hwsim.log";
+    std::remove(log.c_str());  // a killed attempt's log
+    const int rc = run_child({opt.binary, "hwsim", "--model", run + "/model.bbm", "--arch", p.hwsim_arch,
+                              "--data-dir", opt.data_dir, "--out", run + "/hwsim"},
+                             log);
+    if (rc == 130 || rc == 143 || g_stop.load()) {
+      g_stop.store(true);  // not an attempt: simulate on the next sweep
       return false;
     }
-    if (rc != 0) say("  " + p.name + ": hwsim failed (exit " + std::to_string(rc) + "), see " + run + "/hwsim.log");
+    if (rc != 0) {
+      append_line(log, kHwsimFailed + std::to_string(rc));
+      say("  " + p.name + ": hwsim failed (exit " + std::to_string(rc) + "), see " + log);
+    }
     return true;
   };
   // Exports; false when interrupted. A failed export is reported and left for the next sweep.
@@ -186,7 +197,7 @@ SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& poin
       if (!opt.device.empty()) args.insert(args.end(), {"--device", opt.device});
       say(tag + (resume ? ": resuming ..." : ": training ..."));
       const int rc = run_child(args, run + "/sweep.log");
-      if (rc == 130 || g_stop.load()) {
+      if (rc == 130 || rc == 143 || g_stop.load()) {
         g_stop.store(true);
         say("  " + p.name + ": interrupted (resumes on the next `bitblock sweep`)");
         return;

@@ -6,6 +6,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/names.hpp"
 #include "bitblock/experiments/sweep.hpp"
 
 namespace bitblock::experiments {
@@ -16,6 +17,12 @@ std::string yaml_text(const YAML::Node& n) {
   YAML::Emitter e;
   e << YAML::Flow << n;
   return e.c_str();
+}
+
+// A text value of the sweep file: a scalar, else InputError naming the key.
+std::string text_of(const YAML::Node& n, const std::string& source, const std::string& key) {
+  if (!n.IsScalar()) fail_input(source, "key '" + key + "': expected a text, not a list or map");
+  return n.as<std::string>();
 }
 
 // A grid entry: a list of values, or one scalar/map value standing for a list of one.
@@ -42,6 +49,7 @@ KeyChoices read_choices(const YAML::Node& n, const std::string& where) {
 
 GridAxis zip_axis(const KeyChoices& group, const std::string& where) {
   GridAxis axis;
+  if (group.empty()) fail_input(where, "an empty group (list the keys that vary together)");
   const size_t steps = group.front().second.size();
   for (const auto& [key, values] : group) {
     if (values.size() != steps)
@@ -89,23 +97,23 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source, const 
   if (!root["sweep"] || !root["base"]) fail_input(source, "needs 'sweep' (a name) and 'base' (an experiment config)");
   SweepSpec s;
   s.source = source;
-  s.name = root["sweep"].as<std::string>();
-  if (s.name.empty() || s.name.find('/') != std::string::npos || s.name[0] == '.')
-    fail_input(source, "key 'sweep': '" + s.name + "' is not a folder name");
+  s.name = text_of(root["sweep"], source, "sweep");
+  if (const std::string problem = folder_name_problem(s.name); !problem.empty())
+    fail_input(source, "key 'sweep': '" + printable(s.name) + "' " + problem);
   if (root["base"].IsMap()) {
     YAML::Emitter e;
     e << root["base"];
     s.base = source + ": base";
     s.base_yaml = e.c_str();
   } else {
-    const std::string base = root["base"].as<std::string>();
+    const std::string base = text_of(root["base"], source, "base");
     s.base = !base.empty() && base[0] == '/' ? base : base_dir + "/" + base;
     if (!file_exists(s.base)) fail_input(source, "key 'base': config file " + s.base + " not found");
     s.base_yaml = read_file(s.base);
   }
   if (root["hwsim"]) {
     if (!root["hwsim"].IsMap() || !root["hwsim"]["arch"]) fail_input(source, "key 'hwsim': expected {arch: FILE}");
-    s.fixed.emplace_back("hwsim.arch", root["hwsim"]["arch"].as<std::string>());
+    s.fixed.emplace_back("hwsim.arch", text_of(root["hwsim"]["arch"], source, "hwsim.arch"));
   }
   if (root["set"]) {
     if (!root["set"].IsMap()) fail_input(source, "key 'set': expected a map of config keys");
@@ -137,7 +145,7 @@ SweepSpec parse_sweep(const std::string& text, const std::string& source, const 
       dst.push_back(read_choices(root[list][i], source + ": key '" + list + "[" + std::to_string(i) + "]'"));
   }
   if (root["name"]) {
-    s.name_template = root["name"].as<std::string>();
+    s.name_template = text_of(root["name"], source, "name");
     check_name_template(s);
   }
   return s;

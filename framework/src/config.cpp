@@ -9,6 +9,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/names.hpp"
 
 namespace bitblock {
 
@@ -356,6 +357,9 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
   c.source = source;
   MapReader top(root, "", c.source);
   top.get("name", c.name);
+  // The name is the default run folder (runs/<name>): one folder name, never a path.
+  if (const std::string problem = folder_name_problem(c.name); !c.name.empty() && !problem.empty())
+    top.fail("name", "'" + printable(c.name) + "' " + problem);
   top.get("seed", c.seed);
 
   MapReader data(top.node("data"), "data", c.source);

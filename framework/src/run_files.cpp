@@ -1,36 +1,51 @@
 #include "bitblock/framework/run_files.hpp"
 
-#include <cstdio>
-#include <cstdlib>
-#include <iostream>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
+#include "bitblock/common/gnuplot.hpp"
 
 namespace bitblock {
 
-RunLog::RunLog(const std::string& path, bool quiet) : file_(path, std::ios::app), quiet_(quiet) {
-  if (!file_) fail_input(path, "cannot open the run log for writing");
+RunLog::RunLog(const std::string& path, bool quiet) : quiet_(quiet) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0 && errno == ELOOP) fail_input(path, "is a symbolic link: the run log is not written through one (remove it)");
+  if (fd_ < 0) fail_input(path, std::string("cannot open the run log for writing: ") + std::strerror(errno));
+}
+
+RunLog::~RunLog() { ::close(fd_); }
+
+// A failed write of a log line does not stop the run: the results are what matters.
+void RunLog::append(const std::string& text) {
+  const std::string line = text + "\n";
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
 }
 
 void RunLog::line(const std::string& text) {
   if (!quiet_) std::cout << text << std::endl;
-  file_ << text << "\n";
-  file_.flush();
+  append(text);
 }
 
-void RunLog::note(const std::string& text) {
-  file_ << text << "\n";
-  file_.flush();
-}
+void RunLog::note(const std::string& text) { append(text); }
 
 void RunLog::error(const std::string& text) {
   std::cerr << text << std::endl;
-  file_ << text << "\n";
-  file_.flush();
+  append(text);
 }
 
 void write_metrics_csv(const std::string& path, const std::vector<EpochMetrics>& history) {
@@ -79,19 +94,12 @@ void write_summary_json(const std::string& path, const ExperimentConfig& config,
   write_file_atomic(path, j.dump(2) + "\n");
 }
 
-bool gnuplot_available() {
-  static const bool available = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
-  return available;
-}
-
 bool run_gnuplot(const std::string& script, const std::string& output_path) {
   if (!gnuplot_available()) return false;
   const std::string tmp_out = output_path + ".tmp." + std::to_string(::getpid());
   const std::string script_path = output_path + ".gp.tmp." + std::to_string(::getpid());
-  // The script refers to the output as OUT; it is set on the command line.
-  write_file_atomic(script_path, script);
-  const std::string cmd = "gnuplot -e \"OUT='" + tmp_out + "'\" '" + script_path + "' >/dev/null 2>&1";
-  const bool ok = std::system(cmd.c_str()) == 0 && file_exists(tmp_out);
+  // The script refers to the output as OUT, set first as a quoted string (the path is data).
+  const bool ok = run_gnuplot_script("OUT = " + gnuplot_quote(tmp_out) + "\n" + script, script_path) && file_exists(tmp_out);
   std::remove(script_path.c_str());
   if (!ok) {
     std::remove(tmp_out.c_str());
@@ -108,9 +116,9 @@ bool plot_training_curves(const std::string& metrics_csv, const std::string& png
       "set key autotitle columnhead\n"
       "set multiplot layout 1,2\n"
       "set title 'loss'\nset xlabel 'epoch'\nset grid\n"
-      "plot '" + metrics_csv + "' using 1:3 with linespoints title 'train', '' using 1:5 with linespoints title 'test'\n"
+      "plot " + gnuplot_quote(metrics_csv) + " using 1:3 with linespoints title 'train', '' using 1:5 with linespoints title 'test'\n"
       "set title 'accuracy (%)'\n"
-      "plot '" + metrics_csv + "' using 1:($4*100) with linespoints title 'train', '' using 1:($6*100) with linespoints title 'test'\n"
+      "plot " + gnuplot_quote(metrics_csv) + " using 1:($4*100) with linespoints title 'train', '' using 1:($6*100) with linespoints title 'test'\n"
       "unset multiplot\n";
   return run_gnuplot(script, png);
 }

@@ -22,6 +22,11 @@ std::string listed(const std::vector<std::string>& names) {
   return out;
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::equivalent(a, b, ec);
+}
+
 }  // namespace
 
 const std::vector<std::string>& run_results() {
@@ -32,6 +37,8 @@ const std::vector<std::string>& run_results() {
 
 OpenedRun open_run_folder(const std::string& dir, RunStart start, const ExperimentConfig& config) {
   OpenedRun run;
+  // An existing folder is locked before it is read; a new one as soon as it is made.
+  if (std::filesystem::is_directory(dir)) run.lock = std::make_unique<FolderLock>(dir, "run folder");
   const std::string ckpt_path = dir + "/checkpoint.bbc";
   const std::vector<std::string> present = present_results(dir);
   if (start == RunStart::Resume && file_exists(ckpt_path)) {
@@ -48,7 +55,12 @@ OpenedRun open_run_folder(const std::string& dir, RunStart start, const Experime
                                                    : std::string("continue it with --resume, or ")) +
                         "start over with --restart (which removes them)");
   }
+  if (start != RunStart::Restart && !run.checkpoint && present.empty() && file_exists(dir + "/config.yaml") &&
+      !same_file(config.source, dir + "/config.yaml") && read_file(dir + "/config.yaml") != to_yaml(config))
+    fail_input(dir + "/config.yaml", "exists, with other settings, in a folder without a run: a new run would "
+                                     "overwrite it; use another --out, or --restart to replace it");
   make_dirs(dir);
+  if (!run.lock) run.lock = std::make_unique<FolderLock>(dir, "run folder");
   if (start == RunStart::Restart && !present.empty()) {
     for (const std::string& name : present) {
       std::error_code ec;

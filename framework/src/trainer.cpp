@@ -24,6 +24,7 @@
 #include "bitblock/framework/run_folder.hpp"
 #include "bitblock/framework/schedule.hpp"
 #include "bitblock/framework/batch_source.hpp"
+#include "train/start_check.hpp"
 #include "train/step.hpp"
 
 namespace bitblock {
@@ -191,14 +192,13 @@ namespace {
 
 // The run itself, in a folder open_run_folder has prepared; `run.checkpoint` set: resume it.
 TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions& opt, const std::string& dir,
-                             const OpenedRun& run, Device device, RunLog& log) {
+                             const OpenedRun& run, const DataSplits& data, Device device, RunLog& log) {
   TrainOutcome outcome;
   outcome.out_dir = dir;
   const std::string ckpt_path = dir + "/checkpoint.bbc";
   const bool resuming = run.checkpoint.has_value();
   const int threads = set_threads(opt.threads);
 
-  DataSplits data = load_dataset(config.dataset, opt.data_dir);
   ModelInput input{{data.train.channels, data.train.height, data.train.width}, data.train.num_classes};
   Sequential net = build_model(config, input, device);
   Optimizer optimizer(optimizer_settings(config), net.params());
@@ -390,13 +390,20 @@ TrainOutcome train(const ExperimentConfig& config, const TrainOptions& opt) {
           ? resolve_device(parse_device(config.device, config.source + ": key train.device"),
                            config.source + ": key train.device", &device_note)
           : resolve_device(parse_device(opt.device, "--device"), "--device", &device_note);
+  // The data (and for --restart a first training step) before the folder is touched: a bad
+  // --data-dir or batch size leaves the previous run where it was.
+  const DataSplits data = load_dataset(config.dataset, opt.data_dir);
+  if (opt.start == RunStart::Restart) {
+    set_threads(opt.threads);
+    check_run_starts(config, data, device);
+  }
   const OpenedRun run = open_run_folder(dir, opt.start, config);
   RunLog log(dir + "/log", opt.quiet);
   for (const std::string& note : run.notes) log.line(note);
   if (!device_note.empty()) log.line(device_note);
   try {
     // A resumed run continues under the config it started with (equal settings, its own source).
-    return train_in_folder(run.config ? *run.config : config, opt, dir, run, device, log);
+    return train_in_folder(run.config ? *run.config : config, opt, dir, run, data, device, log);
   } catch (const InputError& e) {
     // A full disk, a damaged data file, ...: the log keeps the reason next to the progress lines
     // it ends (the CLI prints it on stderr).

@@ -1,13 +1,13 @@
 #include "bitblock/hwsim/report.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 #include <sstream>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/hwsim/image_report.hpp"
 #include "bitblock/common/text_escape.hpp"
+#include "bitblock/common/gnuplot.hpp"
 
 namespace bitblock::hwsim {
 
@@ -63,11 +63,10 @@ std::vector<std::pair<std::string, double>> components(const Energy& e) {
           {"SRAM leakage", e.sram_leakage * 1e-3}, {"logic leakage", e.logic_leakage * 1e-3}};
 }
 
+// The scripts name their files relative to the output folder, where gnuplot runs (so a kept
+// script can be rerun there); the folder's own path never enters a script.
 bool run_gnuplot(const std::string& dir, const std::string& script_name, const std::string& script) {
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
-  write_file_atomic(dir + "/" + script_name, script);
-  const std::string cmd = "cd '" + dir + "' && gnuplot '" + script_name + "' >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
+  return run_gnuplot_script(script, dir + "/" + script_name, dir);
 }
 
 }  // namespace
@@ -229,13 +228,12 @@ std::string report_summary(const SimResult& r, const Arch& a) {
 std::vector<std::string> write_reports(const std::string& out_dir, const SimResult& r, const model::Network& net,
                                        const Arch& a, const Tech& t, const RunInfo& info) {
   make_dirs(out_dir);
-  write_file_atomic(out_dir + "/report.json", report_json(r, net, a, t, info).dump(2) + "\n");
   write_file_atomic(out_dir + "/report.md", report_markdown(r, net, a, t, info));
   write_file_atomic(out_dir + "/stages.csv", stages_csv(r, net));
   std::ostringstream comp, stages;
-  for (const auto& [name, nj] : components(r.cost.energy)) comp << "\"" << name << "\" " << fmt("%.6f", nj) << "\n";
+  for (const auto& [name, nj] : components(r.cost.energy)) comp << gnuplot_data_field(name) << " " << fmt("%.6f", nj) << "\n";
   for (size_t k = 0; k < r.cost.stages.size(); ++k)
-    stages << "\"" << net.stages[k].name << "\" " << fmt("%.6f", r.cost.stages[k].energy.total() * 1e-3) << "\n";
+    stages << gnuplot_data_field(net.stages[k].name) << " " << fmt("%.6f", r.cost.stages[k].energy.total() * 1e-3) << "\n";
   write_file_atomic(out_dir + "/energy_components.dat", comp.str());
   write_file_atomic(out_dir + "/energy_stages.dat", stages.str());
   const std::string script =
@@ -244,7 +242,11 @@ std::vector<std::string> write_reports(const std::string& out_dir, const SimResu
       "set output 'energy_components.png'\nset title 'Energy per component'\n"
       "plot 'energy_components.dat' using 2:xtic(1)\n"
       "set output 'energy_stages.png'\nset title 'Energy per stage'\nplot 'energy_stages.dat' using 2:xtic(1)\n";
-  if (run_gnuplot(out_dir, "plots.gnuplot", script)) return {"energy_components.png", "energy_stages.png"};
+  const bool plotted = run_gnuplot(out_dir, "plots.gnuplot", script);
+  // report.json last: its presence says the simulation's report is complete (a sweep counts a
+  // run as simulated by it).
+  write_file_atomic(out_dir + "/report.json", report_json(r, net, a, t, info).dump(2) + "\n");
+  if (plotted) return {"energy_components.png", "energy_stages.png"};
   return {};
 }
 
@@ -348,7 +350,7 @@ std::vector<std::string> write_sweep(const std::string& out_dir, const std::vect
     o << (p.fits ? 1 : 0) << "," << fmt("%.6f", p.energy_nj) << "," << fmt("%.6f", p.area_mm2) << ","
       << fmt("%.1f", p.classifications_per_s) << "," << fmt("%.4f", p.latency_us) << "," << csv_cell(p.problem) << "\n";
     if (p.fits)
-      dat << "\"" << label << "\" " << fmt("%.6f", p.energy_nj) << " " << fmt("%.6f", p.area_mm2) << " "
+      dat << gnuplot_data_field(label) << " " << fmt("%.6f", p.energy_nj) << " " << fmt("%.6f", p.area_mm2) << " "
           << fmt("%.3f", p.classifications_per_s / 1000.0) << "\n";
   }
   write_file_atomic(out_dir + "/sweep.csv", o.str());

@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <sstream>
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/hwsim/band.hpp"
+#include "bitblock/common/gnuplot.hpp"
+#include "bitblock/hwsim/cost.hpp"
+#include "bitblock/hwsim/events.hpp"
 #include "bitblock/hwsim/supply.hpp"
 
 namespace bitblock::hwsim {
@@ -155,13 +157,13 @@ std::vector<std::string> write_sensitivity(const std::string& out_dir, const Sen
         << quoted(l.high.label) << "," << (l.high.valid ? fmt("%.4f", l.high.energy_nj) : "") << ","
         << fmt("%.4f", s.base_nj) << "," << fmt("%.4f", l.swing_nj()) << "," << quoted(problem) << "\n";
     const double lo = l.low.valid ? l.low.energy_nj : s.base_nj, hi = l.high.valid ? l.high.energy_nj : s.base_nj;
-    dat << i << " \"" << l.lever << "\" " << fmt("%.4f", lo) << " " << fmt("%.4f", hi) << " \""
-        << (l.low.valid ? l.low.label : l.low.label + " (invalid)") << "\" \""
-        << (l.high.valid ? l.high.label : l.high.label + " (invalid)") << "\"\n";
+    dat << i << " " << gnuplot_data_field(l.lever) << " " << fmt("%.4f", lo) << " " << fmt("%.4f", hi) << " "
+        << gnuplot_data_field(l.low.valid ? l.low.label : l.low.label + " (invalid)") << " "
+        << gnuplot_data_field(l.high.valid ? l.high.label : l.high.label + " (invalid)") << "\n";
   }
   write_file_atomic(out_dir + "/sensitivity.csv", csv.str());
   write_file_atomic(out_dir + "/tornado.dat", dat.str());
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) return {};
+  if (!gnuplot_available()) return {};
   const std::string base = fmt("%.4f", s.base_nj);
   double lo = s.base_nj, hi = s.base_nj;
   for (const LeverResult& l : s.levers)
@@ -173,8 +175,10 @@ std::vector<std::string> write_sensitivity(const std::string& out_dir, const Sen
   std::ostringstream g;
   const bool log_x = hi > 10 * lo;
   g << "set terminal pngcairo noenhanced size 1000," << 140 + 42 * s.levers.size() << "\nset output 'tornado.png'\n"
-    << "set title 'Energy per classification, one lever at a time (" << s.arch << ", base " << fmt("%.1f", s.base_nj)
-    << " nJ)'\nset xlabel 'nJ per classification" << (log_x ? " (log scale)" : "") << "'\nset yrange ["
+    << "set title "
+    << gnuplot_quote("Energy per classification, one lever at a time (" + s.arch + ", base " + fmt("%.1f", s.base_nj) +
+                     " nJ)")
+    << "\nset xlabel 'nJ per classification" << (log_x ? " (log scale)" : "") << "'\nset yrange ["
     << s.levers.size() << "-0.5:-0.5]\n"
     << (log_x ? "set logscale x\nset xrange [" + fmt("%.4f", lo / 1.5) + ":" + fmt("%.4f", hi * 1.5) + "]\n"
               : "set offsets graph 0.12, graph 0.12, 0, 0\n")
@@ -187,9 +191,8 @@ std::vector<std::string> write_sensitivity(const std::string& out_dir, const Sen
     << base << " < $4 ? $4 : " << base << "):($1-0.32):($1+0.32) with boxxyerror lc rgb '#d8803c' title 'high end',\\\n"
     << "     '' using 3:1:5 with labels offset char 0,0.95 font ',8' notitle,\\\n"
     << "     '' using 4:1:6 with labels offset char 0,-0.95 font ',8' notitle\n";
-  write_file_atomic(out_dir + "/tornado.gnuplot", g.str());
-  const std::string cmd = "cd '" + out_dir + "' && gnuplot tornado.gnuplot >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) == 0) return {"tornado.png"};
+  // Run in the output folder, whose path never enters the script (see report.cpp).
+  if (run_gnuplot_script(g.str(), out_dir + "/tornado.gnuplot", out_dir)) return {"tornado.png"};
   return {};
 }
 

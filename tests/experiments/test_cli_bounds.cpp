@@ -263,9 +263,9 @@ TEST_F(CliBounds, ReportRefusesImpossibleMetrics) {
   const std::string ok = "a,block,0.9,0.9,0.9,100,1.5,20,3,1000,,,\n";
   const struct {
     std::string row, fragments[3];
-  } cases[] = {{"b,row,2.5,0.9,0.9,100,1.5,20,3,1000,,,\n", {"line 3, column test_acc", "accuracy 2.5", "0..1"}},
-               {"b,row,0.8,0.9,0.9,100,-1.5,20,3,1000,,,\n", {"line 3, column weight_kib", "-1.5 is negative", ""}},
-               {"b,row,0.8,0.9,0.9,nan,1.5,20,3,1000,,,\n", {"line 3, column weight_bits", "'nan' is not a finite", ""}}};
+  } cases[] = {{"b,row,2.5,0.9,0.9,100,1.5,20,3,1000,,,\n", {"line 3: test_acc is 2.5", "expected 0 to 1", ""}},
+               {"b,row,0.8,0.9,0.9,100,-1.5,20,3,1000,,,\n", {"line 3: weight_kib is -1.5", "finite number >= 0", ""}},
+               {"b,row,0.8,0.9,0.9,nan,1.5,20,3,1000,,,\n", {"line 3: weight_bits is nan", "finite number >= 0", ""}}};
   int n = 0;
   for (const auto& c : cases) {
     const std::string sweep = "rep" + std::to_string(n++);

@@ -79,7 +79,7 @@ TEST_F(CliErrors, WeightBitsNine) {
 }
 
 TEST_F(CliErrors, CorruptedMnistFile) {
-  ASSERT_EQ(std::system(("cp -r '" + path("data") + "' '" + path("bad_data") + "'").c_str()), 0);
+  testing_support::copy_tree(path("data"), path("bad_data"));
   const std::string images = path("bad_data/mnist/train-images-idx3-ubyte");
   std::string bytes = read_file(images);
   tiny_write(images, bytes.substr(0, bytes.size() - 1000));   // images end early

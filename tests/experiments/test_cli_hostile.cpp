@@ -19,6 +19,7 @@ namespace bitblock {
 namespace {
 
 using testing_support::CliResult;
+using testing_support::copy_tree;
 using testing_support::run_bitblock;
 using testing_support::TempDir;
 using testing_support::tiny_write;
@@ -40,7 +41,7 @@ class CliHostile : public ::testing::Test {
   // A copy of the finished run, to damage.
   static void copy_run(const std::string& to) {
     ASSERT_EQ(done_, 0);
-    ASSERT_EQ(std::system(("rm -rf '" + path(to) + "' && cp -r '" + path("done") + "' '" + path(to) + "'").c_str()), 0);
+    copy_tree(path("done"), path(to));
   }
   static std::string arch_for_8_bits() {
     std::string arch = read_file(std::string(BITBLOCK_SOURCE_DIR) + "/hwsim/arch/small.yaml");
@@ -189,7 +190,7 @@ TEST_F(CliHostile, BadInputIsExitTwoNotAnInternalError) {
 
 // 8. Smaller: gzip bomb, duplicate keys, NaN normalisation, optimizer values summary accepted.
 TEST_F(CliHostile, SmallerHoles) {
-  ASSERT_EQ(std::system(("rm -rf '" + path("bomb") + "' && cp -r '" + path("data") + "' '" + path("bomb") + "'").c_str()), 0);
+  testing_support::copy_tree(path("data"), path("bomb"));
   const std::string labels = path("bomb/mnist/train-labels-idx1-ubyte");
   std::string bytes = read_file(labels) + std::string(size_t{32} << 20, '\0');
   gzFile gz = gzopen((labels + ".gz").c_str(), "wb1");

@@ -1,6 +1,6 @@
-// Ctrl-C on a running `bitblock train`: it finishes the batch, writes a loadable checkpoint and
-// exits with 130; `--resume` then finishes the run with the same metrics as a run that was never
-// interrupted.
+// Ctrl-C (SIGINT) or SIGTERM (timeout, Slurm) on a running `bitblock train`: it finishes the
+// batch, writes a loadable checkpoint and exits with 130 or 143; `--resume` then finishes the run
+// with the same metrics as a run that was never interrupted.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -32,8 +32,8 @@ std::vector<std::string> metrics_without_timings(const std::string& path) {
   return rows;
 }
 
-TEST(CliInterrupt, SigintWritesCheckpointExits130AndResumeFinishesTheRun) {
-  TempDir dir("cli_sigint");
+void interrupt_then_resume(int sig) {
+  TempDir dir("cli_signal");
   // 3000 images, a 256-wide hidden layer, 3 epochs: long enough (~1 s or more) to interrupt.
   testing_support::write_tiny_mnist(dir / "data", 3000, 100);
   testing_support::tiny_write(dir / "cfg.yaml", testing_support::tiny_mlp_yaml());
@@ -48,10 +48,10 @@ TEST(CliInterrupt, SigintWritesCheckpointExits130AndResumeFinishesTheRun) {
   ASSERT_GT(pid, 0);
   // The first progress line is written after the SIGINT handler is installed.
   const bool started = testing_support::wait_for_text(dir / "run/log", "epoch 1/3  batch", pid, 60.0);
-  if (started) kill(pid, SIGINT);
+  if (started) kill(pid, sig);
   const int code = started ? testing_support::wait_exit(pid) : -1;
   ASSERT_TRUE(started) << "training never logged a batch: " << testing_support::slurp(dir / ".bg_stderr");
-  EXPECT_EQ(code, 130) << testing_support::slurp(dir / ".bg_stderr");
+  EXPECT_EQ(code, 128 + sig) << testing_support::slurp(dir / ".bg_stderr");
 
   Checkpoint ck = load_checkpoint(dir / "run/checkpoint.bbc");
   EXPECT_LT(ck.position.epoch, 3);
@@ -75,6 +75,11 @@ TEST(CliInterrupt, SigintWritesCheckpointExits130AndResumeFinishesTheRun) {
   EXPECT_EQ(a, b);
   EXPECT_TRUE(read_file(dir / "run/model.bbm") == read_file(dir / "straight/model.bbm")) << "model files differ";
 }
+
+TEST(CliInterrupt, SigintWritesCheckpointExits130AndResumeFinishesTheRun) { interrupt_then_resume(SIGINT); }
+
+// Before issue 22 SIGTERM ended the process at once: exit 143, but no checkpoint.
+TEST(CliInterrupt, SigtermWritesCheckpointExits143AndResumeFinishesTheRun) { interrupt_then_resume(SIGTERM); }
 
 }  // namespace
 }  // namespace bitblock

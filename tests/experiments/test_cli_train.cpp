@@ -160,7 +160,7 @@ TEST_F(CliTrain, EvalAndExportOfTheModelFileGiveTheRecordedIntegerAccuracy) {
 TEST_F(CliTrain, ResumeOfAFinishedRunChangesNothing) {
   ASSERT_EQ(train_result_->code, 0) << train_result_->err;
   TempDir copy("cli_resume_done");
-  ASSERT_EQ(std::system(("cp -r " + quoted(path("run")) + " " + quoted(copy / "run")).c_str()), 0);
+  testing_support::copy_tree(path("run"), copy / "run");
   const std::string metrics = read_file(copy / "run/metrics.csv");
   CliResult r = run_bitblock("train --config " + quoted(config()) + " --data-dir " + quoted(path("data")) +
                                  " --out run --resume --quiet",

@@ -157,6 +157,13 @@ TEST(SweepGrid, BadSweepFiles) {
   expect_error("sweep: a\nbase: b.yaml\nname: \"{ratio}\"\n"
                "grid: {constraints.default.ratio: [2], constraints.first.ratio: [1]}\n",
                "matches several keys");
+  // Found by fuzz_sweep_grid: a list or map where a text belongs threw yaml-cpp's exception (exit 1).
+  expect_error("sweep: a\nbase: b.yaml\nname: {seed: [1, 2]}\ngrid: {seed: [1, 2]}\n", "key 'name': expected a text");
+  expect_error("sweep: [a]\nbase: b.yaml\n", "key 'sweep': expected a text");
+  expect_error("sweep: a\nbase: [b.yaml]\n", "key 'base': expected a text");
+  expect_error("sweep: a\nbase: b.yaml\nhwsim: {arch: {x: 1}}\n", "key 'hwsim.arch': expected a text");
+  // Found by fuzz_sweep_grid's 10-minute run: an empty zip group read its first key (undefined behaviour).
+  expect_error("sweep: a\nbase: b.yaml\nzip:\n  - {}\n", "key 'zip[0]': an empty group");
 }
 
 }  // namespace

@@ -101,6 +101,26 @@ TEST(SweepResults, TasksFinishingAtOnceAllLand) {
   }
 }
 
+// Found by fuzz_results_csv: a huge accuracy overflowed the report's accuracy levels (undefined
+// behaviour); accuracies above 1, negative or non-finite costs, and trailing text would sit on a
+// front. Each is now an error naming the line and column.
+TEST(SweepResults, MetricsOutOfRangeAreErrors) {
+  TempDir dir("results_range");
+  auto expect_error = [&](const std::string& row, const std::vector<std::string>& fragments) {
+    write_file_atomic(dir / "r.csv", "run,k,test_acc,weight_kib\n" + row + "\n");
+    testing_support::expect_input_error([&] { read_results_csv(dir / "r.csv"); }, fragments);
+  };
+  expect_error("a,x,5555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555,2",
+               {"r.csv: line 2: test_acc is 5555", "expected 0 to 1"});
+  expect_error("a,x,2.5,2", {"line 2: test_acc is 2.5"});
+  expect_error("a,x,0.5,-3", {"line 2: weight_kib is -3", "finite number >= 0"});
+  expect_error("a,x,0.5,nan", {"line 2: weight_kib is nan"});
+  expect_error("a,x,0.5,inf", {"line 2: weight_kib is inf"});
+  expect_error("a,x,0.5x,2", {"line 2: test_acc '0.5x' is not a number"});
+  write_file_atomic(dir / "ok.csv", "run,k,test_acc,weight_kib\na,x,1,0\n");
+  EXPECT_EQ(read_results_csv(dir / "ok.csv").size(), 1u);
+}
+
 TEST(SweepResults, KeysWithCommasAreQuoted) {
   TempDir dir("quote");
   fake_finished_run(dir.path, 0, "a", {{"constraints.default.block", "[8, 8]"}}, 0.9, 1.0, false);

@@ -69,7 +69,8 @@ TEST(SweepRunner, ChildProcessesResumeSimulateSkip) {
   const std::string sd = opt.runs_dir + "/fake";
   auto run = [&](int i) { return sd + "/" + p[static_cast<size_t>(i)].name; };
   // 0: new. 1: interrupted (checkpoint, config.yaml it started with). 2: finished, never
-  // simulated. 3: finished, simulation tried and failed (hwsim.log, no report). 4: training
+  // simulated. 3: finished, simulation tried and failed (hwsim.log with the runner's note of the
+  // exit code, no report). 4: training
   // fails. 5: finished and simulated.
   make_dirs(run(1));
   write_file_atomic(run(1) + "/checkpoint.bbc", "x");
@@ -78,7 +79,7 @@ TEST(SweepRunner, ChildProcessesResumeSimulateSkip) {
   write_file_atomic(run(2) + "/model.bbm", "");
   fake_finished_run(sd, 3, p[3].name, p[3].values, 0.9, 3.0, false);
   write_file_atomic(run(3) + "/model.bbm", "");
-  write_file_atomic(run(3) + "/hwsim.log", "does not fit");
+  write_file_atomic(run(3) + "/hwsim.log", "does not fit\nbitblock sweep: hwsim ended with exit code 2\n");
   make_dirs(run(4));
   write_file_atomic(run(4) + "/FAIL", "");
   fake_finished_run(sd, 5, p[5].name, p[5].values, 0.9, 5.0, true);

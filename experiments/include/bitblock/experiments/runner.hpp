@@ -21,6 +21,9 @@ struct SweepOptions {
   // `export --format <f>` of each run's model.bbm to model.<f> (onnx, qonnx) after training; a
   // finished run that lacks one is exported on the next sweep.
   std::vector<std::string> export_formats;
+  // Lock the sweep folder while running (one sweep at a time). Off for --only: a Slurm array's
+  // tasks share the folder, each in its own run folder (which `train` locks).
+  bool lock_folder = true;
 };
 
 struct SweepOutcome {
