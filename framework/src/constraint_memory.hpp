@@ -1,5 +1,5 @@
 #pragma once
-// Weight memory of a constrained matrix in bits (README "Memory accounting"), by the model
+// Weight memory of a constrained matrix in bits (docs/constraints.md "Memory accounting"), by the model
 // module's accounting (model/memory.hpp), which model files are checked against.
 #include <cstdint>
 #include <vector>

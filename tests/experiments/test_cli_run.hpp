@@ -69,7 +69,7 @@ inline CliResult run_bitblock(const std::string& args, const std::string& cwd) {
 }
 
 // Runs `bitblock <args>` in cwd; expects exit 2 and exactly one stderr line,
-// "bitblock <command>: error: ...", holding every fragment (the README's bad-input promise).
+// "bitblock <command>: error: ...", holding every fragment (docs/robustness.md's bad-input promise).
 inline void expect_bad_input(const std::string& args, const std::string& cwd, const std::string& command,
                              const std::vector<std::string>& fragments) {
   SCOPED_TRACE("bitblock " + args);

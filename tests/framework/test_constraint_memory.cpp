@@ -1,4 +1,4 @@
-// Memory accounting against hand-computed bit counts (README "Memory accounting").
+// Memory accounting against hand-computed bit counts (docs/constraints.md "Memory accounting").
 #include <gtest/gtest.h>
 
 #include <vector>

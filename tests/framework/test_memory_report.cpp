@@ -1,5 +1,5 @@
 // Weight memory report of a small constrained network against totals computed by hand from the
-// accounting rules (framework README, "Memory accounting"), and the reduction vs dense float32.
+// accounting rules (docs/constraints.md, "Memory accounting"), and the reduction vs dense float32.
 #include <gtest/gtest.h>
 
 #include <string>

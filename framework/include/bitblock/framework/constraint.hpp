@@ -60,7 +60,7 @@ std::pair<int, int> unit_block_shape(const ConstraintSpec& spec, int64_t rows, i
 void validate_mask(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::vector<uint8_t>& mask,
                    const std::string& where);
 
-// Weight memory of one constrained matrix, in bits (see README "Memory accounting").
+// Weight memory of one constrained matrix, in bits (see docs/constraints.md "Memory accounting").
 struct MemoryCost {
   int64_t rows = 0, cols = 0;
   int weight_bits = 32;

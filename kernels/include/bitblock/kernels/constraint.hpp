@@ -1,6 +1,6 @@
 #pragma once
 // The weight constraint's per-step work, W_eff = Q_k(M (.) W) forward and the straight-through
-// gradient backward (README "Constraints"), on a dense rows x cols matrix with a 0/1 mask, or on
+// gradient backward (docs/constraints.md), on a dense rows x cols matrix with a 0/1 mask, or on
 // kept blocks stored compactly in the order of a block layout (element (r, c) of kept block b at
 // (b * block_rows + r) * block_cols + c; ragged-edge positions unused and written 0).
 //  * Row statistics: binary -> stat = sum |w| over kept weights (double, four interleaved column

@@ -1,5 +1,5 @@
 #pragma once
-// Weight memory accounting in bits (README "Memory accounting"): the one formula behind the
+// Weight memory accounting in bits (docs/constraints.md "Memory accounting"): the one formula behind the
 // training run's memory report (framework) and the memory of a model file, which the reader
 // recomputes from the stored weights instead of trusting the numbers written in the file.
 #include <cstdint>
