@@ -15,6 +15,11 @@ if(BITBLOCK_SANITIZE)
   add_compile_options(-fsanitize=${BITBLOCK_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=${BITBLOCK_SANITIZE})
   message(STATUS "bitblock: sanitizers ${BITBLOCK_SANITIZE}")
+  # Tests that run a child under a memory rlimit skip under ASan: its shadow memory is reserved
+  # as terabytes of address space, which RLIMIT_AS / RLIMIT_DATA refuse.
+  if(BITBLOCK_SANITIZE MATCHES "address")
+    add_compile_definitions(BITBLOCK_ASAN=1)
+  endif()
 endif()
 
 if(BITBLOCK_FUZZ)
