@@ -5,17 +5,13 @@
 #include <cstdio>
 #include <sstream>
 
+#include "number_text.hpp"
+
 namespace bitblock::hwsim {
 
 namespace {
 
 using nlohmann::json;
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 // The components of an Energy in report order (pJ).
 std::vector<std::pair<std::string, double Energy::*>> component_fields() {

@@ -9,17 +9,13 @@
 #include "bitblock/common/text_escape.hpp"
 #include "bitblock/common/gnuplot.hpp"
 
+#include "number_text.hpp"
+
 namespace bitblock::hwsim {
 
 namespace {
 
 using nlohmann::json;
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 json energy_json(const Energy& e) {
   return {{"weight_sram", e.weight_sram * 1e-3},   {"index_sram", e.index_sram * 1e-3},

@@ -14,6 +14,8 @@
 #include "bitblock/hwsim/events.hpp"
 #include "bitblock/hwsim/supply.hpp"
 
+#include "number_text.hpp"
+
 namespace bitblock::hwsim {
 
 double LeverResult::swing_nj() const {
@@ -21,12 +23,6 @@ double LeverResult::swing_nj() const {
 }
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 double energy_nj(const model::Network& net, const Arch& a, const Tech& t, const ImageSet& images) {
   validate_arch(a, "sensitivity");
