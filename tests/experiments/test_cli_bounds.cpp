@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
@@ -92,7 +93,7 @@ class CliBounds : public ::testing::Test {
   static CliResult run(const std::string& args) { return run_bitblock(args, dir_->path); }
   static void copy_run(const std::string& to) {
     ASSERT_EQ(done_, 0);
-    ASSERT_EQ(std::system(("rm -rf '" + path(to) + "' && cp -r '" + path("done") + "' '" + path(to) + "'").c_str()), 0);
+    testing_support::copy_tree(path("done"), path(to));
   }
   // The finished run's checkpoint with one tensor's first value replaced.
   static void poison_checkpoint(const std::string& to, const std::string& tensor, float value) {
@@ -136,7 +137,7 @@ TEST_F(CliBounds, PoisonedCheckpointsAreRefusedNamingTheTensor) {
   EXPECT_FALSE(file_exists(path("inf.bbm")));
   poison_checkpoint("neg.bbc", "optim.1.weight.v", -1.0f);
   copy_run("negrun");
-  ASSERT_EQ(std::system(("cp '" + path("neg.bbc") + "' '" + path("negrun/checkpoint.bbc") + "'").c_str()), 0);
+  std::filesystem::copy_file(path("neg.bbc"), path("negrun/checkpoint.bbc"), std::filesystem::copy_options::overwrite_existing);
   expect_bad_input("train --config cfg.yaml --set train.epochs=3 --data-dir data --out negrun --resume", "train",
                    {"negrun/checkpoint.bbc", "tensor 'optim.1.weight.v'", "negative"});
 }
@@ -210,7 +211,7 @@ TEST_F(CliBounds, ModelsAndFilesLargerThanTheMemoryLimitAreBadInput) {
 
 // 9. A FIFO as a data file blocked forever.
 TEST_F(CliBounds, FifoAsADataFileIsRefused) {
-  ASSERT_EQ(std::system(("rm -rf '" + path("fifo") + "' && cp -r '" + path("data") + "' '" + path("fifo") + "'").c_str()), 0);
+  testing_support::copy_tree(path("data"), path("fifo"));
   const std::string images = path("fifo/mnist/train-images-idx3-ubyte");
   std::remove(images.c_str());
   ASSERT_EQ(mkfifo(images.c_str(), 0644), 0);
@@ -225,7 +226,7 @@ TEST_F(CliBounds, AllocationFailureIsExitTwoNotAnAbort) {
   GTEST_SKIP() << "a memory rlimit cannot hold an AddressSanitizer build (its shadow is terabytes of address space)";
 #endif
   testing_support::TinySplit big = testing_support::make_tiny_split(60000, 5);
-  ASSERT_EQ(std::system(("rm -rf '" + path("big") + "' && cp -r '" + path("data") + "' '" + path("big") + "'").c_str()), 0);
+  testing_support::copy_tree(path("data"), path("big"));
   tiny_write(path("big/mnist/train-images-idx3-ubyte"), testing_support::idx_images_bytes(big));
   tiny_write(path("big/mnist/train-labels-idx1-ubyte"), testing_support::idx_labels_bytes(big));
   // The smallest data limit (to 16 MiB) at which the binary starts and prints its help. Below it
@@ -247,7 +248,7 @@ TEST_F(CliBounds, AllocationFailureIsExitTwoNotAnAbort) {
 TEST_F(CliBounds, HwsimResultsAreFiniteAndSweepsValidated) {
   ASSERT_EQ(done_, 0);
   const std::string hw = std::string(BITBLOCK_SOURCE_DIR) + "/hwsim/";
-  ASSERT_EQ(std::system(("cp '" + hw + "tech/sram40nm.csv' '" + path("sram40nm.csv") + "'").c_str()), 0);
+  std::filesystem::copy_file(hw + "tech/sram40nm.csv", path("sram40nm.csv"), std::filesystem::copy_options::overwrite_existing);
   std::string tech = read_file(hw + "tech/40nm.yaml");
   const size_t at = tech.find("full_adder_energy_pj:");
   ASSERT_NE(at, std::string::npos);
