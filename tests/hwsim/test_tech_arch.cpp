@@ -183,29 +183,34 @@ TEST(Arch, ShippedFilesLoad) {
   EXPECT_EQ(files, 10);
 }
 
-// cifar10_small.yaml holds the half-width cifar10_vgg it is sized for (binary, 8-bit first layer
-// on centred pixels, every weight kept) and not the full-width one.
-TEST(Arch, Cifar10SmallHoldsHalfWidthVgg) {
-  auto vgg = [](int w) {
+// cifar10_small.yaml holds the network of experiments/configs/cifar10_small.yaml (8-bit dense first
+// layer on centred pixels, 8-bit ReLU activations, dense output layer) at the cifar10_small_paper
+// points with the largest weights (binary dense: 102,784 bytes), the largest block index (binary
+// 8x8 blocks at ratio 1.5) and 3-bit 8x8 blocks at ratio 4, and not the network at 1.5x width
+// (binary dense weights ~2.25x larger).
+TEST(Arch, Cifar10SmallHoldsItsSweep) {
+  auto vgg = [](int w, int bits, int block, double keep) {
     using model::ActKind;
     using model::OpKind;
-    auto conv = [](int out, int bits, bool pool) {
-      StageSpec s = stage_spec(OpKind::Conv, out, bits, 1, 1, 1.0, ActKind::Sign, 1);
+    auto conv = [](int out, int bits, int block, double keep, bool pool) {
+      StageSpec s = stage_spec(OpKind::Conv, out, bits, block, block, keep, ActKind::Unsigned, 8);
       if (pool) s.pool = {2, 2, model::PoolPlacement::Codes};
       return s;
     };
     return random_model({3, 32, 32}, model::InputMode::Centered,
-                        {conv(w, 8, false), conv(w, 1, true), conv(2 * w, 1, false), conv(2 * w, 1, true),
-                         conv(4 * w, 1, false), conv(4 * w, 1, true),
-                         stage_spec(OpKind::Dense, 8 * w, 1, 1, 1, 1.0, ActKind::Sign, 1),
-                         stage_spec(OpKind::Dense, 8 * w, 1, 1, 1, 1.0, ActKind::Sign, 1),
-                         stage_spec(OpKind::Dense, 10, 1, 1, 1, 1.0, ActKind::None, 32)},
+                        {conv(w, 8, 1, 1.0, false), conv(w, bits, block, keep, true),
+                         conv(2 * w, bits, block, keep, false), conv(2 * w, bits, block, keep, true),
+                         conv(4 * w, bits, block, keep, false), conv(4 * w, bits, block, keep, true),
+                         stage_spec(OpKind::Dense, 8 * w, bits, block, block, keep, ActKind::Unsigned, 8),
+                         stage_spec(OpKind::Dense, 10, bits, 1, 1, 1.0, ActKind::None, 32)},
                         3)
         .net;
   };
   const hwsim::Arch a = hwsim::load_arch(kArchDir + "cifar10_small.yaml");
-  EXPECT_NO_THROW(hwsim::check_model_fits(a, vgg(64)));
-  expect_error([&] { hwsim::check_model_fits(a, vgg(128)); }, "weight_sram.capacity_bytes");
+  EXPECT_NO_THROW(hwsim::check_model_fits(a, vgg(32, 1, 1, 1.0)));
+  EXPECT_NO_THROW(hwsim::check_model_fits(a, vgg(32, 1, 8, 1.0 / 1.5)));
+  EXPECT_NO_THROW(hwsim::check_model_fits(a, vgg(32, 3, 8, 0.25)));
+  expect_error([&] { hwsim::check_model_fits(a, vgg(48, 1, 1, 1.0)); }, "weight_sram.capacity_bytes");
 }
 
 // The binary validation chips (docs/hwsim_validation.md section 4) hold the network of
