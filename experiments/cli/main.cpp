@@ -44,6 +44,11 @@ void print_usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The usage runs no library code: answer before the re-exec, which would double the start-up.
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    print_usage(stdout);
+    return argc < 2 ? 2 : 0;
+  }
   // Threads that spin while waiting steal the cores the other pool needs: OpenMP's (measured:
   // ~1.5x slower training on 2 cores) and OpenBLAS's after each GEMM (~8% with packed kernels).
   // Both libraries read their settings when they load, so re-exec once with them set.
@@ -51,10 +56,6 @@ int main(int argc, char** argv) {
     setenv("OMP_WAIT_POLICY", "passive", 1);
     if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
     execv("/proc/self/exe", argv);
-  }
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
-    print_usage(stdout);
-    return argc < 2 ? 2 : 0;
   }
   // The one exit boundary: each command maps its errors to exit codes (cli_common.hpp); an
   // allocation that fails outside a command's own handling (parsing the command line) is bad
