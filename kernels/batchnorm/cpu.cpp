@@ -1,158 +1,37 @@
-// Batch normalisation on the CPU. Channels are processed in blocks (parallel across blocks for
-// large tensors). Inside a block the loops run sample -> channel -> pixel, so memory is read in
-// order for both [N, C] and [N, C, H, W]. A channel's sums (double) over image planes run in
-// kLanes lanes (pixel p into lane p % kLanes, samples in order), added in a fixed tree at the
-// end: independent chains the vector units overlap, and results that do not depend on the thread
-// count. [N, C] inputs sum serially per channel (the channel loop vectorizes).
-#include <algorithm>
-#include <array>
-#include <cmath>
-#include <type_traits>
-
+// Batch normalisation on the CPU: the loops of cpu_body.hpp, compiled portable here and for AVX2
+// and AVX-512 beside it, called for the active ISA (the same bits on each).
+#include "batchnorm/cpu_body.hpp"
 #include "bitblock/kernels/batchnorm.hpp"
-#include "common/parallel.hpp"
+#include "common/isa_table.hpp"
 
 namespace bitblock::kernels {
+namespace detail {
+const BatchnormCpu batchnorm_portable = kBatchnormCpu;
+}  // namespace detail
+
 namespace {
-
-constexpr int64_t kBlock = 64;
-using Sums = std::array<double, kBlock>;
-constexpr int kLanes = 8;
-
-// Per channel of [c0, c1): sums over samples and pixels of each f[j](c, i) (i the element's index)
-// into out[j][c - c0], in one pass: serially for one pixel per plane, else in kLanes lanes (pixel
-// p into lane p % kLanes) added in a fixed tree.
-template <size_t K, typename Pixels, typename F>
-void channel_sums(int64_t batch, int64_t channels, int64_t c0, int64_t c1, Pixels npix, std::array<Sums*, K> out, F f) {
-  if constexpr (std::is_same_v<Pixels, int64_t>) {
-    for (int64_t c = c0; c < c1; ++c) {
-      double acc[K][kLanes] = {};
-      for (int64_t n = 0; n < batch; ++n) {
-        const int64_t base = (n * channels + c) * npix;
-        int64_t p = 0;
-        for (; p + kLanes <= npix; p += kLanes)
-          for (int l = 0; l < kLanes; ++l) {
-            const std::array<double, K> v = f(c, base + p + l);
-            for (size_t j = 0; j < K; ++j) acc[j][l] += v[j];
-          }
-        for (int l = 0; p < npix; ++p, ++l) {
-          const std::array<double, K> v = f(c, base + p);
-          for (size_t j = 0; j < K; ++j) acc[j][l] += v[j];
-        }
-      }
-      for (size_t j = 0; j < K; ++j) {
-        const double* a = acc[j];
-        (*out[j])[c - c0] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-      }
-    }
-  } else {
-    for (int64_t n = 0; n < batch; ++n)
-      for (int64_t c = c0; c < c1; ++c) {
-        const std::array<double, K> v = f(c, n * channels + c);
-        for (size_t j = 0; j < K; ++j) (*out[j])[c - c0] += v[j];
-      }
-  }
+const detail::BatchnormCpu& pick() {
+  return detail::isa_pick(detail::batchnorm_portable, detail::batchnorm_avx2, detail::batchnorm_avx512);
 }
-
-// Image planes are long enough to stream one channel at a time (more blocks to share out).
-// fn(c0, c1, npix) gets the pixel count as std::integral_constant 1 for [N, C] inputs, so the
-// pixel loops vanish at compile time and the channel loops vectorize.
-template <typename Fn>
-void over_channel_blocks(int64_t channels, int64_t pixels, int64_t numel, Fn fn) {
-  const int64_t block = pixels >= kBlock ? 1 : kBlock;
-  const int64_t blocks = (channels + block - 1) / block;
-#pragma omp parallel for schedule(static) if (numel >= kParallelMinElements)
-  for (int64_t b = 0; b < blocks; ++b) {
-    const int64_t c0 = b * block, c1 = std::min(channels, (b + 1) * block);
-    if (pixels == 1) {
-      fn(c0, c1, std::integral_constant<int64_t, 1>{});
-    } else {
-      fn(c0, c1, pixels);
-    }
-  }
-}
-
-// xhat = (x - mean) * inv_std, y = gamma * xhat + beta over channels [c0, c1).
-template <typename Pixels>
-void normalize(const float* in, int64_t batch, int64_t channels, int64_t c0, int64_t c1, Pixels npix,
-               const Sums& mean, const float* inv_std, const float* gamma, const float* beta, float* xh, float* out) {
-  for (int64_t n = 0; n < batch; ++n)
-    for (int64_t c = c0; c < c1; ++c) {
-      const int64_t base = (n * channels + c) * npix;
-      const auto m = static_cast<float>(mean[c - c0]);
-      const float inv = inv_std[c], g = gamma[c], b = beta[c];
-      for (int64_t p = 0; p < npix; ++p) {
-        const float v = (in[base + p] - m) * inv;
-        xh[base + p] = v;
-        out[base + p] = g * v + b;
-      }
-    }
-}
-
 }  // namespace
 
-void batchnorm_forward_train(const float* in, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+void batchnorm_forward_train(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
                              const float* beta, float momentum, float eps, float* running_mean, float* running_var,
-                             float* inv_std, float* xh, float* out) {
-  const int64_t count = batch * pixels;
-  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
-    Sums mean{}, sq{};
-    channel_sums<1>(batch, channels, c0, c1, npix, {&mean},
-                    [&](int64_t, int64_t i) { return std::array<double, 1>{static_cast<double>(in[i])}; });
-    for (int64_t c = c0; c < c1; ++c) mean[c - c0] /= static_cast<double>(count);
-    channel_sums<1>(batch, channels, c0, c1, npix, {&sq}, [&](int64_t c, int64_t i) {
-      const double d = in[i] - mean[c - c0];
-      return std::array<double, 1>{d * d};
-    });
-    for (int64_t c = c0; c < c1; ++c) {
-      const double var = sq[c - c0] / static_cast<double>(count);
-      running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c - c0]);
-      if (count > 1)
-        running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] +
-                                            momentum * (sq[c - c0] / static_cast<double>(count - 1)));
-      inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
-    }
-    normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out);
-  });
+                             float* inv_std, float* xhat, float* y) {
+  pick().forward_train(x, batch, channels, pixels, gamma, beta, momentum, eps, running_mean, running_var, inv_std,
+                       xhat, y);
 }
 
-void batchnorm_forward_eval(const float* in, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+void batchnorm_forward_eval(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
                             const float* beta, float eps, const float* running_mean, const float* running_var,
-                            float* inv_std, float* xh, float* out) {
-  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
-    Sums mean{};
-    for (int64_t c = c0; c < c1; ++c) {
-      mean[c - c0] = running_mean[c];
-      inv_std[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps));
-    }
-    normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out);
-  });
+                            float* inv_std, float* xhat, float* y) {
+  pick().forward_eval(x, batch, channels, pixels, gamma, beta, eps, running_mean, running_var, inv_std, xhat, y);
 }
 
-void batchnorm_backward(const float* dy, const float* xh, int64_t batch, int64_t channels, int64_t pixels,
+void batchnorm_backward(const float* dy, const float* xhat, int64_t batch, int64_t channels, int64_t pixels,
                         const float* gamma, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad,
-                        float* out) {
-  const auto count = static_cast<double>(batch * pixels);
-  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
-    Sums sum_dy{}, sum_dy_xhat{};
-    channel_sums<2>(batch, channels, c0, c1, npix, {&sum_dy, &sum_dy_xhat}, [&](int64_t, int64_t i) {
-      const double d = dy[i];
-      return std::array<double, 2>{d, d * xh[i]};
-    });
-    for (int64_t c = c0; c < c1; ++c) {
-      gamma_grad[c] += static_cast<float>(sum_dy_xhat[c - c0]);
-      beta_grad[c] += static_cast<float>(sum_dy[c - c0]);
-    }
-    for (int64_t n = 0; n < batch; ++n)
-      for (int64_t c = c0; c < c1; ++c) {
-        const int64_t base = (n * channels + c) * npix;
-        const float scale = gamma[c] * inv_std[c];
-        const float mean_dy = trained ? static_cast<float>(sum_dy[c - c0] / count) : 0.0f;
-        const float mean_dy_xhat = trained ? static_cast<float>(sum_dy_xhat[c - c0] / count) : 0.0f;
-        for (int64_t p = 0; p < npix; ++p)
-          out[base + p] = scale * (dy[base + p] - mean_dy - xh[base + p] * mean_dy_xhat);
-      }
-  });
+                        float* dx) {
+  pick().backward(dy, xhat, batch, channels, pixels, gamma, inv_std, trained, gamma_grad, beta_grad, dx);
 }
 
 }  // namespace bitblock::kernels
