@@ -7,12 +7,44 @@
 // the first mismatch. Run in DIR:
 //   iverilog -g2005 -I DIR -o DIR/tb.vvp hwsim/rtl/tb_stage0.v && (cd DIR && vvp tb.vvp)
 `timescale 1ns / 1ps
+
+// One SRAM as `--emit-rtl` writes it: BANKS files NAME_b<k>.hex of DEPTH words, a stage's stream
+// starting at row ROW0 with stream word i in bank i % BANKS, row ROW0 + i / BANKS. Loaded at time
+// 0; read through field() from time 1 on.
+module sram_image #(parameter WORD = 8, BANKS = 1, DEPTH = 1, ROW0 = 0, NAME = "weight");
+  reg [WORD-1:0] mem[0:BANKS*DEPTH-1];
+  reg [8*32-1:0] fname;
+  integer b;
+  initial
+    for (b = 0; b < BANKS; b = b + 1) begin
+      $sformat(fname, "%s_b%0d.hex", NAME, b);
+      $readmemh(fname, mem, b * DEPTH, (b + 1) * DEPTH - 1);
+    end
+  function bit_at(input integer j);
+    reg [WORD-1:0] word;
+    integer i;
+    begin
+      i = j / WORD;
+      word = mem[(i % BANKS) * DEPTH + ROW0 + i / BANKS];
+      bit_at = word[j % WORD];
+    end
+  endfunction
+  // n bits (LSB first) from stream bit `first`.
+  function [63:0] field(input integer first, input integer n);
+    integer t;
+    begin
+      field = 0;
+      for (t = 0; t < n; t = t + 1) field[t] = bit_at(first + t);
+    end
+  endfunction
+endmodule
+
 module tb_stage0;
 `include "tb_params.vh"
 
-  reg [W_WORD-1:0] wmem[0:W_BANKS*W_DEPTH-1];
-  reg [I_WORD-1:0] imem[0:I_BANKS*I_DEPTH-1];
-  reg [P_WORD-1:0] pmem[0:P_BANKS*P_DEPTH-1];
+  sram_image #(.WORD(W_WORD), .BANKS(W_BANKS), .DEPTH(W_DEPTH), .ROW0(W_ROW0), .NAME("weight")) wsram();
+  sram_image #(.WORD(I_WORD), .BANKS(I_BANKS), .DEPTH(I_DEPTH), .ROW0(I_ROW0), .NAME("index")) isram();
+  sram_image #(.WORD(P_WORD), .BANKS(P_BANKS), .DEPTH(P_DEPTH), .ROW0(P_ROW0), .NAME("param")) psram();
   reg [15:0] xin[0:IMAGES*K-1];
   reg [15:0] gold16[0:IMAGES*OUT_SIZE-1];
   reg [63:0] gold64[0:IMAGES*OUT_SIZE-1];
@@ -21,64 +53,12 @@ module tb_stage0;
   reg signed [63:0] acc[0:N-1];
   reg signed [63:0] mult[0:N-1];
   reg signed [63:0] bias[0:N-1];
-  reg [8*32-1:0] fname;
 
-  // Bit j of stage 0's stream in a memory: stream word i lies in bank i % BANKS at row
-  // ROW0 + i / BANKS.
-  function wbit(input integer j);
-    reg [W_WORD-1:0] word;
-    integer i;
-    begin
-      i = j / W_WORD;
-      word = wmem[(i % W_BANKS) * W_DEPTH + W_ROW0 + i / W_BANKS];
-      wbit = word[j % W_WORD];
-    end
-  endfunction
-  function ibit(input integer j);
-    reg [I_WORD-1:0] word;
-    integer i;
-    begin
-      i = j / I_WORD;
-      word = imem[(i % I_BANKS) * I_DEPTH + I_ROW0 + i / I_BANKS];
-      ibit = word[j % I_WORD];
-    end
-  endfunction
-  function pbit(input integer j);
-    reg [P_WORD-1:0] word;
-    integer i;
-    begin
-      i = j / P_WORD;
-      word = pmem[(i % P_BANKS) * P_DEPTH + P_ROW0 + i / P_BANKS];
-      pbit = word[j % P_WORD];
-    end
-  endfunction
-  // n bits (LSB first) from stream bit `first`.
-  function [63:0] wfield(input integer first, input integer n);
-    integer t;
-    begin
-      wfield = 0;
-      for (t = 0; t < n; t = t + 1) wfield[t] = wbit(first + t);
-    end
-  endfunction
-  function [63:0] ifield(input integer first, input integer n);
-    integer t;
-    begin
-      ifield = 0;
-      for (t = 0; t < n; t = t + 1) ifield[t] = ibit(first + t);
-    end
-  endfunction
-  function [63:0] pfield(input integer first, input integer n);
-    integer t;
-    begin
-      pfield = 0;
-      for (t = 0; t < n; t = t + 1) pfield[t] = pbit(first + t);
-    end
-  endfunction
   // Weight code number idx: two's complement of BITS bits; binary: 1 -> +1, 0 -> -1.
   function integer wcode(input integer idx);
     reg [63:0] f;
     begin
-      f = wfield(idx * BITS, BITS);
+      f = wsram.field(idx * BITS, BITS);
       if (BITS == 1) wcode = f[0] ? 1 : -1;
       else if (f[BITS-1]) wcode = f - (64'd1 << BITS);
       else wcode = f;
@@ -93,31 +73,20 @@ module tb_stage0;
       $display("UNSUPPORTED: this testbench checks a dense stage 0 without pooling");
       $finish;
     end
-    for (b = 0; b < W_BANKS; b = b + 1) begin
-      $sformat(fname, "weight_b%0d.hex", b);
-      $readmemh(fname, wmem, b * W_DEPTH, (b + 1) * W_DEPTH - 1);
-    end
-    for (b = 0; b < I_BANKS; b = b + 1) begin
-      $sformat(fname, "index_b%0d.hex", b);
-      $readmemh(fname, imem, b * I_DEPTH, (b + 1) * I_DEPTH - 1);
-    end
-    for (b = 0; b < P_BANKS; b = b + 1) begin
-      $sformat(fname, "param_b%0d.hex", b);
-      $readmemh(fname, pmem, b * P_DEPTH, (b + 1) * P_DEPTH - 1);
-    end
+    #1;  // the SRAM images load at time 0
     $readmemh("input.hex", xin);
     if (LAST) $readmemh("golden_s0.hex", gold64);
     else $readmemh("golden_s0.hex", gold16);
     // Block index: CSR row pointers and column indices (every block when nothing is dropped).
     if (INDEXED) begin
       pos = 0;
-      rp[0] = ifield(pos, PTR_BITS);
+      rp[0] = isram.field(pos, PTR_BITS);
       pos = pos + PTR_BITS;
       for (i = 0; i < NBR; i = i + 1) begin
-        rp[i+1] = ifield(pos, PTR_BITS);
+        rp[i+1] = isram.field(pos, PTR_BITS);
         pos = pos + PTR_BITS;
         for (b = rp[i]; b < rp[i+1]; b = b + 1) begin
-          col[b] = ifield(pos, COL_BITS);
+          col[b] = isram.field(pos, COL_BITS);
           pos = pos + COL_BITS;
         end
       end
@@ -127,9 +96,9 @@ module tb_stage0;
     end
     // Requantization parameters: m_c (32 bits) then b_c (64 bits) per channel.
     for (row = 0; row < N; row = row + 1) begin
-      f = pfield(row * 96, 32);
+      f = psram.field(row * 96, 32);
       mult[row] = {{32{f[31]}}, f[31:0]};
-      bias[row] = pfield(row * 96 + 32, 64);
+      bias[row] = psram.field(row * 96 + 32, 64);
     end
     errors = 0;
     for (img = 0; img < IMAGES && errors == 0; img = img + 1) begin
