@@ -48,57 +48,30 @@ void tile(const SignRows& x, const BinaryBlocks& W, int64_t m0, int rows, int64_
   }
 }
 
-template <typename T>
-void pack_rows(const T* X, int64_t M, int64_t K, int64_t ldx, uint64_t* bits, uint64_t* nonzero, uint8_t* has_zero);
+struct SignMasks {
+  uint64_t ge, nonzero;  // x >= 0 and x != 0, per lane
+};
 
-// 16 floats per compare.
-template <>
-void pack_rows(const float* X, int64_t M, int64_t K, int64_t ldx, uint64_t* bits, uint64_t* nonzero,
-               uint8_t* has_zero) {
+// Packs each row's K values 64 at a time, `Width` lanes per compare: cmp(x + c0, lanes) gives the
+// masks of the lanes set in `lanes` (the last chunk of a row holds fewer).
+template <int Width, typename T, typename Cmp>
+void pack_rows(const T* X, int64_t M, int64_t K, int64_t ldx, uint64_t* bits, uint64_t* nonzero, uint8_t* has_zero,
+               Cmp cmp) {
   const int64_t words = (K + 63) / 64;
 #pragma omp parallel for schedule(static) if (M * K > (1 << 16))
   for (int64_t m = 0; m < M; ++m) {
-    const float* x = X + m * ldx;
+    const T* x = X + m * ldx;
     uint64_t missing = 0;
     for (int64_t w = 0; w < words; ++w) {
       uint64_t p = 0, q = 0;
-      for (int s = 0; s < 4; ++s) {
-        const int64_t c0 = w * 64 + s * 16;
+      for (int s = 0; s < 64 / Width; ++s) {
+        const int64_t c0 = w * 64 + s * Width;
         if (c0 >= K) break;
-        const auto lanes = static_cast<__mmask16>(K - c0 >= 16 ? 0xffff : (1u << (K - c0)) - 1u);
-        const __m512 v = _mm512_maskz_loadu_ps(lanes, x + c0);
-        p |= static_cast<uint64_t>(_mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_GE_OQ)) << (s * 16);
-        const uint64_t nz = _mm512_mask_cmp_ps_mask(lanes, v, _mm512_setzero_ps(), _CMP_NEQ_OQ);
-        q |= nz << (s * 16);
-        missing |= lanes ^ nz;
-      }
-      bits[m * words + w] = p;
-      nonzero[m * words + w] = q;
-    }
-    has_zero[m] = missing != 0;
-  }
-}
-
-// 32 int16 per compare.
-template <>
-void pack_rows(const int16_t* X, int64_t M, int64_t K, int64_t ldx, uint64_t* bits, uint64_t* nonzero,
-               uint8_t* has_zero) {
-  const int64_t words = (K + 63) / 64;
-#pragma omp parallel for schedule(static) if (M * K > (1 << 16))
-  for (int64_t m = 0; m < M; ++m) {
-    const int16_t* x = X + m * ldx;
-    uint64_t missing = 0;
-    for (int64_t w = 0; w < words; ++w) {
-      uint64_t p = 0, q = 0;
-      for (int s = 0; s < 2; ++s) {
-        const int64_t c0 = w * 64 + s * 32;
-        if (c0 >= K) break;
-        const auto lanes = static_cast<__mmask32>(K - c0 >= 32 ? 0xffffffffu : (1u << (K - c0)) - 1u);
-        const __m512i v = _mm512_maskz_loadu_epi16(lanes, x + c0);
-        p |= static_cast<uint64_t>(_mm512_mask_cmpge_epi16_mask(lanes, v, _mm512_setzero_si512())) << (s * 32);
-        const uint64_t nz = _mm512_mask_cmpneq_epi16_mask(lanes, v, _mm512_setzero_si512());
-        q |= nz << (s * 32);
-        missing |= lanes ^ nz;
+        const uint64_t lanes = K - c0 >= Width ? (uint64_t{1} << Width) - 1 : (uint64_t{1} << (K - c0)) - 1;
+        const SignMasks k = cmp(x + c0, lanes);
+        p |= k.ge << (s * Width);
+        q |= k.nonzero << (s * Width);
+        missing |= lanes ^ k.nonzero;
       }
       bits[m * words + w] = p;
       nonzero[m * words + w] = q;
@@ -111,11 +84,21 @@ void pack_rows(const int16_t* X, int64_t M, int64_t K, int64_t ldx, uint64_t* bi
 
 void pack_sign_rows_avx512(const float* X, int64_t M, int64_t K, int64_t ldx, uint64_t* bits, uint64_t* nonzero,
                            uint8_t* has_zero) {
-  pack_rows(X, M, K, ldx, bits, nonzero, has_zero);
+  pack_rows<16>(X, M, K, ldx, bits, nonzero, has_zero, [](const float* x, uint64_t lanes) {
+    const auto k = static_cast<__mmask16>(lanes);
+    const __m512 v = _mm512_maskz_loadu_ps(k, x);
+    return SignMasks{_mm512_mask_cmp_ps_mask(k, v, _mm512_setzero_ps(), _CMP_GE_OQ),
+                     _mm512_mask_cmp_ps_mask(k, v, _mm512_setzero_ps(), _CMP_NEQ_OQ)};
+  });
 }
 void pack_sign_rows_avx512(const int16_t* X, int64_t M, int64_t K, int64_t ldx, uint64_t* bits, uint64_t* nonzero,
                            uint8_t* has_zero) {
-  pack_rows(X, M, K, ldx, bits, nonzero, has_zero);
+  pack_rows<32>(X, M, K, ldx, bits, nonzero, has_zero, [](const int16_t* x, uint64_t lanes) {
+    const auto k = static_cast<__mmask32>(lanes);
+    const __m512i v = _mm512_maskz_loadu_epi16(k, x);
+    return SignMasks{_mm512_mask_cmpge_epi16_mask(k, v, _mm512_setzero_si512()),
+                     _mm512_mask_cmpneq_epi16_mask(k, v, _mm512_setzero_si512())};
+  });
 }
 
 void sign_blocks_avx512(const SignRows& x, const BinaryBlocks& W, int32_t* C, int64_t ldc) {
