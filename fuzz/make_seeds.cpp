@@ -17,36 +17,14 @@
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/trainer.hpp"
 #include "bitblock/model/model_file.hpp"
+#include "framework/tiny_mlp_config.hpp"
 
 namespace {
 
 using namespace bitblock;
 
-// The test suites' tiny MLP (784-32-10, 4-bit 8x8 blocks 1 in 2, relu 8 bits) and variants.
-const char* kTinyMlp = R"(name: tiny
-seed: 3
-data:
-  set: mnist
-  normalize: {mean: 0.0, std: 1.0}
-model:
-  layers:
-    - {type: flatten}
-    - {type: linear, out: 32}
-    - {type: batchnorm}
-    - {type: act, fn: relu, bits: 8, max: 4.0}
-    - {type: dropout, p: 0.1}
-    - {type: linear, out: 10}
-    - {type: batchnorm}
-constraints:
-  default: {weight_bits: 4, scale: per_row, structure: block, block: [8, 8], ratio: 2, selection: random}
-  last: {structure: none, ratio: 1}
-train:
-  epochs: 2
-  batch_size: 50
-  eval_batch_size: 100
-  optimizer: {type: adam, lr: 0.01}
-  log_every: 1000
-)";
+// The test suites' tiny MLP (framework/tiny_mlp_config.hpp) and variants.
+const char* const kTinyMlp = testing_support::tiny_mlp_yaml();
 
 const std::vector<std::vector<std::string>> kVariants = {
     {},

@@ -20,6 +20,7 @@
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/common/rng.hpp"
+#include "framework/tiny_mlp_config.hpp"
 
 namespace bitblock::testing_support {
 
@@ -94,35 +95,6 @@ inline void write_tiny_mnist(const std::string& data_dir, int train = 300, int t
   tiny_write(dir + "/train-labels-idx1-ubyte", idx_labels_bytes(tr));
   tiny_write(dir + "/t10k-images-idx3-ubyte", idx_images_bytes(te));
   tiny_write(dir + "/t10k-labels-idx1-ubyte", idx_labels_bytes(te));
-}
-
-// flatten - linear(32, 4-bit, 8x8 blocks 1/2 random) - bn - relu(8 bits, max 4) - dropout -
-// linear(10, 4-bit dense) - bn; 2 epochs of 6 batches on 300 images.
-inline const char* tiny_mlp_yaml() {
-  return R"(name: tiny
-seed: 3
-data:
-  set: mnist
-  normalize: {mean: 0.0, std: 1.0}
-model:
-  layers:
-    - {type: flatten}
-    - {type: linear, out: 32}
-    - {type: batchnorm}
-    - {type: act, fn: relu, bits: 8, max: 4.0}
-    - {type: dropout, p: 0.1}
-    - {type: linear, out: 10}
-    - {type: batchnorm}
-constraints:
-  default: {weight_bits: 4, scale: per_row, structure: block, block: [8, 8], ratio: 2, selection: random}
-  last: {structure: none, ratio: 1}
-train:
-  epochs: 2
-  batch_size: 50
-  eval_batch_size: 100
-  optimizer: {type: adam, lr: 0.01}
-  log_every: 1000
-)";
 }
 
 // Runs f; expects an InputError whose message holds every fragment.
