@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Constrained training throughput, compact kept-weight kernels (train.kernels=packed) vs dense
+# Constrained training throughput, the kept-weights path (train.kernels=kept) vs dense
 # masked OpenBLAS (train.kernels=dense), measured in one run on the same machine: one epoch of
 # each case with both kernel choices (same seed, so the same network and data order), samples/s
 # from each run's metrics.csv (training loop only).
@@ -28,14 +28,14 @@ trap 'rm -rf "$out"' EXIT
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for c in "${cases[@]}"; do
   declare -A sps=() acc=()
-  for k in dense packed; do
+  for k in dense kept; do
     "$build/bitblock" train --config "${config[$c]}" --data-dir "$data" --out "$out/$c-$k" --quiet \
       --set train.epochs=1 --set train.kernels=$k --set constraints.default.structure="${structure[$c]}"
     sps[$k]=$(tail -n 1 "$out/$c-$k/metrics.csv" | cut -d, -f7)
     acc[$k]=$(tail -n 1 "$out/$c-$k/metrics.csv" | cut -d, -f6)
   done
-  path=$(sed -n 's/.*kernels (packed): //p' "$out/$c-packed/log")
-  awk -v c="$c" -v d="${sps[dense]}" -v p="${sps[packed]}" -v ad="${acc[dense]}" -v ap="${acc[packed]}" \
-    'BEGIN { printf "%-8s dense %8.1f  packed %8.1f samples/s  packed/dense %.2fx  (test acc %s / %s)\n", c, d, p, p / d, ad, ap }'
-  echo "         ${config[$c]}, packed run: $path; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
+  path=$(sed -n 's/.*kernels (kept): //p' "$out/$c-kept/log")
+  awk -v c="$c" -v d="${sps[dense]}" -v p="${sps[kept]}" -v ad="${acc[dense]}" -v ap="${acc[kept]}" \
+    'BEGIN { printf "%-8s dense %8.1f  kept %8.1f samples/s  kept/dense %.2fx  (test acc %s / %s)\n", c, d, p, p / d, ad, ap }'
+  echo "         ${config[$c]}, kept run: $path; load now: $(cut -d' ' -f1-3 /proc/loadavg)"
 done

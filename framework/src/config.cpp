@@ -417,7 +417,8 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
   if (c.eval_batch_size < 1) train.fail("train.eval_batch_size", "must be >= 1");
   if (c.log_every < 1) train.fail("train.log_every", "must be >= 1");
   check_one_of(train, "loss", c.loss, {"cross_entropy", "squared_hinge"});
-  check_one_of(train, "kernels", c.kernels, {"auto", "dense", "packed"});
+  check_one_of(train, "kernels", c.kernels, {"auto", "dense", "kept", "packed"});
+  if (c.kernels == "packed") c.kernels = "kept";  // the old name of the kept-weights path
   check_one_of(train, "device", c.device, {"auto", "cpu", "cuda"});
   {
     MapReader opt(train.node("optimizer"), "train.optimizer", c.source);

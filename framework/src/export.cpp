@@ -12,34 +12,6 @@
 
 namespace bitblock {
 
-namespace {
-
-struct WeightView {
-  Tensor* weight = nullptr;
-  Tensor* bias = nullptr;        // null without bias
-  WeightConstraint* constraint = nullptr;
-  int64_t rows = 0, cols = 0;
-};
-
-WeightView weight_view(Layer& layer) {
-  WeightView v;
-  v.constraint = layer.constraint();
-  if (auto* lin = dynamic_cast<Linear*>(&layer)) {
-    v.weight = &lin->weight();
-    v.bias = lin->has_bias() ? &lin->bias() : nullptr;
-    v.rows = lin->out_features();
-    v.cols = lin->in_features();
-  } else if (auto* conv = dynamic_cast<Conv2d*>(&layer)) {
-    v.weight = &conv->weight();
-    v.bias = conv->has_bias() ? &conv->bias() : nullptr;
-    v.rows = conv->out_channels();
-    v.cols = conv->in_channels() * conv->kernel() * conv->kernel();
-  }
-  return v;
-}
-
-}  // namespace
-
 model::Network export_network(Sequential& net, const ExperimentConfig& config, const ModelInput& input,
                               const nlohmann::json& training_metadata, const std::string& where) {
   model::Network out;
@@ -70,9 +42,10 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
     const size_t end = last ? net.size() : weight_layers[w + 1];
     Layer& layer = net.layer(li);
     const std::string lname = "layer " + std::to_string(li) + " (" + layer.kind() + ")";
-    WeightView v = weight_view(layer);
-    if (!v.weight) fail_input(where, lname + ": not a linear or conv layer");
-    const ConstraintSpec& spec = v.constraint->spec();
+    WeightMatrix& part = *layer.weights();  // a layer with a constraint has a weight part
+    WeightConstraint& constraint = *part.constraint();
+    const int64_t rows = part.rows(), cols = part.cols();
+    const ConstraintSpec& spec = constraint.spec();
     if (spec.weight_bits == 32)
       fail_input(where, lname + ": float (32-bit) weights cannot run integer-only; use weight_bits 1..8");
 
@@ -92,20 +65,21 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
 
     // apply() fixes the scales scale_of_row() reports for these weights (a restored checkpoint
     // has run no forward pass yet).
-    Tensor effective(v.weight->shape());
-    v.constraint->apply(*v.weight, effective);
-    std::vector<int8_t> codes = v.constraint->codes(*v.weight);
-    std::vector<float> row_scales(static_cast<size_t>(v.rows));
-    for (int64_t r = 0; r < v.rows; ++r) row_scales[static_cast<size_t>(r)] = v.constraint->scale_of_row(r);
-    auto [br, bc] = unit_block_shape(spec, v.rows, v.cols);
-    st.weights = kernels::bsr_pack(codes.data(), v.constraint->mask().data(), v.rows, v.cols, br, bc,
-                                   spec.weight_bits, row_scales.data());
+    const Tensor& weight = part.weight();
+    Tensor effective(weight.shape());
+    constraint.apply(weight, effective);
+    std::vector<int8_t> codes = constraint.codes(weight);
+    std::vector<float> row_scales(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) row_scales[static_cast<size_t>(r)] = constraint.scale_of_row(r);
+    auto [br, bc] = unit_block_shape(spec, rows, cols);
+    st.weights = kernels::bsr_pack(codes.data(), constraint.mask().data(), rows, cols, br, bc, spec.weight_bits,
+                                   row_scales.data());
 
     // Real pre-activation per channel: x = A * acc + B, built up layer by layer.
-    std::vector<double> A(static_cast<size_t>(v.rows)), B(static_cast<size_t>(v.rows));
-    for (int64_t r = 0; r < v.rows; ++r) {
+    std::vector<double> A(static_cast<size_t>(rows)), B(static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) {
       A[static_cast<size_t>(r)] = s_in * row_scales[static_cast<size_t>(r)];
-      B[static_cast<size_t>(r)] = v.bias ? (*v.bias)[r] : 0.0;
+      B[static_cast<size_t>(r)] = part.has_bias() ? part.bias()[r] : 0.0;
     }
     bool seen_bn = false, seen_act = false;
     model::ActKind act = model::ActKind::None;
@@ -117,7 +91,7 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
       const std::string fname = "layer " + std::to_string(j) + " (" + f.kind() + ")";
       if (auto* bn = dynamic_cast<BatchNorm*>(&f)) {
         if (seen_bn || seen_act) fail_input(where, fname + ": batch-norm must follow the weight layer directly");
-        for (int64_t c = 0; c < v.rows; ++c) {
+        for (int64_t c = 0; c < rows; ++c) {
           const double g = double(bn->gamma()[c]) / std::sqrt(double(bn->running_var()[c]) + double(bn->eps()));
           A[static_cast<size_t>(c)] *= g;
           B[static_cast<size_t>(c)] = g * (B[static_cast<size_t>(c)] - double(bn->running_mean()[c])) + double(bn->beta()[c]);

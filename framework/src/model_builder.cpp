@@ -84,15 +84,12 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
       validate_constraint(spec, rows, cols, where(".constraint"));
       uint64_t seed = mix_seed(config.seed, 1000 + static_cast<uint64_t>(i));
       auto constraint = std::make_unique<WeightConstraint>(spec, rows, cols, seed);
-      if (l.type == "linear") {
-        Linear& layer = net.emplace<Linear>(cols, rows, l.bias, std::move(constraint));
-        layer.set_kernels(kernels);
-        layer.set_sign_input(signs);
-      } else {
-        Conv2d& layer = net.emplace<Conv2d>(shape[0], rows, l.kernel, l.stride, l.padding, l.bias, std::move(constraint));
-        layer.set_kernels(kernels);
-        layer.set_sign_input(signs);  // zero padding adds 0s, which the binary GEMM handles
-      }
+      Layer& layer =
+          l.type == "linear"
+              ? net.add(std::make_unique<Linear>(cols, rows, l.bias, std::move(constraint)))
+              : net.add(std::make_unique<Conv2d>(shape[0], rows, l.kernel, l.stride, l.padding, l.bias, std::move(constraint)));
+      layer.weights()->set_kernels(kernels);
+      layer.weights()->set_sign_input(signs);  // conv: zero padding adds 0s, which the binary GEMM handles
       ++weight_index;
     } else if (l.type == "batchnorm") {
       net.emplace<BatchNorm>(shape[0]);

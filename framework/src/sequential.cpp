@@ -1,8 +1,7 @@
 #include "bitblock/framework/sequential.hpp"
 
 #include "bitblock/common/error.hpp"
-#include "bitblock/framework/conv2d.hpp"
-#include "bitblock/framework/linear.hpp"
+#include "bitblock/framework/weight_matrix.hpp"
 
 namespace bitblock {
 
@@ -15,8 +14,7 @@ Layer& Sequential::add(LayerPtr layer) {
 void Sequential::init(uint64_t seed) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     Rng rng(mix_seed(seed, i));
-    if (auto* linear = dynamic_cast<Linear*>(layers_[i].get())) linear->init(rng);
-    if (auto* conv = dynamic_cast<Conv2d*>(layers_[i].get())) conv->init(rng);
+    if (WeightMatrix* w = layers_[i]->weights()) w->init(rng);
   }
 }
 
@@ -49,11 +47,13 @@ void Sequential::zero_grad() {
 }
 
 void Sequential::after_optimizer_step() {
-  for (auto& layer : layers_) layer->after_optimizer_step();
+  for (auto& layer : layers_)
+    if (WeightMatrix* w = layer->weights()) w->after_optimizer_step();
 }
 
 void Sequential::begin_epoch(int epoch) {
-  for (auto& layer : layers_) layer->begin_epoch(epoch);
+  for (auto& layer : layers_)
+    if (WeightMatrix* w = layer->weights()) w->begin_epoch(epoch);
 }
 
 void Sequential::to(Device device) {

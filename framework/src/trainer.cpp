@@ -16,13 +16,12 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
-#include "bitblock/framework/conv2d.hpp"
 #include "bitblock/framework/export.hpp"
-#include "bitblock/framework/linear.hpp"
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/run_files.hpp"
 #include "bitblock/framework/run_folder.hpp"
 #include "bitblock/framework/schedule.hpp"
+#include "bitblock/framework/weight_matrix.hpp"
 #include "bitblock/framework/batch_source.hpp"
 #include "train/start_check.hpp"
 #include "train/step.hpp"
@@ -61,23 +60,22 @@ std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n) {
   return order;
 }
 
-// One log line: which weight layers train compactly on their kept blocks, rows, columns or
-// elements, which dense (masked); then one line per compact layer naming what runs its products
+// One log line: which weight layers train on their kept blocks, rows, columns or elements only,
+// which dense (masked); then one line per kept-path layer naming what runs its products
 // (on a GPU, the per-shape choice among the verified implementations).
 std::string kernel_summary(Sequential& net, const std::string& choice) {
   std::vector<std::pair<std::string, std::string>> groups;  // (path, layer list) in first-seen order
   std::string detail;
   for (size_t i = 0; i < net.size(); ++i) {
-    const auto* lin = dynamic_cast<const Linear*>(&net.layer(i));
-    const auto* conv = dynamic_cast<const Conv2d*>(&net.layer(i));
-    if (!lin && !conv) continue;
-    const KeptUnit u = lin ? lin->kept_unit() : conv->kept_unit();
+    const WeightMatrix* w = net.layer(i).weights();
+    if (!w) continue;
+    const KeptUnit u = w->kept_unit();
     const std::string path = u == KeptUnit::None ? "dense" : std::string("kept ") + to_string(u) + "s";
     auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == path; });
     if (it == groups.end()) it = groups.insert(groups.end(), {path, ""});
     it->second += (it->second.empty() ? "" : ", ") + std::to_string(i);
     if (u != KeptUnit::None)
-      detail += "\n  layer " + std::to_string(i) + ": " + (lin ? lin->compact_kernels() : conv->compact_kernels());
+      detail += "\n  layer " + std::to_string(i) + ": " + w->kept_kernels();
   }
   std::string out = "kernels (" + choice + "):";
   for (size_t g = 0; g < groups.size(); ++g)

@@ -33,8 +33,8 @@ void expect_cuda_equals_cpu(MakeLayer make, const Tensor& x) {
   const Tensor want = cpu->forward(x, ctx);
   Tensor got_host;
   const Tensor got = gpu->forward(x.to(Device::Cuda), ctx);
-  EXPECT_TRUE(cpu->sign_product());
-  EXPECT_TRUE(gpu->sign_product());
+  EXPECT_TRUE(cpu->weights()->sign_product());
+  EXPECT_TRUE(gpu->weights()->sign_product());
   const Tensor& got_cpu = on_host(got, got_host);
   ASSERT_EQ(got_cpu.shape(), want.shape());
   for (int64_t e = 0; e < want.numel(); ++e) ASSERT_EQ(got_cpu[e], want[e]) << "at " << e;
@@ -46,8 +46,8 @@ TEST(DeviceSignProduct, CudaBinaryGemmEqualsTheCpu) {
       [] {
         auto l = std::make_unique<Linear>(130, 40, true, std::make_unique<WeightConstraint>(binary_dense(), 40, 130, 3));
         Rng rng(1);
-        l->init(rng);
-        l->set_sign_input(true);
+        l->weights()->init(rng);
+        l->weights()->set_sign_input(true);
         return l;
       },
       signs({7, 130}, 2));
@@ -55,8 +55,8 @@ TEST(DeviceSignProduct, CudaBinaryGemmEqualsTheCpu) {
       [] {
         auto c = std::make_unique<Conv2d>(6, 10, 3, 1, 1, true, std::make_unique<WeightConstraint>(binary_dense(), 10, 54, 4));
         Rng rng(2);
-        c->init(rng);
-        c->set_sign_input(true);
+        c->weights()->init(rng);
+        c->weights()->set_sign_input(true);
         return c;
       },
       signs({3, 6, 9, 8}, 5));

@@ -38,9 +38,9 @@ std::unique_ptr<Conv2d> make_conv(const ConvShape& p, const ConstraintSpec& spec
   auto conv = std::make_unique<Conv2d>(p.c, p.oc, p.k, p.stride, p.pad, true,
                                        std::make_unique<WeightConstraint>(spec, p.oc, p.c * p.k * p.k, 17));
   Rng rng(6);
-  conv->init(rng);
-  for (int64_t i = 0; i < p.oc; ++i) conv->bias()[i] = 0.02f * float(i);
-  conv->set_kernels(kernels);
+  conv->weights()->init(rng);
+  for (int64_t i = 0; i < p.oc; ++i) conv->weights()->bias()[i] = 0.02f * float(i);
+  conv->weights()->set_kernels(kernels);
   return conv;
 }
 
@@ -66,9 +66,9 @@ TEST(ConvPacked, MatchesDenseStepByStep) {
     SCOPED_TRACE(::testing::Message() << to_string(c.spec.structure) << " " << p.n << "x" << p.c << "x" << p.h << "x"
                                       << p.w << " -> " << p.oc << " k" << p.k << " s" << p.stride << " p" << p.pad);
     auto dense = make_conv(p, c.spec, KernelChoice::Dense);
-    auto packed = make_conv(p, c.spec, KernelChoice::Packed);
-    ASSERT_FALSE(dense->packed());
-    ASSERT_EQ(packed->kept_unit(), c.unit);
+    auto packed = make_conv(p, c.spec, KernelChoice::Kept);
+    ASSERT_FALSE(dense->weights()->kept_path());
+    ASSERT_EQ(packed->weights()->kept_unit(), c.unit);
     ASSERT_EQ(dense->constraint()->mask(), packed->constraint()->mask());
     Rng rng(3);
     Context ctx;
@@ -81,17 +81,17 @@ TEST(ConvPacked, MatchesDenseStepByStep) {
         for (Param& prm : l->params()) prm.grad->fill(0.0f);
       const Tensor dxd = dense->backward(dy), dxp = packed->backward(dy);
       expect_close(dxp, dxd, 1e-4f, "dx");
-      expect_close(packed->weight_grad(), dense->weight_grad(), 1e-3f, "dW");  // sums over up to 32000 products
-      expect_close(packed->bias_grad(), dense->bias_grad(), 1e-4f, "db");
+      expect_close(packed->weights()->weight_grad(), dense->weights()->weight_grad(), 1e-3f, "dW");  // sums over up to 32000 products
+      expect_close(packed->weights()->bias_grad(), dense->weights()->bias_grad(), 1e-4f, "db");
       const std::vector<uint8_t>& mask = dense->constraint()->mask();
-      const Tensor& gp = packed->weight_grad();
-      Tensor& wd = dense->weight();
-      Tensor& wp = packed->weight();
+      const Tensor& gp = packed->weights()->weight_grad();
+      Tensor& wd = dense->weights()->weight();
+      Tensor& wp = packed->weights()->weight();
       for (int64_t i = 0; i < wd.numel(); ++i) {
         if (!mask[static_cast<size_t>(i)]) {
           ASSERT_EQ(gp[i], 0.0f) << "dropped weight " << i;
         }
-        wd[i] -= 0.05f * dense->weight_grad()[i];  // same step on both
+        wd[i] -= 0.05f * dense->weights()->weight_grad()[i];  // same step on both
         wp[i] = wd[i];
       }
     }
@@ -103,8 +103,8 @@ TEST(ConvPacked, GradientsMatchFiniteDifferences) {
   for (const ConstraintSpec& spec : {spec_of(Structure::Block, 32, 2, 4, 4), spec_of(Structure::Row, 32, 2),
                                      spec_of(Structure::Column, 32, 2), spec_of(Structure::Element, 32, 2)}) {
     SCOPED_TRACE(to_string(spec.structure));
-    auto conv = make_conv({2, 2, 5, 4, 8, 3, 2, 1}, spec, KernelChoice::Packed);
-    ASSERT_TRUE(conv->packed());
+    auto conv = make_conv({2, 2, 5, 4, 8, 3, 2, 1}, spec, KernelChoice::Kept);
+    ASSERT_TRUE(conv->weights()->kept_path());
     Rng rng(11);
     testing::expect_gradients_match(*conv, testing::random_tensor({2, 2, 5, 4}, rng));
   }
@@ -119,7 +119,7 @@ TEST(ConvPacked, TrainsTheSameCnn) {
       net.emplace<Conv2d>(1, 8, 3, 1, 1, true, nullptr);
       net.emplace<BatchNorm>(8);
       net.emplace<Activation>(ActFn::Relu, 8, 4.0f);
-      net.emplace<Conv2d>(8, 16, 3, 2, 1, true, std::make_unique<WeightConstraint>(spec, 16, 72, 5)).set_kernels(k);
+      net.emplace<Conv2d>(8, 16, 3, 2, 1, true, std::make_unique<WeightConstraint>(spec, 16, 72, 5)).weights()->set_kernels(k);
       net.emplace<BatchNorm>(16);
       net.emplace<Activation>(ActFn::Relu, 8, 4.0f);
       net.emplace<Flatten>();
@@ -128,7 +128,7 @@ TEST(ConvPacked, TrainsTheSameCnn) {
       net.begin_epoch(0);
       return net;
     };
-    Sequential dense = build(KernelChoice::Dense), packed = build(KernelChoice::Packed);
+    Sequential dense = build(KernelChoice::Dense), packed = build(KernelChoice::Kept);
     OptimizerSettings settings;  // Adam
     Optimizer opt_d(settings, dense.params()), opt_p(settings, packed.params());
     Rng rng(23);

@@ -73,23 +73,23 @@ TEST_P(ConvVsDirect, ForwardAndGradientsMatch) {
   const ConvCase p = GetParam();
   Conv2d conv(p.c, p.oc, p.k, p.stride, p.pad);
   Rng rng(10);
-  conv.init(rng);
-  for (float& b : conv.bias().values()) b = rng.uniform(-1.0f, 1.0f);
+  conv.weights()->init(rng);
+  for (float& b : conv.weights()->bias().values()) b = rng.uniform(-1.0f, 1.0f);
   const Tensor x = random_tensor({p.n, p.c, p.h, p.w}, rng);
   Context ctx;
   const Tensor y = conv.forward(x, ctx);
   const Tensor dy = random_tensor(y.shape(), rng);
-  const Direct ref = direct_conv(x, conv.weight(), conv.bias(), p.stride, p.pad, &dy);
+  const Direct ref = direct_conv(x, conv.weights()->weight(), conv.weights()->bias(), p.stride, p.pad, &dy);
   expect_near_all(y, ref.y, 1e-4, "y");
   const Tensor dx = conv.backward(dy);
   expect_near_all(dx, ref.dx, 1e-4, "dx");
-  expect_near_all(conv.weight_grad(), ref.dw, 2e-3, "dw");  // sums over up to 30000 products
+  expect_near_all(conv.weights()->weight_grad(), ref.dw, 2e-3, "dw");  // sums over up to 30000 products
   for (int64_t o = 0; o < p.oc; ++o) {
     double s = 0.0;
     const int64_t pixels = y.numel() / (p.n * p.oc);
     for (int64_t n = 0; n < p.n; ++n)
       for (int64_t i = 0; i < pixels; ++i) s += dy[(n * p.oc + o) * pixels + i];
-    EXPECT_NEAR(conv.bias_grad()[o], s, 1e-3);
+    EXPECT_NEAR(conv.weights()->bias_grad()[o], s, 1e-3);
   }
 }
 
@@ -105,11 +105,11 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Conv2d, GradientsMatchFiniteDifferences) {
   Rng rng(11);
   Conv2d conv(2, 3, 3, 2, 1);
-  conv.init(rng);
-  for (float& b : conv.bias().values()) b = rng.uniform(-0.5f, 0.5f);
+  conv.weights()->init(rng);
+  for (float& b : conv.weights()->bias().values()) b = rng.uniform(-0.5f, 0.5f);
   expect_gradients_match(conv, random_tensor({2, 2, 5, 4}, rng));
   Conv2d plain(1, 2, 2, 1, 0, false);
-  plain.init(rng);
+  plain.weights()->init(rng);
   expect_gradients_match(plain, random_tensor({2, 1, 3, 3}, rng));
 }
 
@@ -127,15 +127,15 @@ TEST(Conv2d, MaskedConstraintSeesTheFlattenedWeight) {
   ConstraintSpec spec;
   spec.structure = Structure::Row;  // whole output channels dropped
   spec.ratio = 2.0;
-  for (KernelChoice kernels : {KernelChoice::Dense, KernelChoice::Packed}) {
+  for (KernelChoice kernels : {KernelChoice::Dense, KernelChoice::Kept}) {
     SCOPED_TRACE(to_string(kernels));
     Conv2d conv(2, 4, 3, 1, 1, false, std::make_unique<WeightConstraint>(spec, 4, 18, 3));
-    conv.set_kernels(kernels);
+    conv.weights()->set_kernels(kernels);
     Rng rng(12);
-    conv.init(rng);
-    conv.constraint()->begin_epoch(0, conv.weight().data());
+    conv.weights()->init(rng);
+    conv.constraint()->begin_epoch(0, conv.weights()->weight().data());
     const std::vector<uint8_t>& mask = conv.constraint()->mask();
-    Tensor masked = conv.weight();
+    Tensor masked = conv.weights()->weight();
     for (int64_t i = 0; i < masked.numel(); ++i) masked[i] *= mask[static_cast<size_t>(i)];
     const Tensor x = random_tensor({2, 2, 5, 5}, rng);
     Context ctx;
@@ -145,7 +145,7 @@ TEST(Conv2d, MaskedConstraintSeesTheFlattenedWeight) {
     expect_near_all(y, ref.y, 1e-4, "y");
     expect_near_all(conv.backward(dy), ref.dx, 1e-4, "dx");
     for (int64_t i = 0; i < masked.numel(); ++i)
-      EXPECT_NEAR(conv.weight_grad()[i], mask[static_cast<size_t>(i)] ? ref.dw[i] : 0.0f, 1e-4);
+      EXPECT_NEAR(conv.weights()->weight_grad()[i], mask[static_cast<size_t>(i)] ? ref.dw[i] : 0.0f, 1e-4);
     EXPECT_EQ(conv.macs({2, 5, 5}), conv.constraint()->kept() * 25);
   }
 }

@@ -18,25 +18,25 @@ using testing::random_tensor;
 
 TEST(Linear, ForwardBackwardByHand) {
   Linear layer(2, 2);
-  layer.weight().values() = {1, 2, 3, 4};
-  layer.bias().values() = {0.5f, -1.0f};
+  layer.weights()->weight().values() = {1, 2, 3, 4};
+  layer.weights()->bias().values() = {0.5f, -1.0f};
   Context ctx;
   const Tensor y = layer.forward(Tensor({2, 2}, {1, 1, 2, -1}), ctx);
   EXPECT_EQ(y.shape(), (Shape{2, 2}));
   EXPECT_EQ(y.values(), (std::vector<float>{3.5f, 6.0f, 0.5f, 1.0f}));
   const Tensor dx = layer.backward(Tensor({2, 2}, {1, 0, 0, 1}));
   EXPECT_EQ(dx.values(), (std::vector<float>{1, 2, 3, 4}));        // dy W
-  EXPECT_EQ(layer.weight_grad().values(), (std::vector<float>{1, 1, 2, -1}));  // dy^T x
-  EXPECT_EQ(layer.bias_grad().values(), (std::vector<float>{1, 1}));
+  EXPECT_EQ(layer.weights()->weight_grad().values(), (std::vector<float>{1, 1, 2, -1}));  // dy^T x
+  EXPECT_EQ(layer.weights()->bias_grad().values(), (std::vector<float>{1, 1}));
   layer.backward(Tensor({2, 2}, {1, 0, 0, 1}));  // gradients accumulate
-  EXPECT_EQ(layer.weight_grad().values(), (std::vector<float>{2, 2, 4, -2}));
-  EXPECT_EQ(layer.bias_grad().values(), (std::vector<float>{2, 2}));
+  EXPECT_EQ(layer.weights()->weight_grad().values(), (std::vector<float>{2, 2, 4, -2}));
+  EXPECT_EQ(layer.weights()->bias_grad().values(), (std::vector<float>{2, 2}));
 }
 
 TEST(Linear, AcceptsImageShapedInputAndKeepsItsShapeInDx) {
   Linear layer(4, 3);
   Rng rng(1);
-  layer.init(rng);
+  layer.weights()->init(rng);
   Context ctx;
   const Tensor x = random_tensor({2, 1, 2, 2}, rng);
   EXPECT_EQ(layer.forward(x, ctx).shape(), (Shape{2, 3}));
@@ -49,11 +49,11 @@ TEST(Linear, AcceptsImageShapedInputAndKeepsItsShapeInDx) {
 TEST(Linear, GradientsMatchFiniteDifferences) {
   Rng rng(2);
   Linear layer(5, 4);
-  layer.init(rng);
-  for (float& b : layer.bias().values()) b = rng.uniform(-0.5f, 0.5f);
+  layer.weights()->init(rng);
+  for (float& b : layer.weights()->bias().values()) b = rng.uniform(-0.5f, 0.5f);
   expect_gradients_match(layer, random_tensor({3, 5}, rng));
   Linear no_bias(3, 2, false);
-  no_bias.init(rng);
+  no_bias.weights()->init(rng);
   EXPECT_EQ(no_bias.params().size(), 1u);
   expect_gradients_match(no_bias, random_tensor({4, 3}, rng));
 }
@@ -61,17 +61,17 @@ TEST(Linear, GradientsMatchFiniteDifferences) {
 TEST(Linear, KaimingUniformInit) {
   Linear layer(600, 50);
   Rng rng(3);
-  layer.bias().fill(7.0f);
-  layer.init(rng);
+  layer.weights()->bias().fill(7.0f);
+  layer.weights()->init(rng);
   const float bound = std::sqrt(6.0f / 600.0f);
   double sum_sq = 0.0;
-  for (float w : layer.weight().values()) {
+  for (float w : layer.weights()->weight().values()) {
     EXPECT_LE(std::fabs(w), bound);
     sum_sq += static_cast<double>(w) * w;
   }
   // Variance of U(-b, b) is b^2 / 3 = 2 / fan_in.
   EXPECT_NEAR(sum_sq / 30000.0, 2.0 / 600.0, 2.0 / 600.0 * 0.05);
-  for (float b : layer.bias().values()) EXPECT_EQ(b, 0.0f);
+  for (float b : layer.weights()->bias().values()) EXPECT_EQ(b, 0.0f);
   EXPECT_EQ(layer.macs({600}), 30000);
 }
 
@@ -85,9 +85,9 @@ TEST(Linear, MaskedFloatConstraintOnlyKeptWeightsLearn) {
   Linear layer(in, out, true, std::move(constraint));
   EXPECT_EQ(layer.constraint(), c);
   Rng rng(4);
-  layer.init(rng);
-  for (float& b : layer.bias().values()) b = rng.uniform(-1.0f, 1.0f);
-  c->begin_epoch(0, layer.weight().data());
+  layer.weights()->init(rng);
+  for (float& b : layer.weights()->bias().values()) b = rng.uniform(-1.0f, 1.0f);
+  c->begin_epoch(0, layer.weights()->weight().data());
   const std::vector<uint8_t>& mask = c->mask();
   ASSERT_EQ(c->kept(), in * out / 2);
   EXPECT_EQ(layer.macs({in}), in * out / 2);
@@ -98,10 +98,10 @@ TEST(Linear, MaskedFloatConstraintOnlyKeptWeightsLearn) {
   ctx.training = false;  // the constraint applies in evaluation too
   const Tensor y = layer.forward(x, ctx);
   const Tensor dx = layer.backward(dy);
-  const std::vector<float>& w = layer.weight().values();
+  const std::vector<float>& w = layer.weights()->weight().values();
   for (int64_t n = 0; n < batch; ++n)
     for (int64_t o = 0; o < out; ++o) {
-      double s = layer.bias()[o];
+      double s = layer.weights()->bias()[o];
       for (int64_t i = 0; i < in; ++i) s += mask[o * in + i] ? static_cast<double>(x[n * in + i]) * w[o * in + i] : 0.0;
       EXPECT_NEAR(y[n * out + o], s, 1e-5);
     }
@@ -109,7 +109,7 @@ TEST(Linear, MaskedFloatConstraintOnlyKeptWeightsLearn) {
     for (int64_t i = 0; i < in; ++i) {
       double g = 0.0;
       for (int64_t n = 0; n < batch; ++n) g += static_cast<double>(dy[n * out + o]) * x[n * in + i];
-      EXPECT_NEAR(layer.weight_grad()[o * in + i], mask[o * in + i] ? g : 0.0, 1e-5);
+      EXPECT_NEAR(layer.weights()->weight_grad()[o * in + i], mask[o * in + i] ? g : 0.0, 1e-5);
     }
   for (int64_t n = 0; n < batch; ++n)
     for (int64_t i = 0; i < in; ++i) {
@@ -126,7 +126,7 @@ TEST(Linear, BinaryConstraintUsesSignTimesRowMeanAndClipsAfterStep) {
   spec.clip = 1.0f;
   Sequential model;
   auto& layer = model.emplace<Linear>(3, 2, false, std::make_unique<WeightConstraint>(spec, 2, 3, 5));
-  layer.weight().values() = {0.5f, -0.25f, 1.5f, -0.1f, 0.2f, -0.3f};
+  layer.weights()->weight().values() = {0.5f, -0.25f, 1.5f, -0.1f, 0.2f, -0.3f};
   Context ctx;
   const Tensor y = model.forward(Tensor({1, 3}, {1.0f, 2.0f, 4.0f}), ctx);
   // Row 0: mean|w| = 0.75, signs + - +: 0.75 * (1 - 2 + 4) = 2.25. Row 1: mean 0.2, signs - + -: 0.2 * (-1 + 2 - 4).
@@ -135,10 +135,10 @@ TEST(Linear, BinaryConstraintUsesSignTimesRowMeanAndClipsAfterStep) {
   model.zero_grad();
   model.backward(Tensor({1, 2}, {1.0f, 1.0f}));
   // Straight-through: dW = dy^T x, zeroed where |w| > clip (the 1.5 entry).
-  EXPECT_EQ(layer.weight_grad().values(), (std::vector<float>{1.0f, 2.0f, 0.0f, 1.0f, 2.0f, 4.0f}));
+  EXPECT_EQ(layer.weights()->weight_grad().values(), (std::vector<float>{1.0f, 2.0f, 0.0f, 1.0f, 2.0f, 4.0f}));
   model.after_optimizer_step();
-  EXPECT_EQ(layer.weight()[2], 1.0f);
-  EXPECT_EQ(layer.weight()[0], 0.5f);
+  EXPECT_EQ(layer.weights()->weight()[2], 1.0f);
+  EXPECT_EQ(layer.weights()->weight()[0], 0.5f);
 }
 
 TEST(Linear, RejectsBadSizes) {

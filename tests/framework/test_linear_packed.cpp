@@ -38,9 +38,9 @@ ConstraintSpec unit_spec(Structure structure, int bits, double ratio, ScaleMode 
 std::unique_ptr<Linear> make_linear(int64_t in, int64_t out, const ConstraintSpec& spec, KernelChoice k) {
   auto layer = std::make_unique<Linear>(in, out, true, std::make_unique<WeightConstraint>(spec, out, in, 99));
   Rng rng(5);
-  layer->init(rng);
-  for (int64_t i = 0; i < out; ++i) layer->bias()[i] = 0.01f * float(i);
-  layer->set_kernels(k);
+  layer->weights()->init(rng);
+  for (int64_t i = 0; i < out; ++i) layer->weights()->bias()[i] = 0.01f * float(i);
+  layer->weights()->set_kernels(k);
   return layer;
 }
 
@@ -50,11 +50,11 @@ void expect_close(const float* a, const float* b, int64_t n, float tol, const ch
 
 void expect_same_steps(int64_t in, int64_t out, int64_t batch, const ConstraintSpec& spec, KeptUnit unit) {
   auto dense = make_linear(in, out, spec, KernelChoice::Dense);
-  auto packed = make_linear(in, out, spec, KernelChoice::Packed);
-  ASSERT_FALSE(dense->packed());
-  ASSERT_EQ(packed->kept_unit(), unit);
-  dense->constraint()->begin_epoch(0, dense->weight().data());
-  packed->constraint()->begin_epoch(0, packed->weight().data());
+  auto packed = make_linear(in, out, spec, KernelChoice::Kept);
+  ASSERT_FALSE(dense->weights()->kept_path());
+  ASSERT_EQ(packed->weights()->kept_unit(), unit);
+  dense->constraint()->begin_epoch(0, dense->weights()->weight().data());
+  packed->constraint()->begin_epoch(0, packed->weights()->weight().data());
   ASSERT_EQ(dense->constraint()->mask(), packed->constraint()->mask());
   Rng rng(11);
   Context ctx;
@@ -68,12 +68,12 @@ void expect_same_steps(int64_t in, int64_t out, int64_t batch, const ConstraintS
       for (Param& p : l->params()) p.grad->fill(0.0f);
     Tensor dxd = dense->backward(dy), dxp = packed->backward(dy);
     expect_close(dxp.data(), dxd.data(), dxd.numel(), 1e-4f, "dx");
-    expect_close(packed->weight_grad().data(), dense->weight_grad().data(), dense->weight().numel(), 1e-4f, "dW");
-    expect_close(packed->bias_grad().data(), dense->bias_grad().data(), out, 1e-4f, "db");
+    expect_close(packed->weights()->weight_grad().data(), dense->weights()->weight_grad().data(), dense->weights()->weight().numel(), 1e-4f, "dW");
+    expect_close(packed->weights()->bias_grad().data(), dense->weights()->bias_grad().data(), out, 1e-4f, "db");
     // Same SGD step on both: the next forward sees identical latent weights.
-    for (int64_t i = 0; i < dense->weight().numel(); ++i) {
-      dense->weight()[i] -= 0.05f * dense->weight_grad()[i];
-      packed->weight()[i] = dense->weight()[i];
+    for (int64_t i = 0; i < dense->weights()->weight().numel(); ++i) {
+      dense->weights()->weight()[i] -= 0.05f * dense->weights()->weight_grad()[i];
+      packed->weights()->weight()[i] = dense->weights()->weight()[i];
     }
   }
 }
@@ -116,21 +116,21 @@ TEST(LinearPacked, KeptRowsColumnsAndElementsMatchDenseStepByStep) {
 // the CSR products start to beat dense SGEMM), packed at any ratio, dense never; a moving
 // (magnitude) mask always trains dense.
 TEST(LinearPacked, KernelChoiceSelectsThePath) {
-  auto unit = [](ConstraintSpec spec, KernelChoice k) { return make_linear(64, 32, spec, k)->kept_unit(); };
+  auto unit = [](ConstraintSpec spec, KernelChoice k) { return make_linear(64, 32, spec, k)->weights()->kept_unit(); };
   EXPECT_EQ(unit(block_spec(3, 8, 8, 2), KernelChoice::Auto), KeptUnit::Block);
   EXPECT_EQ(unit(unit_spec(Structure::Row, 3, 2), KernelChoice::Auto), KeptUnit::Row);
   EXPECT_EQ(unit(unit_spec(Structure::Column, 3, 2), KernelChoice::Auto), KeptUnit::Column);
   EXPECT_EQ(unit(unit_spec(Structure::Element, 3, 4), KernelChoice::Auto), KeptUnit::Element);
   EXPECT_EQ(unit(unit_spec(Structure::Element, 3, 2), KernelChoice::Auto), KeptUnit::None);
-  EXPECT_EQ(unit(unit_spec(Structure::Element, 3, 2), KernelChoice::Packed), KeptUnit::Element);
+  EXPECT_EQ(unit(unit_spec(Structure::Element, 3, 2), KernelChoice::Kept), KeptUnit::Element);
   EXPECT_EQ(unit(unit_spec(Structure::Row, 3, 1), KernelChoice::Auto), KeptUnit::None);
-  EXPECT_EQ(unit(unit_spec(Structure::Row, 3, 1), KernelChoice::Packed), KeptUnit::Row);
+  EXPECT_EQ(unit(unit_spec(Structure::Row, 3, 1), KernelChoice::Kept), KeptUnit::Row);
   EXPECT_EQ(unit(unit_spec(Structure::Column, 3, 8), KernelChoice::Dense), KeptUnit::None);
-  EXPECT_EQ(unit(unit_spec(Structure::None, 3, 1), KernelChoice::Packed), KeptUnit::None);
+  EXPECT_EQ(unit(unit_spec(Structure::None, 3, 1), KernelChoice::Kept), KeptUnit::None);
   ConstraintSpec pruned = unit_spec(Structure::Row, 3, 4);
   pruned.selection = Selection::Magnitude;
   pruned.prune_end_epoch = 2;
-  EXPECT_EQ(unit(pruned, KernelChoice::Packed), KeptUnit::None);
+  EXPECT_EQ(unit(pruned, KernelChoice::Kept), KeptUnit::None);
 }
 
 // The dense layer's outputs of dropped rows are exactly their biases, its input gradient exactly 0
@@ -141,7 +141,7 @@ TEST(LinearPacked, DroppedRowsGiveTheBiasDroppedColumnsNoGradient) {
   for (float& v : x.values()) v = rng.uniform(-1.0f, 1.0f);
   for (float& v : dy.values()) v = rng.uniform(-1.0f, 1.0f);
   Context ctx;
-  auto rows = make_linear(40, 12, unit_spec(Structure::Row, 3, 4), KernelChoice::Packed);
+  auto rows = make_linear(40, 12, unit_spec(Structure::Row, 3, 4), KernelChoice::Kept);
   const Tensor y = rows->forward(x, ctx);
   const std::vector<uint8_t>& rmask = rows->constraint()->mask();
   int dropped = 0;
@@ -151,7 +151,7 @@ TEST(LinearPacked, DroppedRowsGiveTheBiasDroppedColumnsNoGradient) {
     for (int64_t b = 0; b < 6; ++b) EXPECT_EQ(y[b * 12 + o], 0.01f * float(o)) << "output " << o;
   }
   EXPECT_EQ(dropped, 9);  // 12 rows keep round(12 / 4) = 3
-  auto cols = make_linear(40, 12, unit_spec(Structure::Column, 3, 4), KernelChoice::Packed);
+  auto cols = make_linear(40, 12, unit_spec(Structure::Column, 3, 4), KernelChoice::Kept);
   cols->forward(x, ctx);
   const Tensor dx = cols->backward(dy);
   const std::vector<uint8_t>& cmask = cols->constraint()->mask();
@@ -169,8 +169,8 @@ TEST(LinearPacked, DroppedRowsGiveTheBiasDroppedColumnsNoGradient) {
 // dropped weight untouched, equal to the dense layer's update.
 void expect_compact_update(const ConstraintSpec& spec, const Shape& compact_shape) {
   auto dense = make_linear(30, 20, spec, KernelChoice::Dense);
-  auto packed = make_linear(30, 20, spec, KernelChoice::Packed);
-  const std::vector<float> before = packed->weight().values();
+  auto packed = make_linear(30, 20, spec, KernelChoice::Kept);
+  const std::vector<float> before = packed->weights()->weight().values();
   const std::vector<uint8_t>& mask = packed->constraint()->mask();
   const std::vector<Param> pp = packed->params(), pd = dense->params();
   EXPECT_EQ(pp[0].value->shape(), compact_shape);
@@ -190,8 +190,8 @@ void expect_compact_update(const ConstraintSpec& spec, const Shape& compact_shap
   }
   od.step(0.1);
   op.step(0.1);
-  const std::vector<float>& wp = packed->weight().values();
-  const std::vector<float>& wd = dense->weight().values();
+  const std::vector<float>& wp = packed->weights()->weight().values();
+  const std::vector<float>& wd = dense->weights()->weight().values();
   for (size_t i = 0; i < wp.size(); ++i) {
     if (mask[i]) {
       EXPECT_NEAR(wp[i], wd[i], 1e-5f) << i;
@@ -227,15 +227,15 @@ TEST(LinearPacked, OptimizerUpdatesTheCompactKeptUnits) {
 void expect_same_mlp_training(const ConstraintSpec& spec) {
   auto build = [&spec](KernelChoice k) {
     Sequential net;
-    net.emplace<Linear>(64, 48, true, std::make_unique<WeightConstraint>(spec, 48, 64, 3)).set_kernels(k);
+    net.emplace<Linear>(64, 48, true, std::make_unique<WeightConstraint>(spec, 48, 64, 3)).weights()->set_kernels(k);
     net.emplace<BatchNorm>(48);
     net.emplace<Activation>(ActFn::Relu, 8, 4.0f);
-    net.emplace<Linear>(48, 10, true, std::make_unique<WeightConstraint>(spec, 10, 48, 4)).set_kernels(k);
+    net.emplace<Linear>(48, 10, true, std::make_unique<WeightConstraint>(spec, 10, 48, 4)).weights()->set_kernels(k);
     net.init(7);
     net.begin_epoch(0);
     return net;
   };
-  Sequential dense = build(KernelChoice::Dense), packed = build(KernelChoice::Packed);
+  Sequential dense = build(KernelChoice::Dense), packed = build(KernelChoice::Kept);
   OptimizerSettings settings;  // Adam
   Optimizer opt_d(settings, dense.params()), opt_p(settings, packed.params());
   Rng rng(21);

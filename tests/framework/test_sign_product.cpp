@@ -71,29 +71,29 @@ TEST(SignProduct, LinearEqualsScaleTimesExactIntegerSum) {
                                       << to_string(c.spec.structure) << " ratio " << c.spec.ratio);
     Linear layer(c.in, c.out, true, std::make_unique<WeightConstraint>(c.spec, c.out, c.in, 5));
     Rng rng(8);
-    layer.init(rng);
-    for (int64_t n = 0; n < c.out; ++n) layer.bias()[n] = 0.1f * static_cast<float>(n);
-    layer.set_sign_input(true);
-    ASSERT_EQ(layer.kept_unit(), c.unit);
+    layer.weights()->init(rng);
+    for (int64_t n = 0; n < c.out; ++n) layer.weights()->bias()[n] = 0.1f * static_cast<float>(n);
+    layer.weights()->set_sign_input(true);
+    ASSERT_EQ(layer.weights()->kept_unit(), c.unit);
     const Tensor x = signs({c.batch, c.in}, 3);
     Context ctx;
     const Tensor y = layer.forward(x, ctx);
-    EXPECT_TRUE(layer.sign_product());
-    const Tensor w = layer.effective_weight();
+    EXPECT_TRUE(layer.weights()->sign_product());
+    const Tensor w = layer.weights()->effective_weight();
     const std::vector<float> s = scales_of(w, c.out, c.in);
     for (int64_t m = 0; m < c.batch; ++m)
       for (int64_t n = 0; n < c.out; ++n) {
         int64_t acc = 0;
         for (int64_t k = 0; k < c.in; ++k) acc += static_cast<int64_t>(x[m * c.in + k]) * sign_of(w[n * c.in + k]);
-        ASSERT_EQ(y[m * c.out + n], static_cast<float>(acc) * s[n] + layer.bias()[n]) << m << "," << n;
+        ASSERT_EQ(y[m * c.out + n], static_cast<float>(acc) * s[n] + layer.weights()->bias()[n]) << m << "," << n;
       }
     // The float path: the same values up to the rounding of its +-scale sums.
     Linear plain(c.in, c.out, true, std::make_unique<WeightConstraint>(c.spec, c.out, c.in, 5));
     Rng rng2(8);
-    plain.init(rng2);
-    for (int64_t n = 0; n < c.out; ++n) plain.bias()[n] = 0.1f * static_cast<float>(n);
+    plain.weights()->init(rng2);
+    for (int64_t n = 0; n < c.out; ++n) plain.weights()->bias()[n] = 0.1f * static_cast<float>(n);
     const Tensor y_float = plain.forward(x, ctx);
-    EXPECT_FALSE(plain.sign_product());
+    EXPECT_FALSE(plain.weights()->sign_product());
     for (int64_t e = 0; e < y.numel(); ++e) ASSERT_NEAR(y[e], y_float[e], 1e-5f * (1.0f + std::fabs(y_float[e])));
   }
 }
@@ -119,15 +119,15 @@ TEST(SignProduct, ConvWithZeroPaddingEqualsScaleTimesExactIntegerSum) {
     const int64_t fan_in = c.c * c.k * c.k;
     Conv2d conv(c.c, c.oc, c.k, c.stride, c.pad, true, std::make_unique<WeightConstraint>(c.spec, c.oc, fan_in, 7));
     Rng rng(9);
-    conv.init(rng);
-    for (int64_t o = 0; o < c.oc; ++o) conv.bias()[o] = -0.05f * static_cast<float>(o);
-    conv.set_sign_input(true);
-    ASSERT_EQ(conv.kept_unit(), c.unit);
+    conv.weights()->init(rng);
+    for (int64_t o = 0; o < c.oc; ++o) conv.weights()->bias()[o] = -0.05f * static_cast<float>(o);
+    conv.weights()->set_sign_input(true);
+    ASSERT_EQ(conv.weights()->kept_unit(), c.unit);
     const Tensor x = signs({c.n, c.c, c.h, c.w}, 4);
     Context ctx;
     const Tensor y = conv.forward(x, ctx);
-    EXPECT_TRUE(conv.sign_product());
-    const Tensor w = conv.effective_weight();
+    EXPECT_TRUE(conv.weights()->sign_product());
+    const Tensor w = conv.weights()->effective_weight();
     const std::vector<float> s = scales_of(w, c.oc, fan_in);
     const int64_t oh = y.dim(2), ow = y.dim(3);
     for (int64_t i = 0; i < c.n; ++i)
@@ -143,7 +143,7 @@ TEST(SignProduct, ConvWithZeroPaddingEqualsScaleTimesExactIntegerSum) {
                   acc += static_cast<int64_t>(x[((i * c.c + ch) * c.h + iy) * c.w + ix]) *
                          sign_of(w[o * fan_in + (ch * c.k + ky) * c.k + kx]);
                 }
-            ASSERT_EQ(y[((i * c.oc + o) * oh + oy) * ow + ox], static_cast<float>(acc) * s[o] + conv.bias()[o])
+            ASSERT_EQ(y[((i * c.oc + o) * oh + oy) * ow + ox], static_cast<float>(acc) * s[o] + conv.weights()->bias()[o])
                 << "sample " << i << " channel " << o << " at " << oy << "," << ox;
           }
   }
@@ -155,10 +155,10 @@ TEST(SignProduct, OnlyOneBitWeightsWithWholeUnitsTakeTheBinaryGemm) {
   auto run = [&](ConstraintSpec spec, bool sign_input) {
     Linear layer(64, 16, true, std::make_unique<WeightConstraint>(spec, 16, 64, 5));
     Rng rng(1);
-    layer.init(rng);
-    layer.set_sign_input(sign_input);
+    layer.weights()->init(rng);
+    layer.weights()->set_sign_input(sign_input);
     layer.forward(x, ctx);
-    return layer.sign_product();
+    return layer.weights()->sign_product();
   };
   EXPECT_TRUE(run(spec_of(Structure::None, 1, ScaleMode::PerLayer), true));
   EXPECT_FALSE(run(spec_of(Structure::None, 1, ScaleMode::PerLayer), false));
@@ -199,10 +199,7 @@ train: {epochs: 1, batch_size: 4}
   Context ctx;
   ctx.training = false;  // dropout passes values through, its layer still breaks the signs
   net.forward(x, ctx);
-  auto binary = [&](size_t i) {
-    if (auto* conv = dynamic_cast<Conv2d*>(&net.layer(i))) return conv->sign_product();
-    return dynamic_cast<Linear&>(net.layer(i)).sign_product();
-  };
+  auto binary = [&](size_t i) { return net.layer(i).weights()->sign_product(); };
   EXPECT_FALSE(binary(0));   // pixels
   EXPECT_TRUE(binary(3));    // sign, max-pool
   EXPECT_TRUE(binary(6));    // sign, flatten

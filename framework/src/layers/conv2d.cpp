@@ -1,7 +1,6 @@
 #include "bitblock/framework/conv2d.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "bitblock/common/error.hpp"
 
@@ -17,43 +16,18 @@ int64_t checked_channels(int64_t in_channels, int64_t out_channels, int kernel, 
                              ", stride " + std::to_string(stride) + ", padding " + std::to_string(padding));
   return in_channels;
 }
-
-std::unique_ptr<WeightConstraint> sized_for(std::unique_ptr<WeightConstraint> c, int64_t out_channels, int64_t fan_in) {
-  if (c && (c->rows() != out_channels || c->cols() != fan_in))
-    fail_input("conv2d", "constraint sized " + std::to_string(c->rows()) + "x" + std::to_string(c->cols()) +
-                             " for a " + std::to_string(out_channels) + "x" + std::to_string(fan_in) + " weight matrix");
-  return c;
-}
 }  // namespace
 
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel, int stride, int padding, bool bias,
                std::unique_ptr<WeightConstraint> constraint)
     : in_ch_(checked_channels(in_channels, out_channels, kernel, stride, padding)), out_ch_(out_channels),
-      kernel_(kernel), stride_(stride), padding_(padding), has_bias_(bias),
-      w_({out_channels, in_channels, kernel, kernel}, out_channels, in_channels * kernel * kernel,
-         sized_for(std::move(constraint), out_channels, in_channels * kernel * kernel)) {
-  if (has_bias_) {
-    bias_ = Tensor({out_ch_});
-    bias_grad_ = Tensor({out_ch_});
-  }
-}
-
-void Conv2d::init(Rng& rng) {
-  const float bound = std::sqrt(6.0f / static_cast<float>(in_ch_ * kernel_ * kernel_));
-  Tensor w(weight().shape());
-  for (float& v : w.values()) v = rng.uniform(-bound, bound);
-  weight().copy_from(w);
-  bias_.fill(0.0f);
-}
+      kernel_(kernel), stride_(stride), padding_(padding),
+      w_("conv2d", {out_channels, in_channels, kernel, kernel}, out_channels, in_channels * kernel * kernel, bias,
+         std::move(constraint)) {}
 
 std::string Conv2d::describe() const {
-  std::string s = "conv2d " + std::to_string(in_ch_) + " -> " + std::to_string(out_ch_) + " k" +
-                  std::to_string(kernel_) + " s" + std::to_string(stride_) + " p" + std::to_string(padding_);
-  if (!has_bias_) s += " (no bias)";
-  if (const WeightConstraint* c = w_.constraint())
-    s += " weight_bits " + std::to_string(c->spec().weight_bits) + " " + to_string(c->spec().structure) + " ratio " +
-         std::to_string(c->spec().ratio);
-  return s;
+  return "conv2d " + std::to_string(in_ch_) + " -> " + std::to_string(out_ch_) + " k" + std::to_string(kernel_) + " s" +
+         std::to_string(stride_) + " p" + std::to_string(padding_) + w_.describe();
 }
 
 Shape Conv2d::output_shape(const Shape& input) const {
@@ -77,12 +51,12 @@ Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
   input_.copy_from(x);
   Tensor y = Tensor::for_output({x.dim(0), out_ch_, g.out_height(), g.out_width()}, x.device());
   w_.prepare();
-  if (packed() || w_.sign_product()) {  // patch rows: the compact products or the binary GEMM
-    forward_compact(x, g, y);
+  if (w_.kept_path() || w_.sign_product()) {  // patch rows: the kept weights' products or the binary GEMM
+    forward_patch_rows(x, g, y);
   } else {
     forward_dense(x, g, y);
   }
-  if (has_bias_) ops::add_bias_channels(y, bias_);
+  if (w_.has_bias()) ops::add_bias_channels(y, w_.bias());
   return y;
 }
 
@@ -90,7 +64,7 @@ void Conv2d::forward_dense(const Tensor& x, const ops::ConvGeometry& g, Tensor& 
   ops::conv2d_forward(x, w_.prepared(), g, y, scratch_);
 }
 
-void Conv2d::forward_compact(const Tensor& x, const ops::ConvGeometry& g, Tensor& y) {
+void Conv2d::forward_patch_rows(const Tensor& x, const ops::ConvGeometry& g, Tensor& y) {
   const int64_t batch = x.dim(0), k = g.patch_size(), pixels = g.out_pixels();
   const int64_t group = ops::patch_group(x.device(), g, batch);
   for (int64_t n0 = 0; n0 < batch; n0 += group) {
@@ -114,12 +88,12 @@ Tensor Conv2d::backward_impl(const Tensor& grad_y, bool input_grad) {
   if (grad_y.shape() != Shape{batch, out_ch_, g.out_height(), g.out_width()})
     fail_input("conv2d", "backward got " + shape_str(grad_y.shape()));
   Tensor dx = input_grad ? Tensor::for_output(input_.shape(), input_.device()) : Tensor();
-  if (packed()) {
-    backward_compact(grad_y, g, input_grad ? &dx : nullptr);
+  if (w_.kept_path()) {
+    backward_patch_rows(grad_y, g, input_grad ? &dx : nullptr);
   } else {
     backward_dense(grad_y, g, input_grad ? &dx : nullptr);
   }
-  if (has_bias_) ops::sum_channels_into(grad_y, bias_grad_);
+  if (w_.has_bias()) ops::sum_channels_into(grad_y, w_.bias_grad());
   return dx;
 }
 
@@ -135,7 +109,7 @@ void Conv2d::backward_dense(const Tensor& grad_y, const ops::ConvGeometry& g, Te
   if (constrained) w_.add_effective_grad(grad_effective_);
 }
 
-void Conv2d::backward_compact(const Tensor& grad_y, const ops::ConvGeometry& g, Tensor* dx) {
+void Conv2d::backward_patch_rows(const Tensor& grad_y, const ops::ConvGeometry& g, Tensor* dx) {
   const int64_t batch = input_.dim(0), k = g.patch_size(), pixels = g.out_pixels();
   const int64_t group = ops::patch_group(input_.device(), g, batch);
   for (int64_t n0 = 0; n0 < batch; n0 += group) {
@@ -156,22 +130,12 @@ void Conv2d::backward_compact(const Tensor& grad_y, const ops::ConvGeometry& g, 
 
 void Conv2d::to(Device device) {
   w_.to(device);
-  bias_ = bias_.to(device);
-  bias_grad_ = bias_grad_.to(device);
   grad_effective_ = input_ = scratch_.cols = scratch_.out_cols = patches_ = out_rows_ = patch_grad_ = Tensor();
-}
-
-std::vector<Param> Conv2d::params() {
-  std::vector<Param> p{w_.param()};
-  if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, false});
-  return p;
 }
 
 int64_t Conv2d::macs(const Shape& input) const {
   const Shape out = output_shape(input);
-  const WeightConstraint* c = w_.constraint();
-  const int64_t per_pixel = c ? c->kept() : out_ch_ * in_ch_ * kernel_ * kernel_;
-  return per_pixel * out[1] * out[2];
+  return w_.macs_per_position() * out[1] * out[2];
 }
 
 }  // namespace bitblock

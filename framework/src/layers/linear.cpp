@@ -1,7 +1,5 @@
 #include "bitblock/framework/linear.hpp"
 
-#include <cmath>
-
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/ops.hpp"
 
@@ -20,39 +18,14 @@ int64_t positive_features(int64_t in, int64_t out) {
     fail_input("linear", "features must be positive, got in " + std::to_string(in) + ", out " + std::to_string(out));
   return in;
 }
-
-std::unique_ptr<WeightConstraint> sized_for(std::unique_ptr<WeightConstraint> c, int64_t in, int64_t out) {
-  if (c && (c->rows() != out || c->cols() != in))
-    fail_input("linear", "constraint sized " + std::to_string(c->rows()) + "x" + std::to_string(c->cols()) +
-                             " for a " + std::to_string(out) + "x" + std::to_string(in) + " weight");
-  return c;
-}
 }  // namespace
 
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, std::unique_ptr<WeightConstraint> constraint)
-    : in_(positive_features(in_features, out_features)), out_(out_features), has_bias_(bias),
-      w_({out_features, in_features}, out_features, in_features, sized_for(std::move(constraint), in_features, out_features)) {
-  if (has_bias_) {
-    bias_ = Tensor({out_});
-    bias_grad_ = Tensor({out_});
-  }
-}
-
-void Linear::init(Rng& rng) {
-  const float bound = std::sqrt(6.0f / static_cast<float>(in_));
-  Tensor w({out_, in_});
-  for (float& v : w.values()) v = rng.uniform(-bound, bound);
-  weight().copy_from(w);
-  bias_.fill(0.0f);
-}
+    : in_(positive_features(in_features, out_features)), out_(out_features),
+      w_("linear", {out_features, in_features}, out_features, in_features, bias, std::move(constraint)) {}
 
 std::string Linear::describe() const {
-  std::string s = "linear " + std::to_string(in_) + " -> " + std::to_string(out_);
-  if (!has_bias_) s += " (no bias)";
-  if (const WeightConstraint* c = w_.constraint())
-    s += " weight_bits " + std::to_string(c->spec().weight_bits) + " " + to_string(c->spec().structure) + " ratio " +
-         std::to_string(c->spec().ratio);
-  return s;
+  return "linear " + std::to_string(in_) + " -> " + std::to_string(out_) + w_.describe();
 }
 
 Shape Linear::output_shape(const Shape& input) const {
@@ -69,7 +42,7 @@ Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
   Tensor y = Tensor::for_output({x.dim(0), out_}, x.device());
   w_.prepare();
   w_.forward(x, y);
-  if (has_bias_) ops::add_bias_rows(y, bias_);
+  if (w_.has_bias()) ops::add_bias_rows(y, w_.bias());
   return y;
 }
 
@@ -84,25 +57,15 @@ Tensor Linear::backward_impl(const Tensor& grad_y, bool input_grad) {
                              shape_str(grad_y.shape()));
   Tensor dx = input_grad ? Tensor::for_output(input_.shape(), input_.device()) : Tensor();
   w_.backward(grad_y, input_, input_grad ? &dx : nullptr);
-  if (has_bias_) ops::sum_rows_into(grad_y, bias_grad_);
+  if (w_.has_bias()) ops::sum_rows_into(grad_y, w_.bias_grad());
   return dx;
-}
-
-std::vector<Param> Linear::params() {
-  std::vector<Param> p{w_.param()};
-  if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, false});
-  return p;
 }
 
 void Linear::to(Device device) {
   w_.to(device);
-  bias_ = bias_.to(device);
-  bias_grad_ = bias_grad_.to(device);
   input_ = Tensor();
 }
 
-int64_t Linear::macs(const Shape& /*input*/) const {
-  return w_.constraint() ? w_.constraint()->kept() : in_ * out_;
-}
+int64_t Linear::macs(const Shape& /*input*/) const { return w_.macs_per_position(); }
 
 }  // namespace bitblock

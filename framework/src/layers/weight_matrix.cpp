@@ -1,7 +1,9 @@
-// WeightMatrix: storage, path choice and the dense (masked) path. The compact path's layout and
-// products are in weight_matrix_compact.cpp.
+// WeightMatrix: the weight part Linear and Conv2d share (storage, bias, parameters, init, path
+// choice), the dense (masked) path and the kept path's layout; the kept path's products are the
+// device's KeptWeights.
 #include "bitblock/framework/weight_matrix.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "bitblock/common/error.hpp"
@@ -12,7 +14,7 @@ namespace bitblock {
 const char* to_string(KernelChoice k) {
   switch (k) {
     case KernelChoice::Dense: return "dense";
-    case KernelChoice::Packed: return "packed";
+    case KernelChoice::Kept: return "kept";
     default: return "auto";
   }
 }
@@ -20,8 +22,8 @@ const char* to_string(KernelChoice k) {
 KernelChoice parse_kernel_choice(const std::string& s, const std::string& where) {
   if (s == "auto") return KernelChoice::Auto;
   if (s == "dense") return KernelChoice::Dense;
-  if (s == "packed") return KernelChoice::Packed;
-  fail_input(where, "'" + s + "' is not one of auto, dense, packed");
+  if (s == "kept" || s == "packed") return KernelChoice::Kept;  // "packed": the old name
+  fail_input(where, "'" + s + "' is not one of auto, dense, kept (or packed, its old name)");
 }
 
 const char* to_string(KeptUnit u) {
@@ -34,12 +36,55 @@ const char* to_string(KeptUnit u) {
   }
 }
 
-WeightMatrix::WeightMatrix(const Shape& shape, int64_t rows, int64_t cols, std::unique_ptr<WeightConstraint> constraint)
-    : rows_(rows), cols_(cols), constraint_(std::move(constraint)), weight_(shape), weight_grad_(shape) {
+namespace {
+// Checked before any member is sized from it.
+std::unique_ptr<WeightConstraint> sized_for(std::unique_ptr<WeightConstraint> c, const std::string& layer, int64_t rows,
+                                            int64_t cols) {
+  if (c && (c->rows() != rows || c->cols() != cols))
+    fail_input(layer, "constraint sized " + std::to_string(c->rows()) + "x" + std::to_string(c->cols()) + " for a " +
+                          std::to_string(rows) + "x" + std::to_string(cols) + " weight matrix");
+  return c;
+}
+}  // namespace
+
+WeightMatrix::WeightMatrix(const std::string& layer, const Shape& shape, int64_t rows, int64_t cols, bool bias,
+                           std::unique_ptr<WeightConstraint> constraint)
+    : rows_(rows), cols_(cols), constraint_(sized_for(std::move(constraint), layer, rows, cols)), weight_(shape),
+      weight_grad_(shape), has_bias_(bias) {
   if (weight_.numel() != rows * cols) throw std::logic_error("WeightMatrix: shape does not hold rows x cols");
+  if (has_bias_) {
+    bias_ = Tensor({rows_});
+    bias_grad_ = Tensor({rows_});
+  }
 }
 
-KeptUnit WeightMatrix::unit() const {
+void WeightMatrix::init(Rng& rng) {
+  const float bound = std::sqrt(6.0f / static_cast<float>(cols_));
+  Tensor w(weight_.shape());  // drawn on the host, in W's element order
+  for (float& v : w.values()) v = rng.uniform(-bound, bound);
+  weight().copy_from(w);
+  bias_.fill(0.0f);
+}
+
+std::vector<Param> WeightMatrix::params() {
+  std::vector<Param> p{weight_param()};
+  if (has_bias_) p.push_back({"bias", &bias_, &bias_grad_, false});
+  return p;
+}
+
+std::string WeightMatrix::describe() const {
+  std::string s = has_bias_ ? "" : " (no bias)";
+  if (constraint_) {
+    const ConstraintSpec& spec = constraint_->spec();
+    s += " weight_bits " + std::to_string(spec.weight_bits) + " " + to_string(spec.structure) + " ratio " +
+         std::to_string(spec.ratio);
+  }
+  return s;
+}
+
+int64_t WeightMatrix::macs_per_position() const { return constraint_ ? constraint_->kept() : rows_ * cols_; }
+
+KeptUnit WeightMatrix::kept_unit() const {
   if (!constraint_ || kernels_ == KernelChoice::Dense) return KeptUnit::None;
   const ConstraintSpec& spec = constraint_->spec();
   if (spec.selection != Selection::Random) return KeptUnit::None;
@@ -54,46 +99,46 @@ KeptUnit WeightMatrix::unit() const {
   }
 }
 
-void WeightMatrix::ensure_compact() {
-  const KeptUnit u = unit();
-  if (!compact_ || compact_->unit() != u || layout_mask_version_ != constraint_->mask_version()) {
+void WeightMatrix::ensure_kept() {
+  const KeptUnit u = kept_unit();
+  if (!kept_ || kept_->unit() != u || layout_mask_version_ != constraint_->mask_version()) {
     const auto [br, bc] = unit_block_shape(constraint_->spec(), rows_, cols_);
     kernels::BsrLayout layout = kernels::bsr_layout_from_mask(constraint_->mask().data(), rows_, cols_, br, bc);
     int64_t covered = 0;  // in-matrix elements of the kept units: all of them must be kept
     for (int64_t i = 0; i < layout.num_block_rows(); ++i)
       for (int32_t b = layout.block_row_ptr[i]; b < layout.block_row_ptr[i + 1]; ++b)
         covered += int64_t{layout.rows_in_block_row(i)} * layout.cols_in_block_col(layout.block_col_idx[b]);
-    if (covered != constraint_->kept()) throw std::logic_error("WeightMatrix: the compact path needs a mask of whole units");
-    // A restored checkpoint sets the same mask again: the compact weights stay as they are.
-    const bool same = compact_ && compact_->unit() == u && layout.block_row_ptr == compact_->layout().block_row_ptr &&
-                      layout.block_col_idx == compact_->layout().block_col_idx;
+    if (covered != constraint_->kept()) throw std::logic_error("WeightMatrix: the kept path needs a mask of whole units");
+    // A restored checkpoint sets the same mask again: the kept weights stay as they are.
+    const bool same = kept_ && kept_->unit() == u && layout.block_row_ptr == kept_->layout().block_row_ptr &&
+                      layout.block_col_idx == kept_->layout().block_col_idx;
     if (!same) {
       weight();  // the kept weights of the old layout back into weight_
-      compact_ = ops::kept_weights(layout, u, constraint_->spec().weight_bits, device_,
+      kept_ = ops::kept_weights(layout, u, constraint_->spec().weight_bits, device_,
                                    "weights " + std::to_string(rows_) + "x" + std::to_string(cols_));
     }
     layout_mask_version_ = constraint_->mask_version();
   }
-  if (compact_live_) return;
-  const Shape shape = compact_->blocks_shape();
+  if (kept_live_) return;
+  const Shape shape = kept_->blocks_shape();
   if (kept_g_.shape() != shape || kept_g_.device() != device_) kept_g_ = Tensor(shape, device_);
   kept_w_.reset(shape, device_);
-  compact_->gather(weight_, kept_w_);
-  compact_live_ = true;
+  kept_->gather(weight_, kept_w_);
+  kept_live_ = true;
 }
 
 Tensor& WeightMatrix::weight() {
-  if (compact_live_) {
-    compact_->write(kept_w_, weight_);
-    compact_live_ = false;
+  if (kept_live_) {
+    kept_->write(kept_w_, weight_);
+    kept_live_ = false;
   }
   return weight_;
 }
 
 Tensor& WeightMatrix::weight_grad() {
-  if (unit() != KeptUnit::None && compact_ && compact_->unit() == unit() &&
-      kept_g_.numel() == compact_->layout().kept_blocks() * compact_->layout().block_elems())
-    compact_->scatter(kept_g_, weight_grad_);
+  if (kept_path() && kept_ && kept_->unit() == kept_unit() &&
+      kept_g_.numel() == kept_->layout().kept_blocks() * kept_->layout().block_elems())
+    kept_->scatter(kept_g_, weight_grad_);
   return weight_grad_;
 }
 
@@ -105,25 +150,25 @@ const Tensor& WeightMatrix::effective() {
 }
 
 Tensor WeightMatrix::effective_weight() {
-  weight();  // compact: current kept weights into weight_
+  weight();  // kept path: current kept weights into weight_
   return effective();
 }
 
-Param WeightMatrix::param() {
-  if (unit() == KeptUnit::None) return {"weight", &weight(), &weight_grad_, true};
-  ensure_compact();
+Param WeightMatrix::weight_param() {
+  if (!kept_path()) return {"weight", &weight(), &weight_grad_, true};
+  ensure_kept();
   return {"weight", &kept_w_, &kept_g_, true};
 }
 
 void WeightMatrix::begin_epoch(int epoch) {
-  // The compact path has a random (fixed) mask, which needs no weights: its compact copy stays live.
+  // The kept path has a random (fixed) mask, which needs no weights: its kept copy stays live.
   if (!constraint_) return;
   Tensor copy;
-  constraint_->begin_epoch(epoch, unit() != KeptUnit::None ? nullptr : on_host(weight(), copy).data());
+  constraint_->begin_epoch(epoch, kept_path() ? nullptr : on_host(weight(), copy).data());
 }
 
 void WeightMatrix::after_optimizer_step() {
-  if (constraint_) constraint_->after_step(compact_live_ ? kept_w_ : weight_);
+  if (constraint_) constraint_->after_step(kept_live_ ? kept_w_ : weight_);
 }
 
 void WeightMatrix::add_effective_grad(const Tensor& grad_effective) {
@@ -133,13 +178,13 @@ void WeightMatrix::add_effective_grad(const Tensor& grad_effective) {
 }
 
 void WeightMatrix::prepare() {
-  if (unit() == KeptUnit::None) {
+  if (!kept_path()) {
     effective();
   } else {
-    ensure_compact();
+    ensure_kept();
     eff_units_.reset(kept_w_.shape(), device_);
-    constraint_->apply_blocks(*compact_, kept_w_, eff_units_);
-    compact_->set_values(eff_units_, kept_w_, constraint_->step_scales());
+    constraint_->apply_blocks(*kept_, kept_w_, eff_units_);
+    kept_->set_values(eff_units_, kept_w_, constraint_->step_scales());
   }
   prepare_binary();
 }
@@ -148,14 +193,14 @@ void WeightMatrix::prepare_binary() {
   binary_live_ = false;
   if (!sign_input_ || !constraint_ || constraint_->spec().weight_bits != 1) return;
   const ConstraintSpec& spec = constraint_->spec();
-  const KeptUnit u = unit();
+  const KeptUnit u = kept_unit();
   if (u == KeptUnit::Element || (u == KeptUnit::None && spec.structure == Structure::Element)) return;
   const auto key = std::make_tuple(u, constraint_->mask_version(), device_);
   if (key != binary_key_) {
     binary_.reset();
     binary_key_ = key;
     if (u != KeptUnit::None) {
-      binary_ = ops::binary_weights(compact_->layout(), device_);
+      binary_ = ops::binary_weights(kept_->layout(), device_);
     } else {
       // Dense path: the mask's whole units (one block without a structure), every kept
       // position of which holds +-scale.
@@ -183,8 +228,8 @@ void WeightMatrix::forward(const Tensor& x, Tensor& y) {
     binary_->forward(x, y);
     return;
   }
-  if (unit() != KeptUnit::None) {
-    compact_->forward(x, y);
+  if (kept_path()) {
+    kept_->forward(x, y);
     return;
   }
   const int64_t M = ops::rows_of(x, cols_);
@@ -193,12 +238,12 @@ void WeightMatrix::forward(const Tensor& x, Tensor& y) {
 
 void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx) {
   const int64_t M = ops::rows_of(dy, rows_);
-  if (unit() != KeptUnit::None) {
-    // dW_eff of the kept units, compact; then their straight-through gradient (the mask is 1 there).
+  if (kept_path()) {
+    // dW_eff of the kept units; then their straight-through gradient (the mask is 1 there).
     grad_units_.reset(kept_w_.shape(), device_);
-    compact_->backward_weight(dy, x, grad_units_);
+    kept_->backward_weight(dy, x, grad_units_);
     constraint_->backward_blocks(kept_w_, grad_units_, kept_g_);
-    if (dx) compact_->backward_input(dy, *dx);
+    if (dx) kept_->backward_input(dy, *dx);
     return;
   }
   if (constraint_) {
@@ -214,10 +259,12 @@ void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx) {
 
 void WeightMatrix::to(Device device) {
   if (device == device_) return;
-  weight();  // the compact weights back into weight_; they are gathered again on the new device
+  weight();  // the kept weights back into weight_; they are gathered again on the new device
   weight_ = weight_.to(device);
   weight_grad_ = weight_grad_.to(device);
-  compact_.reset();
+  bias_ = bias_.to(device);
+  bias_grad_ = bias_grad_.to(device);
+  kept_.reset();
   binary_.reset();
   binary_key_ = {KeptUnit::None, ~uint64_t{0}, device};
   binary_live_ = false;

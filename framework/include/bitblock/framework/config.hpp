@@ -73,7 +73,7 @@ struct ExperimentConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   int log_every = 100;                   // batches between progress lines
-  std::string kernels = "auto";          // auto | dense | packed
+  std::string kernels = "auto";          // auto | dense | kept ("packed" is read as kept)
   std::string device = "auto";           // auto | cpu | cuda (auto: a usable GPU, else the CPU)
   // hardware simulation after training (optional)
   std::string hwsim_arch;

@@ -50,7 +50,7 @@ void validate_constraint(const ConstraintSpec& spec, int64_t rows, int64_t cols,
 // The BSR block (kernels/bsr.hpp) that holds one sparsity unit: block R x C, row 1 x cols,
 // column rows x 1, element 1 x 1; none: 8 x 8 tiles (at most the matrix), as the model file
 // stores dense layers. The kept units of a mask are the kept blocks of this shape, which is how
-// the model file and the compact training paths lay them out.
+// the model file and the kept-weights training path lay them out.
 std::pair<int, int> unit_block_shape(const ConstraintSpec& spec, int64_t rows, int64_t cols);
 
 // A mask read back from a checkpoint must be one the constraint can make: rows*cols entries of
@@ -99,11 +99,11 @@ class WeightConstraint {
   // Any number of weights in any order (the dense matrix or the kept blocks).
   void after_step(Tensor& latent) const;
 
-  // The packed path's forward and backward on the kept blocks only, stored compactly in the
+  // The kept path's forward and backward on the kept blocks only, stored as one kept tensor in the
   // order of `layout` (made from this constraint's mask, whole blocks kept): element (r, c) of
   // kept block b at (b * block_rows + r) * block_cols + c, ragged-edge positions unused.
   // apply_blocks writes what apply writes at those positions, bit for bit (same scales; ragged
-  // positions 0). backward_blocks adds the straight-through gradient of the compact weights to
+  // positions 0). backward_blocks adds the straight-through gradient of the kept weights to
   // grad_latent (kept weights: the mask is 1 there).
   void apply_blocks(const KeptWeights& layout, const Tensor& latent, Tensor& effective);
   void backward_blocks(const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent) const;
@@ -121,8 +121,8 @@ class WeightConstraint {
   const std::vector<uint8_t>& mask() const { return mask_.host(); }  // rows*cols, 1 = kept
   void set_mask(const std::vector<uint8_t>& mask);                    // checkpoint restore
   int64_t kept() const;
-  // Changes whenever the mask may have changed (drawn, pruned, restored): packed kernels
-  // rebuild their block layout when it moves.
+  // Changes whenever the mask may have changed (drawn, pruned, restored): the kept path
+  // rebuilds its block layout when it moves.
   uint64_t mask_version() const { return mask_version_; }
   MemoryCost memory() const;
 

@@ -1,9 +1,9 @@
 #pragma once
-// The compact path's weights on one device: the kept units of a fixed mask laid out as the blocks
+// The kept path's weights on one device: the kept units of a fixed mask laid out as the blocks
 // of a kernels::BsrLayout (block R x C, row 1 x cols, column rows x 1, element 1 x 1:
-// unit_block_shape), their effective values W_eff compact ([kept units, block_rows, block_cols]),
-// and the three products of a training step on the kept weights only, with the moves between the
-// compact units and the dense rows x cols matrix. Made by the ops for a device (ops::kept_weights):
+// unit_block_shape), their effective values W_eff as a kept tensor ([kept units, block_rows,
+// block_cols]), and the three products of a training step on the kept weights only, with the
+// moves between the kept tensor and the dense rows x cols matrix. Made by the ops for a device (ops::kept_weights):
 //  * CPU: blocks on the block-sparse kernels (kernels::bsgemm, a BsrPlan); rows and columns as a
 //    dense matrix of the kept ones (OpenBLAS) with the outputs / inputs scattered and gathered
 //    (kernels::gather_columns / scatter_columns); elements on the CSR kernels (kernels::csr_*).
@@ -19,7 +19,7 @@
 
 namespace bitblock {
 
-// What a compact path keeps: None means the dense (masked) path.
+// What the kept path keeps: None means the dense (masked) path.
 enum class KeptUnit { None, Block, Row, Column, Element };
 const char* to_string(KeptUnit u);
 
@@ -43,12 +43,12 @@ class KeptWeights {
   virtual void set_values(const Tensor& effective, const Tensor& latent, const Tensor& scales) = 0;
   // y [M, rows] = x W_eff^T for x [M, ...] with cols values per sample (y overwritten).
   virtual void forward(const Tensor& x, Tensor& y) = 0;
-  // After forward(x): dw (compact) = dY^T X at the kept positions, ragged-edge positions 0
+  // After forward(x): dw (kept tensor) = dY^T X at the kept positions, ragged-edge positions 0
   // (overwritten); then, when wanted, dx [M, cols] = dy W_eff (overwritten; dx keeps its shape).
   virtual void backward_weight(const Tensor& dy, const Tensor& x, Tensor& dw) = 0;
   virtual void backward_input(const Tensor& dy, Tensor& dx) = 0;
-  // Kept units of dense [rows, cols] -> compact (ragged 0); compact -> the kept positions of
-  // dense; compact -> dense with 0 elsewhere.
+  // Kept units of dense [rows, cols] -> kept tensor (ragged 0); kept tensor -> the kept positions
+  // of dense; kept tensor -> dense with 0 elsewhere.
   virtual void gather(const Tensor& dense, Tensor& blocks) const = 0;
   virtual void write(const Tensor& blocks, Tensor& dense) const = 0;
   virtual void scatter(const Tensor& blocks, Tensor& dense) const = 0;

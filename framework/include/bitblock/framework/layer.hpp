@@ -12,6 +12,7 @@
 namespace bitblock {
 
 class WeightConstraint;
+class WeightMatrix;
 
 struct Param {
   std::string name;     // e.g. "weight", "bias", "gamma"; the model prefixes "<index>."
@@ -43,12 +44,11 @@ class Layer {
   virtual void backward_params(const Tensor& grad_y) { backward(grad_y); }
   virtual std::vector<Param> params() { return {}; }
   virtual std::vector<Buffer> buffers() { return {}; }
-  // Weight layers under a constraint (null for float or for layers without weights).
-  virtual WeightConstraint* constraint() { return nullptr; }
-  // Constraint hooks: before an epoch's first batch (mask drawing / magnitude pruning) and after
-  // each optimizer step (binary latent weights clipped into the straight-through window).
-  virtual void begin_epoch(int /*epoch*/) {}
-  virtual void after_optimizer_step() {}
+  // The weight part of a weight layer (Linear, Conv2d; weight_matrix.hpp): weights, bias,
+  // constraint and its hooks, kernel path, init. Null for layers without weights.
+  virtual WeightMatrix* weights() { return nullptr; }
+  // The weight part's constraint: null for float weights and for layers without weights.
+  WeightConstraint* constraint();
   // Multiply-accumulates per sample of one forward pass, counting only kept weights.
   virtual int64_t macs(const Shape& /*input*/) const { return 0; }
   // Moves parameters, buffers and per-step state to a device (the model's, chosen once when it is
