@@ -4,7 +4,7 @@
 // s8 MMA (each 4 bits expanded to 4 +-1 bytes in registers). Float x binary: 128 x 128 tiles,
 // X staged 32 columns at a time as bf16 (register double buffering), signs expanded to bf16 in
 // registers, fp32 accumulation, scale once. Warp layout and operand helpers: tc_schedule.hpp; the
-// CPU emulation is tests/kernels/tc_emulation_test.cpp.
+// CPU emulation is tests/kernels/test_tc_emulation.cpp.
 #include <string>
 
 #include "bitblock/common/error.hpp"

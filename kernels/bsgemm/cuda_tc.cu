@@ -1,7 +1,7 @@
 // Tensor-core forward and input-gradient products over k-bit packed kept blocks (cuda_tc.hpp).
 // One kernel for both: the forward product walks block-rows (CSR) and reduces over the blocks'
 // columns, the input gradient walks block-columns (CSC) and reduces over their rows, reading the
-// transposed tile stream. The CPU emulation of this kernel is tests/kernels/tc_emulation_test.cpp:
+// transposed tile stream. The CPU emulation of this kernel is tests/kernels/test_tc_emulation.cpp:
 // keep the two in step.
 #include <algorithm>
 #include <string>

@@ -2,7 +2,7 @@
 // schedule (tc_schedule.hpp) and batch split (several splits: partial sums summed in split order
 // by a second kernel, no atomics), the unit's X and dY columns staged 32 batch rows at a time as
 // bf16, each warp accumulating its items (m16n8k16 output tiles) over its batch rows in registers.
-// The CPU emulation of this kernel is tests/kernels/tc_emulation_test.cpp: keep the two in step.
+// The CPU emulation of this kernel is tests/kernels/test_tc_emulation.cpp: keep the two in step.
 #include <algorithm>
 #include <string>
 
