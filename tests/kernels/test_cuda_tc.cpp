@@ -412,9 +412,7 @@ TEST(CudaTc, TunerRejectsAWrongCandidate) {
     }
   }
 }
-#else
-TEST(CudaTc, NotBuilt) { GTEST_SKIP() << "CPU-only build"; }
-#endif
+#endif  // BITBLOCK_HAS_CUDA
 
 }  // namespace
 }  // namespace bitblock::kernels
