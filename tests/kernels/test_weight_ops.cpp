@@ -368,7 +368,8 @@ struct CsrCase : OpCase {
   std::vector<float> values, X, dY;
   std::vector<double> Wd;
   std::vector<std::pair<int64_t, int64_t>> kept;  // (n, k) in row order
-  CsrCase(int64_t m, int64_t n, int64_t k, int ratio) : M(m), N(n), K(k), ldx(k + 1), lddy(n + 2), ldy(n + 1), lddx(k + 3) {
+  CsrCase(int64_t m, int64_t n, int64_t k, int ratio)
+      : M(m), N(n), K(k), ldx(k + 1), lddy(n + 2), ldy(n + 1), lddx(k + 3) {
     Rng rng(500 + static_cast<uint64_t>(m + n + k));
     mask = random_block_mask(N, K, 1, 1, ratio, rng);
     Wd.assign(static_cast<size_t>(N * K), 0.0);
