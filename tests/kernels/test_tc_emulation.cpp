@@ -1,9 +1,12 @@
-// The tensor-core block-sparse kernels emulated warp by warp on the CPU: the same schedules
-// (tc_schedule.hpp), shared-memory staging, ldmatrix addresses, tile fields and code expansion
-// (bsr_tiles.hpp, kbit.hpp) as kernels/bsgemm/cuda_tc*.cu, the MMA and ldmatrix semantics from
-// the PTX tables (warp_emulation.hpp). Each emulated kernel must reproduce the CPU reference
-// within the bf16 bound (tc_reference.hpp) and write every output exactly once, on edge shapes:
-// sizes off every tile, batch 1, empty block-rows, k = 1..4 and 8, non-square blocks 8..64.
+// The tensor-core kernels on the CPU. The binary GEMMs (kernels/bgemm/cuda_tc.cu) run their own
+// bodies (tc_binary_body.hpp) on the SIMT emulation (simt_emulation.hpp): a bug in a kernel's
+// loop fails here. The block-sparse kernels (kernels/bsgemm/cuda_tc*.cu) are emulated warp by
+// warp by a copy of their loops: the same schedules (tc_schedule.hpp), shared-memory staging,
+// ldmatrix addresses, tile fields and code expansion (bsr_tiles.hpp, kbit.hpp), the MMA and
+// ldmatrix semantics from the PTX tables (warp_emulation.hpp). Each must reproduce the CPU
+// reference (exactly, or within the bf16 bound of tc_reference.hpp) and write every output, on
+// edge shapes: sizes off every tile, batch 1, empty block-rows, k = 1..4 and 8, non-square blocks
+// 8..64, K past the cp.async ring.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,8 +18,10 @@
 #include "bitblock/kernels/bsr_plan.hpp"
 #include "bitblock/kernels/bsr_tiles.hpp"
 #include "bitblock/kernels/pack.hpp"
+#include "bitblock/kernels/tc_binary_body.hpp"
 #include "bitblock/kernels/tc_schedule.hpp"
 #include "kernels/kernel_test_data.hpp"
+#include "kernels/simt_emulation.hpp"
 #include "kernels/tc_reference.hpp"
 #include "kernels/warp_emulation.hpp"
 
@@ -303,107 +308,19 @@ BinaryData binary_data(int64_t M, int64_t N, int64_t K, Rng& rng) {
   return d;
 }
 
-// 32-bit word w (k = 32 w .. 32 w + 31) of sign row r of a bit matrix, zero past it.
-uint32_t sign_word32(const std::vector<uint64_t>& bits, int64_t rows, int64_t words, int64_t r, int64_t w) {
-  if (r >= rows || w / 2 >= words) return 0;
-  return static_cast<uint32_t>(bits[static_cast<size_t>(r * words + w / 2)] >> (32 * (w % 2)));
-}
-
-// Emulates tc_binary_kernel: the b1 AND-popc path (b1 = true) or the s8 path.
-std::vector<int32_t> emulate_binary(const BinaryData& d, bool b1) {
-  std::vector<int32_t> C(static_cast<size_t>(d.M * d.N), 0x7f7f7f7f);
-  const int64_t stages = (d.words + 3) / 4;
-  for (int64_t m0 = 0; m0 < d.M; m0 += kBinTile) {
-    for (int64_t n0 = 0; n0 < d.N; n0 += kBinTile) {
-      for (int warp = 0; warp < kBinWarps; ++warp) {
-        const int wr = bin_warp_row(warp), wc = bin_warp_col(warp);
-        std::vector<testing::IAcc> acc(16, testing::IAcc{});
-        std::vector<std::array<int, 2>> pop_a(4 * kLanes, {0, 0});
-        std::vector<int> pop_b(4 * kLanes, 0);
-        for (int64_t s = 0; s < stages; ++s) {
-          // The staged stage: 256 bits of each row as 16 16-bit units (ldmatrix) or 8 words.
-          auto a_word = [&](int row, int kw) { return sign_word32(d.A, d.M, d.words, m0 + row, s * 8 + kw); };
-          auto b_word = [&](int row, int kw) { return sign_word32(d.B, d.N, d.words, n0 + row, s * 8 + kw); };
-          auto a_unit = [&](int row, int u) { return static_cast<uint16_t>(a_word(row, u / 2) >> (16 * (u % 2))); };
-          auto b_unit = [&](int row, int u) { return static_cast<uint16_t>(b_word(row, u / 2) >> (16 * (u % 2))); };
-          if (b1) {
-            std::array<std::array<std::array<uint32_t, 4>, kLanes>, 4> afrag;
-            std::array<std::array<std::array<uint32_t, 2>, kLanes>, 4> bfrag;
-            for (int mt = 0; mt < 4; ++mt) {
-              afrag[mt] = testing::ldmatrix<4>([&](int lane) { return ldmatrix_a_address(lane, wr + mt * 16, 0, 8); },
-                                               a_unit, false);
-              for (int lane = 0; lane < kLanes; ++lane) {
-                pop_a[mt * kLanes + lane][0] += __builtin_popcount(afrag[mt][lane][0]) + __builtin_popcount(afrag[mt][lane][2]);
-                pop_a[mt * kLanes + lane][1] += __builtin_popcount(afrag[mt][lane][1]) + __builtin_popcount(afrag[mt][lane][3]);
-              }
-            }
-            for (int np = 0; np < 2; ++np) {
-              const auto r = testing::ldmatrix<4>(
-                  [&](int lane) { return ldmatrix_pairs_address(lane, wc + np * 16, 0, 8); }, b_unit, false);
-              for (int lane = 0; lane < kLanes; ++lane) {
-                bfrag[2 * np][lane] = {r[lane][0], r[lane][1]};
-                bfrag[2 * np + 1][lane] = {r[lane][2], r[lane][3]};
-              }
-            }
-            for (int nt = 0; nt < 4; ++nt) {
-              for (int lane = 0; lane < kLanes; ++lane) {
-                pop_b[nt * kLanes + lane] += __builtin_popcount(bfrag[nt][lane][0]) + __builtin_popcount(bfrag[nt][lane][1]);
-              }
-            }
-            for (int mt = 0; mt < 4; ++mt) {
-              for (int nt = 0; nt < 4; ++nt) testing::mma_m16n8k256_and_popc(acc[mt * 4 + nt], afrag[mt], bfrag[nt]);
-            }
-          } else {
-            for (int kw = 0; kw < 8; ++kw) {
-              std::array<std::array<std::array<uint32_t, 4>, kLanes>, 4> afrag;
-              std::array<std::array<std::array<uint32_t, 2>, kLanes>, 4> bfrag;
-              for (int lane = 0; lane < kLanes; ++lane) {
-                const int g = lane >> 2, t = lane & 3;
-                for (int mt = 0; mt < 4; ++mt) {
-                  const uint32_t lo = a_word(wr + mt * 16 + g, kw), hi = a_word(wr + mt * 16 + g + 8, kw);
-                  afrag[mt][lane] = {sign_word_s8_operand(lo, t, 0), sign_word_s8_operand(hi, t, 0),
-                                     sign_word_s8_operand(lo, t, 1), sign_word_s8_operand(hi, t, 1)};
-                }
-                for (int nt = 0; nt < 4; ++nt) {
-                  const uint32_t w = b_word(wc + nt * 8 + g, kw);
-                  bfrag[nt][lane] = {sign_word_s8_operand(w, t, 0), sign_word_s8_operand(w, t, 1)};
-                }
-              }
-              for (int mt = 0; mt < 4; ++mt) {
-                for (int nt = 0; nt < 4; ++nt) testing::mma_m16n8k32_s8(acc[mt * 4 + nt], afrag[mt], bfrag[nt]);
-              }
-            }
-          }
-        }
-        // Epilogue, with the kernel's shuffles: sums over the 4 lanes of a group, column 2t + i from group 2t + i.
-        const auto padding = static_cast<int32_t>(stages * 256 - d.K);
-        for (int lane = 0; lane < kLanes; ++lane) {
-          const int g = lane >> 2, t = lane & 3;
-          for (int mt = 0; mt < 4; ++mt) {
-            for (int nt = 0; nt < 4; ++nt) {
-              for (int i = 0; i < 4; ++i) {
-                const int h = i / 2, col = 2 * t + i % 2;
-                const int64_t m = m0 + wr + mt * 16 + g + 8 * h, n = n0 + wc + nt * 8 + col;
-                if (m >= d.M || n >= d.N) continue;
-                int32_t v = static_cast<int32_t>(acc[mt * 4 + nt][lane][i]);
-                if (b1) {
-                  int pa = 0, pb = 0;
-                  for (int q = 0; q < 4; ++q) {
-                    pa += pop_a[mt * kLanes + 4 * g + q][h];
-                    pb += pop_b[nt * kLanes + 4 * col + q];
-                  }
-                  v = xnor_dot_from_and(d.K, pa, pb, v);
-                } else {
-                  v -= padding;
-                }
-                C[static_cast<size_t>(m * d.N + n)] = v;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+// tc_binary_kernel's body (tc_binary_body.hpp) on the CPU: the b1 AND-popc path (b1 = true) or
+// the s8 path, into a poisoned C with a padded row stride (every output must be written).
+std::vector<int32_t> run_binary_body(const BinaryData& d, bool b1, int64_t ldc) {
+  std::vector<int32_t> C(static_cast<size_t>(d.M * ldc), 0x7f7f7f7f);
+  const tc_body::BinaryArgs args{d.A.data(), d.M, d.B.data(), d.N, d.K, C.data(), ldc, ldc % 2 == 0};
+  testing::simt_launch((d.M + kBinTile - 1) / kBinTile, (d.N + kBinTile - 1) / kBinTile, tc_body::kBinThreads,
+                       tc_body::kBinSmemBytes, [&](const testing::SimtThread& th) {
+                         if (b1) {
+                           tc_body::binary_tile<true>(th, args);
+                         } else {
+                           tc_body::binary_tile<false>(th, args);
+                         }
+                       });
   return C;
 }
 
@@ -431,61 +348,28 @@ TEST(TcEmulation, WeightGradientBatchSplitsCoverTheBatchOnce) {
 
 TEST(TcEmulation, BinaryGemmOnB1AndS8MatchesTheReference) {
   Rng rng(23);
-  const int64_t shapes[][3] = {{1, 1, 1}, {7, 33, 7}, {33, 10, 300}, {130, 129, 513}, {20, 140, 64}};
+  // K past 3 stages of 256 bits runs the cp.async ring round (1100: 5 stages, 2049: 9).
+  const int64_t shapes[][3] = {{1, 1, 1}, {7, 33, 7}, {33, 10, 300}, {130, 129, 513}, {20, 140, 64}, {9, 20, 1100},
+                               {1, 3, 2049}};
   for (const auto& sh : shapes) {
     const BinaryData d = binary_data(sh[0], sh[1], sh[2], rng);
-    std::vector<int32_t> want(static_cast<size_t>(d.M * d.N));
-    reference::bgemm_binary(d.A.data(), d.M, d.B.data(), d.N, d.K, want.data(), d.N);
-    EXPECT_EQ(emulate_binary(d, true), want) << "b1 " << d.M << "x" << d.N << "x" << d.K;
-    EXPECT_EQ(emulate_binary(d, false), want) << "s8 " << d.M << "x" << d.N << "x" << d.K;
+    for (int64_t ldc : {d.N, d.N + 1}) {  // pairs stored at once (even ldc) or one by one
+      std::vector<int32_t> want(static_cast<size_t>(d.M * ldc), 0x7f7f7f7f);
+      reference::bgemm_binary(d.A.data(), d.M, d.B.data(), d.N, d.K, want.data(), ldc);
+      EXPECT_EQ(run_binary_body(d, true, ldc), want) << "b1 " << d.M << "x" << d.N << "x" << d.K << " ldc " << ldc;
+      EXPECT_EQ(run_binary_body(d, false, ldc), want) << "s8 " << d.M << "x" << d.N << "x" << d.K << " ldc " << ldc;
+    }
   }
 }
 
-// Emulates tc_float_binary_kernel.
-std::vector<float> emulate_float_binary(const BinaryData& d) {
+// tc_float_binary_kernel's body on the CPU, into a NaN-poisoned Y (every output must be written).
+std::vector<float> run_float_binary_body(const BinaryData& d) {
   std::vector<float> Y(static_cast<size_t>(d.M * d.N), std::numeric_limits<float>::quiet_NaN());
-  const int64_t stages = (d.K + 31) / 32;
-  for (int64_t m0 = 0; m0 < d.M; m0 += kBinTile) {
-    for (int64_t n0 = 0; n0 < d.N; n0 += kBinTile) {
-      for (int warp = 0; warp < kBinWarps; ++warp) {
-        const int wr = bin_warp_row(warp), wc = bin_warp_col(warp);
-        std::vector<testing::Acc> acc(16, testing::Acc{});
-        for (int64_t s = 0; s < stages; ++s) {
-          auto x_elem = [&](int row, int col) {
-            const int64_t m = m0 + row, k = s * 32 + col;
-            return testing::bf16_bits(m < d.M && k < d.K ? d.a[m * d.K + k] : 0.0f);
-          };
-          for (int ks = 0; ks < 2; ++ks) {
-            std::array<std::array<std::array<uint32_t, 4>, kLanes>, 4> afrag;
-            for (int mt = 0; mt < 4; ++mt) {
-              afrag[mt] = testing::ldmatrix<4>(
-                  [&](int lane) { return ldmatrix_a_address(lane, wr + mt * 16, ks * 16, ks * 16 + 8); }, x_elem, false);
-            }
-            for (int nt = 0; nt < 4; ++nt) {
-              std::array<std::array<uint32_t, 2>, kLanes> bfrag{};
-              for (int lane = 0; lane < kLanes; ++lane) {
-                const int g = lane >> 2, t = lane & 3;
-                const uint32_t w = sign_word32(d.B, d.N, d.words, n0 + wc + nt * 8 + g, s);
-                for (int h = 0; h < 2; ++h) bfrag[lane][h] = testing::code_pair_operand(sign_word_pair_field(w, ks, t, h), 1);
-              }
-              for (int mt = 0; mt < 4; ++mt) testing::mma_m16n8k16(acc[mt * 4 + nt], afrag[mt], bfrag);
-            }
-          }
-        }
-        for (int lane = 0; lane < kLanes; ++lane) {
-          for (int mt = 0; mt < 4; ++mt) {
-            for (int nt = 0; nt < 4; ++nt) {
-              for (int i = 0; i < 4; ++i) {
-                const mma::FragPos p = mma::m16n8_c(lane, i);
-                const int64_t m = m0 + wr + mt * 16 + p.row, n = n0 + wc + nt * 8 + p.col;
-                if (m < d.M && n < d.N) Y[static_cast<size_t>(m * d.N + n)] = static_cast<float>(acc[mt * 4 + nt][lane][i] * d.scales[n]);
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  const tc_body::FloatBinaryArgs args{d.a.data(), d.M, d.K,    d.B.data(), d.N,          d.K,
+                                      d.scales.data(), Y.data(), d.N, d.K % 4 == 0, d.N % 2 == 0};
+  testing::simt_launch((d.M + kBinTile - 1) / kBinTile, (d.N + kBinTile - 1) / kBinTile, tc_body::kBinThreads,
+                       tc_body::kFbSmemBytes,
+                       [&](const testing::SimtThread& th) { tc_body::float_binary_tile(th, args); });
   return Y;
 }
 
@@ -503,7 +387,7 @@ TEST(TcEmulation, FloatBinaryGemmOnBf16MatchesTheReference) {
       for (int64_t n = 0; n < d.N; ++n) abs_sum[m * d.N + n] = row * d.scales[n];
     }
     SCOPED_TRACE(::testing::Message() << d.M << "x" << d.N << "x" << d.K);
-    expect_within(emulate_float_binary(d), want, abs_sum, testing::kBf16OneSide);
+    expect_within(run_float_binary_body(d), want, abs_sum, testing::kBf16OneSide);
   }
 }
 
