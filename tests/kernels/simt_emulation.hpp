@@ -1,12 +1,13 @@
 #pragma once
 // A CPU stand-in for a CUDA launch of a kernel body written over a thread-operations policy
-// (bitblock/kernels/tc_binary_body.hpp): every thread of a CTA runs the body as a fiber
-// (ucontext), switched cooperatively at barriers, so the body runs per thread as on the device.
-// The warp instructions gather what all 32 lanes hand in and give each lane its part, from the PTX
-// tables (mma_fragments.hpp): ldmatrix reads the rows the lanes address, mma multiplies the
-// fragments (in double, then added to the lane's fp32 / s32 accumulators), shuffles read the
-// source lane's value. cp.async copies at once (its waits are no-ops); __syncthreads is a barrier
-// of the CTA's fibers. A barrier some thread never reaches is reported, not waited on forever.
+// (bitblock/kernels/tc_binary_body.hpp, tc_product_body.hpp, tc_wgrad_body.hpp): every thread of
+// a CTA runs the body as a fiber (ucontext), switched cooperatively at barriers, so the body runs
+// per thread as on the device. The warp instructions gather what all 32 lanes hand in and give
+// each lane its part, from the PTX tables (mma_fragments.hpp): ldmatrix reads the rows the lanes
+// address, mma multiplies the fragments (in double, then added to the lane's fp32 / s32
+// accumulators), shuffles read the source lane's value. cp.async copies at once (its waits are
+// no-ops); __syncthreads is a barrier of the CTA's fibers. A barrier some thread never reaches is
+// reported, not waited on forever.
 #include <gtest/gtest.h>
 #include <ucontext.h>
 
@@ -17,7 +18,7 @@
 #include <vector>
 
 #include "bitblock/kernels/mma_fragments.hpp"
-#include "kernels/warp_emulation.hpp"
+#include "kernels/bf16_emulation.hpp"
 
 namespace bitblock::kernels::testing {
 
@@ -31,10 +32,15 @@ class SimtThread {
   int thread() const { return thread_; }
   int64_t block_x() const;
   int64_t block_y() const;
+  int threads() const;
   unsigned char* smem() const;
   void sync() const;
 
-  void ldmatrix_x4(uint32_t (&r)[4], const void* row) const;
+  void ldmatrix_x4(uint32_t (&r)[4], const void* row) const { ldmatrix<4>(r, row, false); }
+  void ldmatrix_x2(uint32_t (&r)[2], const void* row) const { ldmatrix<2>(r, row, false); }
+  void ldmatrix_x4_trans(uint32_t (&r)[4], const void* row) const { ldmatrix<4>(r, row, true); }
+  void ldmatrix_x2_trans(uint32_t (&r)[2], const void* row) const { ldmatrix<2>(r, row, true); }
+  void mma_bf16_m16n8k8(float (&d)[4], uint32_t a0, uint32_t a1, uint32_t b0) const;
   void mma_bf16_m16n8k16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) const;
   void mma_s8_m16n8k32(int (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) const;
   void mma_b1_and_m16n8k256(int (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) const;
@@ -59,6 +65,11 @@ class SimtThread {
     p[0] = v0;
     p[1] = v1;
   }
+  void store_shared_16(void* p, int v0, int v1, int v2, int v3) const {
+    const int v[4] = {v0, v1, v2, v3};
+    std::memcpy(p, v, sizeof v);
+  }
+  void load_shared_16(const void* p, int (&v)[4]) const { std::memcpy(v, p, sizeof v); }
   void store_shared_8(void* p, uint32_t lo, uint32_t hi) const {
     const uint32_t v[2] = {lo, hi};
     std::memcpy(p, v, sizeof v);
@@ -66,8 +77,21 @@ class SimtThread {
   uint32_t bf16x2(float lo, float hi) const { return testing::bf16x2(lo, hi); }
   uint32_t sign_pair_operand(uint32_t field) const { return code_pair_operand(field, 1); }
   int popc(uint32_t v) const { return __builtin_popcount(v); }
+  void prefetch_l1(const void*) const {}
+  // The B operand of a k-bit code pair field (bf16_emulation.hpp's code_pair_operand).
+  struct CodePairs {
+    int bits;
+    template <bool kWide>
+    uint32_t expand(uint32_t field) const {
+      return code_pair_operand(field, bits);
+    }
+  };
+  CodePairs code_pairs(int bits) const { return {bits}; }
 
  private:
+  template <int N>
+  void ldmatrix(uint32_t (&r)[N], const void* row, bool trans) const;
+
   SimtCta* cta_;
   int thread_;
 };
@@ -187,15 +211,19 @@ inline unsigned char* SimtThread::smem() const {
 }
 inline void SimtThread::sync() const { cta_->arrive_and_wait(cta_->cta_barrier_); }
 
-inline void SimtThread::ldmatrix_x4(uint32_t (&r)[4], const void* row) const {
+inline int SimtThread::threads() const { return cta_->threads_; }
+
+// ldmatrix.m8n8.x{N}{.trans}.b16: lanes 0 .. 8 N - 1 address the rows.
+template <int N>
+void SimtThread::ldmatrix(uint32_t (&r)[N], const void* row, bool trans) const {
   LanePost post;
   post.row = static_cast<const unsigned char*>(row);
   const auto& lanes = cta_->exchange(thread_, post);
   const int lane = thread_ % 32;
-  for (int j = 0; j < 4; ++j) {
+  for (int j = 0; j < N; ++j) {
     r[j] = 0;
     for (int h = 0; h < 2; ++h) {
-      const mma::LdmatrixSource s = mma::ldmatrix_source(lane, j, h, false);
+      const mma::LdmatrixSource s = mma::ldmatrix_source(lane, j, h, trans);
       uint16_t v;
       std::memcpy(&v, lanes[static_cast<size_t>(s.address_lane)].row + 2 * s.element, 2);
       r[j] |= static_cast<uint32_t>(v) << (16 * h);
@@ -224,6 +252,31 @@ inline void SimtThread::mma_bf16_m16n8k16(float (&d)[4], const uint32_t (&a)[4],
     const mma::FragPos q = mma::m16n8_c(thread_ % 32, i);
     double sum = d[i];
     for (int k = 0; k < 16; ++k) sum += A[q.row][k] * B[k][q.col];
+    d[i] = static_cast<float>(sum);
+  }
+}
+
+inline void SimtThread::mma_bf16_m16n8k8(float (&d)[4], uint32_t a0, uint32_t a1, uint32_t b0) const {
+  LanePost post;
+  post.a[0] = a0;
+  post.a[1] = a1;
+  post.b[0] = b0;
+  const auto& lanes = cta_->exchange(thread_, post);
+  double A[16][8] = {}, B[8][8] = {};
+  for (int l = 0; l < 32; ++l) {
+    for (int i = 0; i < 4; ++i) {
+      const mma::FragPos q = mma::m16n8k8_a(l, i);
+      A[q.row][q.col] = bf16_half(lanes[static_cast<size_t>(l)].a[i / 2], i % 2);
+    }
+    for (int i = 0; i < 2; ++i) {
+      const mma::FragPos q = mma::m16n8k8_b(l, i);
+      B[q.row][q.col] = bf16_half(lanes[static_cast<size_t>(l)].b[0], i);
+    }
+  }
+  for (int i = 0; i < 4; ++i) {
+    const mma::FragPos q = mma::m16n8_c(thread_ % 32, i);
+    double sum = d[i];
+    for (int k = 0; k < 8; ++k) sum += A[q.row][k] * B[k][q.col];
     d[i] = static_cast<float>(sum);
   }
 }

@@ -1,12 +1,10 @@
-// The tensor-core kernels on the CPU. The binary GEMMs (kernels/bgemm/cuda_tc.cu) run their own
-// bodies (tc_binary_body.hpp) on the SIMT emulation (simt_emulation.hpp): a bug in a kernel's
-// loop fails here. The block-sparse kernels (kernels/bsgemm/cuda_tc*.cu) are emulated warp by
-// warp by a copy of their loops: the same schedules (tc_schedule.hpp), shared-memory staging,
-// ldmatrix addresses, tile fields and code expansion (bsr_tiles.hpp, kbit.hpp), the MMA and
-// ldmatrix semantics from the PTX tables (warp_emulation.hpp). Each must reproduce the CPU
-// reference (exactly, or within the bf16 bound of tc_reference.hpp) and write every output, on
-// edge shapes: sizes off every tile, batch 1, empty block-rows, k = 1..4 and 8, non-square blocks
-// 8..64, K past the cp.async ring.
+// The tensor-core kernels' own bodies (tc_binary_body.hpp: bits x bits on b1 and s8, float x
+// binary; tc_product_body.hpp: forward and input gradient; tc_wgrad_body.hpp: weight gradient)
+// run on the CPU by the SIMT emulation (simt_emulation.hpp: every thread a fiber, every warp
+// instruction from the PTX tables), so a bug in a kernel's loop fails here. Each must reproduce
+// the CPU reference (exactly, or within the bf16 bound of tc_reference.hpp) and write every
+// output, on edge shapes: sizes off every tile, batch 1, empty block-rows, k = 1..4 and 8,
+// non-square blocks 8..64, K past the cp.async ring, 1 to 8 batch splits.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,18 +17,19 @@
 #include "bitblock/kernels/bsr_tiles.hpp"
 #include "bitblock/kernels/pack.hpp"
 #include "bitblock/kernels/tc_binary_body.hpp"
+#include "bitblock/kernels/tc_product_body.hpp"
+#include "bitblock/kernels/tc_wgrad_body.hpp"
 #include "bitblock/kernels/tc_schedule.hpp"
 #include "kernels/kernel_test_data.hpp"
 #include "kernels/simt_emulation.hpp"
 #include "kernels/tc_reference.hpp"
-#include "kernels/warp_emulation.hpp"
+#include "kernels/bf16_emulation.hpp"
 
 namespace bitblock::kernels {
 namespace {
 
 constexpr size_t kH200SmemPerBlock = 227 * 1024;  // opt-in shared memory per CTA on sm_90
 
-using testing::kLanes;
 
 struct Shape {
   int64_t M, N, K;
@@ -61,98 +60,55 @@ Problem make_problem(const Shape& s, Rng& rng) {
   return p;
 }
 
-// Emulates tc_product_kernel (cuda_tc.cu): forward (transposed = false) or input gradient.
-std::vector<float> emulate_product(const Problem& p, int64_t M, bool transposed, const TcProductSchedule& s) {
-  const BsrLayout& l = p.w.layout;
-  const int tr = p.tiles.tiles_r, tc = p.tiles.tiles_c, bits = p.w.bits;
-  const float* A = transposed ? p.dY.data() : p.X.data();
-  const int64_t lda = transposed ? l.rows : l.cols, a_cols = lda;
-  const int depth = transposed ? l.block_rows : l.block_cols;  // reduction extent of a block
-  const int tiles_in = depth / kTile;
-  const int64_t out_cols = transposed ? l.cols : l.rows;
-  const int out_extent = s.out_tiles * kTile;
-  const int64_t reduce_cols = (transposed ? l.num_block_rows() : l.num_block_cols()) * depth;
-  const std::vector<uint32_t>& stream = transposed ? p.tiles.bwd : p.tiles.fwd;
-  // CSR (forward) or CSC (input gradient) lists: entry e -> other slot index and block number.
-  const std::vector<int32_t>& ptr = transposed ? p.plan.col_ptr : l.block_row_ptr;
-  const std::vector<int32_t>& other = transposed ? p.plan.col_row : l.block_col_idx;
-  std::vector<float> out(static_cast<size_t>(M * out_cols), std::numeric_limits<float>::quiet_NaN());
-  std::vector<int> writes(out.size(), 0);
-  const int rows16 = s.batch_rows();
-  const int64_t stride = tc_stage_stride(reduce_cols);
-  std::vector<uint16_t> stage(static_cast<size_t>(rows16 * stride));
-  for (int64_t cta = 0; cta < s.ctas(); ++cta) {
-    const int64_t m_base = s.cta_batch_tile(cta) * rows16;
-    for (int r = 0; r < rows16; ++r) {
-      for (int64_t c = 0; c < reduce_cols; ++c) {
-        const int64_t m = m_base + r;
-        const float v = m < M && c < a_cols ? A[m * lda + c] * (transposed ? p.w.row_scales[c] : 1.0f) : 0.0f;
-        stage[static_cast<size_t>(r * stride + c)] = testing::bf16_bits(v);
-      }
+// tc_product_kernel's body (tc_product_body.hpp) on the CPU, with the template arguments the
+// launcher picks (cuda_tc.cu: kMT = m_tiles, kNT = group, kWide for 8-bit codes).
+template <bool kTransposed, int kMT, int kNT>
+void launch_product(const tc_body::ProductArgs& a) {
+  const auto smem = static_cast<size_t>(tc_body::product_smem_bytes(a, kMT));
+  testing::simt_launch(a.s.ctas(), 1, a.s.warps * 32, smem, [&](const testing::SimtThread& th) {
+    if (a.bits == 8) {
+      tc_body::product_tile<kTransposed, kMT, kNT, true>(th, a);
+    } else {
+      tc_body::product_tile<kTransposed, kMT, kNT, false>(th, a);
     }
-    auto elem = [&](int row, int col) { return stage[static_cast<size_t>(row * stride + col)]; };
-    for (int warp = 0; warp < s.warps; ++warp) {
-      for (int64_t q = warp; q < s.items_per_cta(); q += s.warps) {
-        const TcItem it = s.item(cta, q);
-        if (it.tiles == 0) continue;
-        std::vector<testing::Acc> acc(static_cast<size_t>(s.m_tiles * s.group), testing::Acc{});
-        const int32_t e0 = ptr[it.slot];
-        const int total = (ptr[it.slot + 1] - e0) * tiles_in;
-        const ProductTileWords tw = product_tile_words(tr, tc, bits, transposed);
-        for (int window = 0; window < total; window += 32) {
-          const int n = std::min(32, total - window);
-          // Lane l's reduction tile window + l: staged column and first code word.
-          int lane_col[kLanes] = {}, lane_words[kLanes] = {};
-          for (int lane = 0; lane < n; ++lane) {
-            const int kq = window + lane, e = e0 + kq / tiles_in, t = kq % tiles_in;
-            lane_col[lane] = other[e] * depth + t * kTile;
-            const int block = transposed ? p.plan.col_block[e] : e;
-            lane_words[lane] = block * tw.per_block + it.first_tile * tw.per_out + t * tw.per_in;
-          }
-          for (int k = 0; k < n; k += 2) {
-            const bool pair = k + 1 < n;
-            const int col[2] = {lane_col[k], pair ? lane_col[k + 1] : lane_col[k]};
-            const int words[2] = {lane_words[k], pair ? lane_words[k + 1] : lane_words[k]};
-            for (int mt = 0; mt < s.m_tiles; ++mt) {
-              const auto a = testing::ldmatrix<4>(
-                  [&](int lane) { return ldmatrix_a_address(lane, mt * 16, col[0], col[1]); }, elem, false);
-              for (int o = 0; o < it.tiles; ++o) {
-                std::array<std::array<uint32_t, 2>, kLanes> bf{};
-                for (int lane = 0; lane < kLanes; ++lane) {
-                  const LaneField f = lane_field(lane, bits);
-                  for (int h = 0; h < (pair ? 2 : 1); ++h) {
-                    bf[lane][h] = testing::code_pair_operand(read_lane_field(stream.data() + words[h] + o * tw.per_out, f), bits);
-                  }
-                }
-                auto& c = acc[static_cast<size_t>(mt * s.group + o)];
-                if (pair) {
-                  testing::mma_m16n8k16(c, a, bf);
-                } else {
-                  testing::mma_m16n8k8(c, a, bf);
-                }
-              }
-            }
-          }
-        }
-        for (int mt = 0; mt < s.m_tiles; ++mt) {
-          for (int o = 0; o < it.tiles; ++o) {
-            for (int lane = 0; lane < kLanes; ++lane) {
-              for (int i = 0; i < 4; ++i) {
-                const mma::FragPos pos = mma::m16n8_c(lane, i);
-                const int64_t m = m_base + mt * 16 + pos.row;
-                const int64_t n = it.slot * out_extent + (it.first_tile + o) * kTile + pos.col;
-                if (m >= M || n >= out_cols) continue;
-                const double v = acc[static_cast<size_t>(mt * s.group + o)][lane][i];
-                out[static_cast<size_t>(m * out_cols + n)] = static_cast<float>(v * (transposed ? 1.0 : p.w.row_scales[n]));
-                ++writes[static_cast<size_t>(m * out_cols + n)];
-              }
-            }
-          }
-        }
-      }
-    }
+  });
+}
+template <bool kTransposed, int kMT>
+void launch_product_group(const tc_body::ProductArgs& a) {
+  if (a.s.group == 1) {
+    launch_product<kTransposed, kMT, 1>(a);
+  } else {
+    launch_product<kTransposed, kMT, 2>(a);
   }
-  for (size_t i = 0; i < writes.size(); ++i) EXPECT_EQ(writes[i], 1) << "output " << i << " written " << writes[i] << " times";
+}
+template <bool kTransposed>
+void launch_product_tiles(const tc_body::ProductArgs& a) {
+  if (a.s.m_tiles == 1) {
+    launch_product_group<kTransposed, 1>(a);
+  } else if (a.s.m_tiles == 2) {
+    launch_product_group<kTransposed, 2>(a);
+  } else {
+    launch_product_group<kTransposed, 4>(a);
+  }
+}
+
+// Forward (transposed = false) or input gradient into a NaN-poisoned output (every output must be
+// written).
+std::vector<float> run_product_body(const Problem& p, int64_t M, bool transposed, const TcProductSchedule& s) {
+  const BsrLayout& l = p.w.layout;
+  const int64_t out_cols = transposed ? l.cols : l.rows;
+  std::vector<float> out(static_cast<size_t>(M * out_cols), std::numeric_limits<float>::quiet_NaN());
+  tc_body::ProductArgs a = tc_body::product_args(
+      l, p.w.bits, transposed, transposed ? p.dY.data() : p.X.data(), M, transposed ? l.rows : l.cols,
+      transposed ? p.plan.col_ptr.data() : l.block_row_ptr.data(),
+      transposed ? p.plan.col_row.data() : l.block_col_idx.data(), transposed ? p.plan.col_block.data() : nullptr,
+      p.w.row_scales.data(), transposed ? p.tiles.bwd.data() : p.tiles.fwd.data(), out.data(), out_cols);
+  a.s = s;
+  if (transposed) {
+    launch_product_tiles<true>(a);
+  } else {
+    launch_product_tiles<false>(a);
+  }
   return out;
 }
 
@@ -187,86 +143,32 @@ TEST(TcEmulation, ForwardAndInputGradientMatchTheReference) {
                                             << " bits " << sh.bits << (transposed ? " input-grad" : " forward")
                                             << " m_tiles " << m_tiles << " group " << group);
           const TcProductSchedule s = tc_product_schedule(sh.M, slots, out_tiles, m_tiles, group, 4, 3, 2);
-          expect_within(emulate_product(p, sh.M, transposed, s), want, abs_sum, testing::kBf16OneSide);
+          expect_within(run_product_body(p, sh.M, transposed, s), want, abs_sum, testing::kBf16OneSide);
         }
       }
     }
   }
 }
 
-// Emulates tc_wgrad_kernel (cuda_tc_wgrad.cu) with `splits` batch splits (grid.y): one split
-// stores; several store partial sums that sum_splits_kernel adds in split order (here: added into
-// a zeroed dW in split order, the same sums).
-std::vector<float> emulate_weight_grad(const Problem& p, int64_t M, const WgradSchedule& s, int splits) {
+// tc_wgrad_kernel's body (tc_wgrad_body.hpp) on the CPU with `splits` batch splits (block_y):
+// one split stores into a NaN-poisoned dW; several store partial sums (poisoned slices) that
+// sum_splits_kernel adds in split order, as here. Every entry must be written.
+std::vector<float> run_weight_grad_body(const Problem& p, int64_t M, const WgradSchedule& s, int splits) {
   const BsrLayout& l = p.w.layout;
-  std::vector<float> dW(static_cast<size_t>(l.kept_blocks() * l.block_elems()),
-                        splits == 1 ? std::numeric_limits<float>::quiet_NaN() : 0.0f);
-  std::vector<int> visits(dW.size(), 0);
-  const int64_t xs = tc_stage_stride(s.x_cols), ds = tc_stage_stride(s.d_cols);
-  std::vector<uint16_t> Xs(static_cast<size_t>(kWgradRows * xs)), Ds(static_cast<size_t>(kWgradRows * ds));
-  for (const WgradUnit& u : s.units) {
-    for (int split = 0; split < splits; ++split) {
-      const int64_t k_first = int64_t{u.block_col_begin} * l.block_cols, n_first = int64_t{u.block_row_begin} * l.block_rows;
-      const int64_t x_width = int64_t{u.block_col_end - u.block_col_begin} * l.block_cols;
-      const int64_t d_width = int64_t{u.block_row_end - u.block_row_begin} * l.block_rows;
-      EXPECT_LE(x_width, s.x_cols);
-      EXPECT_LE(d_width, s.d_cols);
-      std::vector<std::vector<testing::Acc>> acc(static_cast<size_t>(s.warps),
-                                                 std::vector<testing::Acc>(static_cast<size_t>(s.items_per_warp)));
-      const int64_t m_end = wgrad_split_begin(M, splits, split + 1);
-      for (int64_t m0 = wgrad_split_begin(M, splits, split); m0 < m_end; m0 += kWgradRows) {
-        for (int r = 0; r < kWgradRows; ++r) {
-          const int64_t m = m0 + r;
-          for (int64_t c = 0; c < x_width; ++c) {
-            const int64_t k = k_first + c;
-            Xs[static_cast<size_t>(r * xs + c)] = testing::bf16_bits(m < m_end && k < l.cols ? p.X[m * l.cols + k] : 0.0f);
-          }
-          for (int64_t c = 0; c < d_width; ++c) {
-            const int64_t n = n_first + c;
-            Ds[static_cast<size_t>(r * ds + c)] = testing::bf16_bits(m < m_end && n < l.rows ? p.dY[m * l.rows + n] : 0.0f);
-          }
-        }
-        auto x_elem = [&](int row, int col) { return Xs[static_cast<size_t>(row * xs + col)]; };
-        auto d_elem = [&](int row, int col) { return Ds[static_cast<size_t>(row * ds + col)]; };
-        for (int w = 0; w < s.warps; ++w) {
-          const int32_t first = u.item_begin + w * s.items_per_warp;
-          for (int it = 0; it < s.items_per_warp && first + it < u.item_end; ++it) {
-            const WgradItem& item = s.items[static_cast<size_t>(first + it)];
-            EXPECT_LE(item.x_col[1] + kTile, x_width);
-            EXPECT_LE(item.d_col + kTile, d_width);
-            for (int ks = 0; ks < kWgradRows / 16; ++ks) {
-              const auto a = testing::ldmatrix<4>(
-                  [&](int lane) { return ldmatrix_pairs_address(lane, ks * 16, item.x_col[0], item.x_col[1]); }, x_elem,
-                  true);
-              const auto b = testing::ldmatrix<2>(
-                  [&](int lane) { return ldmatrix_bt_address(lane, ks * 16, item.d_col); }, d_elem, true);
-              testing::mma_m16n8k16(acc[static_cast<size_t>(w)][static_cast<size_t>(it)], a, b);
-            }
-          }
-        }
-      }
-      for (int w = 0; w < s.warps; ++w) {
-        const int32_t first = u.item_begin + w * s.items_per_warp;
-        for (int it = 0; it < s.items_per_warp && first + it < u.item_end; ++it) {
-          const WgradItem& item = s.items[static_cast<size_t>(first + it)];
-          for (int lane = 0; lane < kLanes; ++lane) {
-            for (int i = 0; i < 4; ++i) {
-              const WgradTarget t = wgrad_target(item, lane, i, l.block_cols, l.rows, l.cols);
-              if (t.index < 0) continue;
-              ++visits[static_cast<size_t>(t.index)];
-              const auto v = static_cast<float>(acc[static_cast<size_t>(w)][static_cast<size_t>(it)][lane][i]);
-              if (splits == 1) {
-                dW[static_cast<size_t>(t.index)] = t.in_matrix ? v : 0.0f;
-              } else if (t.in_matrix) {
-                dW[static_cast<size_t>(t.index)] += v;
-              }
-            }
-          }
-        }
-      }
+  const int64_t elems = l.kept_blocks() * l.block_elems();
+  std::vector<float> dW(static_cast<size_t>(elems), std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> partials(static_cast<size_t>(elems * splits), std::numeric_limits<float>::quiet_NaN());
+  const tc_body::WgradArgs a = tc_body::wgrad_args(l, s, p.dY.data(), M, l.rows, p.X.data(), l.cols, s.units.data(),
+                                                   s.items.data(), dW.data(), partials.data(), splits);
+  testing::simt_launch(static_cast<int64_t>(s.units.size()), splits, s.warps * 32, wgrad_smem_bytes(s),
+                       [&](const testing::SimtThread& th) { tc_body::wgrad_tile(th, a); });
+  if (splits > 1) {
+    for (int64_t i = 0; i < elems; ++i) {
+      float sum = partials[static_cast<size_t>(i)];
+      for (int k = 1; k < splits; ++k) sum += partials[static_cast<size_t>(k * elems + i)];
+      dW[static_cast<size_t>(i)] = sum;
     }
   }
-  for (size_t i = 0; i < visits.size(); ++i) EXPECT_EQ(visits[i], splits) << "dW entry " << i << " visited " << visits[i] << " times";
   return dW;
 }
 
@@ -283,7 +185,7 @@ TEST(TcEmulation, WeightGradientMatchesTheReference) {
         SCOPED_TRACE(::testing::Message() << sh.M << "x" << sh.N << "x" << sh.K << " block " << sh.br << "x" << sh.bc
                                           << " sms " << sms << " splits " << splits);
         const WgradSchedule s = wgrad_schedule(l, sms, kH200SmemPerBlock);
-        expect_within(emulate_weight_grad(p, sh.M, s, splits), want, abs_sum, testing::kBf16TwoSides);
+        expect_within(run_weight_grad_body(p, sh.M, s, splits), want, abs_sum, testing::kBf16TwoSides);
       }
     }
   }
