@@ -19,6 +19,7 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/framework/checkpoint.hpp"
+#include "experiments/cli_suite.hpp"
 #include "experiments/test_cli_run.hpp"
 #include "framework/checkpoint_bytes.hpp"
 #include "model/model_bytes.hpp"
@@ -27,8 +28,7 @@ namespace bitblock {
 namespace {
 
 using testing_support::CliResult;
-using testing_support::run_bitblock;
-using testing_support::TempDir;
+using testing_support::expect_one_error_line;
 using testing_support::tiny_write;
 
 // `bitblock <args>` in cwd under `ulimit -d data_bytes` (0: none) with an alarm: exit code (-1
@@ -65,36 +65,14 @@ CliResult run_limited(const std::vector<std::string>& args, const std::string& c
   return r;
 }
 
-// One stderr line "bitblock <command>: error: ..." holding every fragment, exit 2.
-void expect_one_error_line(const CliResult& r, const std::string& command, const std::vector<std::string>& fragments) {
-  EXPECT_EQ(r.code, 2) << r.out << r.err;
-  const std::vector<std::string> lines = r.err_lines();
-  ASSERT_EQ(lines.size(), 1u) << r.err;
-  EXPECT_EQ(lines[0].rfind("bitblock " + command + ": error: ", 0), 0u) << lines[0];
-  for (const std::string& f : fragments) EXPECT_NE(lines[0].find(f), std::string::npos) << f << " missing: " << lines[0];
-}
-
 std::string float_bytes(float v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); }
 
-class CliBounds : public ::testing::Test {
+class CliBounds : public testing_support::CliSuite<CliBounds> {
+ public:
+  static constexpr const char* kFolder = "cli_bounds";
+  static constexpr bool kFinishedRun = true;
+
  protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<TempDir>("cli_bounds");
-    testing_support::write_tiny_mnist(dir_->path + "/data");
-    tiny_write(path("cfg.yaml"), testing_support::tiny_mlp_yaml());
-    done_ = run_bitblock("train --config cfg.yaml --data-dir data --out done --quiet --threads 1", dir_->path).code;
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static std::string path(const std::string& name) { return dir_->path + "/" + name; }
-  static void expect_bad_input(const std::string& args, const std::string& command,
-                               const std::vector<std::string>& fragments) {
-    testing_support::expect_bad_input(args, dir_->path, command, fragments);
-  }
-  static CliResult run(const std::string& args) { return run_bitblock(args, dir_->path); }
-  static void copy_run(const std::string& to) {
-    ASSERT_EQ(done_, 0);
-    testing_support::copy_tree(path("done"), path(to));
-  }
   // The finished run's checkpoint with one tensor's first value replaced.
   static void poison_checkpoint(const std::string& to, const std::string& tensor, float value) {
     testing_support::Parts parts = testing_support::split(read_file(path("done/checkpoint.bbc")));
@@ -104,12 +82,7 @@ class CliBounds : public ::testing::Test {
     testing_support::patch_blob(parts, "tensor", tensor, blob);
     tiny_write(path(to), testing_support::join(parts));
   }
-
-  static std::unique_ptr<TempDir> dir_;
-  static int done_;
 };
-std::unique_ptr<TempDir> CliBounds::dir_;
-int CliBounds::done_ = -1;
 
 // 7. lr 1e30 finished with exit 0 (loss ~1e29, +Inf batch-norm variances in the checkpoint).
 TEST_F(CliBounds, BlownUpTrainingIsDivergenceAndKeepsOnlyGoodCheckpoints) {

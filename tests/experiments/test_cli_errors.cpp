@@ -8,6 +8,7 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/framework/device.hpp"
+#include "experiments/cli_suite.hpp"
 #include "experiments/test_cli_run.hpp"
 
 namespace bitblock {
@@ -15,27 +16,13 @@ namespace {
 
 using testing_support::CliResult;
 using testing_support::run_bitblock;
-using testing_support::TempDir;
 using testing_support::tiny_write;
 
-class CliErrors : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<TempDir>("cli_errors");
-    testing_support::write_tiny_mnist(dir_->path + "/data");
-    tiny_write(dir_->path + "/cfg.yaml", testing_support::tiny_mlp_yaml());
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static std::string path(const std::string& name) { return dir_->path + "/" + name; }
-
-  static void expect_bad_input(const std::string& args, const std::string& command,
-                               const std::vector<std::string>& fragments) {
-    testing_support::expect_bad_input(args, dir_->path, command, fragments);
-  }
-
-  static std::unique_ptr<TempDir> dir_;
+class CliErrors : public testing_support::CliSuite<CliErrors> {
+ public:
+  static constexpr const char* kFolder = "cli_errors";
+  static constexpr bool kFinishedRun = false;
 };
-std::unique_ptr<TempDir> CliErrors::dir_;
 
 TEST_F(CliErrors, MissingConfigFile) {
   expect_bad_input("train --config nowhere.yaml --data-dir data --out r1", "train", {"nowhere.yaml"});

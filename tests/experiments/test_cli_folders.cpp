@@ -14,6 +14,7 @@
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/folder_lock.hpp"
 #include "bitblock/experiments/results.hpp"
+#include "experiments/cli_suite.hpp"
 #include "experiments/test_cli_run.hpp"
 
 namespace bitblock {
@@ -21,32 +22,13 @@ namespace {
 
 using testing_support::CliResult;
 using testing_support::run_bitblock;
-using testing_support::TempDir;
 using testing_support::tiny_write;
 
-class CliFolders : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<TempDir>("cli_folders");
-    testing_support::write_tiny_mnist(dir_->path + "/data");
-    tiny_write(path("cfg.yaml"), testing_support::tiny_mlp_yaml());
-    done_ = run_bitblock("train --config cfg.yaml --data-dir data --out done --quiet --threads 1", dir_->path).code;
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static std::string path(const std::string& name) { return dir_->path + "/" + name; }
-  static void copy_run(const std::string& to) {
-    ASSERT_EQ(done_, 0);
-    testing_support::copy_tree(path("done"), path(to));
-  }
-  static void expect_bad_input(const std::string& args, const std::string& command,
-                               const std::vector<std::string>& fragments) {
-    testing_support::expect_bad_input(args, dir_->path, command, fragments);
-  }
-  static std::unique_ptr<TempDir> dir_;
-  static int done_;
+class CliFolders : public testing_support::CliSuite<CliFolders> {
+ public:
+  static constexpr const char* kFolder = "cli_folders";
+  static constexpr bool kFinishedRun = true;
 };
-std::unique_ptr<TempDir> CliFolders::dir_;
-int CliFolders::done_ = -1;
 
 // The lock held by this test process: train and sweep name its pid and write nothing.
 TEST_F(CliFolders, ALockedRunOrSweepFolderIsExitTwoNamingTheHolder) {

@@ -11,6 +11,7 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/framework/checkpoint.hpp"
+#include "experiments/cli_suite.hpp"
 #include "experiments/test_cli_run.hpp"
 #include "framework/checkpoint_bytes.hpp"
 #include "model/model_bytes.hpp"
@@ -21,40 +22,21 @@ namespace {
 using testing_support::CliResult;
 using testing_support::copy_tree;
 using testing_support::run_bitblock;
-using testing_support::TempDir;
 using testing_support::tiny_write;
 
-class CliHostile : public ::testing::Test {
+class CliHostile : public testing_support::CliSuite<CliHostile> {
+ public:
+  static constexpr const char* kFolder = "cli_hostile";
+  static constexpr bool kFinishedRun = true;
+
  protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<TempDir>("cli_hostile");
-    testing_support::write_tiny_mnist(dir_->path + "/data");
-    tiny_write(path("cfg.yaml"), testing_support::tiny_mlp_yaml());
-    done_ = run_bitblock("train --config cfg.yaml --data-dir data --out done --quiet --threads 1", dir_->path).code;
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static std::string path(const std::string& name) { return dir_->path + "/" + name; }
-  static void expect_bad_input(const std::string& args, const std::string& command,
-                               const std::vector<std::string>& fragments) {
-    testing_support::expect_bad_input(args, dir_->path, command, fragments);
-  }
-  // A copy of the finished run, to damage.
-  static void copy_run(const std::string& to) {
-    ASSERT_EQ(done_, 0);
-    copy_tree(path("done"), path(to));
-  }
   static std::string arch_for_8_bits() {
     std::string arch = read_file(std::string(BITBLOCK_SOURCE_DIR) + "/hwsim/arch/small.yaml");
     arch.replace(arch.find("max_weight_bits: 4"), 18, "max_weight_bits: 8");
     tiny_write(path("arch8.yaml"), arch);
     return "arch8.yaml";
   }
-
-  static std::unique_ptr<TempDir> dir_;
-  static int done_;
 };
-std::unique_ptr<TempDir> CliHostile::dir_;
-int CliHostile::done_ = -1;
 
 // 1. Crashes (SIGSEGV) on a model file.
 TEST_F(CliHostile, ModelFileWithAHugeBlobOffsetOrDeepNesting) {

@@ -11,6 +11,7 @@
 
 #include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/gnuplot.hpp"
+#include "experiments/cli_suite.hpp"
 #include "experiments/test_cli_run.hpp"
 
 namespace bitblock {
@@ -19,18 +20,14 @@ namespace {
 using testing_support::CliResult;
 using testing_support::quoted;
 using testing_support::run_bitblock;
-using testing_support::TempDir;
 using testing_support::tiny_write;
 
-class CliInjection : public ::testing::Test {
+class CliInjection : public testing_support::CliSuite<CliInjection> {
+ public:
+  static constexpr const char* kFolder = "cli_injection";
+  static constexpr bool kFinishedRun = false;
+
  protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<TempDir>("cli_injection");
-    testing_support::write_tiny_mnist(dir_->path + "/data");
-    tiny_write(path("cfg.yaml"), testing_support::tiny_mlp_yaml());
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static std::string path(const std::string& name) { return dir_->path + "/" + name; }
   // No marker (a file named MARK<n>, what the `touch`es make) anywhere under the test folder.
   static void expect_no_marker() {
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir_->path)) {
@@ -39,9 +36,7 @@ class CliInjection : public ::testing::Test {
           << "a command ran: " << e.path();
     }
   }
-  static std::unique_ptr<TempDir> dir_;
 };
-std::unique_ptr<TempDir> CliInjection::dir_;
 
 TEST_F(CliInjection, RunNamesAreFolderNames) {
   for (const std::string& name : {std::string("r$(touch MARK1)"), std::string("../../escaped"), std::string(".."),
@@ -63,7 +58,9 @@ TEST_F(CliInjection, OutPathsAreUsedLiterally) {
   CliResult r = run_bitblock("train --config cfg.yaml --data-dir data --quiet --threads 1 --out " + quoted(out), dir_->path);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(file_exists(path(out + "/model.bbm")));
-  if (gnuplot_available()) EXPECT_TRUE(file_exists(path(out + "/curves.png")));
+  if (gnuplot_available()) {
+    EXPECT_TRUE(file_exists(path(out + "/curves.png")));
+  }
   const std::string hw = "hw'; touch MARK6; '$(touch MARK7)";
   r = run_bitblock("hwsim --model " + quoted(out + "/model.bbm") + " --arch " + std::string(BITBLOCK_SOURCE_DIR) +
                        "/hwsim/arch/small.yaml --data-dir data --limit 20 --sensitivity --sweep lanes=8,16 --out " +
@@ -110,7 +107,9 @@ TEST_F(CliInjection, ReportOfAHostileResultsCsv) {
              "run,constraints.default.structure,test_acc,weight_kib\na," + cell(evil) + ",0.9,10\nb,row,0.95,20\n");
   CliResult r = run_bitblock("report sw", dir_->path);
   ASSERT_EQ(r.code, 0) << r.err;
-  if (gnuplot_available()) EXPECT_TRUE(file_exists(path("sw/sw_acc_vs_memory.png"))) << r.out;
+  if (gnuplot_available()) {
+    EXPECT_TRUE(file_exists(path("sw/sw_acc_vs_memory.png"))) << r.out;
+  }
   expect_no_marker();
   // Hostile run names, values and sweep folder name together.
   tiny_write(path(sweep + "/results.csv"),
@@ -119,7 +118,9 @@ TEST_F(CliInjection, ReportOfAHostileResultsCsv) {
   r = run_bitblock("report " + quoted(sweep), dir_->path);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(file_exists(path(sweep + "/report.md")));
-  if (gnuplot_available()) EXPECT_TRUE(file_exists(path(sweep + "/" + sweep + "_acc_vs_memory.png"))) << r.out;
+  if (gnuplot_available()) {
+    EXPECT_TRUE(file_exists(path(sweep + "/" + sweep + "_acc_vs_memory.png"))) << r.out;
+  }
   expect_no_marker();
 }
 

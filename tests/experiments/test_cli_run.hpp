@@ -68,17 +68,22 @@ inline CliResult run_bitblock(const std::string& args, const std::string& cwd) {
   return r;
 }
 
-// Runs `bitblock <args>` in cwd; expects exit 2 and exactly one stderr line,
-// "bitblock <command>: error: ...", holding every fragment (docs/robustness.md's bad-input promise).
-inline void expect_bad_input(const std::string& args, const std::string& cwd, const std::string& command,
-                             const std::vector<std::string>& fragments) {
-  SCOPED_TRACE("bitblock " + args);
-  CliResult r = run_bitblock(args, cwd);
-  EXPECT_EQ(r.code, 2) << r.err;
-  std::vector<std::string> lines = r.err_lines();
+// Exit 2 and exactly one stderr line, "bitblock <command>: error: ...", holding every fragment
+// (docs/robustness.md's bad-input promise).
+inline void expect_one_error_line(const CliResult& r, const std::string& command,
+                                  const std::vector<std::string>& fragments) {
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  const std::vector<std::string> lines = r.err_lines();
   ASSERT_EQ(lines.size(), 1u) << r.err;
   EXPECT_EQ(lines[0].rfind("bitblock " + command + ": error: ", 0), 0u) << lines[0];
   for (const std::string& f : fragments) EXPECT_NE(lines[0].find(f), std::string::npos) << f << " missing: " << lines[0];
+}
+
+// Runs `bitblock <args>` in cwd and expects that of it.
+inline void expect_bad_input(const std::string& args, const std::string& cwd, const std::string& command,
+                             const std::vector<std::string>& fragments) {
+  SCOPED_TRACE("bitblock " + args);
+  expect_one_error_line(run_bitblock(args, cwd), command, fragments);
 }
 
 // Starts `bitblock <argv...>` in cwd with stdout/stderr to files there; returns the pid.

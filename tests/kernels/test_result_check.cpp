@@ -14,7 +14,7 @@
 #include "bitblock/kernels/result_check.hpp"
 #include "kernels/kernel_test_data.hpp"
 #include "kernels/tc_reference.hpp"
-#include "kernels/warp_emulation.hpp"
+#include "kernels/bf16_emulation.hpp"
 
 namespace bitblock::kernels {
 namespace {

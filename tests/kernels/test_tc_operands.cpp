@@ -9,7 +9,7 @@
 #include "bitblock/kernels/bsr_tiles.hpp"
 #include "bitblock/kernels/codes.hpp"
 #include "kernels/kernel_test_data.hpp"
-#include "kernels/warp_emulation.hpp"
+#include "kernels/bf16_emulation.hpp"
 
 namespace bitblock::kernels {
 namespace {
