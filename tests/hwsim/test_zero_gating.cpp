@@ -3,8 +3,11 @@
 // data-independent model without it, and skip with no zero inputs equal to the schedule.
 #include <gtest/gtest.h>
 
+#include <sstream>
+#include <string>
 #include <vector>
 
+#include "bitblock/common/atomic_file.hpp"
 #include "bitblock/hwsim/activity.hpp"
 #include "bitblock/hwsim/datapath.hpp"
 #include "bitblock/hwsim/cost.hpp"
@@ -122,6 +125,52 @@ TEST(ZeroGating, PerImageEnergyDiffersWithGatingAndEqualsTheModelWithout) {
   }
 }
 
+// The values of a gnuplot data file written by write_reports ("name" value per line).
+std::vector<double> plot_values(const std::string& path) {
+  std::istringstream in(read_file(path));
+  std::vector<double> v;
+  for (std::string line; std::getline(in, line);) v.push_back(std::stod(line.substr(line.rfind(' ') + 1)));
+  return v;
+}
+
+// The energy plots show a gated design as it runs (the mean over the images, per component and
+// per stage) and a design without gating by its data-independent figures.
+TEST(ZeroGating, EnergyPlotsShowThePerImageMeanWithGating) {
+  const model::Network n = tiny_network();
+  const std::vector<uint8_t> images = {10, 0, 3, 7, 0, 0, 3, 7, 1, 2, 3, 4};
+  const std::string dir = std::string(BITBLOCK_BINARY_DIR) + "/test_hwsim_gated_plots";
+  hwsim::Arch a = tiny_arch();
+  for (hwsim::ZeroGating g : {hwsim::ZeroGating::None, hwsim::ZeroGating::Skip}) {
+    a.zero_gating = g;
+    const hwsim::SimResult r = hwsim::simulate(n, a, tiny_tech(), images.data(), nullptr, 3);
+    hwsim::write_reports(dir, r, n, a, tiny_tech(), {"tiny.bbm", "mnist"});
+    double mean_nj = 0, mean_mac_nj = 0;
+    std::vector<double> mean_stage_nj(n.stages.size(), 0.0);
+    for (const hwsim::ImageCost& c : r.per_image) {
+      mean_nj += c.energy.total() * 1e-3 / 3;
+      mean_mac_nj += c.energy.mac * 1e-3 / 3;
+      for (size_t k = 0; k < n.stages.size(); ++k) mean_stage_nj[k] += c.stages[k].total() * 1e-3 / 3;
+    }
+    const std::vector<double> comp = plot_values(dir + "/energy_components.dat");
+    const std::vector<double> stages = plot_values(dir + "/energy_stages.dat");
+    ASSERT_EQ(comp.size(), 10u);
+    ASSERT_EQ(stages.size(), n.stages.size());
+    double comp_sum = 0;
+    for (double v : comp) comp_sum += v;
+    const char* name = hwsim::zero_gating_name(g);
+    if (g == hwsim::ZeroGating::None) {
+      EXPECT_NEAR(comp_sum, r.cost.energy.total() * 1e-3, 1e-5) << name;
+      EXPECT_NEAR(comp[4], r.cost.energy.mac * 1e-3, 1e-6) << name;
+      for (size_t k = 0; k < stages.size(); ++k) EXPECT_NEAR(stages[k], r.cost.stages[k].energy.total() * 1e-3, 1e-6);
+    } else {
+      ASSERT_LT(mean_nj, r.cost.energy.total() * 1e-3 - 1e-4);  // the images hold zeros: the plot must move
+      EXPECT_NEAR(comp_sum, mean_nj, 1e-5) << name;
+      EXPECT_NEAR(comp[4], mean_mac_nj, 1e-6) << name;
+      for (size_t k = 0; k < stages.size(); ++k) EXPECT_NEAR(stages[k], mean_stage_nj[k], 1e-6) << k;
+    }
+  }
+}
+
 // --sweep and --sensitivity price a gated design on the images: each point or lever end equals
 // simulate's per-image mean on that arch (energy, and throughput from the mean cycles), not the
 // data-independent cost; without images (or without gating) they keep that cost.
@@ -161,7 +210,9 @@ TEST(ZeroGating, SweepAndSensitivityPriceGatedDesignsOnTheImages) {
   EXPECT_NEAR(s.base_nj, gated_nj, 1e-12);
   ASSERT_EQ(s.levers.size(), 15u);  // the 14 of the data-independent run and zero_gating
   for (const hwsim::LeverResult& l : s.levers) {
-    if (l.lever == "lanes") EXPECT_NEAR(l.high.energy_nj, wide_nj, 1e-12);
+    if (l.lever == "lanes") {
+      EXPECT_NEAR(l.high.energy_nj, wide_nj, 1e-12);
+    }
     if (l.lever != "zero_gating") continue;
     EXPECT_NEAR(l.low.energy_nj, ungated_nj, 1e-12);
     EXPECT_NEAR(l.high.energy_nj, gated_nj, 1e-12);

@@ -22,7 +22,8 @@ std::string report_markdown(const SimResult& r, const model::Network& net, const
 std::string stages_csv(const SimResult& r, const model::Network& net);
 // A few lines for the terminal.
 std::string report_summary(const SimResult& r, const Arch& a);
-// Writes report.md, stages.csv, if gnuplot runs energy_components.png and energy_stages.png, and
+// Writes report.md, stages.csv, if gnuplot runs energy_components.png and energy_stages.png (a
+// design with zero gating: the mean over the images; otherwise the data-independent figures), and
 // last report.json (each atomically) into out_dir (created): a report.json says the rest is
 // there. Returns the names of the plots written.
 std::vector<std::string> write_reports(const std::string& out_dir, const SimResult& r, const model::Network& net,
