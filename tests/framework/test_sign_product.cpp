@@ -4,7 +4,8 @@
 // structure, masked blocks) and the compact path (kept blocks, ragged; rows; columns), at batch 1
 // and K not a multiple of 64; the float path agrees within float rounding; element structure,
 // wider weights and float inputs keep the float product; the model builder marks exactly the
-// layers that follow a sign activation (through max-pool and flatten).
+// layers that follow a sign activation (through max-pool and flatten). Input gradients (float dy
+// times W_eff) stay on the float product and equal it bit for bit.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -146,6 +147,91 @@ TEST(SignProduct, ConvWithZeroPaddingEqualsScaleTimesExactIntegerSum) {
             ASSERT_EQ(y[((i * c.oc + o) * oh + oy) * ow + ox], static_cast<float>(acc) * s[o] + conv.weights()->bias()[o])
                 << "sample " << i << " channel " << o << " at " << oy << "," << ox;
           }
+  }
+}
+
+// Values in [-1, 1) for output gradients.
+Tensor gradients(const Shape& shape, uint64_t seed) {
+  Tensor t(shape);
+  Rng rng(seed);
+  for (float& v : t.values()) v = static_cast<float>(rng.below(2001)) / 1000.0f - 1.0f;
+  return t;
+}
+
+// The input gradient of a layer on the binary path: dy (float) times W_eff, the same product as
+// on the float path (equal bits), and equal to a plain double loop within float rounding.
+TEST(SignProduct, InputGradientsEqualTheFloatPathAndPlainLoops) {
+  const LinearCase lin[] = {
+      {130, 24, 1, spec_of(Structure::None, 1, ScaleMode::PerRow), KeptUnit::None},
+      {100, 20, 5, spec_of(Structure::Block, 4, ScaleMode::PerLayer), KeptUnit::Block},  // ragged blocks
+      {70, 30, 4, spec_of(Structure::Row, 2, ScaleMode::PerRow), KeptUnit::Row},
+  };
+  for (const LinearCase& c : lin) {
+    SCOPED_TRACE(::testing::Message() << "linear " << c.in << " -> " << c.out << " " << to_string(c.spec.structure));
+    Linear bin(c.in, c.out, true, std::make_unique<WeightConstraint>(c.spec, c.out, c.in, 5));
+    Linear plain(c.in, c.out, true, std::make_unique<WeightConstraint>(c.spec, c.out, c.in, 5));
+    Rng r1(8), r2(8);
+    bin.weights()->init(r1);
+    plain.weights()->init(r2);
+    bin.weights()->set_sign_input(true);
+    const Tensor x = signs({c.batch, c.in}, 3);
+    const Tensor dy = gradients({c.batch, c.out}, 4);
+    Context ctx;
+    bin.forward(x, ctx);
+    plain.forward(x, ctx);
+    ASSERT_TRUE(bin.weights()->sign_product());
+    const Tensor dx = bin.backward(dy), dx_float = plain.backward(dy);
+    const Tensor w = bin.weights()->effective_weight();
+    for (int64_t m = 0; m < c.batch; ++m)
+      for (int64_t k = 0; k < c.in; ++k) {
+        double want = 0;
+        for (int64_t n = 0; n < c.out; ++n) want += static_cast<double>(dy[m * c.out + n]) * w[n * c.in + k];
+        const int64_t e = m * c.in + k;
+        ASSERT_EQ(dx[e], dx_float[e]) << m << "," << k;
+        ASSERT_NEAR(dx[e], want, 1e-5 * (1.0 + std::fabs(want))) << m << "," << k;
+      }
+  }
+  const ConvCase conv_cases[] = {
+      {1, 3, 5, 6, 7, 3, 1, 1, spec_of(Structure::None, 1, ScaleMode::PerLayer), KeptUnit::None},
+      {2, 8, 6, 6, 20, 3, 2, 1, spec_of(Structure::Block, 2, ScaleMode::PerRow), KeptUnit::Block},
+  };
+  for (const ConvCase& c : conv_cases) {
+    SCOPED_TRACE(::testing::Message() << "conv " << c.c << "x" << c.h << "x" << c.w << " -> " << c.oc << " s"
+                                      << c.stride << " " << to_string(c.spec.structure));
+    const int64_t fan_in = c.c * c.k * c.k;
+    Conv2d bin(c.c, c.oc, c.k, c.stride, c.pad, true, std::make_unique<WeightConstraint>(c.spec, c.oc, fan_in, 7));
+    Conv2d plain(c.c, c.oc, c.k, c.stride, c.pad, true, std::make_unique<WeightConstraint>(c.spec, c.oc, fan_in, 7));
+    Rng r1(9), r2(9);
+    bin.weights()->init(r1);
+    plain.weights()->init(r2);
+    bin.weights()->set_sign_input(true);
+    const Tensor x = signs({c.n, c.c, c.h, c.w}, 4);
+    Context ctx;
+    const Tensor y = bin.forward(x, ctx);
+    plain.forward(x, ctx);
+    ASSERT_TRUE(bin.weights()->sign_product());
+    const Tensor dy = gradients(y.shape(), 5);
+    const Tensor dx = bin.backward(dy), dx_float = plain.backward(dy);
+    const Tensor w = bin.weights()->effective_weight();
+    const int64_t oh = y.dim(2), ow = y.dim(3);
+    std::vector<double> want(static_cast<size_t>(x.numel()), 0.0);
+    for (int64_t i = 0; i < c.n; ++i)
+      for (int64_t o = 0; o < c.oc; ++o)
+        for (int64_t oy = 0; oy < oh; ++oy)
+          for (int64_t ox = 0; ox < ow; ++ox)
+            for (int64_t ch = 0; ch < c.c; ++ch)
+              for (int ky = 0; ky < c.k; ++ky)
+                for (int kx = 0; kx < c.k; ++kx) {
+                  const int64_t iy = oy * c.stride + ky - c.pad, ix = ox * c.stride + kx - c.pad;
+                  if (iy < 0 || ix < 0 || iy >= c.h || ix >= c.w) continue;
+                  want[static_cast<size_t>(((i * c.c + ch) * c.h + iy) * c.w + ix)] +=
+                      static_cast<double>(dy[((i * c.oc + o) * oh + oy) * ow + ox]) *
+                      w[o * fan_in + (ch * c.k + ky) * c.k + kx];
+                }
+    for (int64_t e = 0; e < x.numel(); ++e) {
+      ASSERT_EQ(dx[e], dx_float[e]) << e;
+      ASSERT_NEAR(dx[e], want[static_cast<size_t>(e)], 1e-5 * (1.0 + std::fabs(want[static_cast<size_t>(e)]))) << e;
+    }
   }
 }
 
