@@ -64,7 +64,7 @@ std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n) {
 // One log line: which weight layers train compactly on their kept blocks, rows, columns or
 // elements, which dense (masked); then one line per compact layer naming what runs its products
 // (on a GPU, the per-shape choice among the verified implementations).
-std::string kernel_summary(Sequential& net, const std::string& choice) {
+std::string kernel_summary(Sequential& net, KernelChoice choice) {
   std::vector<std::pair<std::string, std::string>> groups;  // (path, layer list) in first-seen order
   std::string detail;
   for (size_t i = 0; i < net.size(); ++i) {
@@ -79,7 +79,7 @@ std::string kernel_summary(Sequential& net, const std::string& choice) {
     if (u != KeptUnit::None)
       detail += "\n  layer " + std::to_string(i) + ": " + (lin ? lin->compact_kernels() : conv->compact_kernels());
   }
-  std::string out = "kernels (" + choice + "):";
+  std::string out = std::string("kernels (") + to_string(choice) + "):";
   for (size_t g = 0; g < groups.size(); ++g)
     out += (g ? "; " : " ") + groups[g].first + " for layers " + groups[g].second;
   return out + detail;
@@ -183,9 +183,8 @@ EvalResult evaluate_batches(Sequential& net, BatchSource& batches, int64_t n, Lo
 }  // namespace
 
 EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size) {
-  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
   BatchSource batches(data, {config.norm_mean, config.norm_std}, Augmentation{}, batch_size, net.device());
-  return evaluate_batches(net, batches, data.size(), loss_kind, batch_size);
+  return evaluate_batches(net, batches, data.size(), config.loss, batch_size);
 }
 
 namespace {
@@ -203,7 +202,6 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
   Sequential net = build_model(config, input, device);
   Optimizer optimizer(optimizer_settings(config), net.params());
   const ScheduleSettings schedule = schedule_settings(config);
-  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
 
   TrainPosition pos;
   if (resuming) {
@@ -257,7 +255,7 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
   const Shape sample{train_set.channels, train_set.height, train_set.width};
   BatchSource batch_source(train_set, {config.norm_mean, config.norm_std}, {config.crop_padding, config.hflip},
                            config.batch_size, device);
-  TrainStep step(net, optimizer, batch_source, loss_kind, config.batch_size);
+  TrainStep step(net, optimizer, batch_source, config.loss, config.batch_size);
   BatchSource test_batches(data.test, {config.norm_mean, config.norm_std}, Augmentation{}, config.eval_batch_size,
                            device);
   int64_t batches_run = 0;
@@ -324,7 +322,7 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
       }
     }
     step.end_epoch();
-    EvalResult test = evaluate_batches(net, test_batches, data.test.size(), loss_kind, config.eval_batch_size);
+    EvalResult test = evaluate_batches(net, test_batches, data.test.size(), config.loss, config.eval_batch_size);
     if (!std::isfinite(test.loss)) return diverged("the test loss is " + std::string(std::isnan(test.loss) ? "NaN" : "Inf"), epoch);
     // A GPU picks its compact products' implementations at the first step of each batch size.
     if (const std::string now = kernel_summary(net, config.kernels); now != kernels_logged) {
@@ -387,8 +385,7 @@ TrainOutcome train(const ExperimentConfig& config, const TrainOptions& opt) {
   std::string device_note;
   const Device device =
       opt.device.empty()
-          ? resolve_device(parse_device(config.device, config.source + ": key train.device"),
-                           config.source + ": key train.device", &device_note)
+          ? resolve_device(config.device, config.source + ": key train.device", &device_note)
           : resolve_device(parse_device(opt.device, "--device"), "--device", &device_note);
   // The data (and for --restart a first training step) before the folder is touched: a bad
   // --data-dir or batch size leaves the previous run where it was.

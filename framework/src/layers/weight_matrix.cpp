@@ -9,21 +9,6 @@
 
 namespace bitblock {
 
-const char* to_string(KernelChoice k) {
-  switch (k) {
-    case KernelChoice::Dense: return "dense";
-    case KernelChoice::Packed: return "packed";
-    default: return "auto";
-  }
-}
-
-KernelChoice parse_kernel_choice(const std::string& s, const std::string& where) {
-  if (s == "auto") return KernelChoice::Auto;
-  if (s == "dense") return KernelChoice::Dense;
-  if (s == "packed") return KernelChoice::Packed;
-  fail_input(where, "'" + s + "' is not one of auto, dense, packed");
-}
-
 const char* to_string(KeptUnit u) {
   switch (u) {
     case KeptUnit::Block: return "block";

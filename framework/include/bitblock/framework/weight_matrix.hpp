@@ -26,6 +26,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bitblock/common/enum_names.hpp"
 #include "bitblock/framework/binary_weights.hpp"
 #include "bitblock/framework/constraint.hpp"
 #include "bitblock/framework/kept_weights.hpp"
@@ -34,8 +35,10 @@
 namespace bitblock {
 
 enum class KernelChoice { Auto, Dense, Packed };
-const char* to_string(KernelChoice k);
-KernelChoice parse_kernel_choice(const std::string& s, const std::string& where);  // InputError
+// The config's train.kernels spellings.
+inline constexpr EnumName<KernelChoice> kKernelChoiceNames[] = {
+    {KernelChoice::Auto, "auto"}, {KernelChoice::Dense, "dense"}, {KernelChoice::Packed, "packed"}};
+inline const char* to_string(KernelChoice k) { return name_of(kKernelChoiceNames, k); }
 
 class WeightMatrix {
  public:
