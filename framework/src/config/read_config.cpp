@@ -1,3 +1,5 @@
+// The config reader: YAML text and --set overrides -> one validated ExperimentConfig, every name
+// parsed into its enum here (the key named in each error).
 #include "bitblock/framework/config.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -9,8 +11,8 @@
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
 #include "bitblock/common/names.hpp"
-#include "map_reader.hpp"
-#include "set_override.hpp"
+#include "config/map_reader.hpp"
+#include "config/set_override.hpp"
 
 namespace bitblock {
 

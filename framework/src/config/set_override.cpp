@@ -1,4 +1,4 @@
-#include "set_override.hpp"
+#include "config/set_override.hpp"
 
 #include <vector>
 
