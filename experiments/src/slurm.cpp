@@ -20,7 +20,7 @@ std::string quoted(const std::string& s) {
 bool sweep_wants_gpu(const std::vector<GridPoint>& points, const SweepOptions& opt) {
   if (!opt.device.empty()) return opt.device == "cuda";
   for (const GridPoint& p : points)
-    if (p.invalid.empty() && parse_config(p.config_yaml, p.name, {}).device == "cuda") return true;
+    if (p.invalid.empty() && parse_config(p.config_yaml, p.name, {}).device == DeviceRequest::Cuda) return true;
   return false;
 }
 

@@ -7,21 +7,6 @@ namespace bitblock {
 
 const char* to_string(Device d) { return d == Device::Cuda ? "cuda" : "cpu"; }
 
-const char* to_string(DeviceRequest r) {
-  switch (r) {
-    case DeviceRequest::Cpu: return "cpu";
-    case DeviceRequest::Cuda: return "cuda";
-    default: return "auto";
-  }
-}
-
-DeviceRequest parse_device(const std::string& s, const std::string& where) {
-  if (s == "auto") return DeviceRequest::Auto;
-  if (s == "cpu") return DeviceRequest::Cpu;
-  if (s == "cuda") return DeviceRequest::Cuda;
-  fail_input(where, "'" + s + "' is not one of auto, cpu, cuda");
-}
-
 bool cuda_usable(std::string* why) { return backend::cuda_build_usable(why); }
 
 Device resolve_device(DeviceRequest request, const std::string& where, std::string* note) {

@@ -8,7 +8,6 @@
 #include "bitblock/kernels/bsr.hpp"
 #include "bitblock/model/infer.hpp"
 #include "bitblock/model/model_file.hpp"
-#include "constraint_memory.hpp"
 
 namespace bitblock {
 
@@ -148,7 +147,7 @@ model::Network export_network(Sequential& net, const ExperimentConfig& config, c
     }
     st.act = act;
     st.act_bits = act == model::ActKind::None ? 32 : act_bits;
-    st.constraint = {detail::model_sparsity(spec.structure), spec.selection == Selection::Magnitude,
+    st.constraint = {spec.structure, spec.selection == Selection::Magnitude,
                      spec.scale == ScaleMode::PerRow, spec.ratio};
     // The accumulator bound needs the stage in the network (its input range).
     out.stages.push_back(std::move(st));

@@ -7,16 +7,6 @@
 
 namespace bitblock {
 
-const char* to_string(LossKind kind) {
-  return kind == LossKind::CrossEntropy ? "cross_entropy" : "squared_hinge";
-}
-
-LossKind parse_loss(const std::string& s, const std::string& where) {
-  if (s == "cross_entropy") return LossKind::CrossEntropy;
-  if (s == "squared_hinge") return LossKind::SquaredHinge;
-  fail_input(where, "unknown loss '" + s + "' (expected cross_entropy or squared_hinge)");
-}
-
 LossResult compute_loss(LossKind kind, const Tensor& logits, const int32_t* labels, Tensor* dlogits) {
   const int64_t batch = logits.rank() == 2 ? logits.dim(0) : 0;
   const Array<int32_t> label_array(std::vector<int32_t>(labels, labels + batch));

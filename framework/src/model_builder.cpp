@@ -52,7 +52,7 @@ ModelInput dataset_input(const std::string& dataset) {
 
 Sequential build_model(const ExperimentConfig& config, const ModelInput& input, Device device) {
   int num_weight = 0;
-  for (const LayerConfig& l : config.layers) num_weight += (l.type == "linear" || l.type == "conv");
+  for (const LayerConfig& l : config.layers) num_weight += l.has_weights();
 
   Sequential net;
   Shape shape = input.shape;
@@ -61,15 +61,14 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
   int weight_index = 0;
   // Whether the current values are sign activations (+-1): max-pool and flatten keep them so.
   bool signs = false;
-  const KernelChoice kernels = parse_kernel_choice(config.kernels, config.source + ": key train.kernels");
   for (size_t i = 0; i < config.layers.size(); ++i) {
     const LayerConfig& l = config.layers[i];
     const std::string key = "model.layers[" + std::to_string(i) + "]";
     auto where = [&](const std::string& sub) { return config.source + ": key " + key + sub; };
-    if (l.type == "linear" || l.type == "conv") {
+    if (l.has_weights()) {
       int64_t rows = l.out;
       int64_t cols = 0;
-      if (l.type == "linear") {
+      if (l.type == LayerType::Linear) {
         if (shape.size() != 1)
           fail_input(config.source, "key '" + key + "': linear needs a flat input, got " + shape_str(shape) +
                                         " (add {type: flatten} before it)");
@@ -85,27 +84,26 @@ Sequential build_model(const ExperimentConfig& config, const ModelInput& input, 
       uint64_t seed = mix_seed(config.seed, 1000 + static_cast<uint64_t>(i));
       auto constraint = std::make_unique<WeightConstraint>(spec, rows, cols, seed);
       Layer& layer =
-          l.type == "linear"
+          l.type == LayerType::Linear
               ? net.add(std::make_unique<Linear>(cols, rows, l.bias, std::move(constraint)))
               : net.add(std::make_unique<Conv2d>(shape[0], rows, l.kernel, l.stride, l.padding, l.bias, std::move(constraint)));
-      layer.weights()->set_kernels(kernels);
+      layer.weights()->set_kernels(config.kernels);
       layer.weights()->set_sign_input(signs);  // conv: zero padding adds 0s, which the binary GEMM handles
       ++weight_index;
-    } else if (l.type == "batchnorm") {
+    } else if (l.type == LayerType::BatchNorm) {
       net.emplace<BatchNorm>(shape[0]);
-    } else if (l.type == "act") {
-      ActFn fn = parse_act_fn(l.fn, where(".fn"));
-      validate_activation(fn, l.bits, l.max, where(""));
-      net.emplace<Activation>(fn, l.bits, l.max);
-    } else if (l.type == "maxpool") {
+    } else if (l.type == LayerType::Act) {
+      validate_activation(l.fn, l.bits, l.max, where(""));
+      net.emplace<Activation>(l.fn, l.bits, l.max);
+    } else if (l.type == LayerType::MaxPool) {
       if (shape.size() != 3) fail_input(config.source, "key '" + key + "': maxpool needs a [C,H,W] input");
       net.emplace<MaxPool2d>(l.kernel, l.stride);
-    } else if (l.type == "dropout") {
+    } else if (l.type == LayerType::Dropout) {
       net.emplace<Dropout>(l.p);
-    } else if (l.type == "flatten") {
+    } else if (l.type == LayerType::Flatten) {
       net.emplace<Flatten>();
     }
-    if (l.type != "maxpool" && l.type != "flatten") signs = l.type == "act" && l.fn == "sign";
+    if (l.type != LayerType::MaxPool && l.type != LayerType::Flatten) signs = l.type == LayerType::Act && l.fn == ActFn::Sign;
     try {
       shape = net.layer(net.size() - 1).output_shape(shape);
     } catch (const std::exception& e) {

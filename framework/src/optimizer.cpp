@@ -8,14 +8,6 @@
 
 namespace bitblock {
 
-const char* to_string(OptimizerKind kind) { return kind == OptimizerKind::Sgd ? "sgd" : "adam"; }
-
-OptimizerKind parse_optimizer(const std::string& s, const std::string& where) {
-  if (s == "sgd") return OptimizerKind::Sgd;
-  if (s == "adam") return OptimizerKind::Adam;
-  fail_input(where, "unknown optimizer '" + s + "' (expected sgd or adam)");
-}
-
 void validate_optimizer(const OptimizerSettings& s, const std::string& where) {
   auto unit = [&](double v, const char* key) {
     if (!(v >= 0.0 && v < 1.0)) fail_input(where, std::string(key) + " must be in [0, 1), got " + std::to_string(v));

@@ -7,24 +7,6 @@
 
 namespace bitblock {
 
-const char* to_string(ScheduleKind kind) {
-  switch (kind) {
-    case ScheduleKind::Constant: return "constant";
-    case ScheduleKind::Step: return "step";
-    case ScheduleKind::Exponential: return "exponential";
-    case ScheduleKind::Cosine: return "cosine";
-  }
-  return "?";
-}
-
-ScheduleKind parse_schedule(const std::string& s, const std::string& where) {
-  if (s == "constant") return ScheduleKind::Constant;
-  if (s == "step") return ScheduleKind::Step;
-  if (s == "exponential") return ScheduleKind::Exponential;
-  if (s == "cosine") return ScheduleKind::Cosine;
-  fail_input(where, "unknown schedule '" + s + "' (expected constant, step, exponential or cosine)");
-}
-
 void validate_schedule(const ScheduleSettings& s, const std::string& where) {
   if (s.kind == ScheduleKind::Step && s.step_size < 1)
     fail_input(where, "step_size must be >= 1, got " + std::to_string(s.step_size));

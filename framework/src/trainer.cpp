@@ -7,22 +7,22 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <map>
 #include <numeric>
 #include <utility>
 #include <vector>
 
-#include "bitblock/common/atomic_file.hpp"
 #include "bitblock/common/error.hpp"
-#include "bitblock/framework/export.hpp"
 #include "bitblock/framework/model_builder.hpp"
 #include "bitblock/framework/run_files.hpp"
 #include "bitblock/framework/run_folder.hpp"
 #include "bitblock/framework/schedule.hpp"
 #include "bitblock/framework/weight_matrix.hpp"
 #include "bitblock/framework/batch_source.hpp"
+#include "train/batch_order.hpp"
+#include "train/finish_run.hpp"
+#include "train/progress.hpp"
+#include "train/run_start.hpp"
 #include "train/start_check.hpp"
 #include "train/step.hpp"
 
@@ -36,28 +36,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-std::string format_duration(double s) {
-  char buf[32];
-  int total = static_cast<int>(s + 0.5);
-  if (total >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", total / 3600, (total / 60) % 60);
-  else std::snprintf(buf, sizeof buf, "%dm%02ds", total / 60, total % 60);
-  return buf;
-}
-
-// Per-batch random stream (dropout, augmentation): a pure function of (seed, epoch, batch), so
-// a resumed run draws exactly what the uninterrupted run drew.
-uint64_t batch_seed(uint64_t seed, int epoch, int64_t batch) {
-  return mix_seed(seed, (static_cast<uint64_t>(epoch + 1) << 32) ^ static_cast<uint64_t>(batch));
-}
-
-std::vector<int64_t> epoch_order(uint64_t seed, int epoch, int64_t n) {
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  Rng rng(mix_seed(seed, 0x5eed0000ULL + static_cast<uint64_t>(epoch)));
-  shuffle(order.data(), static_cast<uint64_t>(n), rng);
-  return order;
 }
 
 // One log line: which weight layers train on their kept blocks, rows, columns or elements only,
@@ -181,50 +159,33 @@ EvalResult evaluate_batches(Sequential& net, BatchSource& batches, int64_t n, Lo
 }  // namespace
 
 EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size) {
-  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
   BatchSource batches(data, {config.norm_mean, config.norm_std}, Augmentation{}, batch_size, net.device());
-  return evaluate_batches(net, batches, data.size(), loss_kind, batch_size);
+  return evaluate_batches(net, batches, data.size(), config.loss, batch_size);
 }
 
 namespace {
 
 // The run itself, in a folder open_run_folder has prepared; `run.checkpoint` set: resume it.
+// The epoch loop: batches, progress lines, the checkpoint after each epoch and on interruption,
+// the NaN guard; the start (run_start), the lines (progress) and the end (finish_run) are apart.
 TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions& opt, const std::string& dir,
                              const OpenedRun& run, const DataSplits& data, Device device, RunLog& log) {
   TrainOutcome outcome;
   outcome.out_dir = dir;
   const std::string ckpt_path = dir + "/checkpoint.bbc";
-  const bool resuming = run.checkpoint.has_value();
   const int threads = set_threads(opt.threads);
 
   ModelInput input{{data.train.channels, data.train.height, data.train.width}, data.train.num_classes};
   Sequential net = build_model(config, input, device);
   Optimizer optimizer(optimizer_settings(config), net.params());
   const ScheduleSettings schedule = schedule_settings(config);
-  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
 
-  TrainPosition pos;
-  if (resuming) {
-    const Checkpoint& resume_from = *run.checkpoint;
-    check_position(resume_from, config.epochs, data.train.size(), config.batch_size, ckpt_path);
-    restore_state(net, &optimizer, resume_from, ckpt_path);
-    pos = resume_from.position;
-    optimizer.set_step_count(pos.optimizer_step);
-    outcome.history = resume_from.history;
-    log.line("resuming " + ckpt_path + " at epoch " + std::to_string(pos.epoch + 1) + ", batch " +
-             std::to_string(pos.next_batch));
-    if (resume_from.version == 1)
-      log.line("note: " + ckpt_path + " is a version 1 checkpoint (its header has no CRC); the next checkpoint is "
-               "written as version " + std::to_string(kCheckpointVersion));
-  } else {
-    write_file_atomic(dir + "/config.yaml", to_yaml(config));
-  }
-  log.line("run " + dir + ": " + config.dataset + " (" + std::to_string(data.train.size()) + " train, " +
-           std::to_string(data.test.size()) + " test), " + std::to_string(config.epochs) + " epochs, batch " +
-           std::to_string(config.batch_size) + ", " + std::to_string(threads) + " threads, seed " +
-           std::to_string(config.seed) + ", device " + describe(device));
+  StartPoint start = start_or_resume(config, dir, run, data.train.size(), net, optimizer, log);
+  TrainPosition pos = start.position;
+  outcome.history = std::move(start.history);
+  log.line(run_line(dir, config, data, threads, device));
 
-  std::string kernels_logged = kernel_summary(net, config.kernels);
+  std::string kernels_logged = kernel_summary(net, to_string(config.kernels));
   log.line(kernels_logged);
 
   // Writes the checkpoint of position p, unless the state holds a value no good run has (NaN,
@@ -241,21 +202,19 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
     save_checkpoint(c, ckpt_path);
     return "";
   };
-  auto diverged = [&](const std::string& what, int epoch) {
-    log.error("error: training diverged: " + what + " in epoch " + std::to_string(epoch + 1) +
-              " (lower train.optimizer.lr?); last good checkpoint kept: " +
-              (file_exists(ckpt_path) ? ckpt_path : std::string("none written yet")));
+  auto diverged = [&](const std::string& what) {
+    log.error(diverged_line(what, ckpt_path));
     outcome.status = TrainStatus::Diverged;
     return outcome;
   };
+  auto in_epoch = [](int epoch) { return " in epoch " + std::to_string(epoch + 1); };
 
   const Dataset& train_set = data.train;
   const int64_t n = train_set.size();
   const int64_t batches = (n + config.batch_size - 1) / config.batch_size;
-  const Shape sample{train_set.channels, train_set.height, train_set.width};
   BatchSource batch_source(train_set, {config.norm_mean, config.norm_std}, {config.crop_padding, config.hflip},
                            config.batch_size, device);
-  TrainStep step(net, optimizer, batch_source, loss_kind, config.batch_size);
+  TrainStep step(net, optimizer, batch_source, config.loss, config.batch_size);
   BatchSource test_batches(data.test, {config.norm_mean, config.norm_std}, Augmentation{}, config.eval_batch_size,
                            device);
   int64_t batches_run = 0;
@@ -275,9 +234,9 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
     auto epoch_t0 = Clock::now();
     const double seconds_before = pos.seconds;
     for (int64_t b = pos.next_batch; b < batches; ++b) {
-      const int64_t start = b * config.batch_size;
-      const int64_t bs = std::min<int64_t>(config.batch_size, n - start);
-      step.run(order.data() + start, bs, Rng(batch_seed(config.seed, epoch, b)), lr);
+      const int64_t start_sample = b * config.batch_size;
+      const int64_t bs = std::min<int64_t>(config.batch_size, n - start_sample);
+      step.run(order.data() + start_sample, bs, Rng(batch_seed(config.seed, epoch, b)), lr);
       samples_this_session += bs;
       ++batches_run;
 
@@ -291,41 +250,32 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
       pos.seen = totals.seen;
       pos.seconds = seconds_before + seconds_since(epoch_t0);
       const double checked = step.totals_on_host() ? totals.last_loss : totals.loss_sum;
-      if (!std::isfinite(checked)) {
-        log.error("error: training diverged: loss is " + std::string(std::isnan(checked) ? "NaN" : "Inf") +
-                  (step.totals_on_host() ? " at" : " by") + " epoch " + std::to_string(epoch + 1) + ", batch " +
-                  std::to_string(b + 1) + " (lower train.optimizer.lr?); last good checkpoint kept: " +
-                  (file_exists(ckpt_path) ? ckpt_path : std::string("none written yet")));
-        outcome.status = TrainStatus::Diverged;
-        return outcome;
-      }
+      if (!std::isfinite(checked))
+        return diverged("loss is " + std::string(std::isnan(checked) ? "NaN" : "Inf") +
+                        (step.totals_on_host() ? " at" : " by") + " epoch " + std::to_string(epoch + 1) + ", batch " +
+                        std::to_string(b + 1));
       if (log_now) {
-        double sps = double(samples_this_session) / std::max(1e-9, seconds_since(run_start));
-        double left_samples = double(n - pos.seen) + double(config.epochs - epoch - 1) * double(n);
-        char buf[256];
-        std::snprintf(buf, sizeof buf,
-                      "epoch %d/%d  batch %lld/%lld  loss %.4f  acc %.2f%%  lr %.2e  %.0f samples/s  ETA %s",
-                      epoch + 1, config.epochs, static_cast<long long>(b + 1), static_cast<long long>(batches),
-                      pos.loss_sum / double(pos.seen), 100.0 * double(pos.correct) / double(pos.seen), lr, sps,
-                      format_duration(left_samples / std::max(sps, 1e-9)).c_str());
-        log.line(buf);
+        const double sps = double(samples_this_session) / std::max(1e-9, seconds_since(run_start));
+        const double left_samples = double(n - pos.seen) + double(config.epochs - epoch - 1) * double(n);
+        log.line(batch_line(epoch, config.epochs, b + 1, batches, pos, lr, sps, left_samples));
       }
       if (stop) {
         step.end_epoch();
         TrainPosition p = pos;
         p.epoch = epoch;
         p.next_batch = b + 1;
-        if (const std::string problem = save(p); !problem.empty()) return diverged(problem, epoch);
+        if (const std::string problem = save(p); !problem.empty()) return diverged(problem + in_epoch(epoch));
         log.line("interrupted: checkpoint written to " + ckpt_path + " (continue with --resume)");
         outcome.status = TrainStatus::Interrupted;
         return outcome;
       }
     }
     step.end_epoch();
-    EvalResult test = evaluate_batches(net, test_batches, data.test.size(), loss_kind, config.eval_batch_size);
-    if (!std::isfinite(test.loss)) return diverged("the test loss is " + std::string(std::isnan(test.loss) ? "NaN" : "Inf"), epoch);
+    EvalResult test = evaluate_batches(net, test_batches, data.test.size(), config.loss, config.eval_batch_size);
+    if (!std::isfinite(test.loss))
+      return diverged("the test loss is " + std::string(std::isnan(test.loss) ? "NaN" : "Inf") + in_epoch(epoch));
     // A GPU picks its compact products' implementations at the first step of each batch size.
-    if (const std::string now = kernel_summary(net, config.kernels); now != kernels_logged) {
+    if (const std::string now = kernel_summary(net, to_string(config.kernels)); now != kernels_logged) {
       log.line(now);
       kernels_logged = now;
     }
@@ -339,39 +289,15 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
     m.seconds = pos.seconds;
     m.samples_per_s = double(n) / std::max(1e-9, pos.seconds);
     outcome.history.push_back(m);
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "epoch %d/%d done: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f samples/s, %.1f s",
-                  m.epoch, config.epochs, m.train_loss, 100.0 * m.train_acc, m.test_loss, 100.0 * m.test_acc,
-                  m.samples_per_s, m.seconds);
-    log.line(buf);
+    log.line(epoch_line(m, config.epochs));
     pos = TrainPosition{};
     pos.epoch = epoch + 1;
-    if (const std::string problem = save(pos); !problem.empty()) return diverged(problem, epoch);
+    if (const std::string problem = save(pos); !problem.empty()) return diverged(problem + in_epoch(epoch));
     write_metrics_csv(dir + "/metrics.csv", outcome.history);
     plot_training_curves(dir + "/metrics.csv", dir + "/curves.png");
   }
 
-  // Export and the memory report run on a host copy of the trained network.
-  Sequential host_net = device == Device::Cpu ? Sequential() : host_copy(net, config, input);
-  Sequential& final_net = device == Device::Cpu ? net : host_net;
-  outcome.memory = memory_report(final_net, sample);
-  log.line("\nweight memory (" + config.name + "):\n" + format_memory_report(outcome.memory));
-  const nlohmann::json meta = {{"name", config.name}, {"config", to_yaml(config)}, {"epochs", config.epochs},
-                               {"seed", config.seed},
-                               {"test_acc", outcome.history.empty() ? 0.0 : outcome.history.back().test_acc}};
-  outcome.exported = export_model_file(final_net, config, data.test, meta, dir + "/model.bbm");
-  if (outcome.exported.written) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "model file %s/model.bbm (%lld bytes): integer-only test accuracy %.2f%% (float %.2f%%)",
-                  dir.c_str(), static_cast<long long>(outcome.exported.file_bytes),
-                  100.0 * outcome.exported.integer_accuracy,
-                  outcome.history.empty() ? 0.0 : 100.0 * outcome.history.back().test_acc);
-    log.line(buf);
-  } else {
-    log.line("no model file: " + outcome.exported.reason);
-  }
-  write_summary_json(dir + "/summary.json", config, outcome.history, outcome.memory, outcome.exported);
+  finish_run(net, config, input, data, dir, log, outcome);
   outcome.status = TrainStatus::Finished;
   return outcome;
 }
@@ -385,8 +311,7 @@ TrainOutcome train(const ExperimentConfig& config, const TrainOptions& opt) {
   std::string device_note;
   const Device device =
       opt.device.empty()
-          ? resolve_device(parse_device(config.device, config.source + ": key train.device"),
-                           config.source + ": key train.device", &device_note)
+          ? resolve_device(config.device, config.source + ": key train.device", &device_note)
           : resolve_device(parse_device(opt.device, "--device"), "--device", &device_note);
   // The data (and for --restart a first training step) before the folder is touched: a bad
   // --data-dir or batch size leaves the previous run where it was.

@@ -4,21 +4,9 @@
 
 namespace bitblock::model {
 
-const char* to_string(Sparsity s) {
-  switch (s) {
-    case Sparsity::None: return "none";
-    case Sparsity::Element: return "element";
-    case Sparsity::Row: return "row";
-    case Sparsity::Column: return "column";
-    case Sparsity::Block: return "block";
-  }
-  return "?";
-}
-
 Sparsity parse_sparsity(const std::string& s, const std::string& where) {
-  for (Sparsity v : {Sparsity::None, Sparsity::Element, Sparsity::Row, Sparsity::Column, Sparsity::Block})
-    if (s == to_string(v)) return v;
-  fail_input(where, "unknown sparsity structure '" + s + "' (expected none, element, row, column or block)");
+  if (const std::optional<Sparsity> v = value_of(kSparsityNames, s)) return *v;
+  fail_input(where, "unknown sparsity structure '" + s + "' (expected " + name_list(kSparsityNames, " or ") + ")");
 }
 
 int ceil_log2(int64_t n) {

@@ -59,16 +59,16 @@ TEST(Config, ShippedPaperConfigHasItsDocumentedValues) {
   ExperimentConfig c = load_config(kConfigDir + "/mnist_mlp_3b_8x.yaml");
   EXPECT_EQ(c.dataset, "mnist");
   ASSERT_EQ(c.layers.size(), 11u);
-  EXPECT_EQ(c.layers[1].type, "linear");
+  EXPECT_EQ(c.layers[1].type, LayerType::Linear);
   EXPECT_EQ(c.layers[1].out, 1024);
   EXPECT_EQ(c.layers[3].bits, 8);
   EXPECT_FLOAT_EQ(c.layers[3].max, 4.0f);
   EXPECT_FLOAT_EQ(c.layers[4].p, 0.2f);
   EXPECT_EQ(c.epochs, 20);
   EXPECT_EQ(c.batch_size, 100);
-  EXPECT_EQ(c.optimizer.type, "adam");
+  EXPECT_EQ(c.optimizer.type, OptimizerKind::Adam);
   EXPECT_DOUBLE_EQ(c.optimizer.lr, 0.002);
-  EXPECT_EQ(c.schedule.type, "cosine");
+  EXPECT_EQ(c.schedule.type, ScheduleKind::Cosine);
   Sequential net = build_model(c, dataset_input(c.dataset));
   for (size_t li : {size_t{1}, size_t{5}}) {
     ConstraintSpec s = layer_spec(net, li);
@@ -104,7 +104,7 @@ TEST(Config, OverridesReachScalarsNestedKeysListItemsAndFlowLists) {
   EXPECT_EQ(*c.constraint_default.block_cols, 16);
   // Untouched keys keep the file's values.
   EXPECT_EQ(c.batch_size, 50);
-  EXPECT_EQ(c.optimizer.type, "adam");
+  EXPECT_EQ(c.optimizer.type, OptimizerKind::Adam);
   Sequential net = build_model(c, dataset_input(c.dataset));
   ConstraintSpec s = layer_spec(net, 1);
   EXPECT_EQ(s.block_rows, 16);
@@ -341,12 +341,12 @@ TEST(Config, ToYamlKeepsExactValuesAndOddSettings) {
   ExperimentConfig b = parse_config(to_yaml(a), "resolved.yaml");
   expect_same_config(a, b);
   // The values written above, independently of the first parse.
-  EXPECT_EQ(b.optimizer.type, "sgd");
+  EXPECT_EQ(b.optimizer.type, OptimizerKind::Sgd);
   EXPECT_EQ(b.optimizer.lr, 0.1);
   EXPECT_EQ(b.optimizer.momentum, 0.85);
   EXPECT_TRUE(b.optimizer.nesterov);
   EXPECT_EQ(b.optimizer.weight_decay, 0.0005);
-  EXPECT_EQ(b.schedule.type, "step");
+  EXPECT_EQ(b.schedule.type, ScheduleKind::Step);
   EXPECT_EQ(b.schedule.step_size, 3);
   EXPECT_EQ(b.schedule.gamma, 0.3333333333333333);
   EXPECT_EQ(b.schedule.min_lr, 1e-7);
@@ -359,15 +359,15 @@ TEST(Config, ToYamlKeepsExactValuesAndOddSettings) {
   EXPECT_EQ(b.layers[1].constraint.prune_end_epoch, 4);
   EXPECT_EQ(b.layers[1].constraint.ratio, 4.0);
   EXPECT_FALSE(b.layers[1].constraint.structure.has_value());
-  EXPECT_EQ(b.layers[3].fn, "hardtanh");
+  EXPECT_EQ(b.layers[3].fn, ActFn::Hardtanh);
   EXPECT_EQ(b.layers[3].bits, 3);
   EXPECT_EQ(b.crop_padding, 2);
   EXPECT_TRUE(b.hflip);
   EXPECT_EQ(b.constraint_first.scale, ScaleMode::PerLayer);
   EXPECT_FALSE(b.constraint_first.weight_bits.has_value());
-  EXPECT_EQ(b.loss, "squared_hinge");
-  EXPECT_EQ(b.kernels, "dense");
-  EXPECT_EQ(b.device, "cpu");
+  EXPECT_EQ(b.loss, LossKind::SquaredHinge);
+  EXPECT_EQ(b.kernels, KernelChoice::Dense);
+  EXPECT_EQ(b.device, DeviceRequest::Cpu);
   EXPECT_EQ(b.hwsim_arch, "hwsim/arch/base.yaml");
   // The lr override was replaced by the later whole-map override.
   ExperimentConfig c = parse_config(to_yaml(parse_config(tiny_mlp_yaml(), "t.yaml", {"train.optimizer.lr=0.0123456789012345"})), "r.yaml");

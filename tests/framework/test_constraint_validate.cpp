@@ -134,13 +134,13 @@ TEST(ConstraintValidate, EmptyMatrixAndConstructor) {
 
 TEST(ConstraintValidate, EnumNamesRoundTripAndUnknownNamesFail) {
   for (Structure v : {Structure::None, Structure::Element, Structure::Row, Structure::Column, Structure::Block})
-    EXPECT_EQ(parse_structure(to_string(v), "k"), v);
+    EXPECT_EQ(model::parse_sparsity(to_string(v), "k"), v);
   for (Selection v : {Selection::Random, Selection::Magnitude}) EXPECT_EQ(parse_selection(to_string(v), "k"), v);
   for (ScaleMode v : {ScaleMode::PerLayer, ScaleMode::PerRow}) EXPECT_EQ(parse_scale_mode(to_string(v), "k"), v);
   EXPECT_STREQ(to_string(Structure::Block), "block");
   EXPECT_STREQ(to_string(ScaleMode::PerRow), "per_row");
   try {
-    parse_structure("blocks", "constraints.default.structure");
+    model::parse_sparsity("blocks", "constraints.default.structure");
     FAIL() << "no error";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()),

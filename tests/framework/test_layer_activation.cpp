@@ -153,9 +153,9 @@ TEST(Activation, RejectsInvalidCombinations) {
   EXPECT_THROW(Activation(ActFn::Hardtanh, 0), InputError);
   EXPECT_THROW(Activation(ActFn::Relu, 4, 0.0f), InputError);
   EXPECT_NO_THROW(Activation(ActFn::Relu, 32, 0.0f));
-  EXPECT_EQ(parse_act_fn("hardtanh", "layers[1].fn"), ActFn::Hardtanh);
+  EXPECT_EQ(parse_name(kActFnNames, "hardtanh", "layers[1].fn"), ActFn::Hardtanh);
   try {
-    parse_act_fn("tanh", "layers[1].fn");
+    parse_name(kActFnNames, "tanh", "layers[1].fn");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("layers[1].fn"), std::string::npos);

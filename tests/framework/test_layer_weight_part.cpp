@@ -161,18 +161,19 @@ TEST(WeightPart, ConstraintOfTheWrongSizeNamesTheLayer) {
 }
 
 TEST(KeptPath, PackedIsReadAsKept) {
-  EXPECT_EQ(parse_kernel_choice("kept", "k"), KernelChoice::Kept);
-  EXPECT_EQ(parse_kernel_choice("packed", "k"), KernelChoice::Kept);
+  EXPECT_EQ(parse_name(kKernelChoiceNames, "kept", "k"), KernelChoice::Kept);
+  EXPECT_EQ(parse_name(kKernelChoiceNames, "packed", "k"), KernelChoice::Kept);
   EXPECT_STREQ(to_string(KernelChoice::Kept), "kept");
-  EXPECT_THROW(parse_kernel_choice("compact", "k"), InputError);
+  EXPECT_THROW(parse_name(kKernelChoiceNames, "compact", "k"), InputError);
   // The tiny MLP's first linear layer is block 8x8 at ratio 2: dense only when asked.
   for (const char* value : {"packed", "kept", "dense"}) {
     const ExperimentConfig c =
         parse_config(testing_support::tiny_mlp_yaml(), "tiny.yaml", {std::string("train.kernels=") + value});
-    EXPECT_EQ(c.kernels, std::string(value) == "dense" ? "dense" : "kept") << value;
-    EXPECT_NE(to_yaml(c).find("kernels: " + c.kernels), std::string::npos) << value;
+    const bool dense = std::string(value) == "dense";
+    EXPECT_EQ(c.kernels, dense ? KernelChoice::Dense : KernelChoice::Kept) << value;
+    EXPECT_NE(to_yaml(c).find(std::string("kernels: ") + (dense ? "dense" : "kept")), std::string::npos) << value;
     Sequential net = build_model(c, dataset_input(c.dataset));
-    EXPECT_EQ(net.layer(1).weights()->kept_unit(), c.kernels == "dense" ? KeptUnit::None : KeptUnit::Block) << value;
+    EXPECT_EQ(net.layer(1).weights()->kept_unit(), dense ? KeptUnit::None : KeptUnit::Block) << value;
   }
 }
 

@@ -82,8 +82,8 @@ TEST(Losses, RejectsBadLabelsAndNames) {
   const int32_t bad = 3;
   EXPECT_THROW(softmax_cross_entropy(logits, &bad, nullptr), InputError);
   EXPECT_THROW(squared_hinge(logits, &bad, nullptr), InputError);
-  EXPECT_EQ(parse_loss("squared_hinge", "loss"), LossKind::SquaredHinge);
-  EXPECT_THROW(parse_loss("mse", "loss"), InputError);
+  EXPECT_EQ(parse_name(kLossNames, "squared_hinge", "loss"), LossKind::SquaredHinge);
+  EXPECT_THROW(parse_name(kLossNames, "mse", "loss"), InputError);
 }
 
 }  // namespace

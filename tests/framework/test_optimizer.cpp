@@ -110,8 +110,8 @@ TEST(Optimizer, RejectsBadSettings) {
   a.eps = 1e-8;
   a.weight_decay = -1.0;
   EXPECT_THROW(validate_optimizer(a, "optimizer"), InputError);
-  EXPECT_EQ(parse_optimizer("sgd", "optimizer.type"), OptimizerKind::Sgd);
-  EXPECT_THROW(parse_optimizer("rmsprop", "optimizer.type"), InputError);
+  EXPECT_EQ(parse_name(kOptimizerNames, "sgd", "optimizer.type"), OptimizerKind::Sgd);
+  EXPECT_THROW(parse_name(kOptimizerNames, "rmsprop", "optimizer.type"), InputError);
 }
 
 }  // namespace

@@ -50,8 +50,8 @@ TEST(Schedule, Cosine) {
 }
 
 TEST(Schedule, ParseAndValidate) {
-  EXPECT_EQ(parse_schedule("cosine", "schedule.type"), ScheduleKind::Cosine);
-  EXPECT_THROW(parse_schedule("linear", "schedule.type"), InputError);
+  EXPECT_EQ(parse_name(kScheduleNames, "cosine", "schedule.type"), ScheduleKind::Cosine);
+  EXPECT_THROW(parse_name(kScheduleNames, "linear", "schedule.type"), InputError);
   ScheduleSettings s;
   s.kind = ScheduleKind::Step;
   s.step_size = 0;

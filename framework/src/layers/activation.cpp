@@ -5,24 +5,6 @@
 
 namespace bitblock {
 
-const char* to_string(ActFn fn) {
-  switch (fn) {
-    case ActFn::Relu: return "relu";
-    case ActFn::Hardtanh: return "hardtanh";
-    case ActFn::Sign: return "sign";
-    case ActFn::Identity: return "identity";
-  }
-  return "?";
-}
-
-ActFn parse_act_fn(const std::string& s, const std::string& where) {
-  if (s == "relu") return ActFn::Relu;
-  if (s == "hardtanh") return ActFn::Hardtanh;
-  if (s == "sign") return ActFn::Sign;
-  if (s == "identity") return ActFn::Identity;
-  fail_input(where, "unknown activation '" + s + "' (expected relu, hardtanh, sign or identity)");
-}
-
 void validate_activation(ActFn fn, int bits, float max, const std::string& where) {
   const std::string name = to_string(fn);
   if (bits != 1 && bits != 32 && (bits < 2 || bits > 8))

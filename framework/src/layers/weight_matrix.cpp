@@ -11,21 +11,6 @@
 
 namespace bitblock {
 
-const char* to_string(KernelChoice k) {
-  switch (k) {
-    case KernelChoice::Dense: return "dense";
-    case KernelChoice::Kept: return "kept";
-    default: return "auto";
-  }
-}
-
-KernelChoice parse_kernel_choice(const std::string& s, const std::string& where) {
-  if (s == "auto") return KernelChoice::Auto;
-  if (s == "dense") return KernelChoice::Dense;
-  if (s == "kept" || s == "packed") return KernelChoice::Kept;  // "packed": the old name
-  fail_input(where, "'" + s + "' is not one of auto, dense, kept (or packed, its old name)");
-}
-
 const char* to_string(KeptUnit u) {
   switch (u) {
     case KeptUnit::Block: return "block";

@@ -17,10 +17,9 @@ void check_run_starts(const ExperimentConfig& config, const DataSplits& data, De
   ModelInput input{{train_set.channels, train_set.height, train_set.width}, train_set.num_classes};
   Sequential net = build_model(config, input, device);
   Optimizer optimizer(optimizer_settings(config), net.params());
-  const LossKind loss_kind = parse_loss(config.loss, config.source + ": key 'train.loss'");
   BatchSource batches(train_set, {config.norm_mean, config.norm_std}, {config.crop_padding, config.hflip},
                       config.batch_size, device);
-  TrainStep step(net, optimizer, batches, loss_kind, config.batch_size);
+  TrainStep step(net, optimizer, batches, config.loss, config.batch_size);
   const int64_t n = train_set.size();
   const int64_t first = std::min<int64_t>(config.batch_size, n);
   const int64_t last = n % config.batch_size;

@@ -5,6 +5,7 @@
 //   sign (bits 1).
 #include <string>
 
+#include "bitblock/common/enum_names.hpp"
 #include "bitblock/framework/layer.hpp"
 #include "bitblock/kernels/activation.hpp"
 
@@ -14,9 +15,10 @@ using kernels::ActFn;
 using kernels::activation_levels;  // positive quantization levels L (0 float, 1 sign)
 using kernels::activation_value;   // output of one input: the forward definition
 
-const char* to_string(ActFn fn);
-// "relu" | "hardtanh" | "sign" | "identity"; InputError "<where>: ..." otherwise.
-ActFn parse_act_fn(const std::string& s, const std::string& where);
+// The config's `fn` spellings of an act layer.
+inline constexpr EnumName<ActFn> kActFnNames[] = {
+    {ActFn::Relu, "relu"}, {ActFn::Hardtanh, "hardtanh"}, {ActFn::Sign, "sign"}, {ActFn::Identity, "identity"}};
+inline const char* to_string(ActFn fn) { return name_of(kActFnNames, fn); }
 // InputError for combinations outside the table above (and max <= 0 for quantized relu).
 void validate_activation(ActFn fn, int bits, float max, const std::string& where);
 

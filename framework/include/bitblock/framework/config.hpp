@@ -1,14 +1,22 @@
 #pragma once
 // Experiment configuration: YAML file + --set overrides -> one validated struct. Unknown keys
-// and invalid values are errors (InputError naming the file and the key), never ignored.
+// and invalid values are errors (InputError naming the file and the key), never ignored. Names
+// (layer type, activation, loss, optimizer, schedule, kernels, device) are parsed here, once, into
+// the enums the layers and the training loop take; each enum's one name table (next to the enum)
+// both parses and prints them.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "bitblock/common/enum_names.hpp"
+#include "bitblock/framework/activation.hpp"
 #include "bitblock/framework/constraint.hpp"
+#include "bitblock/framework/device.hpp"
+#include "bitblock/framework/loss.hpp"
 #include "bitblock/framework/optimizer.hpp"
 #include "bitblock/framework/schedule.hpp"
+#include "bitblock/framework/weight_matrix.hpp"
 
 namespace bitblock {
 
@@ -25,20 +33,29 @@ struct ConstraintOverride {
   void apply_to(ConstraintSpec& spec) const;
 };
 
+enum class LayerType { Linear, Conv, BatchNorm, Act, MaxPool, Dropout, Flatten };
+// The config's model.layers[i].type spellings.
+inline constexpr EnumName<LayerType> kLayerTypeNames[] = {
+    {LayerType::Linear, "linear"}, {LayerType::Conv, "conv"},       {LayerType::BatchNorm, "batchnorm"},
+    {LayerType::Act, "act"},       {LayerType::MaxPool, "maxpool"}, {LayerType::Dropout, "dropout"},
+    {LayerType::Flatten, "flatten"}};
+inline const char* to_string(LayerType t) { return name_of(kLayerTypeNames, t); }
+
 struct LayerConfig {
-  std::string type;                      // linear | conv | batchnorm | act | maxpool | dropout | flatten
+  LayerType type = LayerType::Linear;
   int64_t out = 0;                       // linear: out features; conv: out channels
   int kernel = 3, stride = 1, padding = 0;
   bool bias = true;
-  std::string fn = "relu";               // act: relu | hardtanh | sign | identity
+  ActFn fn = ActFn::Relu;                // act
   int bits = 32;                         // act: activation bits (1 = sign, 2..8, 32 = float)
   float max = 1.0f;                      // act: clip of unsigned fixed-point relu
   float p = 0.5f;                        // dropout probability
   ConstraintOverride constraint;         // weight layers only
+  bool has_weights() const { return type == LayerType::Linear || type == LayerType::Conv; }
 };
 
 struct OptimizerConfig {
-  std::string type = "adam";             // sgd | adam
+  OptimizerKind type = OptimizerKind::Adam;
   double lr = 1e-3;
   double momentum = 0.9;
   bool nesterov = false;
@@ -47,7 +64,7 @@ struct OptimizerConfig {
 };
 
 struct ScheduleConfig {
-  std::string type = "constant";         // constant | step | exponential | cosine
+  ScheduleKind type = ScheduleKind::Constant;
   int step_size = 10;
   double gamma = 0.1;
   double min_lr = 0.0;
@@ -69,12 +86,12 @@ struct ExperimentConfig {
   int epochs = 10;
   int batch_size = 100;
   int eval_batch_size = 1000;
-  std::string loss = "cross_entropy";    // cross_entropy | squared_hinge
+  LossKind loss = LossKind::CrossEntropy;
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   int log_every = 100;                   // batches between progress lines
-  std::string kernels = "auto";          // auto | dense | kept ("packed" is read as kept)
-  std::string device = "auto";           // auto | cpu | cuda (auto: a usable GPU, else the CPU)
+  KernelChoice kernels = KernelChoice::Auto;  // "packed" is read as kept
+  DeviceRequest device = DeviceRequest::Auto;  // auto: a usable GPU, else the CPU
   // hardware simulation after training (optional)
   std::string hwsim_arch;
 };

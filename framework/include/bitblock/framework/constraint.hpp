@@ -10,17 +10,27 @@
 #include <utility>
 #include <vector>
 
+#include "bitblock/common/enum_names.hpp"
 #include "bitblock/framework/array.hpp"
 #include "bitblock/framework/kept_weights.hpp"
 #include "bitblock/framework/ops.hpp"
 #include "bitblock/framework/tensor.hpp"
 #include "bitblock/kernels/bsr.hpp"
+#include "bitblock/model/memory.hpp"
 
 namespace bitblock {
 
-enum class Structure { None, Element, Row, Column, Block };
+// The model file's enum: a trained structure is the exported one (to_string and
+// model::parse_sparsity spell it).
+using Structure = model::Sparsity;
 enum class Selection { Random, Magnitude };
 enum class ScaleMode { PerLayer, PerRow };
+
+// The config's spellings of `selection` and `scale`.
+inline constexpr EnumName<Selection> kSelectionNames[] = {{Selection::Random, "random"},
+                                                          {Selection::Magnitude, "magnitude"}};
+inline constexpr EnumName<ScaleMode> kScaleModeNames[] = {{ScaleMode::PerLayer, "per_layer"},
+                                                          {ScaleMode::PerRow, "per_row"}};
 
 struct ConstraintSpec {
   int weight_bits = 32;                 // 1 (sign x scale), 2..8 (uniform symmetric), 32 (float)
@@ -35,11 +45,9 @@ struct ConstraintSpec {
   float clip = 1.0f;                    // binary: latent clip and STE window
 };
 
-const char* to_string(Structure s);
-const char* to_string(Selection s);
-const char* to_string(ScaleMode s);
-Structure parse_structure(const std::string& s, const std::string& where);   // InputError
-Selection parse_selection(const std::string& s, const std::string& where);
+inline const char* to_string(Selection s) { return name_of(kSelectionNames, s); }
+inline const char* to_string(ScaleMode s) { return name_of(kScaleModeNames, s); }
+Selection parse_selection(const std::string& s, const std::string& where);  // InputError naming where
 ScaleMode parse_scale_mode(const std::string& s, const std::string& where);
 
 // Throws InputError "<where>.<key>: <problem>" (e.g. "constraints.default.weight_bits: ...";
@@ -60,15 +68,12 @@ std::pair<int, int> unit_block_shape(const ConstraintSpec& spec, int64_t rows, i
 void validate_mask(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::vector<uint8_t>& mask,
                    const std::string& where);
 
-// Weight memory of one constrained matrix, in bits (see docs/constraints.md "Memory accounting").
-struct MemoryCost {
+// Weight memory of one constrained matrix, in bits (see docs/constraints.md "Memory accounting"):
+// the model module's counts (kept_values, value_bits, index_bits, scale_bits, total_bits()) and
+// the matrix they were counted on.
+struct MemoryCost : model::StageMemory {
   int64_t rows = 0, cols = 0;
   int weight_bits = 32;
-  int64_t kept_values = 0;              // non-zero positions stored
-  int64_t value_bits = 0;               // kept_values * weight_bits
-  int64_t index_bits = 0;               // sparse index (per element / row / column / block)
-  int64_t scale_bits = 0;               // 32 per scale
-  int64_t total_bits() const { return value_bits + index_bits + scale_bits; }
   int64_t dense_float_bits() const { return rows * cols * 32; }
   double kept_fraction() const { return rows > 0 && cols > 0 ? double(kept_values) / double(rows * cols) : 0.0; }
 };

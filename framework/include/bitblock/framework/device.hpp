@@ -4,15 +4,22 @@
 // Chosen once, when the model is built (`--device cpu|cuda|auto`, config key train.device).
 #include <string>
 
+#include "bitblock/common/enum_names.hpp"
+
 namespace bitblock {
 
 enum class Device { Cpu, Cuda };
 enum class DeviceRequest { Auto, Cpu, Cuda };
 
 const char* to_string(Device d);
-const char* to_string(DeviceRequest r);
-// "auto" | "cpu" | "cuda"; InputError "<where>: ..." otherwise.
-DeviceRequest parse_device(const std::string& s, const std::string& where);
+// The spellings of train.device and --device.
+inline constexpr EnumName<DeviceRequest> kDeviceRequestNames[] = {
+    {DeviceRequest::Auto, "auto"}, {DeviceRequest::Cpu, "cpu"}, {DeviceRequest::Cuda, "cuda"}};
+inline const char* to_string(DeviceRequest r) { return name_of(kDeviceRequestNames, r); }
+// InputError "<where>: '<s>' is not one of auto, cpu, cuda" for other names.
+inline DeviceRequest parse_device(const std::string& s, const std::string& where) {
+  return parse_name(kDeviceRequestNames, s, where);
+}
 
 // True when this build has the CUDA backend and a GPU with a working driver is present; otherwise
 // false, with *why (when given) saying what is missing.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bitblock/common/enum_names.hpp"
 #include "bitblock/framework/tensor.hpp"
 #include "bitblock/kernels/loss.hpp"
 
@@ -13,9 +14,10 @@ namespace bitblock {
 
 using kernels::LossKind;
 
-const char* to_string(LossKind kind);
-// "cross_entropy" | "squared_hinge"; InputError "<where>: ..." otherwise.
-LossKind parse_loss(const std::string& s, const std::string& where);
+// The config's train.loss spellings.
+inline constexpr EnumName<LossKind> kLossNames[] = {{LossKind::CrossEntropy, "cross_entropy"},
+                                                    {LossKind::SquaredHinge, "squared_hinge"}};
+inline const char* to_string(LossKind kind) { return name_of(kLossNames, kind); }
 
 struct LossResult {
   double loss = 0.0;    // mean over the batch

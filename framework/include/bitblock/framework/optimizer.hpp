@@ -10,15 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "bitblock/common/enum_names.hpp"
 #include "bitblock/framework/layer.hpp"
 
 namespace bitblock {
 
 enum class OptimizerKind { Sgd, Adam };
 
-const char* to_string(OptimizerKind kind);
-// "sgd" | "adam"; InputError "<where>: ..." otherwise.
-OptimizerKind parse_optimizer(const std::string& s, const std::string& where);
+// The config's train.optimizer.type spellings.
+inline constexpr EnumName<OptimizerKind> kOptimizerNames[] = {{OptimizerKind::Sgd, "sgd"}, {OptimizerKind::Adam, "adam"}};
+inline const char* to_string(OptimizerKind kind) { return name_of(kOptimizerNames, kind); }
 
 struct OptimizerSettings {
   OptimizerKind kind = OptimizerKind::Adam;

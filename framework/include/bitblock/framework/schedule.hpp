@@ -7,13 +7,18 @@
 //                (epoch 0 at base; reaches min_lr at epoch = total_epochs)
 #include <string>
 
+#include "bitblock/common/enum_names.hpp"
+
 namespace bitblock {
 
 enum class ScheduleKind { Constant, Step, Exponential, Cosine };
 
-const char* to_string(ScheduleKind kind);
-// "constant" | "step" | "exponential" | "cosine"; InputError "<where>: ..." otherwise.
-ScheduleKind parse_schedule(const std::string& s, const std::string& where);
+// The config's train.schedule.type spellings.
+inline constexpr EnumName<ScheduleKind> kScheduleNames[] = {{ScheduleKind::Constant, "constant"},
+                                                            {ScheduleKind::Step, "step"},
+                                                            {ScheduleKind::Exponential, "exponential"},
+                                                            {ScheduleKind::Cosine, "cosine"}};
+inline const char* to_string(ScheduleKind kind) { return name_of(kScheduleNames, kind); }
 
 struct ScheduleSettings {
   ScheduleKind kind = ScheduleKind::Constant;

@@ -30,7 +30,7 @@
 #include <tuple>
 #include <vector>
 
-#include "bitblock/common/rng.hpp"
+#include "bitblock/common/enum_names.hpp"
 #include "bitblock/framework/binary_weights.hpp"
 #include "bitblock/framework/constraint.hpp"
 #include "bitblock/framework/kept_weights.hpp"
@@ -39,10 +39,13 @@
 namespace bitblock {
 
 // train.kernels: which path the weight layers' products take. "packed" is the old name of "kept"
-// and still parses.
+// and still parses (printed as "kept").
 enum class KernelChoice { Auto, Dense, Kept };
-const char* to_string(KernelChoice k);
-KernelChoice parse_kernel_choice(const std::string& s, const std::string& where);  // InputError
+inline constexpr EnumName<KernelChoice> kKernelChoiceNames[] = {{KernelChoice::Auto, "auto"},
+                                                              {KernelChoice::Dense, "dense"},
+                                                              {KernelChoice::Kept, "kept"},
+                                                              {KernelChoice::Kept, "packed"}};
+inline const char* to_string(KernelChoice k) { return name_of(kKernelChoiceNames, k); }
 
 class WeightMatrix {
  public:

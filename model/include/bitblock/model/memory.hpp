@@ -5,10 +5,19 @@
 #include <cstdint>
 #include <string>
 
+#include "bitblock/common/enum_names.hpp"
+
 namespace bitblock::model {
 
+// The sparsity structure of a weight matrix: which units its mask keeps or drops (the config's
+// `structure`, the model file's stage structure; framework trains under the same enum).
 enum class Sparsity { None, Element, Row, Column, Block };
-const char* to_string(Sparsity s);
+inline constexpr EnumName<Sparsity> kSparsityNames[] = {{Sparsity::None, "none"},
+                                                        {Sparsity::Element, "element"},
+                                                        {Sparsity::Row, "row"},
+                                                        {Sparsity::Column, "column"},
+                                                        {Sparsity::Block, "block"}};
+inline const char* to_string(Sparsity s) { return name_of(kSparsityNames, s); }
 Sparsity parse_sparsity(const std::string& s, const std::string& where);  // InputError naming where
 
 struct StageMemory {

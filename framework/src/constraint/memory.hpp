@@ -11,7 +11,4 @@ namespace bitblock::detail {
 
 MemoryCost memory_cost(const ConstraintSpec& spec, int64_t rows, int64_t cols, const std::vector<uint8_t>& mask);
 
-// The model file's name for a structure (the same five, spelled the same).
-model::Sparsity model_sparsity(Structure s);
-
 }  // namespace bitblock::detail

@@ -8,7 +8,7 @@
 
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/constraint.hpp"
-#include "constraint_units.hpp"
+#include "constraint/units.hpp"
 
 namespace bitblock {
 namespace {

@@ -1,4 +1,4 @@
-#include "constraint_units.hpp"
+#include "constraint/units.hpp"
 
 #include <algorithm>
 #include <cmath>

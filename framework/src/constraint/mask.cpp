@@ -1,10 +1,10 @@
-#include "constraint_mask.hpp"
+#include "constraint/mask.hpp"
 
 #include <algorithm>
 #include <numeric>
 #include <utility>
 
-#include "constraint_units.hpp"
+#include "constraint/units.hpp"
 
 namespace bitblock::detail {
 namespace {

@@ -10,9 +10,9 @@
 #include "bitblock/framework/constraint.hpp"
 #include "bitblock/kernels/constraint.hpp"
 #include "bitblock/kernels/kbit.hpp"
-#include "constraint_mask.hpp"
-#include "constraint_memory.hpp"
-#include "constraint_units.hpp"
+#include "constraint/mask.hpp"
+#include "constraint/memory.hpp"
+#include "constraint/units.hpp"
 
 namespace bitblock {
 
