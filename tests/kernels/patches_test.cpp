@@ -16,7 +16,7 @@ namespace {
 TEST(Patches, HandComputedExample) {
   // One 1 x 3 x 3 image, 2 x 2 kernel, stride 1, padding 1: a 4 x 4 output, 16 rows of 4 taps.
   const std::vector<float> image = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-  const PatchGeometry g{1, 3, 3, 2, 1, 1};
+  const ConvGeometry g{1, 3, 3, 2, 1, 1};
   ASSERT_EQ(g.out_pixels(), 16);
   std::vector<float> p(16 * 4, -1.0f);
   image_to_patches(image.data(), 1, g, p.data(), 4);
@@ -40,7 +40,7 @@ TEST(Patches, AdjointAndReference) {
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " k" << c.k << " s" << c.stride
                                       << " p" << c.pad);
-    const PatchGeometry g{c.c, c.h, c.w, c.k, c.stride, c.pad};
+    const ConvGeometry g{c.c, c.h, c.w, c.k, c.stride, c.pad};
     const int64_t rows = c.n * g.out_pixels(), ld = g.patch_size() + c.extra_ld;
     std::vector<float> x(static_cast<size_t>(c.n * c.c * c.h * c.w)), q(static_cast<size_t>(rows * ld));
     for (float& v : x) v = rng.uniform(-1.0f, 1.0f);
