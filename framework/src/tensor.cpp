@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "backend/backend.hpp"
+#include "bitblock/kernels/elementwise.hpp"
 
 namespace bitblock {
 
@@ -60,7 +61,7 @@ void Tensor::resize(const Shape& shape) {
 
 void Tensor::fill(float v) {
   if (device() == Device::Cpu) std::fill(buf_.host().begin(), buf_.host().end(), v);
-  else backend::of(device()).fill(numel(), v, data());
+  else BITBLOCK_RUN(backend::of(device()), fill, numel(), v, data());
 }
 
 void Tensor::copy_from(const Tensor& src) {

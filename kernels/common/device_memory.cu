@@ -1,5 +1,6 @@
-// The caching device allocator, the compute stream and host <-> device copies (device_memory.hpp).
+// The caching device allocator, streams and host <-> device copies (device_memory.hpp).
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -33,12 +34,11 @@ struct Cache {
   }
 };
 
+std::atomic<int> captures{0};  // graph captures under way (capture_started / capture_ended)
+
 // cudaFree synchronizes the device, which a stream capture under way does not allow (it would
-// invalidate the capture): the compute stream is the one the training step captures.
-bool capture_under_way() {
-  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
-  return cudaStreamIsCapturing(compute_stream(), &status) == cudaSuccess && status != cudaStreamCaptureStatusNone;
-}
+// invalidate the capture).
+bool capture_under_way() { return captures.load() > 0; }
 
 Cache& cache() {
   static Cache* c = new Cache;  // never destroyed: blocks may be freed during static destruction
@@ -89,14 +89,12 @@ AllocatorStats allocator_stats() {
   return c.stats;
 }
 
-cudaStream_t compute_stream() {
-  static cudaStream_t stream = [] {
-    cudaStream_t s = nullptr;
-    CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
-    return s;
-  }();
-  return stream;
-}
+void capture_started() { ++captures; }
+void capture_ended() { --captures; }
+
+Stream::Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
+// At process exit the runtime may be gone already; the stream goes with it then.
+Stream::~Stream() { cudaStreamDestroy(stream_); }
 
 void upload(void* device_dst, const void* host_src, size_t bytes, cudaStream_t stream) {
   if (bytes) CUDA_CHECK(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, stream));

@@ -1,21 +1,26 @@
 // CUDA graph capture and replay (graph.hpp).
 #include "bitblock/kernels/cuda_check.hpp"
+#include "bitblock/kernels/device_memory.hpp"
 #include "bitblock/kernels/graph.hpp"
 
 namespace bitblock::kernels::cuda {
 
 StepGraph::StepGraph(cudaStream_t stream, const std::function<void()>& body) {
   CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed));
+  capture_started();
   try {
     body();
   } catch (...) {
     cudaGraph_t broken = nullptr;
     cudaStreamEndCapture(stream, &broken);  // leave the stream usable
+    capture_ended();
     if (broken) cudaGraphDestroy(broken);
     throw;
   }
   cudaGraph_t graph = nullptr;
-  CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+  const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+  capture_ended();
+  CUDA_CHECK(ended);
   cudaGraphExec_t exec = nullptr;
   const cudaError_t err = cudaGraphInstantiate(&exec, graph, 0);
   if (err != cudaSuccess) {

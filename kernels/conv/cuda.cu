@@ -8,16 +8,12 @@ namespace bitblock::kernels::cuda {
 namespace {
 
 __global__ void im2col_kernel(const float* images, int64_t count, ConvGeometry g, float* cols, int64_t ld) {
-  const int64_t k = g.kernel, ow = g.out_width(), pixels = g.out_pixels();
-  const int64_t total = g.patch_size() * count * pixels;
+  const int64_t pixels = g.out_pixels(), total = g.patch_size() * count * pixels;
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total;
        e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int64_t row = e / (count * pixels), col = e % (count * pixels);
-    const int64_t i = col / pixels, p = col % pixels;
-    const int64_t c = row / (k * k), ky = (row / k) % k, kx = row % k;
-    const int64_t iy = (p / ow) * g.stride - g.padding + ky, ix = (p % ow) * g.stride - g.padding + kx;
-    const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-    cols[row * ld + col] = inside ? images[i * g.image_size() + (c * g.height + iy) * g.width + ix] : 0.0f;
+    const int64_t i = col / pixels, at = g.source(col % pixels, row);
+    cols[row * ld + col] = at < 0 ? 0.0f : images[i * g.image_size() + at];
   }
 }
 

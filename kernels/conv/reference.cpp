@@ -5,17 +5,13 @@
 namespace bitblock::kernels::reference {
 
 void im2col(const float* images, int64_t count, const ConvGeometry& g, float* cols, int64_t ld) {
-  const int64_t k = g.kernel, ow = g.out_width(), pixels = g.out_pixels();
+  const int64_t pixels = g.out_pixels();
   for (int64_t i = 0; i < count; ++i)
-    for (int64_t c = 0; c < g.channels; ++c)
-      for (int64_t ky = 0; ky < k; ++ky)
-        for (int64_t kx = 0; kx < k; ++kx)
-          for (int64_t p = 0; p < pixels; ++p) {
-            const int64_t iy = (p / ow) * g.stride - g.padding + ky, ix = (p % ow) * g.stride - g.padding + kx;
-            const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-            cols[((c * k + ky) * k + kx) * ld + i * pixels + p] =
-                inside ? images[i * g.image_size() + (c * g.height + iy) * g.width + ix] : 0.0f;
-          }
+    for (int64_t j = 0; j < g.patch_size(); ++j)
+      for (int64_t p = 0; p < pixels; ++p) {
+        const int64_t at = g.source(p, j);
+        cols[j * ld + i * pixels + p] = at < 0 ? 0.0f : images[i * g.image_size() + at];
+      }
 }
 
 void col2im(const float* cols, int64_t ld, int64_t count, const ConvGeometry& g, float* images) {

@@ -15,14 +15,14 @@ struct Taps {
   int64_t x0, lo, hi;  // image column of tap 0; taps [lo, hi) are inside the image
 };
 
-Taps taps_of(const PatchGeometry& g, int64_t k, int64_t ox) {
+Taps taps_of(const ConvGeometry& g, int64_t k, int64_t ox) {
   const int64_t x0 = ox * g.stride - g.padding;
   return {x0, std::max<int64_t>(0, -x0), std::min<int64_t>(k, g.width - x0)};
 }
 
 // K > 0: the kernel size as a constant; K == 0: g.kernel.
 template <int K>
-void image_to_patches_k(const float* images, int64_t n, const PatchGeometry& g, float* patches, int64_t ld) {
+void image_to_patches_k(const float* images, int64_t n, const ConvGeometry& g, float* patches, int64_t ld) {
   const int64_t k = K > 0 ? K : g.kernel, oh = g.out_height(), ow = g.out_width();
   const int64_t plane = g.height * g.width;
 #pragma omp parallel for schedule(static) if (n * g.out_pixels() * g.patch_size() >= kParallelEntries)
@@ -52,7 +52,7 @@ void image_to_patches_k(const float* images, int64_t n, const PatchGeometry& g, 
 }
 
 template <int K>
-void patches_to_image_k(const float* patches, int64_t ld, int64_t n, const PatchGeometry& g, float* images) {
+void patches_to_image_k(const float* patches, int64_t ld, int64_t n, const ConvGeometry& g, float* images) {
   const int64_t k = K > 0 ? K : g.kernel, oh = g.out_height(), ow = g.out_width();
   const int64_t plane = g.height * g.width;
 #pragma omp parallel for schedule(static) if (n * g.out_pixels() * g.patch_size() >= kParallelEntries)
@@ -78,7 +78,7 @@ void patches_to_image_k(const float* patches, int64_t ld, int64_t n, const Patch
 }
 }  // namespace
 
-void image_to_patches(const float* images, int64_t n, const PatchGeometry& g, float* patches, int64_t ld) {
+void image_to_patches(const float* images, int64_t n, const ConvGeometry& g, float* patches, int64_t ld) {
   switch (g.kernel) {
     case 1: return image_to_patches_k<1>(images, n, g, patches, ld);
     case 3: return image_to_patches_k<3>(images, n, g, patches, ld);
@@ -87,7 +87,7 @@ void image_to_patches(const float* images, int64_t n, const PatchGeometry& g, fl
   }
 }
 
-void patches_to_image(const float* patches, int64_t ld, int64_t n, const PatchGeometry& g, float* images) {
+void patches_to_image(const float* patches, int64_t ld, int64_t n, const ConvGeometry& g, float* images) {
   switch (g.kernel) {
     case 1: return patches_to_image_k<1>(patches, ld, n, g, images);
     case 3: return patches_to_image_k<3>(patches, ld, n, g, images);

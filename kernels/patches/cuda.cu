@@ -8,21 +8,16 @@
 namespace bitblock::kernels::cuda {
 namespace {
 
-__global__ void to_patches_kernel(const float* images, int64_t n, PatchGeometry g, float* patches, int64_t ld) {
-  const int64_t k = g.kernel, ow = g.out_width(), cols = g.patch_size(), rows = n * g.out_pixels();
+__global__ void to_patches_kernel(const float* images, int64_t n, ConvGeometry g, float* patches, int64_t ld) {
+  const int64_t cols = g.patch_size(), rows = n * g.out_pixels();
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < rows * cols;
        e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t row = e / cols, col = e % cols;
-    const int64_t s = row / g.out_pixels(), p = row % g.out_pixels();
-    const int64_t c = col / (k * k), ky = (col / k) % k, kx = col % k;
-    const int64_t iy = (p / ow) * g.stride - g.padding + ky, ix = (p % ow) * g.stride - g.padding + kx;
-    const bool inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width;
-    patches[row * ld + col] =
-        inside ? images[((s * g.channels + c) * g.height + iy) * g.width + ix] : 0.0f;
+    const int64_t row = e / cols, col = e % cols, at = g.source(row % g.out_pixels(), col);
+    patches[row * ld + col] = at < 0 ? 0.0f : images[(row / g.out_pixels()) * g.image_size() + at];
   }
 }
 
-__global__ void to_image_kernel(const float* patches, int64_t ld, int64_t n, PatchGeometry g, float* images) {
+__global__ void to_image_kernel(const float* patches, int64_t ld, int64_t n, ConvGeometry g, float* images) {
   const int64_t k = g.kernel, oh = g.out_height(), ow = g.out_width(), plane = g.height * g.width;
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n * g.channels * plane;
        e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -44,7 +39,7 @@ __global__ void to_image_kernel(const float* patches, int64_t ld, int64_t n, Pat
 
 }  // namespace
 
-void image_to_patches(const float* images, int64_t n, const PatchGeometry& g, float* patches, int64_t ld,
+void image_to_patches(const float* images, int64_t n, const ConvGeometry& g, float* patches, int64_t ld,
                       cudaStream_t stream) {
   const int64_t total = n * g.out_pixels() * g.patch_size();
   if (total == 0) return;
@@ -52,7 +47,7 @@ void image_to_patches(const float* images, int64_t n, const PatchGeometry& g, fl
   CUDA_CHECK(cudaGetLastError());
 }
 
-void patches_to_image(const float* patches, int64_t ld, int64_t n, const PatchGeometry& g, float* images,
+void patches_to_image(const float* patches, int64_t ld, int64_t n, const ConvGeometry& g, float* images,
                       cudaStream_t stream) {
   const int64_t total = n * g.channels * g.height * g.width;
   if (total == 0) return;

@@ -8,19 +8,7 @@ namespace bitblock::kernels::reference {
 
 void maxpool_forward(const float* x, int64_t planes, int64_t height, int64_t width, int kernel, int stride, float* y,
                      int32_t* argmax) {
-  const int64_t oh = (height - kernel) / stride + 1, ow = (width - kernel) / stride + 1;
-  for (int64_t pl = 0; pl < planes; ++pl)
-    for (int64_t oy = 0; oy < oh; ++oy)
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        int64_t best = -1;
-        for (int64_t ky = 0; ky < kernel; ++ky)
-          for (int64_t kx = 0; kx < kernel; ++kx) {
-            const int64_t at = (oy * stride + ky) * width + ox * stride + kx;
-            if (best < 0 || x[pl * height * width + at] > x[pl * height * width + best]) best = at;
-          }
-        y[(pl * oh + oy) * ow + ox] = x[pl * height * width + best];
-        argmax[(pl * oh + oy) * ow + ox] = static_cast<int32_t>(best);
-      }
+  maxpool_of(x, planes, height, width, kernel, stride, y, argmax, [](float v, float best, int64_t) { return v > best; });
 }
 
 void maxpool_backward(const float* dy, const int32_t* argmax, int64_t planes, int64_t height, int64_t width,

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "bitblock/kernels/patches.hpp"
+#include "bitblock/kernels/pool.hpp"
+
 namespace bitblock::model {
 
 void input_codes(InputMode mode, const uint8_t* images, int64_t count, int16_t* codes) {
@@ -14,23 +17,8 @@ void input_codes(InputMode mode, const uint8_t* images, int64_t count, int16_t* 
 }
 
 void im2col(const Stage& s, const int16_t* x, int16_t* cols) {
-  const int k = s.kernel, oh = s.conv_out_h(), ow = s.conv_out_w();
-  const int64_t K = int64_t{s.input.c} * k * k;
-  for (int oy = 0; oy < oh; ++oy) {
-    for (int ox = 0; ox < ow; ++ox) {
-      int16_t* row = cols + (int64_t{oy} * ow + ox) * K;
-      for (int c = 0; c < s.input.c; ++c) {
-        for (int ky = 0; ky < k; ++ky) {
-          const int iy = oy * s.stride + ky - s.padding;
-          for (int kx = 0; kx < k; ++kx) {
-            const int ix = ox * s.stride + kx - s.padding;
-            const bool inside = iy >= 0 && iy < s.input.h && ix >= 0 && ix < s.input.w;
-            *row++ = inside ? x[(int64_t{c} * s.input.h + iy) * s.input.w + ix] : int16_t{0};
-          }
-        }
-      }
-    }
-  }
+  const kernels::ConvGeometry g{s.input.c, s.input.h, s.input.w, s.kernel, s.stride, s.padding};
+  kernels::reference::patches_of(x, 1, g, cols, g.patch_size());
 }
 
 namespace {
@@ -38,21 +26,7 @@ namespace {
 // Max-pool over one C x H x W map; `better(a, b, c)` says whether a beats b in channel c.
 template <typename T, typename Better>
 void max_pool(const T* in, int C, int H, int W, const Pool& p, T* out, Better better) {
-  const int oh = (H - p.size) / p.stride + 1, ow = (W - p.size) / p.stride + 1;
-  for (int c = 0; c < C; ++c) {
-    const T* plane = in + int64_t{c} * H * W;
-    for (int oy = 0; oy < oh; ++oy) {
-      for (int ox = 0; ox < ow; ++ox) {
-        T best = plane[int64_t{oy * p.stride} * W + ox * p.stride];
-        for (int dy = 0; dy < p.size; ++dy)
-          for (int dx = 0; dx < p.size; ++dx) {
-            const T v = plane[int64_t{oy * p.stride + dy} * W + ox * p.stride + dx];
-            if (better(v, best, c)) best = v;
-          }
-        out[(int64_t{c} * oh + oy) * ow + ox] = best;
-      }
-    }
-  }
+  kernels::reference::maxpool_of(in, C, H, W, p.size, p.stride, out, nullptr, better);
 }
 
 }  // namespace
@@ -66,7 +40,7 @@ void finish_stage(const Stage& s, const int32_t* acc, int16_t* codes, int64_t* l
     pooled_acc.resize(static_cast<size_t>(o.size()));
     // The accumulator with the largest z wins: largest acc for m_c >= 0, smallest for m_c < 0.
     max_pool(acc, C, H, W, s.pool, pooled_acc.data(),
-             [&](int32_t a, int32_t b, int c) { return s.mult[static_cast<size_t>(c)] >= 0 ? a > b : a < b; });
+             [&](int32_t a, int32_t b, int64_t c) { return s.mult[static_cast<size_t>(c)] >= 0 ? a > b : a < b; });
     acc = pooled_acc.data();
     P = int64_t{o.h} * o.w;
   }
@@ -77,7 +51,7 @@ void finish_stage(const Stage& s, const int32_t* acc, int16_t* codes, int64_t* l
       for (int64_t p = 0; p < P; ++p)
         z[static_cast<size_t>(c * P + p)] = int64_t{acc[c * P + p]} * s.mult[static_cast<size_t>(c)] + s.bias[static_cast<size_t>(c)];
     if (pool_codes) {
-      max_pool(z.data(), C, H, W, s.pool, logits, [](int64_t a, int64_t b, int) { return a > b; });
+      max_pool(z.data(), C, H, W, s.pool, logits, [](int64_t a, int64_t b, int64_t) { return a > b; });
     } else {
       std::copy(z.begin(), z.end(), logits);
     }
@@ -93,7 +67,7 @@ void finish_stage(const Stage& s, const int32_t* acc, int16_t* codes, int64_t* l
     const int64_t m = s.mult[static_cast<size_t>(c)], b = s.bias[static_cast<size_t>(c)];
     for (int64_t p = 0; p < P; ++p) dst[c * P + p] = activate(acc[c * P + p] * m + b, s.act, s.act_bits, s.shift);
   }
-  if (pool_codes) max_pool(pre.data(), C, H, W, s.pool, codes, [](int16_t a, int16_t b, int) { return a > b; });
+  if (pool_codes) max_pool(pre.data(), C, H, W, s.pool, codes, [](int16_t a, int16_t b, int64_t) { return a > b; });
 }
 
 int32_t argmax(const int64_t* logits, int n) {

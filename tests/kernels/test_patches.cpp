@@ -3,6 +3,7 @@
 // batched transpose against its reference on every ISA.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "bitblock/common/rng.hpp"
@@ -16,7 +17,7 @@ namespace {
 TEST(Patches, HandComputedExample) {
   // One 1 x 3 x 3 image, 2 x 2 kernel, stride 1, padding 1: a 4 x 4 output, 16 rows of 4 taps.
   const std::vector<float> image = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-  const PatchGeometry g{1, 3, 3, 2, 1, 1};
+  const ConvGeometry g{1, 3, 3, 2, 1, 1};
   ASSERT_EQ(g.out_pixels(), 16);
   std::vector<float> p(16 * 4, -1.0f);
   image_to_patches(image.data(), 1, g, p.data(), 4);
@@ -25,6 +26,13 @@ TEST(Patches, HandComputedExample) {
   EXPECT_EQ(std::vector<float>(p.begin() + 4, p.begin() + 8), (std::vector<float>{0, 0, 1, 2}));    // (0, 1)
   EXPECT_EQ(std::vector<float>(p.begin() + 20, p.begin() + 24), (std::vector<float>{1, 2, 4, 5}));  // (1, 1)
   EXPECT_EQ(std::vector<float>(p.begin() + 60, p.begin() + 64), (std::vector<float>{9, 0, 0, 0}));  // (3, 3)
+  // The same entries from the plain template on integer codes (model/'s im2col).
+  const std::vector<int16_t> codes = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<int16_t> pc(16 * 4, -1);
+  reference::patches_of(codes.data(), 1, g, pc.data(), 4);
+  EXPECT_EQ(std::vector<int16_t>(pc.begin() + 20, pc.begin() + 24), (std::vector<int16_t>{1, 2, 4, 5}));
+  EXPECT_EQ(std::vector<int16_t>(pc.begin() + 60, pc.begin() + 64), (std::vector<int16_t>{9, 0, 0, 0}));
+  for (size_t i = 0; i < p.size(); ++i) EXPECT_EQ(pc[i], static_cast<int16_t>(p[i])) << i;
   // The adjoint of all-ones patches counts how many patch entries read each pixel: 4 each here.
   std::vector<float> ones(16 * 4, 1.0f), counts(9, -1.0f);
   patches_to_image(ones.data(), 4, 1, g, counts.data());
@@ -40,7 +48,7 @@ TEST(Patches, AdjointAndReference) {
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " k" << c.k << " s" << c.stride
                                       << " p" << c.pad);
-    const PatchGeometry g{c.c, c.h, c.w, c.k, c.stride, c.pad};
+    const ConvGeometry g{c.c, c.h, c.w, c.k, c.stride, c.pad};
     const int64_t rows = c.n * g.out_pixels(), ld = g.patch_size() + c.extra_ld;
     std::vector<float> x(static_cast<size_t>(c.n * c.c * c.h * c.w)), q(static_cast<size_t>(rows * ld));
     for (float& v : x) v = rng.uniform(-1.0f, 1.0f);

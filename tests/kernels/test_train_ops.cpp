@@ -117,10 +117,10 @@ struct ConvCase : OpCase {
 
 // Patch-major im2col and its adjoint (the compact convolution), and the batched transpose.
 struct PatchesCase : OpCase {
-  PatchGeometry g;
+  ConvGeometry g;
   int64_t count;
   std::vector<float> images, patches, rows;
-  PatchesCase(PatchGeometry g_, int64_t count_) : g(g_), count(count_) {
+  PatchesCase(ConvGeometry g_, int64_t count_) : g(g_), count(count_) {
     images = uniform(count * g.channels * g.height * g.width, 33);
     patches = uniform(count * g.out_pixels() * (g.patch_size() + 2), 34);  // row stride patch_size + 2
     rows = uniform(count * g.out_pixels() * g.channels, 35);
@@ -558,10 +558,10 @@ std::vector<std::unique_ptr<OpCase>> all_cases() {
   c.push_back(std::make_unique<ConvCase>(ConvGeometry{3, 6, 7, 3, 2, 2}, 2));
   c.push_back(std::make_unique<ConvCase>(ConvGeometry{4, 8, 8, 1, 1, 0}, 2));
   c.push_back(std::make_unique<ConvCase>(ConvGeometry{3, 5, 5, 5, 1, 2}, 1));
-  c.push_back(std::make_unique<PatchesCase>(PatchGeometry{2, 5, 4, 3, 2, 1}, 3));
-  c.push_back(std::make_unique<PatchesCase>(PatchGeometry{3, 6, 7, 3, 1, 1}, 2));
-  c.push_back(std::make_unique<PatchesCase>(PatchGeometry{1, 5, 5, 5, 1, 2}, 1));
-  c.push_back(std::make_unique<PatchesCase>(PatchGeometry{4, 8, 8, 1, 1, 0}, 2));
+  c.push_back(std::make_unique<PatchesCase>(ConvGeometry{2, 5, 4, 3, 2, 1}, 3));
+  c.push_back(std::make_unique<PatchesCase>(ConvGeometry{3, 6, 7, 3, 1, 1}, 2));
+  c.push_back(std::make_unique<PatchesCase>(ConvGeometry{1, 5, 5, 5, 1, 2}, 1));
+  c.push_back(std::make_unique<PatchesCase>(ConvGeometry{4, 8, 8, 1, 1, 0}, 2));
   for (auto [b, ch, p] : {std::tuple{1, 1, 1}, {3, 70, 1}, {5, 3, 17}, {2, 130, 9}})
     c.push_back(std::make_unique<BiasCase>(b, ch, p));
   for (int64_t n : {0, 1, 7, 1000}) c.push_back(std::make_unique<ElementwiseCase>(n));

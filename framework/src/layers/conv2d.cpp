@@ -65,16 +65,15 @@ void Conv2d::forward_dense(const Tensor& x, const ops::ConvGeometry& g, Tensor& 
 }
 
 void Conv2d::forward_patch_rows(const Tensor& x, const ops::ConvGeometry& g, Tensor& y) {
-  const int64_t batch = x.dim(0), k = g.patch_size(), pixels = g.out_pixels();
-  const int64_t group = ops::patch_group(x.device(), g, batch);
-  for (int64_t n0 = 0; n0 < batch; n0 += group) {
-    const int64_t gs = std::min(group, batch - n0), rows = gs * pixels;
+  const int64_t k = g.patch_size(), pixels = g.out_pixels();
+  ops::for_each_group(x.device(), ops::Unrolled::Patches, g, x.dim(0), [&](int64_t n0, int64_t gs) {
+    const int64_t rows = gs * pixels;
     patches_.reset({rows, k}, x.device());
     ops::image_to_patches(x, n0, gs, g, patches_);
     out_rows_.reset({rows, out_ch_}, x.device());
     w_.forward(patches_, out_rows_);
     ops::rows_to_maps(out_rows_, gs, pixels, out_ch_, y, n0);  // each sample's [pixels, out_ch] rows -> NCHW
-  }
+  });
 }
 
 Tensor Conv2d::backward(const Tensor& grad_y) { return backward_impl(grad_y, true); }
@@ -110,22 +109,21 @@ void Conv2d::backward_dense(const Tensor& grad_y, const ops::ConvGeometry& g, Te
 }
 
 void Conv2d::backward_patch_rows(const Tensor& grad_y, const ops::ConvGeometry& g, Tensor* dx) {
-  const int64_t batch = input_.dim(0), k = g.patch_size(), pixels = g.out_pixels();
-  const int64_t group = ops::patch_group(input_.device(), g, batch);
-  for (int64_t n0 = 0; n0 < batch; n0 += group) {
-    const int64_t gs = std::min(group, batch - n0), rows = gs * pixels;
+  const int64_t k = g.patch_size(), pixels = g.out_pixels();
+  ops::for_each_group(input_.device(), ops::Unrolled::Patches, g, input_.dim(0), [&](int64_t n0, int64_t gs) {
+    const int64_t rows = gs * pixels;
     patches_.reset({rows, k}, input_.device());
     ops::image_to_patches(input_, n0, gs, g, patches_);
     out_rows_.reset({rows, out_ch_}, input_.device());  // the output gradient as rows [pixels, out_ch] per sample
     ops::maps_to_rows(grad_y, n0, gs, pixels, out_ch_, out_rows_);
     if (!dx) {
       w_.backward(out_rows_, patches_, nullptr);
-      continue;
+      return;
     }
     patch_grad_.reset({rows, k}, input_.device());
     w_.backward(out_rows_, patches_, &patch_grad_);
     ops::patches_to_image(patch_grad_, gs, g, *dx, n0);
-  }
+  });
 }
 
 void Conv2d::to(Device device) {

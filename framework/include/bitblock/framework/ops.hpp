@@ -5,6 +5,7 @@
 // the contracts (formulas, orders of summation, which results equal the CPU's bit for bit).
 // Layers, the loss, the optimizer, the constraint and the trainer express a step with these
 // calls: they hold no loops over elements, no OpenMP, no #ifdef and no device branches.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,7 +17,7 @@
 #include "bitblock/framework/tensor.hpp"
 #include "bitblock/kernels/activation.hpp"
 #include "bitblock/kernels/batch.hpp"
-#include "bitblock/kernels/conv.hpp"
+#include "bitblock/kernels/conv_geometry.hpp"
 #include "bitblock/kernels/loss.hpp"
 #include "bitblock/kernels/optimizer.hpp"
 
@@ -70,9 +71,17 @@ void conv2d_forward(const Tensor& x, const Tensor& w, const ConvGeometry& g, Ten
 void conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const ConvGeometry& g, bool accumulate,
                      Tensor& dw, Tensor* dx, ConvScratch& s);
 
-// The compact path runs the weight matrix's products on patch rows [samples * OH*OW, C*k*k]
-// (kernels/patches.hpp) of a group of samples at a time; groups are sized by the device.
-int64_t patch_group(Device device, const ConvGeometry& g, int64_t batch);
+// Both paths run a batch in groups of samples whose unrolled input fits the device's budget for
+// that layout: the dense path's column matrix [C*k*k, samples * OH*OW] (kernels/conv.hpp), the
+// compact path's patch rows [samples * OH*OW, C*k*k] (kernels/patches.hpp), on which it runs the
+// weight matrix's products. f(first, count) for each group, in order.
+enum class Unrolled { Columns, Patches };
+int64_t conv_group(Device device, Unrolled layout, const ConvGeometry& g, int64_t batch);
+template <typename F>
+void for_each_group(Device device, Unrolled layout, const ConvGeometry& g, int64_t batch, F f) {
+  const int64_t group = conv_group(device, layout, g, batch);
+  for (int64_t first = 0; first < batch; first += group) f(first, std::min(group, batch - first));
+}
 // Patch rows of samples [first, first + count) of x [N, C, H, W].
 void image_to_patches(const Tensor& x, int64_t first, int64_t count, const ConvGeometry& g, Tensor& patches);
 // The adjoint: samples [first, first + count) of dx (overwritten) from the patch rows' gradient.

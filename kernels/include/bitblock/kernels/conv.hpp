@@ -5,21 +5,10 @@
 // col2im sums each pixel's terms in (ky, kx) order, so CPU and CUDA agree bit for bit.
 #include <cstdint>
 
-#include "bitblock/common/host_device.hpp"
+#include "bitblock/kernels/conv_geometry.hpp"
 #include "bitblock/kernels/stream.hpp"
 
 namespace bitblock::kernels {
-
-// Geometry of one 2-D convolution input (one sample, NCHW), square kernel, zero padding.
-struct ConvGeometry {
-  int64_t channels = 0, height = 0, width = 0;
-  int64_t kernel = 1, stride = 1, padding = 0;
-  BITBLOCK_HD int64_t out_height() const { return (height + 2 * padding - kernel) / stride + 1; }
-  BITBLOCK_HD int64_t out_width() const { return (width + 2 * padding - kernel) / stride + 1; }
-  BITBLOCK_HD int64_t patch_size() const { return channels * kernel * kernel; }  // rows of the column matrix
-  BITBLOCK_HD int64_t out_pixels() const { return out_height() * out_width(); }  // columns per sample
-  BITBLOCK_HD int64_t image_size() const { return channels * height * width; }
-};
 
 // count images [C, H, W] (contiguous) -> columns [C*k*k, ld], ld >= count * OH*OW: row
 // (c*k + ky)*k + kx, column i*OH*OW + oy*OW + ox holds image i's

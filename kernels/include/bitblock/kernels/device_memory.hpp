@@ -25,8 +25,23 @@ struct AllocatorStats {
 };
 AllocatorStats allocator_stats();
 
-// The stream every op of the CUDA backend runs on (made on first use, non-blocking).
-cudaStream_t compute_stream();
+// A CUDA stream (non-blocking), owned: the framework's CUDA backend holds the one its ops run on.
+class Stream {
+ public:
+  Stream();
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  cudaStream_t get() const { return stream_; }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+};
+
+// Graph captures under way (StepGraph counts them, graph.cu): while one is, the allocator never
+// releases its cache, since cudaFree synchronizes the device and would invalidate the capture.
+void capture_started();
+void capture_ended();
 // Host <-> device copies on a stream. upload returns once the host bytes are consumed (pageable
 // memory is staged by the driver), download once the bytes have arrived; copy and zero are
 // asynchronous.
