@@ -274,7 +274,7 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
     EvalResult test = evaluate_batches(net, test_batches, data.test.size(), config.loss, config.eval_batch_size);
     if (!std::isfinite(test.loss))
       return diverged("the test loss is " + std::string(std::isnan(test.loss) ? "NaN" : "Inf") + in_epoch(epoch));
-    // A GPU picks its compact products' implementations at the first step of each batch size.
+    // A GPU picks its kept-path products' implementations at the first step of each batch size.
     if (const std::string now = kernel_summary(net, to_string(config.kernels)); now != kernels_logged) {
       log.line(now);
       kernels_logged = now;

@@ -2,7 +2,7 @@
 // Where the framework's tensor ops (ops.hpp) run. A per-step op is one kernel call, made directly
 // by ops.cpp through BITBLOCK_RUN: kernels::<op> on the CPU, kernels::cuda::<op> on the device's
 // stream. What a device does beyond one kernel call is its Backend: memory, graph capture, the
-// sizes of convolution groups, the compact path's kept units and binary weights. One CPU backend
+// sizes of convolution groups, the kept path's kept units and binary weights. One CPU backend
 // (host memory) and one CUDA backend (device memory from the caching allocator, one stream it
 // owns); ops.cpp picks one from its tensors' device. Internal to the framework: layers see only
 // ops.hpp and Tensor.
@@ -48,12 +48,12 @@ class Backend {
   virtual std::unique_ptr<CapturedStep> capture(const std::function<void()>& body) = 0;
   // Device allocations made so far (a captured step's buffers must stay put between replays).
   virtual int64_t allocation_count() const = 0;
-  // Floats a convolution's column matrix (dense path) or patch rows (compact path) may hold:
+  // Floats a convolution's column matrix (dense path) or patch rows (kept path) may hold:
   // samples are convolved in groups that fit.
   virtual int64_t column_budget() const = 0;
   virtual int64_t patch_budget() const = 0;
 
-  // The compact path's kept units of a layout (kept_weights.hpp).
+  // The kept path's kept units of a layout (kept_weights.hpp).
   virtual std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits,
                                                     const std::string& name) = 0;
   // Binary weights on a layout's kept blocks for sign inputs (binary_weights.hpp), or null where

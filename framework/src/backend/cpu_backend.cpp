@@ -1,4 +1,4 @@
-// The CPU backend: host memory, and the compact path on a BsrPlan.
+// The CPU backend: host memory, and the kept path on a BsrPlan.
 #include <cstring>
 #include <stdexcept>
 

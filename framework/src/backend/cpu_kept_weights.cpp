@@ -1,4 +1,4 @@
-// The CPU backend's compact path: the kept units' products on kept weights only (block-sparse
+// The CPU backend's kept path: the kept units' products on kept weights only (block-sparse
 // kernels for blocks, OpenBLAS on the kept rows / columns, CSR kernels for elements).
 #include <stdexcept>
 #include <vector>
@@ -61,7 +61,7 @@ class CpuKeptWeights final : public KeptWeights {
         gemm(false, false, M, l.rows, kept, gathered_.data(), values_, y.data());
         break;
       case KeptUnit::Element: k::csr_forward(x.data(), M, l.cols, csr_, values_, y.data(), l.rows); break;
-      case KeptUnit::None: throw std::logic_error("KeptWeights: no compact unit");
+      case KeptUnit::None: throw std::logic_error("KeptWeights: no kept unit");
     }
   }
 
@@ -84,7 +84,7 @@ class CpuKeptWeights final : public KeptWeights {
         gemm(true, false, kept, l.rows, M, gathered_.data(), dy.data(), dw.data());
         break;
       case KeptUnit::Element: k::csr_backward_weight(dy.data(), M, l.rows, x.data(), l.cols, csr_, dw.data()); break;
-      case KeptUnit::None: throw std::logic_error("KeptWeights: no compact unit");
+      case KeptUnit::None: throw std::logic_error("KeptWeights: no kept unit");
     }
   }
 
@@ -103,7 +103,7 @@ class CpuKeptWeights final : public KeptWeights {
         k::scatter_columns(narrow_.data(), M, kept, idx, kept, dx.data(), l.cols, l.cols);
         break;
       case KeptUnit::Element: k::csr_backward_input(dy.data(), M, l.rows, csr_, values_, dx.data(), l.cols); break;
-      case KeptUnit::None: throw std::logic_error("KeptWeights: no compact unit");
+      case KeptUnit::None: throw std::logic_error("KeptWeights: no kept unit");
     }
   }
 

@@ -1,6 +1,6 @@
 // The CUDA backend's binary weights: a layout of one block holding the whole matrix (a dense
 // 1-bit W_eff without structure), on cuda::bgemm_binary with the inputs packed twice
-// (cuda_sign_input.hpp). Other layouts have none here: the compact path's products on the GPU
+// (cuda_sign_input.hpp). Other layouts have none here: the kept path's products on the GPU
 // are the kept-weights kernels'.
 #include "backend/cuda_binary_weights.hpp"
 

@@ -1,4 +1,4 @@
-// The compact path's kept units on the GPU: the layout's index, codes and effective values in
+// The kept path's kept units on the GPU: the layout's index, codes and effective values in
 // device memory (kernels::cuda::DeviceBsr; the tensor-core code tiles too, where the blocks allow),
 // and for each product the fastest verified implementation among
 //   the bsgemm CUDA kernels of kernels/cuda_candidates.hpp ("plain" for blocks up to 256, and the

@@ -1,5 +1,5 @@
 #pragma once
-// The compact path's kept units on the GPU (kept_weights.hpp). Compiled only with CUDA.
+// The kept path's kept units on the GPU (kept_weights.hpp). Compiled only with CUDA.
 #include <memory>
 #include <string>
 

@@ -73,7 +73,7 @@ void conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const C
 
 // Both paths run a batch in groups of samples whose unrolled input fits the device's budget for
 // that layout: the dense path's column matrix [C*k*k, samples * OH*OW] (kernels/conv.hpp), the
-// compact path's patch rows [samples * OH*OW, C*k*k] (kernels/patches.hpp), on which it runs the
+// kept path's patch rows [samples * OH*OW, C*k*k] (kernels/patches.hpp), on which it runs the
 // weight matrix's products. f(first, count) for each group, in order.
 enum class Unrolled { Columns, Patches };
 int64_t conv_group(Device device, Unrolled layout, const ConvGeometry& g, int64_t batch);
@@ -147,7 +147,7 @@ void gather_batch(const kernels::ImageSet& images, const Array<int64_t>& indices
                   const Array<kernels::SampleTransform>* transforms, int64_t n, const Tensor& lut, Tensor& x,
                   Array<int32_t>& labels);
 
-// --- The compact path ---------------------------------------------------------------------------
+// --- The kept path -----------------------------------------------------------------------------
 // The kept units of a layout on a device (name: the layer, for the CUDA kernel choice log).
 // bits: the constraint's weight bits (1..8, or 32 for float weights).
 std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits, Device device,

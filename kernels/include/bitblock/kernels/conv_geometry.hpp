@@ -2,7 +2,7 @@
 // The geometry of one 2-D convolution input (one sample, NCHW), square kernel, zero padding, and
 // the one formula for which pixel a patch entry reads. Both layouts of the unrolled input use it:
 // im2col's column matrix [C*k*k, samples * OH*OW] (conv.hpp, the dense path) and patch rows
-// [samples * OH*OW, C*k*k] (patches.hpp, the compact path and model/'s integer inference).
+// [samples * OH*OW, C*k*k] (patches.hpp, the kept path and model/'s integer inference).
 #include <cstdint>
 
 #include "bitblock/common/host_device.hpp"
