@@ -6,6 +6,7 @@
 
 #include "bitblock/common/document.hpp"
 #include "bitblock/common/error.hpp"
+#include "common/alias_bomb.hpp"
 
 namespace bitblock {
 namespace {
@@ -91,14 +92,7 @@ TEST(YamlDocument, NonStringKeysDeepNestingAndAliasBombs) {
   for (int i = 0; i < kMaxDocumentDepth + 1; ++i) deep += "[";
   for (int i = 0; i < kMaxDocumentDepth + 1; ++i) deep += "]";
   expect_input_error([&] { parse_yaml_document(deep, "arch.yaml"); }, "arch.yaml", "nested deeper than 64");
-  // Nine levels of ten aliases each: 10^9 nodes when expanded, a handful when parsed.
-  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
-  for (int i = 1; i <= 9; ++i) {
-    const std::string prev = "*a" + std::to_string(i - 1);
-    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
-    for (int k = 1; k < 10; ++k) bomb += ", " + prev;
-    bomb += "]\n";
-  }
+  const std::string bomb = testing_support::alias_bomb_yaml();
   expect_input_error([&] { parse_yaml_document(bomb, "bomb.yaml"); }, "bomb.yaml", "nodes (after expanding aliases)");
   expect_input_error([] { parse_yaml_document("a: [1, 2\n", "bad.yaml"); }, "bad.yaml", "invalid YAML");
 }

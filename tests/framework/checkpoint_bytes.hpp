@@ -2,13 +2,13 @@
 // Test helper: a saved checkpoint's header JSON and blob bytes, and the inverse (with a correct
 // header CRC, or in the version 1 layout without one), for crafting damaged checkpoints that
 // only the semantic checks can catch.
-#include <zlib.h>
-
 #include <cstdint>
-#include <cstring>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "common/framed_bytes.hpp"
 
 namespace bitblock::testing_support {
 
@@ -18,20 +18,12 @@ struct Parts {
 };
 
 inline Parts split(const std::string& bytes) {
-  uint64_t len = 0;
-  std::memcpy(&len, bytes.data() + 8, 8);
-  return {nlohmann::json::parse(bytes.substr(20, len)), bytes.substr(20 + len)};
+  auto [header, blobs] = split_framed(bytes, 1);
+  return {std::move(header), std::move(blobs)};
 }
 
 inline std::string join(const Parts& p, uint32_t version = 2) {
-  const std::string text = p.header.dump();
-  const uint64_t len = text.size();
-  const auto crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(len)));
-  std::string out = "BBCK";
-  out.append(reinterpret_cast<const char*>(&version), 4);
-  out.append(reinterpret_cast<const char*>(&len), 8);
-  if (version != 1) out.append(reinterpret_cast<const char*>(&crc), 4);
-  return out + text + p.blobs;
+  return frame("BBCK", version, p.header.dump(), version != 1, 1, p.blobs);
 }
 
 // The blob bytes of a named entry inside Parts::blobs (offset, size).
@@ -47,7 +39,7 @@ inline void patch_blob(Parts& p, const std::string& kind, const std::string& nam
     if (b["kind"] != kind || b["name"] != name) continue;
     const size_t off = b["offset"].get<size_t>();
     p.blobs.replace(off, bytes.size(), bytes);
-    b["crc32"] = crc32(0L, reinterpret_cast<const Bytef*>(p.blobs.data() + off), static_cast<uInt>(bytes.size()));
+    b["crc32"] = crc_of(p.blobs.data() + off, bytes.size());
   }
 }
 

@@ -12,6 +12,7 @@
 #include "bitblock/framework/config.hpp"
 #include "bitblock/framework/model_builder.hpp"
 #include "framework/tiny_mnist.hpp"
+#include "common/alias_bomb.hpp"
 
 namespace bitblock {
 namespace {
@@ -466,13 +467,7 @@ TEST(Config, DuplicateKeysDeepNestingAndAliasBombsAreErrors) {
   for (int i = 0; i < 100; ++i) deep += "[";
   for (int i = 0; i < 100; ++i) deep += "]";
   expect_input_error([&] { parse_config(deep + "\n", "deep.yaml"); }, {"deep.yaml", "nested deeper than 64"});
-  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
-  for (int i = 1; i <= 9; ++i) {
-    const std::string prev = "*a" + std::to_string(i - 1);
-    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
-    for (int k = 1; k < 10; ++k) bomb += ", " + prev;
-    bomb += "]\n";
-  }
+  const std::string bomb = testing_support::alias_bomb_yaml();
   expect_input_error([&] { parse_config(bomb, "bomb.yaml"); }, {"bomb.yaml", "after expanding aliases"});
   // An override cannot smuggle a deep value or a duplicate key in either.
   expect_input_error([] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {"hwsim={a: 1, a: 2}"}); },

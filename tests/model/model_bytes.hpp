@@ -1,14 +1,15 @@
 #pragma once
 // Test helper: a serialised model file's JSON header and data section, and the inverse (with a
 // correct header CRC), for crafting damaged model files that only the parser's checks can catch.
-#include <zlib.h>
-
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "common/framed_bytes.hpp"
 
 namespace bitblock::testing::model_bytes {
 
@@ -19,24 +20,13 @@ struct Split {
 
 // Version 2: magic, version, header length, header CRC (20 bytes), header, 64-aligned data.
 inline Split split(const std::string& bytes) {
-  uint64_t len = 0;
-  std::memcpy(&len, bytes.data() + 8, 8);
-  const size_t start = (20 + len + 63) / 64 * 64;
-  return {nlohmann::json::parse(bytes.substr(20, len)), bytes.substr(start)};
+  auto [header, data] = testing_support::split_framed(bytes, 64);
+  return {std::move(header), std::move(data)};
 }
 
 // Any header text (valid JSON or not) with a correct header CRC, so only the parser can object.
 inline std::string join_text(const std::string& text, const std::string& data, uint32_t version = 2) {
-  std::string out(20, '\0');
-  std::memcpy(out.data(), "BBM1", 4);
-  const uint64_t len = text.size();
-  const auto crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(len)));
-  std::memcpy(out.data() + 4, &version, 4);
-  std::memcpy(out.data() + 8, &len, 8);
-  std::memcpy(out.data() + 16, &crc, 4);
-  out += text;
-  out.resize((out.size() + 63) / 64 * 64, '\0');
-  return out + data;
+  return testing_support::frame("BBM1", version, text, true, 64, data);
 }
 
 inline std::string join(const Split& s) { return join_text(s.header.dump(), s.data); }
@@ -52,7 +42,7 @@ inline void patch_blob(Split& s, const std::string& name, size_t at, const void*
   nlohmann::json& b = blob_entry(s.header, name);
   const size_t off = b["offset"].get<size_t>();
   std::memcpy(s.data.data() + off + at, bytes, n);
-  b["crc32"] = crc32(0L, reinterpret_cast<const Bytef*>(s.data.data() + off), b["size"].get<uInt>());
+  b["crc32"] = testing_support::crc_of(s.data.data() + off, b["size"].get<size_t>());
 }
 
 }  // namespace bitblock::testing::model_bytes
