@@ -8,10 +8,10 @@
 
 namespace bitblock::kernels {
 namespace {
-// Below this many patch entries a parallel region costs more than it saves. It must sit well
-// below the CPU backend's patch group (2^18 floats, cpu_backend.cpp): at 2^18 every group of a
-// training step ran on one thread (fashion_cnn: 12% of the step serial at --threads 2).
-constexpr int64_t kParallelEntries = int64_t{1} << 15;
+// Below this many patch entries a parallel region costs more than it saves; a training step's
+// groups hold up to kCpuPatchGroupFloats, so the threshold sits well below it (at the group size
+// itself no group ran in parallel: fashion_cnn had 12% of its step serial at --threads 2).
+constexpr int64_t kParallelEntries = kCpuPatchGroupFloats / 8;
 
 struct Taps {
   int64_t x0, lo, hi;  // image column of tap 0; taps [lo, hi) are inside the image

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "backend/backend.hpp"
+#include "bitblock/kernels/patches.hpp"
 
 namespace bitblock::backend {
 namespace {
@@ -25,8 +26,7 @@ class CpuBackend final : public Backend {
   int64_t allocation_count() const override { return 0; }
   // 16 MiB: one wide GEMM per group keeps small feature maps efficient without a batch-sized buffer.
   int64_t column_budget() const override { return int64_t{1} << 22; }
-  // 1 MiB of patch rows: a group's patch rows, the products' outputs and the transposes stay in L2.
-  int64_t patch_budget() const override { return int64_t{1} << 18; }
+  int64_t patch_budget() const override { return kernels::kCpuPatchGroupFloats; }
 
   std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int,
                                             const std::string&) override {

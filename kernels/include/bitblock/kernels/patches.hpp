@@ -10,6 +10,10 @@
 
 namespace bitblock::kernels {
 
+// Patch-row floats of one CPU convolution group (1 MiB: a group's patch rows, the products'
+// outputs and the transposes stay in L2). The CPU loops below split a group across threads.
+constexpr int64_t kCpuPatchGroupFloats = int64_t{1} << 18;
+
 // n images [C, H, W], one after another -> P with n * OH*OW rows of row stride ld (>= C*k*k):
 // row (s * OH + oy) * OW + ox, column (c*k + ky)*k + kx holds image s at
 // [c, oy*stride - pad + ky, ox*stride - pad + kx], 0 outside the image.
