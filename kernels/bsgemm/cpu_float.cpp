@@ -56,7 +56,8 @@ void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrWe
 
 void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
                             const BsrLayout& layout, float* dW) {
-  const bool avx2 = active_isa() != Isa::Portable;
+  const Isa isa = active_isa();
+  const bool avx2 = isa != Isa::Portable;
   const int64_t nbr = layout.num_block_rows(), be = layout.block_elems();
   const int br = layout.block_rows, bc = layout.block_cols;
   // Batch chunks: a chunk of X transposed (cols x at most 104, 416 KiB for 1024 columns) stays in
@@ -77,7 +78,9 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
     const int64_t i1 = th == nt - 1 ? nbr : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * (th + 1) / nt) - ptr.begin();
     if (i0 < i1) {
       std::fill(dW + ptr[i0] * be, dW + ptr[i1] * be, 0.0f);
-      std::vector<float> xt(static_cast<size_t>(layout.cols * ldt)), dyt(static_cast<size_t>(br * ldt));
+      // dyt's last row stays zero: the AVX-512 tile's partner of an odd last row.
+      std::vector<float> xt(static_cast<size_t>(layout.cols * ldt)), dyt(static_cast<size_t>((br + 1) * ldt), 0.0f);
+      const float* zero_row = dyt.data() + br * ldt;
       for (int64_t m0 = 0; m0 < M; m0 += chunk) {
         const int64_t rows = std::min(chunk, M - m0), len = (rows + 7) / 8 * 8;
         if (avx2) {
@@ -98,7 +101,9 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
             const int64_t j = layout.block_col_idx[b];
             const int nc = layout.cols_in_block_col(j);
             const float* x = xt.data() + j * bc * ldt;
-            if (avx2) {
+            if (isa == Isa::Avx512) {
+              detail::sddmm_block_avx512(dyt.data(), zero_row, x, ldt, len, nr, nc, dW + b * be, bc);
+            } else if (avx2) {
               detail::sddmm_block_avx2(dyt.data(), x, ldt, len, nr, nc, dW + b * be, bc);
             } else {
               detail::sddmm_block_portable(dyt.data(), x, ldt, len, nr, nc, dW + b * be, bc);

@@ -18,5 +18,9 @@ void transpose_pad_avx2(const float* A, int64_t rows, int64_t lda, int64_t c0, i
 void sddmm_block_portable(const float* dyt, const float* xt, int64_t ld, int64_t len, int nr, int nc, float* out,
                           int ldo);
 void sddmm_block_avx2(const float* dyt, const float* xt, int64_t ld, int64_t len, int nr, int nc, float* out, int ldo);
+// The same sums in the same order, two rows per AVX-512 vector; zero_row: len zeros (the partner
+// of an odd last row).
+void sddmm_block_avx512(const float* dyt, const float* zero_row, const float* xt, int64_t ld, int64_t len, int nr,
+                        int nc, float* out, int ldo);
 
 }  // namespace bitblock::kernels::detail

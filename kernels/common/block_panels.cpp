@@ -28,21 +28,47 @@ void block_panel_tile_portable(const float* tile, const BlockPanels& p, int64_t 
   for (int m = 0; m < kTileRows; ++m) std::copy(acc + m * kTileOuts, acc + m * kTileOuts + outs, dst + m * ldd);
 }
 
-void pack_tile_portable(const float* A, int64_t M, int64_t lda, int64_t a_cols, int64_t t, float* packed) {
-  for (int m = 0; m < kTileRows; ++m) {
-    const int64_t row = t * kTileRows + m;
-    if (row < M) {
-      const float* a = A + row * lda;
-      for (int64_t k = 0; k < a_cols; ++k) packed[k * kTileRows + m] = a[k];
+void pack_tile_portable(const float* A, int64_t M, int64_t lda, int64_t a_cols, int tile_rows, float* packed) {
+  for (int m = 0; m < tile_rows; ++m) {
+    if (m < M) {
+      const float* a = A + m * lda;
+      for (int64_t k = 0; k < a_cols; ++k) packed[k * tile_rows + m] = a[k];
     } else {
-      for (int64_t k = 0; k < a_cols; ++k) packed[k * kTileRows + m] = 0.0f;
+      for (int64_t k = 0; k < a_cols; ++k) packed[k * tile_rows + m] = 0.0f;
     }
   }
 }
 
+namespace {
+// One CPU path's tile: its shape, packer and register tile.
+struct PanelPath {
+  int rows, outs;
+  void (*pack)(const float* A, int64_t M, int64_t lda, int64_t a_cols, float* packed);
+  void (*tile)(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, int rows, float* dst,
+               int64_t ldd);
+};
+
+void pack_portable(const float* A, int64_t M, int64_t lda, int64_t a_cols, float* packed) {
+  pack_tile_portable(A, M, lda, a_cols, kTileRows, packed);
+}
+void tile_portable(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, int, float* dst,
+                   int64_t ldd) {
+  block_panel_tile_portable(tile, p, g, r0, outs, dst, ldd);
+}
+
+PanelPath panel_path() {
+  switch (active_isa()) {
+    case Isa::Avx512: return {kTileRowsAvx512, kTileOutsAvx512, pack_tile_avx512, block_panel_tile_avx512};
+    case Isa::Avx2: return {kTileRows, kTileOuts, pack_tile_avx2, block_panel_tile_avx2};
+    case Isa::Portable: break;
+  }
+  return {kTileRows, kTileOuts, pack_portable, tile_portable};
+}
+}  // namespace
+
 void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels& p, float* out, int64_t ldo) {
-  const bool avx2 = active_isa() != Isa::Portable;
-  const int64_t tile_floats = p.a_cols * kTileRows;
+  const PanelPath path = panel_path();
+  const int64_t tile_floats = p.a_cols * path.rows;
   // Threads split the batch rows: each packs its own tiles and computes every group for them,
   // so the only synchronization is the end of the region (a busy machine that deschedules one
   // thread then delays only its own rows) and every output is computed by one thread.
@@ -51,29 +77,20 @@ void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels&
 #pragma omp parallel if (parallel)
   {
     // Thread boundaries on multiples of 8 rows, so only the last thread's last tile is ragged
-    // (a ragged AVX2 tile still costs whole 8-row vectors).
+    // (a ragged SIMD tile still costs whole 8-row vectors).
     const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
     auto boundary = [M, nt](int64_t k) { return k == nt ? M : std::min(M, M * k / nt / 8 * 8); };
     const int64_t r0 = boundary(th), r1 = boundary(th + 1);
     std::unique_ptr<float[]> tile(new float[static_cast<size_t>(tile_floats)]);
-    std::unique_ptr<float[]> stage(new float[static_cast<size_t>(kTileRows * p.out_cols)]);
-    for (int64_t m = r0; m < r1; m += kTileRows) {
-      if (avx2) {
-        pack_tile_avx2(A + m * lda, r1 - m, lda, p.a_cols, 0, tile.get());
-      } else {
-        pack_tile_portable(A + m * lda, r1 - m, lda, p.a_cols, 0, tile.get());
-      }
-      const int rows = static_cast<int>(std::min<int64_t>(kTileRows, r1 - m));
+    std::unique_ptr<float[]> stage(new float[static_cast<size_t>(path.rows * p.out_cols)]);
+    for (int64_t m = r0; m < r1; m += path.rows) {
+      path.pack(A + m * lda, r1 - m, lda, p.a_cols, tile.get());
+      const int rows = static_cast<int>(std::min<int64_t>(path.rows, r1 - m));
       for (int64_t g = 0; g < p.groups; ++g) {
         const int width = static_cast<int>(std::min<int64_t>(p.group_width, p.out_cols - g * p.group_width));
-        for (int q = 0; q < width; q += kTileOuts) {
-          const int outs = std::min(kTileOuts, width - q);
-          float* s = stage.get() + g * p.group_width + q;
-          if (avx2) {
-            block_panel_tile_avx2(tile.get(), p, g, q, outs, rows, s, p.out_cols);
-          } else {
-            block_panel_tile_portable(tile.get(), p, g, q, outs, s, p.out_cols);
-          }
+        for (int q = 0; q < width; q += path.outs) {
+          path.tile(tile.get(), p, g, q, std::min(path.outs, width - q), rows, stage.get() + g * p.group_width + q,
+                    p.out_cols);
         }
       }
       // Staged, then copied out row by row: short runs stored straight into rows a page apart

@@ -3,16 +3,20 @@
 // outputs per block-row (forward) or block-column (input gradient), whose terms are the kept
 // blocks' columns (rows) as vectors over the group's outputs:
 //   out[m][g * group_width + v] = sum over entries e of g, t < span: A[m][pos(e) * span + t] * term(e, t)[v].
-// A is repacked in tiles of kTileRows rows interleaved (element (m, k) of a tile at
-// k * kTileRows + m), so the batch runs along vector lanes: per term, kTileRows / 8 vector loads
-// of A and one broadcast per output feed a 4-output x kTileRows register tile (12 FMAs for 7
-// loads with AVX2); dropped blocks cost nothing.
+// A is repacked in tiles of R rows interleaved (element (m, k) of a tile at k * R + m), so the
+// batch runs along vector lanes: per term, R / lanes vector loads of A and one broadcast per
+// output feed an outputs x R register tile (AVX2: 4 x 24, 12 FMAs for 7 loads; AVX-512: 8 x 32,
+// 16 FMAs for 10 loads, twice the multiply-adds per instruction); dropped blocks cost nothing.
+// Every output is one chain of FMAs over the terms in the same order on every path, so the
+// AVX2 and AVX-512 paths give the same bits.
 #include <cstdint>
 
 namespace bitblock::kernels::detail {
 
-constexpr int kTileRows = 24;
-constexpr int kTileOuts = 4;  // outputs per register tile
+constexpr int kTileRows = 24;  // portable and AVX2 tiles
+constexpr int kTileOuts = 4;   // outputs per register tile
+constexpr int kTileRowsAvx512 = 32;
+constexpr int kTileOutsAvx512 = 8;
 
 struct BlockPanels {
   int64_t groups = 0;
@@ -31,15 +35,19 @@ struct BlockPanels {
 // on the thread count).
 void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels& p, float* out, int64_t ldo);
 
-// dst[m * ldd + o] = out row m of the tile, output lane r0 + o of group g, for m < kTileRows,
-// o < outs (outs <= kTileOuts). The AVX2 version computes only the 8-row vectors holding the
-// tile's first `rows` rows and writes no row of dst past them.
+// dst[m * ldd + o] = out row m of the tile, output lane r0 + o of group g, for m < the tile's
+// rows, o < outs (outs <= the path's outputs per tile). The SIMD versions compute only the
+// 8-row vectors holding the tile's first `rows` rows and write no row of dst past them.
 void block_panel_tile_portable(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, float* dst,
                                int64_t ldd);
 void block_panel_tile_avx2(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, int rows,
                            float* dst, int64_t ldd);
-// Tile t of A (rows t * kTileRows ..) -> packed (a_cols x kTileRows), rows past M zero.
-void pack_tile_portable(const float* A, int64_t M, int64_t lda, int64_t a_cols, int64_t t, float* packed);
-void pack_tile_avx2(const float* A, int64_t M, int64_t lda, int64_t a_cols, int64_t t, float* packed);
+void block_panel_tile_avx512(const float* tile, const BlockPanels& p, int64_t g, int r0, int outs, int rows,
+                             float* dst, int64_t ldd);
+// A's first tile_rows rows (those past M zero) -> packed (a_cols x tile_rows).
+void pack_tile_portable(const float* A, int64_t M, int64_t lda, int64_t a_cols, int tile_rows, float* packed);
+// The same for the AVX2 (kTileRows) and AVX-512 (kTileRowsAvx512) tiles.
+void pack_tile_avx2(const float* A, int64_t M, int64_t lda, int64_t a_cols, float* packed);
+void pack_tile_avx512(const float* A, int64_t M, int64_t lda, int64_t a_cols, float* packed);
 
 }  // namespace bitblock::kernels::detail

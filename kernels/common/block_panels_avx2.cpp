@@ -79,11 +79,9 @@ void block_panel_tile_avx2(const float* tile, const BlockPanels& p, int64_t g, i
   }
 }
 
-void pack_tile_avx2(const float* A, int64_t M, int64_t lda, int64_t a_cols, int64_t t, float* packed) {
-  const int64_t row0 = t * kTileRows;
-  const int rows = static_cast<int>(std::min<int64_t>(kTileRows, M - row0));
-  if (rows < kTileRows) {
-    pack_tile_portable(A, M, lda, a_cols, t, packed);
+void pack_tile_avx2(const float* A, int64_t M, int64_t lda, int64_t a_cols, float* packed) {
+  if (M < kTileRows) {
+    pack_tile_portable(A, M, lda, a_cols, kTileRows, packed);
     return;
   }
   // 8 x 8 sub-blocks: eight rows of eight columns become eight runs of eight.
@@ -91,11 +89,11 @@ void pack_tile_avx2(const float* A, int64_t M, int64_t lda, int64_t a_cols, int6
   for (; k + 8 <= a_cols; k += 8) {
 #pragma GCC unroll 3
     for (int m = 0; m < kTileRows; m += 8) {
-      transpose8x8_avx2(A + (row0 + m) * lda + k, lda, packed + k * kTileRows + m, kTileRows);
+      transpose8x8_avx2(A + m * lda + k, lda, packed + k * kTileRows + m, kTileRows);
     }
   }
   for (; k < a_cols; ++k) {
-    for (int m = 0; m < kTileRows; ++m) packed[k * kTileRows + m] = A[(row0 + m) * lda + k];
+    for (int m = 0; m < kTileRows; ++m) packed[k * kTileRows + m] = A[m * lda + k];
   }
 }
 

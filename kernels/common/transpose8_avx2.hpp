@@ -1,12 +1,14 @@
 #pragma once
 // 8x8 float transpose in AVX2 registers: eight rows of eight (src, stride lds) become eight
 // runs of eight (dst, stride ldd). Shared by the kernels that repack operands so the batch runs
-// along vector lanes. Include only from *_avx2.cpp files (compiled with -mavx2).
+// along vector lanes. Include only from *_avx2.cpp and *_avx512.cpp files (compiled with -mavx2
+// or more); internal linkage, so each ISA's object keeps its own copy (scripts/check-isa-objects.sh).
 #include <immintrin.h>
 
 #include <cstdint>
 
 namespace bitblock::kernels::detail {
+namespace {
 
 inline void transpose8x8_avx2(const float* src, int64_t lds, float* dst, int64_t ldd) {
   __m256 v[8];
@@ -30,4 +32,5 @@ inline void transpose8x8_avx2(const float* src, int64_t lds, float* dst, int64_t
   _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
+}  // namespace
 }  // namespace bitblock::kernels::detail

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "bitblock/kernels/bsgemm.hpp"
@@ -120,6 +121,42 @@ TEST(BsgemmFloat, AllPathsMatchDenseProducts) {
       expect_close(dense_dw.data(), c.K, dw, c.N, c.K, size_dw);
     });
   }
+}
+
+// The AVX-512 tiles compute each output as the AVX2 tiles do (the same FMA chain, the same
+// reduction tree), so the two paths must agree bit for bit: training on either gives the same run.
+TEST(BsgemmFloat, Avx512GivesTheBitsOfAvx2) {
+  const Isa saved = active_isa();
+  if (set_isa(Isa::Avx512) != Isa::Avx512) {
+    set_isa(saved);
+    GTEST_SKIP() << "this CPU has no AVX-512";
+  }
+  Rng rng(78);
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(::testing::Message() << c.M << "x" << c.N << "x" << c.K << " block " << c.br << "x" << c.bc);
+    const Problem p = make_problem(c, rng);
+    const int64_t ldx = c.K + 1, ldy = c.N + 2;
+    const auto X = testing::random_floats(c.M * ldx, rng);
+    const auto dY = testing::random_floats(c.M * ldy, rng);
+    const int64_t kept_vals = p.w.layout.kept_blocks() * p.w.layout.block_elems();
+    auto run = [&](Isa isa) {
+      set_isa(isa);
+      std::vector<float> y(static_cast<size_t>(c.M * ldy)), dx(static_cast<size_t>(c.M * ldx)),
+          dw(static_cast<size_t>(kept_vals));
+      bsgemm_forward(X.data(), c.M, ldx, p.w, y.data(), ldy);
+      bsgemm_backward_input(dY.data(), c.M, ldy, p.w, dx.data(), ldx);
+      bsgemm_backward_weight(dY.data(), c.M, ldy, X.data(), ldx, p.w.layout, dw.data());
+      std::vector<float> all(y);
+      all.insert(all.end(), dx.begin(), dx.end());
+      all.insert(all.end(), dw.begin(), dw.end());
+      return all;
+    };
+    const auto avx2 = run(Isa::Avx2), avx512 = run(Isa::Avx512);
+    ASSERT_EQ(avx2.size(), avx512.size());
+    // The same bits, compared as bits (so -0 against +0 or two NaNs would count).
+    EXPECT_EQ(0, std::memcmp(avx2.data(), avx512.data(), avx2.size() * sizeof(float)));
+  }
+  set_isa(saved);
 }
 
 }  // namespace
