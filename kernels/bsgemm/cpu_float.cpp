@@ -1,6 +1,6 @@
 // Float block-sparse GEMMs on the CPU: the forward and input-gradient products run the block
-// panel engine on a plan's dequantized values; the kept-blocks-only weight gradient runs on
-// transposed operands, one thread per run of kept blocks.
+// panel engine on a plan's dequantized values; the kept-blocks-only weight gradient runs block
+// rows over cache-sized batch chunks, one thread per run of kept blocks.
 #include <omp.h>
 
 #include <algorithm>
@@ -56,18 +56,17 @@ void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrWe
 
 void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
                             const BsrLayout& layout, float* dW) {
-  const Isa isa = active_isa();
-  const bool avx2 = isa != Isa::Portable;
+  using RowFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, const BsrLayout&, int64_t, float*);
+  RowFn row = detail::sddmm_row_portable;
+  if (active_isa() == Isa::Avx512) row = detail::sddmm_row_avx512;
+  if (active_isa() == Isa::Avx2) row = detail::sddmm_row_avx2;
   const int64_t nbr = layout.num_block_rows(), be = layout.block_elems();
-  const int br = layout.block_rows, bc = layout.block_cols;
-  // Batch chunks: a chunk of X transposed (cols x at most 104, 416 KiB for 1024 columns) stays in
-  // L2 while the thread's kept blocks go by; each block adds its chunk's dot products to dW in
-  // chunk order, so the sums do not depend on the thread count. Chunks are equal: a short last
-  // chunk would pay every block's transposes and reductions for a few rows (batch 100 is one).
-  constexpr int64_t kMaxChunk = 104;
-  const int64_t chunks = (M + kMaxChunk - 1) / kMaxChunk;
-  const int64_t chunk = std::max<int64_t>(1, (M + chunks - 1) / chunks);
-  const int64_t ldt = (chunk + 7) / 8 * 8;
+  // Batch chunks whose rows of X (about 512 KiB) stay in L2 while the thread's block rows go by.
+  // Each output continues its sum from chunk to chunk (sddmm.hpp), so the chunk size and the
+  // thread count do not change the bits. A chunk's rows of dY and X are copied to row strides
+  // that are not multiples of 4 KiB: a column of rows 16 KiB apart would fall into one L1 set.
+  const int64_t chunk = std::max<int64_t>(8, (int64_t{128} << 10) / std::max<int64_t>(1, layout.cols));
+  const int64_t ldxp = (layout.cols + 15) / 16 * 16 + 16, ldyp = (layout.rows + 15) / 16 * 16 + 16;
 #pragma omp parallel
   {
     // Contiguous runs of block-rows with equal shares of kept blocks.
@@ -78,38 +77,14 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
     const int64_t i1 = th == nt - 1 ? nbr : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * (th + 1) / nt) - ptr.begin();
     if (i0 < i1) {
       std::fill(dW + ptr[i0] * be, dW + ptr[i1] * be, 0.0f);
-      // dyt's last row stays zero: the AVX-512 tile's partner of an odd last row.
-      std::vector<float> xt(static_cast<size_t>(layout.cols * ldt)), dyt(static_cast<size_t>((br + 1) * ldt), 0.0f);
-      const float* zero_row = dyt.data() + br * ldt;
+      std::vector<float> xp(static_cast<size_t>(chunk * ldxp)), dyp(static_cast<size_t>(chunk * ldyp));
       for (int64_t m0 = 0; m0 < M; m0 += chunk) {
-        const int64_t rows = std::min(chunk, M - m0), len = (rows + 7) / 8 * 8;
-        if (avx2) {
-          detail::transpose_pad_avx2(X + m0 * ldx, rows, ldx, 0, layout.cols, xt.data(), ldt);
-        } else {
-          detail::transpose_pad_portable(X + m0 * ldx, 0, rows, ldx, 0, layout.cols, xt.data(), ldt);
+        const int64_t rows = std::min(chunk, M - m0);
+        for (int64_t m = 0; m < rows; ++m) {
+          std::copy_n(X + (m0 + m) * ldx, layout.cols, xp.data() + m * ldxp);
+          std::copy_n(dY + (m0 + m) * lddy, layout.rows, dyp.data() + m * ldyp);
         }
-        for (int64_t i = i0; i < i1; ++i) {
-          if (ptr[i] == ptr[i + 1]) continue;
-          const int nr = layout.rows_in_block_row(i);
-          const float* dy = dY + m0 * lddy + i * br;
-          if (avx2) {
-            detail::transpose_pad_avx2(dy, rows, lddy, 0, nr, dyt.data(), ldt);
-          } else {
-            detail::transpose_pad_portable(dy, 0, rows, lddy, 0, nr, dyt.data(), ldt);
-          }
-          for (int32_t b = ptr[i]; b < ptr[i + 1]; ++b) {
-            const int64_t j = layout.block_col_idx[b];
-            const int nc = layout.cols_in_block_col(j);
-            const float* x = xt.data() + j * bc * ldt;
-            if (isa == Isa::Avx512) {
-              detail::sddmm_block_avx512(dyt.data(), zero_row, x, ldt, len, nr, nc, dW + b * be, bc);
-            } else if (avx2) {
-              detail::sddmm_block_avx2(dyt.data(), x, ldt, len, nr, nc, dW + b * be, bc);
-            } else {
-              detail::sddmm_block_portable(dyt.data(), x, ldt, len, nr, nc, dW + b * be, bc);
-            }
-          }
-        }
+        for (int64_t i = i0; i < i1; ++i) row(dyp.data(), ldyp, xp.data(), ldxp, rows, layout, i, dW);
       }
     }
   }

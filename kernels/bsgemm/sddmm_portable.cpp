@@ -1,29 +1,24 @@
-// Portable SDDMM tile and transpose: plain loops with eight partial sums per dot product, in the
-// same order as the AVX2 lanes.
-#include <algorithm>
-
+// Portable SDDMM: plain loops, one running sum per output in increasing m.
 #include "bsgemm/sddmm.hpp"
 
 namespace bitblock::kernels::detail {
 
-void transpose_pad_portable(const float* A, int64_t r0, int64_t rows, int64_t lda, int64_t c0, int64_t c1, float* AT,
-                            int64_t ldt) {
-  for (int64_t c = c0; c < c1; ++c) {
-    float* at = AT + c * ldt;
-    for (int64_t r = r0; r < rows; ++r) at[r] = A[r * lda + c];
-    std::fill(at + rows, at + ldt, 0.0f);
-  }
-}
-
-void sddmm_block_portable(const float* dyt, const float* xt, int64_t ld, int64_t len, int nr, int nc, float* out,
-                          int ldo) {
-  for (int r = 0; r < nr; ++r) {
-    for (int c = 0; c < nc; ++c) {
-      float part[8] = {};
-      for (int64_t m = 0; m < len; m += 8) {
-        for (int v = 0; v < 8; ++v) part[v] += dyt[r * ld + m + v] * xt[c * ld + m + v];
+void sddmm_row_portable(const float* dY, int64_t lddy, const float* X, int64_t ldx, int64_t rows,
+                        const BsrLayout& layout, int64_t i, float* dW) {
+  const int nr = layout.rows_in_block_row(i), bc = layout.block_cols;
+  const int64_t be = layout.block_elems();
+  for (int32_t b = layout.block_row_ptr[i]; b < layout.block_row_ptr[i + 1]; ++b) {
+    const int64_t j = layout.block_col_idx[b];
+    const int nc = layout.cols_in_block_col(j);
+    for (int r = 0; r < nr; ++r) {
+      float* out = dW + b * be + static_cast<int64_t>(r) * bc;
+      for (int c = 0; c < nc; ++c) {
+        float s = out[c];
+        const float* dy = dY + i * layout.block_rows + r;
+        const float* x = X + j * bc + c;
+        for (int64_t m = 0; m < rows; ++m) s += dy[m * lddy] * x[m * ldx];
+        out[c] = s;
       }
-      out[r * ldo + c] += ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
     }
   }
 }

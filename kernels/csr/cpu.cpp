@@ -6,7 +6,6 @@
 
 #include "bitblock/kernels/cpu_features.hpp"
 #include "bitblock/kernels/csr.hpp"
-#include "bsgemm/sddmm.hpp"
 #include "csr/csr_rows.hpp"
 
 namespace bitblock::kernels {

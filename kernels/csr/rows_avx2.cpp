@@ -89,6 +89,18 @@ void sddmm_rows_avx2(const int32_t* ptr, const int32_t* idx, const float* a, con
   }
 }
 
+void transpose_pad_avx2(const float* A, int64_t rows, int64_t lda, int64_t c0, int64_t c1, float* AT, int64_t ldt) {
+  int64_t c = c0;
+  for (; c + 8 <= c1; c += 8) {
+    int64_t r = 0;
+    for (; r + 8 <= rows; r += 8) {
+      transpose8x8_avx2(A + r * lda + c, lda, AT + c * ldt + r, ldt);
+    }
+    transpose_pad_portable(A, r, rows, lda, c, c + 8, AT, ldt);
+  }
+  transpose_pad_portable(A, 0, rows, lda, c, c1, AT, ldt);
+}
+
 void transpose_back_avx2(const float* T, int64_t rows, int64_t ldt, int64_t c0, int64_t c1, float* Y, int64_t ldy) {
   int64_t c = c0;
   for (; c + 8 <= c1; c += 8) {

@@ -38,4 +38,13 @@ void transpose_back_portable(const float* T, int64_t rows, int64_t ldt, int64_t 
     for (int64_t r = 0; r < rows; ++r) Y[c * ldy + r] = T[r * ldt + c];
 }
 
+void transpose_pad_portable(const float* A, int64_t r0, int64_t rows, int64_t lda, int64_t c0, int64_t c1, float* AT,
+                            int64_t ldt) {
+  for (int64_t c = c0; c < c1; ++c) {
+    float* at = AT + c * ldt;
+    for (int64_t r = r0; r < rows; ++r) at[r] = A[r * lda + c];
+    std::fill(at + rows, at + ldt, 0.0f);
+  }
+}
+
 }  // namespace bitblock::kernels::detail

@@ -27,8 +27,9 @@ std::vector<Case> cases() {
   const Case shapes[] = {{1, 1, 1, 8, 8, 1, 1},      {1, 7, 33, 8, 8, 2, 2},     {7, 33, 7, 16, 8, 3, 1},
                          {13, 100, 784, 8, 16, 4, 4}, {6, 10, 1000, 32, 4, 8, 8}, {33, 64, 64, 64, 64, 1, 1},
                          {20, 129, 70, 8, 8, 3, 16},  {9, 40, 130, 24, 40, 2, 2},
-                         // batches over one chunk of the weight-gradient kernel (104 rows)
-                         {105, 16, 40, 8, 8, 2, 2},   {250, 33, 70, 8, 8, 3, 4}};
+                         {105, 16, 40, 8, 8, 2, 2},   {250, 33, 70, 8, 8, 3, 4},
+                         // wide X: the weight gradient runs the batch in several cache-sized chunks
+                         {100, 21, 4100, 8, 8, 2, 2}, {70, 12, 9000, 16, 8, 1, 4}};
   for (const Case& s : shapes) out.push_back(s);
   return out;
 }
@@ -123,8 +124,48 @@ TEST(BsgemmFloat, AllPathsMatchDenseProducts) {
   }
 }
 
-// The AVX-512 tiles compute each output as the AVX2 tiles do (the same FMA chain, the same
-// reduction tree), so the two paths must agree bit for bit: training on either gives the same run.
+// The SIMD weight gradient is one FMA chain per output over the whole batch in increasing m
+// (however the kernel chunks the batch or splits the threads): equal, bit for bit, to that chain
+// written as a plain loop.
+TEST(BsgemmFloat, SimdWeightGradientIsOneFmaChainPerOutput) {
+  Rng rng(79);
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(::testing::Message() << c.M << "x" << c.N << "x" << c.K << " block " << c.br << "x" << c.bc);
+    const Problem p = make_problem(c, rng);
+    const int64_t ldx = c.K + 1, ldy = c.N + 2;
+    const auto X = testing::random_floats(c.M * ldx, rng);
+    const auto dY = testing::random_floats(c.M * ldy, rng);
+    const BsrLayout& l = p.w.layout;
+    std::vector<float> want(static_cast<size_t>(l.kept_blocks() * l.block_elems()), 0.0f);
+    for (int64_t i = 0; i < l.num_block_rows(); ++i) {
+      for (int32_t b = l.block_row_ptr[i]; b < l.block_row_ptr[i + 1]; ++b) {
+        const int64_t j = l.block_col_idx[b];
+        for (int r = 0; r < l.rows_in_block_row(i); ++r) {
+          for (int col = 0; col < l.cols_in_block_col(j); ++col) {
+            float acc = 0.0f;
+            for (int64_t m = 0; m < c.M; ++m) {
+              acc = std::fma(dY[m * ldy + i * l.block_rows + r], X[m * ldx + j * l.block_cols + col], acc);
+            }
+            want[b * l.block_elems() + r * l.block_cols + col] = acc;
+          }
+        }
+      }
+    }
+    testing::for_each_isa([&](Isa isa) {
+      if (isa == Isa::Portable) return;  // multiplies and adds: no FMA on the portable path
+      std::vector<float> got(want.size(), 123.0f);
+      bsgemm_backward_weight(dY.data(), c.M, ldy, X.data(), ldx, l, got.data());
+      for (size_t k = 0; k < got.size(); ++k) {
+        if (std::memcmp(&got[k], &want[k], sizeof(float)) != 0) {
+          ADD_FAILURE() << "kept value " << k << ": " << got[k] << " vs " << want[k];
+          return;
+        }
+      }
+    });
+  }
+}
+
+// The AVX-512 tiles compute each output as the AVX2 tiles do (the same FMA chain), so the two paths must agree bit for bit: training on either gives the same run.
 TEST(BsgemmFloat, Avx512GivesTheBitsOfAvx2) {
   const Isa saved = active_isa();
   if (set_isa(Isa::Avx512) != Isa::Avx512) {
