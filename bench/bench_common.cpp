@@ -22,6 +22,10 @@ std::vector<GemmShape> cpu_shapes() {
     shapes.push_back({batch, 1024, 10});
     shapes.push_back({batch, 4096, 4096});
   }
+  // Convolutions as patch rows, one 32x32 sample: cifar10_small's conv 2 (32 -> 32 channels) and
+  // cifar10_vgg's (128 -> 128).
+  shapes.push_back({1024, 288, 32});
+  shapes.push_back({1024, 1152, 128});
   return shapes;
 }
 
