@@ -54,8 +54,9 @@ void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrWe
   bsgemm_backward_input(dY, M, lddy, detail::make_plan(W, false, true), dX, lddx);
 }
 
-void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
-                            const BsrLayout& layout, float* dW) {
+namespace {
+void backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx, const BsrLayout& layout,
+                     float* dW, bool add) {
   using RowFn = void (*)(const float*, int64_t, const float*, int64_t, int64_t, const BsrLayout&, int64_t, float*);
   RowFn row = detail::sddmm_row_portable;
   if (active_isa() == Isa::Avx512) row = detail::sddmm_row_avx512;
@@ -76,7 +77,7 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
     const int64_t i0 = th == 0 ? 0 : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * th / nt) - ptr.begin();
     const int64_t i1 = th == nt - 1 ? nbr : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * (th + 1) / nt) - ptr.begin();
     if (i0 < i1) {
-      std::fill(dW + ptr[i0] * be, dW + ptr[i1] * be, 0.0f);
+      if (!add) std::fill(dW + ptr[i0] * be, dW + ptr[i1] * be, 0.0f);
       std::vector<float> xp(static_cast<size_t>(chunk * ldxp)), dyp(static_cast<size_t>(chunk * ldyp));
       for (int64_t m0 = 0; m0 < M; m0 += chunk) {
         const int64_t rows = std::min(chunk, M - m0);
@@ -88,6 +89,17 @@ void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const floa
       }
     }
   }
+}
+}  // namespace
+
+void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
+                            const BsrLayout& layout, float* dW) {
+  backward_weight(dY, M, lddy, X, ldx, layout, dW, false);
+}
+
+void bsgemm_backward_weight_add(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
+                                const BsrLayout& layout, float* dW) {
+  backward_weight(dY, M, lddy, X, ldx, layout, dW, true);
 }
 
 void bsr_scatter_blocks(const BsrLayout& l, const float* blocks, float* dense) {

@@ -125,8 +125,8 @@ TEST(BsgemmFloat, AllPathsMatchDenseProducts) {
 }
 
 // The SIMD weight gradient is one FMA chain per output over the whole batch in increasing m
-// (however the kernel chunks the batch or splits the threads): equal, bit for bit, to that chain
-// written as a plain loop.
+// (however the kernel chunks the batch or splits the threads, and when the batch comes in groups
+// through bsgemm_backward_weight_add): equal, bit for bit, to that chain written as a plain loop.
 TEST(BsgemmFloat, SimdWeightGradientIsOneFmaChainPerOutput) {
   Rng rng(79);
   for (const Case& c : cases()) {
@@ -153,14 +153,24 @@ TEST(BsgemmFloat, SimdWeightGradientIsOneFmaChainPerOutput) {
     }
     testing::for_each_isa([&](Isa isa) {
       if (isa == Isa::Portable) return;  // multiplies and adds: no FMA on the portable path
+      auto expect_chain = [&](const std::vector<float>& got, const char* how) {
+        for (size_t k = 0; k < got.size(); ++k) {
+          if (std::memcmp(&got[k], &want[k], sizeof(float)) != 0) {
+            ADD_FAILURE() << how << ": kept value " << k << ": " << got[k] << " vs " << want[k];
+            return;
+          }
+        }
+      };
       std::vector<float> got(want.size(), 123.0f);
       bsgemm_backward_weight(dY.data(), c.M, ldy, X.data(), ldx, l, got.data());
-      for (size_t k = 0; k < got.size(); ++k) {
-        if (std::memcmp(&got[k], &want[k], sizeof(float)) != 0) {
-          ADD_FAILURE() << "kept value " << k << ": " << got[k] << " vs " << want[k];
-          return;
-        }
-      }
+      expect_chain(got, "whole batch");
+      // The batch in three groups of rows (a convolution's sample groups): the same chains.
+      const int64_t m1 = c.M / 3, m2 = 2 * c.M / 3;
+      std::fill(got.begin(), got.end(), 123.0f);
+      bsgemm_backward_weight(dY.data(), m1, ldy, X.data(), ldx, l, got.data());
+      bsgemm_backward_weight_add(dY.data() + m1 * ldy, m2 - m1, ldy, X.data() + m1 * ldx, ldx, l, got.data());
+      bsgemm_backward_weight_add(dY.data() + m2 * ldy, c.M - m2, ldy, X.data() + m2 * ldx, ldx, l, got.data());
+      expect_chain(got, "three groups");
     });
   }
 }

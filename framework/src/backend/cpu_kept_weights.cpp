@@ -88,6 +88,13 @@ class CpuKeptWeights final : public KeptWeights {
     }
   }
 
+  bool backward_weight_add(const Tensor& dy, const Tensor& x, Tensor& dw) override {
+    if (unit() != KeptUnit::Block) return false;
+    const k::BsrLayout& l = layout();
+    k::bsgemm_backward_weight_add(dy.data(), rows_of(dy, l.rows), l.rows, x.data(), l.cols, l, dw.data());
+    return true;
+  }
+
   void backward_input(const Tensor& dy, Tensor& dx) override {
     const k::BsrLayout& l = layout();
     const int64_t M = rows_of(dy, l.rows), kept = l.kept_blocks();

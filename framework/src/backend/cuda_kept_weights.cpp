@@ -132,6 +132,8 @@ class CudaKeptWeights final : public KeptWeights {
     const int64_t M = rows_of(dy, layout().rows);
     runner(M, kWeight, x.data()).run(M, x.data(), dy.data(), dw.data());
   }
+  // The candidates overwrite their output: groups are gated one by one (WeightMatrix::backward).
+  bool backward_weight_add(const Tensor&, const Tensor&, Tensor&) override { return false; }
   void backward_input(const Tensor& dy, Tensor& dx) override {
     const int64_t M = rows_of(dy, layout().rows);
     runner(M, kInput, nullptr).run(M, nullptr, dy.data(), dx.data());

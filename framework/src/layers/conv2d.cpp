@@ -112,16 +112,17 @@ void Conv2d::backward_patch_rows(const Tensor& grad_y, const ops::ConvGeometry& 
   const int64_t k = g.patch_size(), pixels = g.out_pixels();
   ops::for_each_group(input_.device(), ops::Unrolled::Patches, g, input_.dim(0), [&](int64_t n0, int64_t gs) {
     const int64_t rows = gs * pixels;
+    const BatchPart part{n0 == 0, n0 + gs == input_.dim(0)};
     patches_.reset({rows, k}, input_.device());
     ops::image_to_patches(input_, n0, gs, g, patches_);
     out_rows_.reset({rows, out_ch_}, input_.device());  // the output gradient as rows [pixels, out_ch] per sample
     ops::maps_to_rows(grad_y, n0, gs, pixels, out_ch_, out_rows_);
     if (!dx) {
-      w_.backward(out_rows_, patches_, nullptr);
+      w_.backward(out_rows_, patches_, nullptr, part);
       return;
     }
     patch_grad_.reset({rows, k}, input_.device());
-    w_.backward(out_rows_, patches_, &patch_grad_);
+    w_.backward(out_rows_, patches_, &patch_grad_, part);
     ops::patches_to_image(patch_grad_, gs, g, *dx, n0);
   });
 }

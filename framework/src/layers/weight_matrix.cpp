@@ -221,13 +221,18 @@ void WeightMatrix::forward(const Tensor& x, Tensor& y) {
   ops::matmul(false, true, M, rows_, cols_, 1.0f, x, prepared(), 0.0f, y);
 }
 
-void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx) {
+void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx, BatchPart part) {
   const int64_t M = ops::rows_of(dy, rows_);
   if (kept_path()) {
-    // dW_eff of the kept units; then their straight-through gradient (the mask is 1 there).
-    grad_units_.reset(kept_w_.shape(), device_);
-    kept_->backward_weight(dy, x, grad_units_);
-    constraint_->backward_blocks(kept_w_, grad_units_, kept_g_);
+    // dW_eff of the kept units, continued across the batch's groups where the kernels can (else
+    // each group's is gated on its own); then their straight-through gradient (the mask is 1
+    // there).
+    if (part.first || !kept_->backward_weight_add(dy, x, grad_units_)) {
+      if (!part.first) constraint_->backward_blocks(kept_w_, grad_units_, kept_g_);
+      grad_units_.reset(kept_w_.shape(), device_);
+      kept_->backward_weight(dy, x, grad_units_);
+    }
+    if (part.last) constraint_->backward_blocks(kept_w_, grad_units_, kept_g_);
     if (dx) kept_->backward_input(dy, *dx);
     return;
   }

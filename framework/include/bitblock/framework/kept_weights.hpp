@@ -46,6 +46,9 @@ class KeptWeights {
   // After forward(x): dw (kept tensor) = dY^T X at the kept positions, ragged-edge positions 0
   // (overwritten); then, when wanted, dx [M, cols] = dy W_eff (overwritten; dx keeps its shape).
   virtual void backward_weight(const Tensor& dy, const Tensor& x, Tensor& dw) = 0;
+  // The next rows of the same batch: dw's sums continued over them (the bits of the rows at once),
+  // returning true; or false, dw untouched, where this device's kernels cannot continue a sum.
+  virtual bool backward_weight_add(const Tensor& dy, const Tensor& x, Tensor& dw) = 0;
   virtual void backward_input(const Tensor& dy, Tensor& dx) = 0;
   // Kept units of dense [rows, cols] -> kept tensor (ragged 0); kept tensor -> the kept positions
   // of dense; kept tensor -> dense with 0 elsewhere.

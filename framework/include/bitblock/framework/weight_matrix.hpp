@@ -47,6 +47,15 @@ inline constexpr EnumName<KernelChoice> kKernelChoiceNames[] = {{KernelChoice::A
                                                               {KernelChoice::Kept, "packed"}};
 inline const char* to_string(KernelChoice k) { return name_of(kKernelChoiceNames, k); }
 
+// Which part of a batch a WeightMatrix::backward call holds. A layer that splits its batch into
+// groups of samples (Conv2d's patch rows) passes each group's place in order: on the kept path
+// the weight gradient's sums then run across the groups where the device's kernels can continue
+// them (CPU blocks), so the bits do not depend on the group size, and the straight-through
+// gradient is applied once, after the last group.
+struct BatchPart {
+  bool first, last;
+};
+
 class WeightMatrix {
  public:
   // `shape` is the latent tensor's shape ([out, in], [out, C, k, k]) with rows * cols elements;
@@ -110,7 +119,7 @@ class WeightMatrix {
   // For x of a forward on the same W_eff and dy [M, rows]: the weight gradient accumulated into
   // the weight gradient (the kept weights' only, on the kept path); dx = dy W_eff written when
   // not null.
-  void backward(const Tensor& dy, const Tensor& x, Tensor* dx);
+  void backward(const Tensor& dy, const Tensor& x, Tensor* dx, BatchPart part = BatchPart{true, true});
 
   // Dense path pieces for layers that run their own products (Conv2d's grouped im2col GEMMs):
   // the dense W_eff of the last prepare() (W itself without a constraint), and, for a constrained

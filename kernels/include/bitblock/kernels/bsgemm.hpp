@@ -26,6 +26,11 @@ void bsgemm_backward_input(const float* dY, int64_t M, int64_t lddy, const BsrPl
 // dW has layout.kept_blocks() * layout.block_elems() floats (overwritten).
 void bsgemm_backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
                             const BsrLayout& layout, float* dW);
+// The same added to dW. On the CPU each output is one multiply-add chain in increasing m that
+// continues from dW's value, so a batch given in consecutive groups of rows (the first to
+// bsgemm_backward_weight, the rest here) gives the bits of the whole batch at once.
+void bsgemm_backward_weight_add(const float* dY, int64_t M, int64_t lddy, const float* X, int64_t ldx,
+                                const BsrLayout& layout, float* dW);
 // Kept-block values (as from bsgemm_backward_weight) -> dense rows x cols, 0 outside kept blocks.
 void bsr_scatter_blocks(const BsrLayout& layout, const float* blocks, float* dense);
 // The same without the fill: only the kept blocks' in-matrix positions of dense are written.
