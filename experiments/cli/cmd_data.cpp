@@ -57,7 +57,8 @@ int cmd_data(int argc, char** argv) {
     }
     if (action == "info") {
       if (!args.count("name")) fail_input("bitblock data info", "needs a data set NAME");
-      DataSplits s = load_dataset(args["name"].as<std::string>(), args["data-dir"].as<std::string>());
+      DataSplits s = load_dataset(parse_dataset(args["name"].as<std::string>(), "bitblock data info NAME"),
+                                  args["data-dir"].as<std::string>());
       print_split("train", s.train);
       print_split("test", s.test);
       return 0;

@@ -34,7 +34,7 @@ int cmd_eval(int argc, char** argv) {
     check_batch_fits(run.net, {test.channels, test.height, test.width}, batch, "--batch");
     EvalResult r = evaluate(run.net, test, run.config, batch);
     std::printf("%s: %s test set, %lld images: accuracy %.2f%%, loss %.4f (checkpoint after %zu epochs)\n",
-                path.c_str(), run.config.dataset.c_str(), static_cast<long long>(r.samples), 100.0 * r.accuracy, r.loss,
+                path.c_str(), to_string(run.config.dataset), static_cast<long long>(r.samples), 100.0 * r.accuracy, r.loss,
                 run.checkpoint.history.size());
     return 0;
   });

@@ -112,7 +112,8 @@ void write_logits(const std::vector<int64_t>& logits, int classes, const std::st
 Dataset model_test_set(const model::Network& net, const std::string& dataset, const std::string& data_dir,
                        const std::string& model_path) {
   const std::string name = dataset.empty() ? net.dataset : dataset;
-  Dataset test = load_dataset(name, data_dir).test;
+  Dataset test =
+      load_dataset(parse_dataset(name, dataset.empty() ? model_path + ": field dataset" : "--dataset"), data_dir).test;
   if (test.channels != net.input.c || test.height != net.input.h || test.width != net.input.w)
     fail_input(model_path, "the model takes " + std::to_string(net.input.c) + "x" + std::to_string(net.input.h) + "x" +
                                std::to_string(net.input.w) + " images, data set " + name + " has " +

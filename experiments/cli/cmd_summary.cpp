@@ -32,7 +32,7 @@ int cmd_summary(int argc, char** argv) {
     if (args.count("json")) {
       std::cout << to_json(report).dump(2) << std::endl;
     } else {
-      std::cout << config.name << " (" << config.dataset << ", input " << shape_str(input.shape) << ")\n"
+      std::cout << config.name << " (" << to_string(config.dataset) << ", input " << shape_str(input.shape) << ")\n"
                 << format_memory_report(report);
     }
     return 0;

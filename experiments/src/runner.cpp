@@ -92,7 +92,8 @@ int threads_per_run(const SweepOptions& opt) {
 }
 
 void check_sweep_inputs(const std::vector<GridPoint>& points, const SweepOptions& opt) {
-  std::set<std::string> datasets, archs;
+  std::set<DatasetId> datasets;
+  std::set<std::string> archs;
   for (const GridPoint& p : points) {
     if (!p.invalid.empty()) continue;
     datasets.insert(p.dataset);
@@ -100,7 +101,7 @@ void check_sweep_inputs(const std::vector<GridPoint>& points, const SweepOptions
   }
   for (const std::string& arch : archs)
     if (!file_exists(arch)) fail_input(arch, "hwsim architecture file not found (paths are relative to the working directory)");
-  for (const std::string& d : datasets) load_dataset(d, opt.data_dir);
+  for (DatasetId d : datasets) load_dataset(d, opt.data_dir);
 }
 
 SweepOutcome run_sweep(const SweepSpec& spec, const std::vector<GridPoint>& points, const SweepOptions& opt) {

@@ -14,7 +14,7 @@ namespace bitblock {
 model::Network export_network(Sequential& net, const ExperimentConfig& config, const ModelInput& input,
                               const nlohmann::json& training_metadata, const std::string& where) {
   model::Network out;
-  out.dataset = config.dataset;
+  out.dataset = to_string(config.dataset);
   out.input = {static_cast<int>(input.shape[0]), static_cast<int>(input.shape[1]), static_cast<int>(input.shape[2])};
   out.num_classes = input.num_classes;
   out.training = training_metadata;

@@ -44,10 +44,8 @@ void check_batch_fits(const Sequential& net, const Shape& input, int64_t batch, 
                     key, "a batch of " + std::to_string(batch) + " samples through the model would");
 }
 
-ModelInput dataset_input(const std::string& dataset) {
-  if (dataset == "mnist" || dataset == "fashion_mnist") return {{1, 28, 28}, 10};
-  if (dataset == "cifar10") return {{3, 32, 32}, 10};
-  fail_input("data.set", "unknown data set '" + dataset + "'");
+ModelInput dataset_input(DatasetId dataset) {
+  return dataset == DatasetId::Cifar10 ? ModelInput{{3, 32, 32}, 10} : ModelInput{{1, 28, 28}, 10};
 }
 
 Sequential build_model(const ExperimentConfig& config, const ModelInput& input, Device device) {

@@ -1,5 +1,6 @@
-// The tensor ops (ops.hpp): shape and device checks, then one kernel call per step on the
-// tensors' device (BITBLOCK_RUN, backend.hpp), the CPU path or the CUDA path on the device's stream.
+// The tensor ops (ops.hpp): shape and context checks, then one kernel call per step in the
+// tensors' execution context (BITBLOCK_RUN, backend.hpp): the CPU path, or the CUDA path on the
+// context's stream.
 #include "bitblock/framework/ops.hpp"
 
 #include <algorithm>
@@ -25,9 +26,8 @@
 
 namespace bitblock {
 
-RandomStream::RandomStream(const Rng& rng, Device d) : cursor_(std::vector<uint64_t>{rng.state(), rng.increment()}) {
-  if (d != Device::Cpu) cursor_ = cursor_.to(d);
-}
+RandomStream::RandomStream(const Rng& rng, const ExecContextPtr& ctx)
+    : cursor_(Array<uint64_t>(std::vector<uint64_t>{rng.state(), rng.increment()}).to(ctx)) {}
 
 void RandomStream::reset(const Rng& rng) { cursor_.assign({rng.state(), rng.increment()}); }
 
@@ -43,13 +43,14 @@ namespace {
 
 namespace k = kernels;
 
-// The backend of the first tensor; every other one must be on the same device.
+// The execution context of the first operand; every other one must be compatible with it (the
+// same context, or the CPU).
 template <typename First, typename... Rest>
-backend::Backend& on(const char* op, const First& first, const Rest&... rest) {
-  const Device d = first.device();
-  if (((rest.device() != d) || ...))
-    throw std::logic_error(std::string("ops::") + op + ": operands on different devices");
-  return backend::of(d);
+const ExecContext& on(const char* op, const First& first, const Rest&... rest) {
+  const ExecContext& c = *first.context();
+  if (((!compatible(c, *rest.context())) || ...))
+    throw std::logic_error(std::string("ops::") + op + ": operands in different execution contexts");
+  return c;
 }
 
 void expect(bool ok, const char* op, const std::string& what) {
@@ -125,7 +126,7 @@ void conv2d_forward(const Tensor& x, const Tensor& w, const ConvGeometry& g, Ten
 void conv2d_backward(const Tensor& x, const Tensor& w, const Tensor& dy, const ConvGeometry& g, bool accumulate,
                      Tensor& dw, Tensor* dx, ConvScratch& s) {
   auto& be = on("conv2d_backward", x, w, dy, dw);
-  if (dx && dx->device() != x.device()) throw std::logic_error("ops::conv2d_backward: operands on different devices");
+  if (dx) on("conv2d_backward", x, *dx);
   const int64_t kk = g.patch_size(), pixels = g.out_pixels(), out_ch = w.dim(0);
   const int64_t in_size = g.image_size(), out_size = out_ch * pixels;
   for_each_group(x.device(), Unrolled::Columns, g, x.dim(0), [&](int64_t n0, int64_t gs) {
@@ -242,7 +243,7 @@ void loss(k::LossKind kind, const Tensor& logits, const Array<int32_t>& labels, 
   }
   auto& be = on("loss", logits, labels, stats);
   if (dlogits) {
-    if (dlogits->device() != logits.device()) throw std::logic_error("ops::loss: operands on different devices");
+    on("loss", logits, *dlogits);
     dlogits->resize(logits.shape());
   }
   BITBLOCK_RUN(be, loss_forward_backward, kind, logits.data(), labels.data(), batch, classes,
@@ -306,21 +307,20 @@ void weight_clip(float clip, Tensor& latent) {
 void gather_batch(const k::ImageSet& images, const Array<int64_t>& indices, const Array<k::SampleTransform>* transforms,
                   int64_t n, const Tensor& lut, Tensor& x, Array<int32_t>& labels) {
   auto& be = on("gather_batch", indices, lut, x, labels);
-  if (transforms && transforms->device() != x.device())
-    throw std::logic_error("ops::gather_batch: operands on different devices");
+  if (transforms) on("gather_batch", x, *transforms);
   expect(indices.size() >= n && labels.size() >= n && x.numel() >= n * images.channels * images.height * images.width,
          "gather_batch", "buffers smaller than the batch");
   BITBLOCK_RUN(be, gather_batch, images, indices.data(), transforms ? transforms->data() : nullptr, n, lut.data(),
                x.data(), labels.data());
 }
 
-std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, int bits, Device device,
-                                          const std::string& name) {
-  return backend::of(device).kept_weights(layout, unit, bits, name);
+std::unique_ptr<KeptWeights> kept_weights(const k::BsrLayout& layout, KeptUnit unit, int bits,
+                                          const ExecContextPtr& ctx, const std::string& name) {
+  return backend::of(ctx->device()).kept_weights(layout, unit, bits, name, ctx);
 }
 
-std::unique_ptr<BinaryWeights> binary_weights(const k::BsrLayout& layout, Device device) {
-  return backend::of(device).binary_weights(layout);
+std::unique_ptr<BinaryWeights> binary_weights(const k::BsrLayout& layout, const ExecContextPtr& ctx) {
+  return backend::of(ctx->device()).binary_weights(layout, ctx);
 }
 
 }  // namespace ops

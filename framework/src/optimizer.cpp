@@ -26,12 +26,12 @@ void validate_optimizer(const OptimizerSettings& s, const std::string& where) {
 Optimizer::Optimizer(const OptimizerSettings& settings, std::vector<Param> params)
     : settings_(settings), params_(std::move(params)) {
   validate_optimizer(settings_, "optimizer");
-  const Device device = params_.empty() ? Device::Cpu : params_.front().value->device();
+  const ExecContextPtr ctx = params_.empty() ? host_context() : params_.front().value->context();
   for (const Param& p : params_) {
-    first_.emplace_back(p.value->shape(), device);
-    if (settings_.kind == OptimizerKind::Adam) second_.emplace_back(p.value->shape(), device);
+    first_.emplace_back(p.value->shape(), ctx);
+    if (settings_.kind == OptimizerKind::Adam) second_.emplace_back(p.value->shape(), ctx);
   }
-  hyper_ = Tensor({3}, device);
+  hyper_ = Tensor({3}, ctx);
 }
 
 void Optimizer::prepare_step(double lr) {

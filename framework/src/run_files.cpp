@@ -64,7 +64,7 @@ void write_summary_json(const std::string& path, const ExperimentConfig& config,
                         const ExportOutcome& exported) {
   nlohmann::json j;
   j["name"] = config.name;
-  j["dataset"] = config.dataset;
+  j["dataset"] = to_string(config.dataset);
   j["seed"] = config.seed;
   j["epochs"] = history.size();
   if (!history.empty()) {

@@ -19,6 +19,7 @@ void Sequential::init(uint64_t seed) {
 }
 
 Tensor Sequential::forward(const Tensor& x, Context& ctx) {
+  if (x.context() != context_) return forward(x.to(context_), ctx);
   if (layers_.empty()) return x;
   Tensor h = layers_[0]->forward(x, ctx);
   for (size_t i = 1; i < layers_.size(); ++i) h = layers_[i]->forward(h, ctx);
@@ -57,8 +58,8 @@ void Sequential::begin_epoch(int epoch) {
 }
 
 void Sequential::to(Device device) {
-  for (auto& layer : layers_) layer->to(device);
-  device_ = device;
+  context_ = make_context(device);
+  for (auto& layer : layers_) layer->to(context_);
 }
 
 std::vector<Param> Sequential::params() {

@@ -22,23 +22,22 @@ Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)
     throw std::invalid_argument("Tensor: " + std::to_string(buf_.size()) + " values for shape " + shape_str(shape_));
 }
 
-Tensor Tensor::for_output(Shape shape, Device device) {
-  if (device == Device::Cpu) return Tensor(std::move(shape));
+Tensor Tensor::for_output(Shape shape, const ExecContextPtr& c) {
   Tensor t;
   t.shape_ = std::move(shape);
-  t.buf_ = Array<float>::uninitialized(shape_numel(t.shape_), device);
+  t.buf_ = Array<float>::uninitialized(shape_numel(t.shape_), c);
   return t;
 }
 
-void Tensor::reset(const Shape& shape, Device device) {
-  if (device != this->device()) *this = for_output(shape, device);
-  else resize(shape);
+void Tensor::reset(const Shape& shape, const ExecContextPtr& c) {
+  buf_.reset(shape_numel(shape), c);
+  shape_ = shape;
 }
 
-Tensor Tensor::to(Device d) const {
+Tensor Tensor::to(const ExecContextPtr& c) const {
   Tensor t;
   t.shape_ = shape_;
-  t.buf_ = buf_.to(d);
+  t.buf_ = buf_.to(c);
   return t;
 }
 
@@ -61,7 +60,7 @@ void Tensor::resize(const Shape& shape) {
 
 void Tensor::fill(float v) {
   if (device() == Device::Cpu) std::fill(buf_.host().begin(), buf_.host().end(), v);
-  else BITBLOCK_RUN(backend::of(device()), fill, numel(), v, data());
+  else BITBLOCK_RUN(*context(), fill, numel(), v, data());
 }
 
 void Tensor::copy_from(const Tensor& src) {
@@ -72,7 +71,7 @@ void Tensor::copy_from(const Tensor& src) {
 
 const Tensor& on_host(const Tensor& t, Tensor& copy) {
   if (t.device() == Device::Cpu) return t;
-  copy = t.to(Device::Cpu);
+  copy = t.to(host_context());
   return copy;
 }
 

@@ -77,10 +77,10 @@ void collect_state(Sequential& net, Optimizer* optimizer, Checkpoint& out) {
   out.tensors.clear();
   out.masks.clear();
   // Host copies: a checkpoint does not depend on the device the model trains on.
-  for (const Param& p : net.params()) out.tensors.emplace_back("param." + p.name, p.value->to(Device::Cpu));
-  for (const Buffer& b : net.buffers()) out.tensors.emplace_back("buffer." + b.name, b.value->to(Device::Cpu));
+  for (const Param& p : net.params()) out.tensors.emplace_back("param." + p.name, p.value->to(host_context()));
+  for (const Buffer& b : net.buffers()) out.tensors.emplace_back("buffer." + b.name, b.value->to(host_context()));
   if (optimizer)
-    for (const Buffer& b : optimizer->state()) out.tensors.emplace_back("optim." + b.name, b.value->to(Device::Cpu));
+    for (const Buffer& b : optimizer->state()) out.tensors.emplace_back("optim." + b.name, b.value->to(host_context()));
   for (size_t i = 0; i < net.size(); ++i)
     if (WeightConstraint* c = net.layer(i).constraint()) out.masks.emplace_back(std::to_string(i), c->mask());
 }
@@ -136,7 +136,7 @@ namespace {
 
 // Loss and accuracy over the first n samples of a batch source's data set, in order.
 EvalResult evaluate_batches(Sequential& net, BatchSource& batches, int64_t n, LossKind loss_kind, int batch_size) {
-  Array<kernels::LossStats> totals(1, net.device());
+  Array<kernels::LossStats> totals(1, net.context());
   Context ctx;
   ctx.training = false;
   std::vector<int64_t> idx(static_cast<size_t>(batch_size));
@@ -159,7 +159,7 @@ EvalResult evaluate_batches(Sequential& net, BatchSource& batches, int64_t n, Lo
 }  // namespace
 
 EvalResult evaluate(Sequential& net, const Dataset& data, const ExperimentConfig& config, int batch_size) {
-  BatchSource batches(data, {config.norm_mean, config.norm_std}, Augmentation{}, batch_size, net.device());
+  BatchSource batches(data, {config.norm_mean, config.norm_std}, Augmentation{}, batch_size, net.context());
   return evaluate_batches(net, batches, data.size(), config.loss, batch_size);
 }
 
@@ -213,10 +213,10 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
   const int64_t n = train_set.size();
   const int64_t batches = (n + config.batch_size - 1) / config.batch_size;
   BatchSource batch_source(train_set, {config.norm_mean, config.norm_std}, {config.crop_padding, config.hflip},
-                           config.batch_size, device);
+                           config.batch_size, net.context());
   TrainStep step(net, optimizer, batch_source, config.loss, config.batch_size);
   BatchSource test_batches(data.test, {config.norm_mean, config.norm_std}, Augmentation{}, config.eval_batch_size,
-                           device);
+                           net.context());
   int64_t batches_run = 0;
   const auto run_start = Clock::now();
   int64_t samples_this_session = 0;

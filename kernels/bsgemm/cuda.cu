@@ -253,8 +253,10 @@ DeviceBsr device_bsr_for_layout(const BsrLayout& l, int bits) {
                                         device_limits().sm_count);
     if (most > 1) d.wgrad_partials = DeviceBuffer<float>(static_cast<size_t>(most * codes));
   }
-  // The copies above ran on the legacy stream; finish them before any other stream reads W.
-  CUDA_CHECK(cudaDeviceSynchronize());
+  // The copies above ran on the legacy stream; finish them before any other stream reads W. Only
+  // that stream: a device-wide synchronisation is not allowed while another thread's model
+  // captures its step on its own stream.
+  CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy));
   return d;
 }
 

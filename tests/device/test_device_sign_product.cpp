@@ -28,11 +28,12 @@ template <typename MakeLayer>
 void expect_cuda_equals_cpu(MakeLayer make, const Tensor& x) {
   auto cpu = make();
   auto gpu = make();
-  gpu->to(Device::Cuda);
+  const ExecContextPtr gpu_context = make_context(Device::Cuda);
+  gpu->to(gpu_context);
   Context ctx;
   const Tensor want = cpu->forward(x, ctx);
   Tensor got_host;
-  const Tensor got = gpu->forward(x.to(Device::Cuda), ctx);
+  const Tensor got = gpu->forward(x.to(gpu_context), ctx);
   EXPECT_TRUE(cpu->weights()->sign_product());
   EXPECT_TRUE(gpu->weights()->sign_product());
   const Tensor& got_cpu = on_host(got, got_host);

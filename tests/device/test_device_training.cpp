@@ -2,16 +2,20 @@
 // (linear dense and on kept blocks, rows, columns and elements; conv; batch norm on [N, C] and
 // [N, C, H, W]; every activation; max-pool; dropout; flatten; both losses, Adam and SGD) end
 // with the same parameters, buffers and optimizer state within stated tolerances; checkpoints
-// move between devices (CPU -> CUDA -> CPU ends where the CPU alone ends); and, on any machine,
-// the device-independent checkpoint path: state collected from a network and restored into a
-// fresh one round-trips bit for bit, and a host copy of a network is exact.
+// move between devices (CPU -> CUDA -> CPU ends where the CPU alone ends); two models trained at
+// once on two threads, each in its own execution context (on a GPU its own stream), end bit for
+// bit where each ends alone (on the CPU on every machine); and, on any machine, the
+// device-independent checkpoint path: state collected from a network and restored into a fresh
+// one round-trips bit for bit, and a host copy of a network is exact.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <ostream>
+#include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bitblock/framework/device.hpp"
@@ -128,6 +132,49 @@ TEST_P(DeviceTraining, CheckpointsMoveBetweenDevices) {
   ASSERT_EQ(end.status, TrainStatus::Finished);
   expect_close_state(alone / "checkpoint.bbc", moved / "checkpoint.bbc", kTolerance);
   EXPECT_TRUE(end.exported.written || !end.exported.reason.empty());
+}
+
+// Two models trained at once on two threads (this case and a partner of another shape) end bit
+// for bit where each ends trained alone: each model's work runs in its own execution context, on
+// a GPU on its own stream, and neither touches the other's memory or stream. On the CPU on every
+// machine; on a GPU with the kept path's products pinned to one implementation (their timed
+// choice may differ from run to run, which changes the last bits).
+TEST_P(DeviceTraining, TwoModelsAtOnceMatchEachAlone) {
+  const std::vector<NetCase> cases = net_cases();
+  const NetCase& partner = std::string(GetParam().name) == cases.back().name ? cases.front() : cases.back();
+  const ExperimentConfig a = config(GetParam().overrides), b = config(partner.overrides);
+  std::vector<Device> devices{Device::Cpu};
+  if (cuda_usable()) devices.push_back(Device::Cuda);
+  for (Device device : devices) {
+    SCOPED_TRACE(to_string(device));
+    if (device == Device::Cuda) setenv("BITBLOCK_GPU_KERNELS", "dense", 1);
+    TempDir a_alone("a_alone"), b_alone("b_alone"), a_both("a_both"), b_both("b_both");
+    ASSERT_EQ(run(a, a_alone.path, device, 7).status, TrainStatus::Interrupted);
+    ASSERT_EQ(run(b, b_alone.path, device, 7).status, TrainStatus::Interrupted);
+    // Each run on its own thread; an exception is kept as its text (a thread may not throw).
+    TrainStatus a_status = TrainStatus::Finished, b_status = TrainStatus::Finished;
+    std::string a_error, b_error;
+    auto start = [&](const ExperimentConfig& c, const std::string& out, TrainStatus& status, std::string& error) {
+      return std::thread([&c, out, device, &status, &error] {
+        try {
+          status = run(c, out, device, 7).status;
+        } catch (const std::exception& e) {
+          error = e.what();
+        }
+      });
+    };
+    std::thread first = start(a, a_both.path, a_status, a_error);
+    std::thread second = start(b, b_both.path, b_status, b_error);
+    first.join();
+    second.join();
+    if (device == Device::Cuda) unsetenv("BITBLOCK_GPU_KERNELS");
+    ASSERT_EQ(a_error, "");
+    ASSERT_EQ(b_error, "");
+    ASSERT_EQ(a_status, TrainStatus::Interrupted);
+    ASSERT_EQ(b_status, TrainStatus::Interrupted);
+    expect_close_state(a_alone / "checkpoint.bbc", a_both / "checkpoint.bbc", 0.0);
+    expect_close_state(b_alone / "checkpoint.bbc", b_both / "checkpoint.bbc", 0.0);
+  }
 }
 
 // The CPU half, on every machine: the checkpoint path is device independent (host copies out,

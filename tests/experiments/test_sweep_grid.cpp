@@ -37,7 +37,7 @@ TEST(SweepGrid, ProductOrderNamesIncludeExclude) {
   for (size_t i = 0; i < p.size(); ++i) {
     EXPECT_EQ(p[i].index, static_cast<int>(i));
     EXPECT_TRUE(p[i].invalid.empty()) << p[i].invalid;
-    EXPECT_EQ(p[i].dataset, "mnist");
+    EXPECT_EQ(p[i].dataset, DatasetId::Mnist);
     EXPECT_TRUE(p[i].hwsim_arch.empty());
   }
   const std::vector<std::string> o = point_overrides(spec, p[2]);

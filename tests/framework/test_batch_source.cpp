@@ -41,7 +41,7 @@ std::vector<Device> devices() {
 
 void expect_batch(const BatchSource& b, const std::vector<float>& x, const std::vector<int32_t>& labels) {
   ASSERT_EQ(b.x().dim(0), static_cast<int64_t>(labels.size()));
-  const std::vector<float> got = b.x().to(Device::Cpu).values();
+  const std::vector<float> got = b.x().to(host_context()).values();
   ASSERT_EQ(got.size(), x.size());
   for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(got[i], x[i], 1e-4f) << "x[" << i << "]";
   const std::vector<int32_t> y = b.labels().to_vector();
@@ -52,7 +52,7 @@ TEST(BatchSource, GathersTheGivenSamplesInOrder) {
   const Dataset d = four_samples();
   for (Device dev : devices()) {
     SCOPED_TRACE(to_string(dev));
-    BatchSource b(d, kPixels, Augmentation{}, 3, dev);
+    BatchSource b(d, kPixels, Augmentation{}, 3, make_context(dev));
     const int64_t idx[3] = {2, 0, 3};
     b.prepare(idx, 3, nullptr);
     b.gather();
@@ -67,7 +67,7 @@ TEST(BatchSource, LastPartialBatchThenTheNextEpoch) {
   const Dataset d = four_samples();
   for (Device dev : devices()) {
     SCOPED_TRACE(to_string(dev));
-    BatchSource b(d, kPixels, Augmentation{}, 3, dev);
+    BatchSource b(d, kPixels, Augmentation{}, 3, make_context(dev));
     const int64_t epoch0[4] = {1, 2, 3, 0}, epoch1[4] = {3, 1, 0, 2};
     b.prepare(epoch0, 3, nullptr);
     b.gather();
@@ -88,7 +88,7 @@ TEST(BatchSource, LastPartialBatchThenTheNextEpoch) {
 
 TEST(BatchSource, RefusesOversizedBatchesAndUnknownSamples) {
   const Dataset d = four_samples();
-  BatchSource b(d, kPixels, Augmentation{}, 2, Device::Cpu);
+  BatchSource b(d, kPixels, Augmentation{}, 2, host_context());
   const int64_t three[3] = {0, 1, 2}, outside[2] = {1, 4}, negative[1] = {-1};
   EXPECT_THROW(b.prepare(three, 3, nullptr), std::invalid_argument);
   EXPECT_THROW(b.prepare(outside, 2, nullptr), std::out_of_range);
@@ -119,7 +119,7 @@ TEST(BatchSource, AugmentationFollowsTheBatchGenerator) {
   const std::vector<int64_t> idx(n, 0);
   for (Device dev : devices()) {
     SCOPED_TRACE(to_string(dev));
-    BatchSource b(d, kPixels, Augmentation{1, true}, n, dev);
+    BatchSource b(d, kPixels, Augmentation{1, true}, n, make_context(dev));
     // Per sample, in order: the window's row offset, its column offset (0..2 each), the flip.
     Rng draws(77);
     std::vector<float> want;
@@ -133,17 +133,17 @@ TEST(BatchSource, AugmentationFollowsTheBatchGenerator) {
     b.prepare(idx.data(), n, &rng);
     b.gather();
     expect_batch(b, want, std::vector<int32_t>(n, 3));
-    const std::vector<float> first = b.x().to(Device::Cpu).values();
+    const std::vector<float> first = b.x().to(host_context()).values();
 
     // Another generator draws other windows; the same seed again gives the same batch.
     Rng other(78);
     b.prepare(idx.data(), n, &other);
     b.gather();
-    EXPECT_NE(b.x().to(Device::Cpu).values(), first);
+    EXPECT_NE(b.x().to(host_context()).values(), first);
     Rng again(77);
     b.prepare(idx.data(), n, &again);
     b.gather();
-    EXPECT_EQ(b.x().to(Device::Cpu).values(), first);
+    EXPECT_EQ(b.x().to(host_context()).values(), first);
 
     // Evaluation (no generator): the images as they are, whatever the augmentation settings.
     b.prepare(idx.data(), 2, nullptr);

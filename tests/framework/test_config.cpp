@@ -56,9 +56,22 @@ TEST(Config, EveryShippedConfigParsesAndBuilds) {
   EXPECT_GE(count, 5);
 }
 
+// data.set is read once into a DatasetId; an unknown name names the file and the key and lists
+// every name the loaders accept.
+TEST(Config, DataSetIsParsedOnceIntoItsEnum) {
+  EXPECT_EQ(parse_config(tiny_mlp_yaml(), "tiny.yaml", {"data.set=fashion_mnist"}).dataset, DatasetId::FashionMnist);
+  EXPECT_EQ(parse_config(tiny_mlp_yaml(), "tiny.yaml", {"data.set=cifar10"}).dataset, DatasetId::Cifar10);
+  EXPECT_EQ(parse_config(tiny_mlp_yaml(), "tiny.yaml", {"data.set=mnist"}).dataset, DatasetId::Mnist);
+  expect_input_error([] { parse_config(tiny_mlp_yaml(), "tiny.yaml", {"data.set=MNIST"}); },
+                     {"tiny.yaml", "key 'data.set'", "'MNIST' is not one of mnist, fashion_mnist, cifar10"});
+  // The resolved config writes the name back.
+  EXPECT_NE(to_yaml(parse_config(tiny_mlp_yaml(), "tiny.yaml", {"data.set=fashion_mnist"})).find("set: fashion_mnist"),
+            std::string::npos);
+}
+
 TEST(Config, ShippedPaperConfigHasItsDocumentedValues) {
   ExperimentConfig c = load_config(kConfigDir + "/mnist_mlp_3b_8x.yaml");
-  EXPECT_EQ(c.dataset, "mnist");
+  EXPECT_EQ(c.dataset, DatasetId::Mnist);
   ASSERT_EQ(c.layers.size(), 11u);
   EXPECT_EQ(c.layers[1].type, LayerType::Linear);
   EXPECT_EQ(c.layers[1].out, 1024);
@@ -395,7 +408,7 @@ constraints:
 
 TEST(Config, ConstraintResolutionOrderIsDefaultThenFirstOrLastThenLayer) {
   ExperimentConfig c = parse_config(kThreeLayerYaml, "resolve.yaml");
-  Sequential net = build_model(c, dataset_input("mnist"));
+  Sequential net = build_model(c, dataset_input(DatasetId::Mnist));
 
   // First layer: first overrides default, the layer's own key overrides first.
   ConstraintSpec s0 = layer_spec(net, 1);
@@ -437,14 +450,14 @@ constraints:
   last: {weight_bits: 2}
 )";
   ExperimentConfig c = parse_config(yaml, "one.yaml");
-  Sequential net = build_model(c, dataset_input("mnist"));
+  Sequential net = build_model(c, dataset_input(DatasetId::Mnist));
   ConstraintSpec s = layer_spec(net, 1);
   EXPECT_EQ(s.weight_bits, 2);
   EXPECT_EQ(s.scale, ScaleMode::PerLayer);
   EXPECT_FLOAT_EQ(s.clip, 0.25f);
   // Defaults of an unset config: float, no structure.
   ExperimentConfig d = parse_config("model: {layers: [{type: flatten}, {type: linear, out: 10}]}\n", "bare.yaml");
-  EXPECT_EQ(d.dataset, "mnist");
+  EXPECT_EQ(d.dataset, DatasetId::Mnist);
   ConstraintSpec bare = resolve_constraint(d, 0, 1, d.layers[1]);
   EXPECT_EQ(bare.weight_bits, 32);
   EXPECT_EQ(bare.structure, Structure::None);

@@ -60,7 +60,7 @@ TEST(ConstraintBlocks, MatchDenseConstraintAtKeptPositions) {
                               : c.structure == Structure::Row    ? KeptUnit::Row
                               : c.structure == Structure::Column ? KeptUnit::Column
                                                                  : KeptUnit::Element;
-        const std::unique_ptr<KeptWeights> layout = ops::kept_weights(l, unit, bits, Device::Cpu, "test");
+        const std::unique_ptr<KeptWeights> layout = ops::kept_weights(l, unit, bits, host_context(), "test");
         const size_t n = static_cast<size_t>(c.rows * c.cols);
         const size_t nb = static_cast<size_t>(l.kept_blocks() * l.block_elems());
         const Shape shape{c.rows, c.cols}, bshape = layout->blocks_shape();

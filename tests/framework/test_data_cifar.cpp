@@ -75,14 +75,14 @@ void write_cifar_batch(const std::string& path, const std::string& first) {
 TEST(DataCifar, LoadDatasetUsesTheStandardNames) {
   testing_support::TempDir tmp("cifar");
   std::string dir = tmp.path;
-  expect_input_error([&] { load_dataset("cifar10", dir); },
+  expect_input_error([&] { load_dataset(DatasetId::Cifar10, dir); },
                      {dir + "/cifar-10-batches-bin/data_batch_1.bin", "scripts/fetch-data.sh cifar10"});
   std::string b = dir + "/cifar-10-batches-bin/";
   std::filesystem::create_directories(b);
   for (int i = 1; i <= 5; ++i)
     write_cifar_batch(b + "data_batch_" + std::to_string(i) + ".bin", cifar_record(static_cast<uint8_t>(i), i));
   write_cifar_batch(b + "test_batch.bin", cifar_record(7, 0) + cifar_record(8, 0));
-  DataSplits s = load_dataset("cifar10", dir);
+  DataSplits s = load_dataset(DatasetId::Cifar10, dir);
   ASSERT_EQ(s.train.size(), 50000);
   ASSERT_EQ(s.test.size(), 10000);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(s.train.labels[static_cast<size_t>(i) * 10000], i + 1);
@@ -100,7 +100,7 @@ TEST(DataCifar, BatchCutAtARecordBoundaryIsRefused) {
   for (int i = 1; i <= 5; ++i) write_cifar_batch(b + "data_batch_" + std::to_string(i) + ".bin", "");
   write_cifar_batch(b + "test_batch.bin", "");
   ASSERT_EQ(truncate((b + "data_batch_3.bin").c_str(), int64_t{5000} * 3073), 0);
-  expect_input_error([&] { load_dataset("cifar10", tmp.path); },
+  expect_input_error([&] { load_dataset(DatasetId::Cifar10, tmp.path); },
                      {b + "data_batch_3.bin", "holds 15365000 bytes", "30730000", "10000 records"});
 }
 
@@ -214,7 +214,7 @@ TEST(DataCifar, ConverterRejectsBadPackages) {
 TEST(DataCifar, RealCifar10) {
   std::string data = std::string(BITBLOCK_SOURCE_DIR) + "/data";
   if (!exists(data + "/cifar-10-batches-bin/test_batch.bin")) GTEST_SKIP() << "no CIFAR-10 in " << data;
-  DataSplits s = load_dataset("cifar10", data);
+  DataSplits s = load_dataset(DatasetId::Cifar10, data);
   ASSERT_EQ(s.train.size(), 50000);
   ASSERT_EQ(s.test.size(), 10000);
   // CIFAR-10 is balanced: 5000 training and 1000 test images per class.

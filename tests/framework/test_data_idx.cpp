@@ -179,12 +179,21 @@ TEST(DataIdx, BadGzipNamesTheFile) {
 TEST(DataIdx, MissingDataSaysHowToGetIt) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;
-  expect_input_error([&] { load_dataset("mnist", dir); },
+  expect_input_error([&] { load_dataset(DatasetId::Mnist, dir); },
                      {dir + "/mnist/train-images-idx3-ubyte", "scripts/fetch-data.sh mnist"});
-  expect_input_error([&] { load_dataset("fashion_mnist", dir); },
+  expect_input_error([&] { load_dataset(DatasetId::FashionMnist, dir); },
                      {dir + "/fashion-mnist/train-images-idx3-ubyte",
                       "apt-get install dataset-fashion-mnist"});
-  expect_input_error([&] { load_dataset("imagenet", dir); }, {"dataset", "imagenet"});
+}
+
+// The names of the data sets, as config files, --dataset and model files spell them.
+TEST(DataIdx, DataSetNamesParseAndPrint) {
+  EXPECT_EQ(parse_dataset("mnist", "k"), DatasetId::Mnist);
+  EXPECT_EQ(parse_dataset("fashion_mnist", "k"), DatasetId::FashionMnist);
+  EXPECT_EQ(parse_dataset("cifar10", "k"), DatasetId::Cifar10);
+  EXPECT_STREQ(to_string(DatasetId::FashionMnist), "fashion_mnist");
+  expect_input_error([] { parse_dataset("imagenet", "--dataset"); },
+                     {"--dataset", "'imagenet' is not one of mnist, fashion_mnist, cifar10"});
 }
 
 TEST(DataIdx, WrongImageSizeForMnist) {
@@ -196,7 +205,7 @@ TEST(DataIdx, WrongImageSizeForMnist) {
     tiny_write(m + prefix + "-images-idx3-ubyte", idx_images(3, 2, 3, kPixels));
     tiny_write(m + prefix + "-labels-idx1-ubyte", idx_labels(kLabels));
   }
-  expect_input_error([&] { load_dataset("mnist", dir); }, {m + "train-images", "1x28x28"});
+  expect_input_error([&] { load_dataset(DatasetId::Mnist, dir); }, {m + "train-images", "1x28x28"});
 }
 
 // --- Real data (used when present) ---
@@ -217,7 +226,7 @@ std::array<int, 10> histogram(const Dataset& d) {
 
 TEST(DataIdx, RealMnist) {
   if (!have_real_mnist()) GTEST_SKIP() << "no MNIST in " << kMnistDir;
-  DataSplits s = load_dataset("mnist", std::string(BITBLOCK_SOURCE_DIR) + "/data");
+  DataSplits s = load_dataset(DatasetId::Mnist, std::string(BITBLOCK_SOURCE_DIR) + "/data");
   EXPECT_EQ(s.train.size(), 60000);
   EXPECT_EQ(s.test.size(), 10000);
   EXPECT_EQ(s.train.channels, 1);
@@ -276,7 +285,7 @@ TEST(DataIdx, RealFashionMnistFromGzip) {
   testing_support::TempDir tmp("idx");
   std::string dir = tmp.path;
   std::filesystem::create_directory_symlink(installed, dir + "/fashion-mnist");
-  DataSplits s = load_dataset("fashion_mnist", dir);
+  DataSplits s = load_dataset(DatasetId::FashionMnist, dir);
   EXPECT_EQ(s.train.size(), 60000);
   EXPECT_EQ(s.test.size(), 10000);
   EXPECT_EQ(s.train.height, 28);

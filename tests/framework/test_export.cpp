@@ -25,7 +25,7 @@ class Export : public ::testing::Test {
   static void SetUpTestSuite() {
     data_ = std::make_unique<TempDir>("export_data");
     testing_support::write_tiny_mnist(data_->path, 300, 400);
-    splits_ = std::make_unique<DataSplits>(load_dataset("mnist", data_->path));
+    splits_ = std::make_unique<DataSplits>(load_dataset(DatasetId::Mnist, data_->path));
   }
   static void TearDownTestSuite() {
     splits_.reset();

@@ -85,7 +85,7 @@ inline std::string idx_labels_bytes(const TinySplit& s) {
 }
 
 // Writes <data_dir>/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte, the layout
-// load_dataset("mnist", data_dir) reads.
+// load_dataset(DatasetId::Mnist, data_dir) reads.
 inline void write_tiny_mnist(const std::string& data_dir, int train = 300, int test = 100, uint64_t seed = 7) {
   const std::string dir = data_dir + "/mnist";
   std::filesystem::create_directories(dir);

@@ -1,5 +1,6 @@
-// The CUDA backend: device memory from the caching allocator, one stream it owns for every op,
-// CUDA graphs for captured steps. Compiled only when the build has CUDA.
+// The CUDA backend: contexts that each own a stream, device memory from the caching allocator
+// (blocks reused on the stream that freed them), CUDA graphs of a context's stream for captured
+// steps. Compiled only when the build has CUDA.
 #include <cuda_runtime.h>
 
 #include <cstdio>
@@ -28,22 +29,38 @@ class CudaStep final : public CapturedStep {
   kc::StepGraph graph_;
 };
 
-class CudaBackend final : public Backend {
+// A context on the GPU: the stream it owns (RAII, kernels/device_memory.hpp).
+class CudaContext final : public ExecContext {
  public:
-  Device device() const override { return Device::Cuda; }
+  CudaContext() : ExecContext(Device::Cuda) {}
   cudaStream_t stream() const override { return stream_.get(); }
 
-  void* allocate(size_t bytes) override { return kc::device_alloc(bytes); }
+ private:
+  kc::Stream stream_;
+};
+
+class CudaBackend final : public Backend {
+ public:
+  ExecContextPtr make_context() override { return std::make_shared<CudaContext>(); }
+
+  void* allocate(size_t bytes, cudaStream_t stream) override { return kc::device_alloc(bytes, stream); }
   void release(void* p) override { kc::device_free(p); }
-  void upload(void* dst, const void* src, size_t bytes) override { kc::upload(dst, src, bytes, stream()); }
-  void download(void* dst, const void* src, size_t bytes) override { kc::download(dst, src, bytes, stream()); }
-  void copy(void* dst, const void* src, size_t bytes) override { kc::copy_on_device(dst, src, bytes, stream()); }
-  void zero(void* dst, size_t bytes) override { kc::zero(dst, bytes, stream()); }
+  void upload(void* dst, const void* src, size_t bytes, cudaStream_t stream) override {
+    kc::upload(dst, src, bytes, stream);
+  }
+  void download(void* dst, const void* src, size_t bytes, cudaStream_t stream) override {
+    kc::download(dst, src, bytes, stream);
+  }
+  void copy(void* dst, const void* src, size_t bytes, cudaStream_t stream) override {
+    kc::copy_on_device(dst, src, bytes, stream);
+  }
+  void zero(void* dst, size_t bytes, cudaStream_t stream) override { kc::zero(dst, bytes, stream); }
+  void synchronize(cudaStream_t stream) override { kc::synchronize(stream); }
   // A step that cannot be captured (a library call that refuses capture, memory running out
   // mid-capture) runs directly instead: slower, same results.
-  std::unique_ptr<CapturedStep> capture(const std::function<void()>& body) override {
+  std::unique_ptr<CapturedStep> capture(cudaStream_t stream, const std::function<void()>& body) override {
     try {
-      return std::make_unique<CudaStep>(stream(), body);
+      return std::make_unique<CudaStep>(stream, body);
     } catch (const std::exception& e) {
       cudaGetLastError();
       std::fprintf(stderr, "warning: CUDA graph capture of the training step failed (%s); running it directly\n",
@@ -51,21 +68,18 @@ class CudaBackend final : public Backend {
       return nullptr;
     }
   }
-  int64_t allocation_count() const override { return kc::allocator_stats().allocations; }
+  int64_t allocation_count(cudaStream_t stream) const override { return kc::allocations_for(stream); }
   // 1 GiB: the whole batch in one group for the shipped networks (fewer, larger launches).
   int64_t column_budget() const override { return int64_t{1} << 28; }
   int64_t patch_budget() const override { return int64_t{1} << 28; }
 
   std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits,
-                                            const std::string& name) override {
-    return make_cuda_kept_weights(layout, unit, bits, name, stream());
+                                            const std::string& name, const ExecContextPtr& ctx) override {
+    return make_cuda_kept_weights(layout, unit, bits, name, ctx);
   }
-  std::unique_ptr<BinaryWeights> binary_weights(const kernels::BsrLayout& layout) override {
-    return make_cuda_binary_weights(layout, stream());
+  std::unique_ptr<BinaryWeights> binary_weights(const kernels::BsrLayout& layout, const ExecContextPtr& ctx) override {
+    return make_cuda_binary_weights(layout, ctx);
   }
-
- private:
-  kc::Stream stream_;
 };
 
 }  // namespace

@@ -16,14 +16,14 @@ namespace {
 namespace k = kernels;
 namespace kc = kernels::cuda;
 
-// Device memory of `count` T, freed with the owner; grown, never shrunk.
+// Device memory of `count` T for a stream's work, freed with the owner; grown, never shrunk.
 template <typename T>
 class DeviceArray {
  public:
   T* get() const { return p_.get(); }
-  void ensure(int64_t count) {
+  void ensure(int64_t count, cudaStream_t stream) {
     if (count <= size_) return;
-    p_.reset(static_cast<T*>(kc::device_alloc(static_cast<size_t>(count) * sizeof(T))));
+    p_.reset(static_cast<T*>(kc::device_alloc(static_cast<size_t>(count) * sizeof(T), stream)));
     size_ = count;
   }
 
@@ -41,9 +41,10 @@ bool one_full_block(const k::BsrLayout& l) {
 
 class CudaBinaryWeights final : public BinaryWeights {
  public:
-  CudaBinaryWeights(const k::BsrLayout& layout, cudaStream_t stream) : BinaryWeights(layout), s_(stream) {
-    signs_.ensure(layout.rows * k::sign_words(layout.cols));
-    scales_.ensure(layout.rows);
+  CudaBinaryWeights(const k::BsrLayout& layout, const ExecContextPtr& ctx)
+      : BinaryWeights(layout), ctx_(ctx), s_(ctx->stream()) {
+    signs_.ensure(layout.rows * k::sign_words(layout.cols), s_);
+    scales_.ensure(layout.rows, s_);
   }
 
   void set_dense(const Tensor& effective) override {
@@ -52,10 +53,10 @@ class CudaBinaryWeights final : public BinaryWeights {
   void set_kept(const Tensor& blocks) override { set_dense(blocks); }  // one block: the dense order
   void forward(const Tensor& x, Tensor& y) override {
     const int64_t N = layout().rows, K = layout().cols, M = K > 0 ? x.numel() / K : 0, words = k::sign_words(K);
-    plus_.ensure(M * words);
-    minus_.ensure(M * words);
-    c_plus_.ensure(M * N);
-    c_minus_.ensure(M * N);
+    plus_.ensure(M * words, s_);
+    minus_.ensure(M * words, s_);
+    c_plus_.ensure(M * N, s_);
+    c_minus_.ensure(M * N, s_);
     kc::pack_sign_input(x.data(), M, K, K, plus_.get(), minus_.get(), s_);
     kc::bgemm_binary(plus_.get(), M, signs_.get(), N, K, c_plus_.get(), N, s_);
     kc::bgemm_binary(minus_.get(), M, signs_.get(), N, K, c_minus_.get(), N, s_);
@@ -63,6 +64,7 @@ class CudaBinaryWeights final : public BinaryWeights {
   }
 
  private:
+  ExecContextPtr ctx_;  // its stream outlives the buffers below
   cudaStream_t s_;
   DeviceArray<uint64_t> signs_, plus_, minus_;
   DeviceArray<float> scales_;
@@ -71,9 +73,9 @@ class CudaBinaryWeights final : public BinaryWeights {
 
 }  // namespace
 
-std::unique_ptr<BinaryWeights> make_cuda_binary_weights(const k::BsrLayout& layout, cudaStream_t stream) {
+std::unique_ptr<BinaryWeights> make_cuda_binary_weights(const k::BsrLayout& layout, const ExecContextPtr& ctx) {
   if (!one_full_block(layout)) return nullptr;
-  return std::make_unique<CudaBinaryWeights>(layout, stream);
+  return std::make_unique<CudaBinaryWeights>(layout, ctx);
 }
 
 }  // namespace bitblock::backend

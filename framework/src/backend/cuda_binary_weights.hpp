@@ -6,9 +6,10 @@
 #include <memory>
 
 #include "bitblock/framework/binary_weights.hpp"
+#include "bitblock/framework/exec_context.hpp"
 
 namespace bitblock::backend {
 
-std::unique_ptr<BinaryWeights> make_cuda_binary_weights(const kernels::BsrLayout& layout, cudaStream_t stream);
+std::unique_ptr<BinaryWeights> make_cuda_binary_weights(const kernels::BsrLayout& layout, const ExecContextPtr& ctx);
 
 }  // namespace bitblock::backend

@@ -82,9 +82,9 @@ std::string checked_pin(const std::string& name) {
 
 class CudaKeptWeights final : public KeptWeights {
  public:
-  CudaKeptWeights(const k::BsrLayout& layout, KeptUnit unit, int bits, std::string layer, cudaStream_t stream)
-      : KeptWeights(layout, unit), layer_(std::move(layer)), bits_(bits), w_(kc::device_bsr_for_layout(layout, bits)),
-        stream_(stream) {
+  CudaKeptWeights(const k::BsrLayout& layout, KeptUnit unit, int bits, std::string layer, const ExecContextPtr& ctx)
+      : KeptWeights(layout, unit), ctx_(ctx), layer_(std::move(layer)), bits_(bits),
+        w_(kc::device_bsr_for_layout(layout, bits)), stream_(ctx->stream()) {
     if (const char* env = std::getenv("BITBLOCK_GPU_KERNELS")) pinned_ = checked_pin(env);
     const k::BsrLayout& l = this->layout();
     try {
@@ -279,6 +279,7 @@ class CudaKeptWeights final : public KeptWeights {
     return c;
   }
 
+  ExecContextPtr ctx_;  // the context whose stream every product runs on (it outlives them)
   std::string layer_;
   int bits_;
   kc::DeviceBsr w_;
@@ -294,8 +295,8 @@ class CudaKeptWeights final : public KeptWeights {
 }  // namespace
 
 std::unique_ptr<KeptWeights> make_cuda_kept_weights(const k::BsrLayout& layout, KeptUnit unit, int bits,
-                                                    const std::string& name, cudaStream_t stream) {
-  return std::make_unique<CudaKeptWeights>(layout, unit, bits, name, stream);
+                                                    const std::string& name, const ExecContextPtr& ctx) {
+  return std::make_unique<CudaKeptWeights>(layout, unit, bits, name, ctx);
 }
 
 }  // namespace bitblock::backend

@@ -4,11 +4,11 @@
 #include <string>
 
 #include "bitblock/framework/kept_weights.hpp"
-#include "bitblock/kernels/stream.hpp"
+#include "bitblock/framework/exec_context.hpp"
 
 namespace bitblock::backend {
 
 std::unique_ptr<KeptWeights> make_cuda_kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits,
-                                                    const std::string& name, cudaStream_t stream);
+                                                    const std::string& name, const ExecContextPtr& ctx);
 
 }  // namespace bitblock::backend

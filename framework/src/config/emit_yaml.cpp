@@ -38,7 +38,7 @@ std::string to_yaml(const ExperimentConfig& c) {
   e << YAML::Key << "name" << YAML::Value << c.name;
   e << YAML::Key << "seed" << YAML::Value << c.seed;
   e << YAML::Key << "data" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "set" << YAML::Value << c.dataset;
+  e << YAML::Key << "set" << YAML::Value << to_string(c.dataset);
   e << YAML::Key << "normalize" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "mean" << YAML::Value
     << c.norm_mean << YAML::Key << "std" << YAML::Value << c.norm_std << YAML::EndMap;
   e << YAML::Key << "augment" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "crop_padding"

@@ -163,10 +163,7 @@ ExperimentConfig parse_config(const std::string& yaml_text, const std::string& s
   top.get("seed", c.seed);
 
   MapReader data(top.node("data"), "data", c.source);
-  data.get("set", c.dataset);
-  // The data set stays a name: it is the loader's key and the model file's field.
-  if (c.dataset != "mnist" && c.dataset != "fashion_mnist" && c.dataset != "cifar10")
-    data.fail("data.set", "'" + c.dataset + "' is not one of mnist, fashion_mnist, cifar10");
+  data.get("set", kDatasetNames, c.dataset);
   {
     MapReader norm(data.node("normalize"), "data.normalize", c.source);
     // Read as double and range-checked before the float conversion: 1e-300 would become 0 and

@@ -41,21 +41,21 @@ void WeightConstraint::begin_epoch(int epoch, const float* host_latent) {
   ++mask_version_;
 }
 
-const Array<uint8_t>& WeightConstraint::mask_on(Device d) {
-  if (d == Device::Cpu) return mask_;
-  if (device_mask_version_ != mask_version_ + 1 || device_mask_.device() != d) {
-    device_mask_ = mask_.to(d);
+const Array<uint8_t>& WeightConstraint::mask_on(const ExecContextPtr& ctx) {
+  if (ctx->device() == Device::Cpu) return mask_;
+  if (device_mask_version_ != mask_version_ + 1 || device_mask_.context() != ctx) {
+    device_mask_ = mask_.to(ctx);
     device_mask_version_ = mask_version_ + 1;
   }
   return device_mask_;
 }
 
-void WeightConstraint::prepare(Device d) {
+void WeightConstraint::prepare(const ExecContextPtr& ctx) {
   const int64_t nscales = spec_.scale == ScaleMode::PerRow ? rows_ : 1;
-  if (scales_.numel() == nscales && scales_.device() == d) return;
-  scales_ = Tensor({nscales}, d);
-  scratch_.stat = Array<double>(rows_, d);
-  scratch_.count = Array<int64_t>(rows_, d);
+  if (scales_.numel() == nscales && compatible(*scales_.context(), *ctx)) return;
+  scales_ = Tensor({nscales}, ctx);
+  scratch_.stat = Array<double>(rows_, ctx);
+  scratch_.count = Array<int64_t>(rows_, ctx);
 }
 
 // Only binary clamps latent weights, so only binary has a window; k-bit scales follow max|w| and
@@ -66,19 +66,19 @@ float WeightConstraint::clip_window() const {
 }
 
 void WeightConstraint::apply(const Tensor& latent, Tensor& effective) {
-  prepare(latent.device());
-  ops::weight_quantize(spec_.weight_bits, spec_.scale == ScaleMode::PerRow, latent, mask_on(latent.device()), rows_,
+  prepare(latent.context());
+  ops::weight_quantize(spec_.weight_bits, spec_.scale == ScaleMode::PerRow, latent, mask_on(latent.context()), rows_,
                        cols_, scratch_, scales_, effective);
 }
 
 void WeightConstraint::apply_blocks(const KeptWeights& layout, const Tensor& latent, Tensor& effective) {
-  prepare(latent.device());
+  prepare(latent.context());
   ops::weight_quantize_blocks(spec_.weight_bits, spec_.scale == ScaleMode::PerRow, layout, latent, scratch_, scales_,
                               effective);
 }
 
 void WeightConstraint::backward(const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent) {
-  ops::weight_backward(clip_window(), latent, grad_effective, mask_on(latent.device()), grad_latent);
+  ops::weight_backward(clip_window(), latent, grad_effective, mask_on(latent.context()), grad_latent);
 }
 
 void WeightConstraint::backward_blocks(const Tensor& latent, const Tensor& grad_effective, Tensor& grad_latent) const {
@@ -112,7 +112,7 @@ std::vector<int8_t> WeightConstraint::codes(const Tensor& latent) const {
 std::vector<float> WeightConstraint::scales() const {
   if (spec_.weight_bits == 32) return {};
   if (scales_.empty()) return std::vector<float>(spec_.scale == ScaleMode::PerRow ? static_cast<size_t>(rows_) : 1, 0.0f);
-  return scales_.device() == Device::Cpu ? scales_.values() : scales_.to(Device::Cpu).values();
+  return scales_.device() == Device::Cpu ? scales_.values() : scales_.to(host_context()).values();
 }
 
 float WeightConstraint::scale_of_row(int64_t row) const {

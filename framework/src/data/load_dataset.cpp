@@ -77,20 +77,21 @@ DataSplits load_cifar10(const std::string& data_dir) {
 
 }  // namespace
 
-DataSplits load_dataset(const std::string& name, const std::string& data_dir) {
-  if (name == "mnist")
-    return load_idx_dataset(name, join(data_dir, "mnist"),
-                            "get MNIST with `scripts/fetch-data.sh mnist --data-dir " + data_dir +
-                                "`");
-  if (name == "fashion_mnist")
-    return load_idx_dataset(
-        name, join(data_dir, "fashion-mnist"),
-        "install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (files in "
-        "/usr/share/datasets/fashion-mnist), then link it with `scripts/fetch-data.sh "
-        "fashion_mnist --data-dir " + data_dir + "`");
-  if (name == "cifar10") return load_cifar10(data_dir);
-  fail_input("dataset", "unknown data set '" + name +
-                            "' (expected mnist, fashion_mnist or cifar10)");
+DataSplits load_dataset(DatasetId id, const std::string& data_dir) {
+  switch (id) {
+    case DatasetId::Mnist:
+      return load_idx_dataset(to_string(id), join(data_dir, "mnist"),
+                              "get MNIST with `scripts/fetch-data.sh mnist --data-dir " + data_dir + "`");
+    case DatasetId::FashionMnist:
+      return load_idx_dataset(
+          to_string(id), join(data_dir, "fashion-mnist"),
+          "install Fashion-MNIST with `apt-get install dataset-fashion-mnist` (files in "
+          "/usr/share/datasets/fashion-mnist), then link it with `scripts/fetch-data.sh "
+          "fashion_mnist --data-dir " + data_dir + "`");
+    case DatasetId::Cifar10:
+      return load_cifar10(data_dir);
+  }
+  throw std::logic_error("load_dataset: not a DatasetId");
 }
 
 }  // namespace bitblock

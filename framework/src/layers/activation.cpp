@@ -28,9 +28,9 @@ std::string Activation::describe() const {
 }
 
 Tensor Activation::forward(const Tensor& x, Context& /*ctx*/) {
-  input_.reset(x.shape(), x.device());
+  input_.reset(x.shape(), x.context());
   input_.copy_from(x);
-  Tensor y = Tensor::for_output(x.shape(), x.device());
+  Tensor y = Tensor::for_output(x.shape(), x.context());
   ops::activation_forward(fn_, bits_, max_, x, y);
   return y;
 }
@@ -38,7 +38,7 @@ Tensor Activation::forward(const Tensor& x, Context& /*ctx*/) {
 Tensor Activation::backward(const Tensor& grad_y) {
   if (grad_y.shape() != input_.shape())
     fail_input("activation", "backward got " + shape_str(grad_y.shape()) + " after forward of " + shape_str(input_.shape()));
-  Tensor dx = Tensor::for_output(grad_y.shape(), grad_y.device());
+  Tensor dx = Tensor::for_output(grad_y.shape(), grad_y.context());
   ops::activation_backward(fn_, bits_, max_, input_, grad_y, dx);
   return dx;
 }

@@ -47,9 +47,9 @@ ops::ConvGeometry Conv2d::geometry(const Tensor& x, const char* where) const {
 
 Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
   const ops::ConvGeometry g = geometry(x, "forward");
-  input_.reset(x.shape(), x.device());
+  input_.reset(x.shape(), x.context());
   input_.copy_from(x);
-  Tensor y = Tensor::for_output({x.dim(0), out_ch_, g.out_height(), g.out_width()}, x.device());
+  Tensor y = Tensor::for_output({x.dim(0), out_ch_, g.out_height(), g.out_width()}, x.context());
   w_.prepare();
   if (w_.kept_path() || w_.sign_product()) {  // patch rows: the kept weights' products or the binary GEMM
     forward_patch_rows(x, g, y);
@@ -68,9 +68,9 @@ void Conv2d::forward_patch_rows(const Tensor& x, const ops::ConvGeometry& g, Ten
   const int64_t k = g.patch_size(), pixels = g.out_pixels();
   ops::for_each_group(x.device(), ops::Unrolled::Patches, g, x.dim(0), [&](int64_t n0, int64_t gs) {
     const int64_t rows = gs * pixels;
-    patches_.reset({rows, k}, x.device());
+    patches_.reset({rows, k}, x.context());
     ops::image_to_patches(x, n0, gs, g, patches_);
-    out_rows_.reset({rows, out_ch_}, x.device());
+    out_rows_.reset({rows, out_ch_}, x.context());
     w_.forward(patches_, out_rows_);
     ops::rows_to_maps(out_rows_, gs, pixels, out_ch_, y, n0);  // each sample's [pixels, out_ch] rows -> NCHW
   });
@@ -86,7 +86,7 @@ Tensor Conv2d::backward_impl(const Tensor& grad_y, bool input_grad) {
   const int64_t batch = input_.dim(0);
   if (grad_y.shape() != Shape{batch, out_ch_, g.out_height(), g.out_width()})
     fail_input("conv2d", "backward got " + shape_str(grad_y.shape()));
-  Tensor dx = input_grad ? Tensor::for_output(input_.shape(), input_.device()) : Tensor();
+  Tensor dx = input_grad ? Tensor::for_output(input_.shape(), input_.context()) : Tensor();
   if (w_.kept_path()) {
     backward_patch_rows(grad_y, g, input_grad ? &dx : nullptr);
   } else {
@@ -101,7 +101,7 @@ void Conv2d::backward_dense(const Tensor& grad_y, const ops::ConvGeometry& g, Te
   const bool constrained = w_.constraint() != nullptr;
   Tensor* dw = &w_.weight_grad();
   if (constrained) {
-    grad_effective_.reset(w_.weight().shape(), input_.device());
+    grad_effective_.reset(w_.weight().shape(), input_.context());
     dw = &grad_effective_;
   }
   ops::conv2d_backward(input_, w_.prepared(), grad_y, g, !constrained, *dw, dx, scratch_);
@@ -113,22 +113,22 @@ void Conv2d::backward_patch_rows(const Tensor& grad_y, const ops::ConvGeometry& 
   ops::for_each_group(input_.device(), ops::Unrolled::Patches, g, input_.dim(0), [&](int64_t n0, int64_t gs) {
     const int64_t rows = gs * pixels;
     const BatchPart part{n0 == 0, n0 + gs == input_.dim(0)};
-    patches_.reset({rows, k}, input_.device());
+    patches_.reset({rows, k}, input_.context());
     ops::image_to_patches(input_, n0, gs, g, patches_);
-    out_rows_.reset({rows, out_ch_}, input_.device());  // the output gradient as rows [pixels, out_ch] per sample
+    out_rows_.reset({rows, out_ch_}, input_.context());  // the output gradient as rows [pixels, out_ch] per sample
     ops::maps_to_rows(grad_y, n0, gs, pixels, out_ch_, out_rows_);
     if (!dx) {
       w_.backward(out_rows_, patches_, nullptr, part);
       return;
     }
-    patch_grad_.reset({rows, k}, input_.device());
+    patch_grad_.reset({rows, k}, input_.context());
     w_.backward(out_rows_, patches_, &patch_grad_, part);
     ops::patches_to_image(patch_grad_, gs, g, *dx, n0);
   });
 }
 
-void Conv2d::to(Device device) {
-  w_.to(device);
+void Conv2d::to(const ExecContextPtr& ctx) {
+  w_.to(ctx);
   grad_effective_ = input_ = scratch_.cols = scratch_.out_cols = patches_ = out_rows_ = patch_grad_ = Tensor();
 }
 

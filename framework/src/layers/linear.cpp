@@ -37,9 +37,9 @@ Shape Linear::output_shape(const Shape& input) const {
 Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
   if (x.rank() < 2 || features_per_sample(x.shape(), 1) != in_)
     fail_input("linear", "expects [batch, " + std::to_string(in_) + "] input, got " + shape_str(x.shape()));
-  input_.reset(x.shape(), x.device());
+  input_.reset(x.shape(), x.context());
   input_.copy_from(x);
-  Tensor y = Tensor::for_output({x.dim(0), out_}, x.device());
+  Tensor y = Tensor::for_output({x.dim(0), out_}, x.context());
   w_.prepare();
   w_.forward(x, y);
   if (w_.has_bias()) ops::add_bias_rows(y, w_.bias());
@@ -55,14 +55,14 @@ Tensor Linear::backward_impl(const Tensor& grad_y, bool input_grad) {
   if (grad_y.rank() != 2 || grad_y.dim(0) != batch || grad_y.dim(1) != out_)
     fail_input("linear", "backward expects [" + std::to_string(batch) + ", " + std::to_string(out_) + "], got " +
                              shape_str(grad_y.shape()));
-  Tensor dx = input_grad ? Tensor::for_output(input_.shape(), input_.device()) : Tensor();
+  Tensor dx = input_grad ? Tensor::for_output(input_.shape(), input_.context()) : Tensor();
   w_.backward(grad_y, input_, input_grad ? &dx : nullptr);
   if (w_.has_bias()) ops::sum_rows_into(grad_y, w_.bias_grad());
   return dx;
 }
 
-void Linear::to(Device device) {
-  w_.to(device);
+void Linear::to(const ExecContextPtr& ctx) {
+  w_.to(ctx);
   input_ = Tensor();
 }
 

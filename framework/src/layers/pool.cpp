@@ -25,8 +25,8 @@ Tensor MaxPool2d::forward(const Tensor& x, Context& /*ctx*/) {
   if (x.rank() != 4) fail_input("maxpool", "expects [N, C, H, W], got " + shape_str(x.shape()));
   const Shape out = output_shape({x.dim(1), x.dim(2), x.dim(3)});
   input_shape_ = x.shape();
-  Tensor y = Tensor::for_output({x.dim(0), x.dim(1), out[1], out[2]}, x.device());
-  argmax_.reset(y.numel(), x.device());
+  Tensor y = Tensor::for_output({x.dim(0), x.dim(1), out[1], out[2]}, x.context());
+  argmax_.reset(y.numel(), x.context());
   ops::maxpool_forward(x, kernel_, stride_, y, argmax_);
   return y;
 }
@@ -36,7 +36,7 @@ Tensor MaxPool2d::backward(const Tensor& grad_y) {
   const Shape out = output_shape({input_shape_[1], input_shape_[2], input_shape_[3]});
   if (grad_y.shape() != Shape{input_shape_[0], out[0], out[1], out[2]})
     fail_input("maxpool", "backward got " + shape_str(grad_y.shape()));
-  Tensor dx = Tensor::for_output(input_shape_, grad_y.device());
+  Tensor dx = Tensor::for_output(input_shape_, grad_y.context());
   ops::maxpool_backward(grad_y, argmax_, kernel_, stride_, dx);
   return dx;
 }

@@ -99,15 +99,15 @@ void WeightMatrix::ensure_kept() {
                       layout.block_col_idx == kept_->layout().block_col_idx;
     if (!same) {
       weight();  // the kept weights of the old layout back into weight_
-      kept_ = ops::kept_weights(layout, u, constraint_->spec().weight_bits, device_,
+      kept_ = ops::kept_weights(layout, u, constraint_->spec().weight_bits, ctx_,
                                    "weights " + std::to_string(rows_) + "x" + std::to_string(cols_));
     }
     layout_mask_version_ = constraint_->mask_version();
   }
   if (kept_live_) return;
   const Shape shape = kept_->blocks_shape();
-  if (kept_g_.shape() != shape || kept_g_.device() != device_) kept_g_ = Tensor(shape, device_);
-  kept_w_.reset(shape, device_);
+  if (kept_g_.shape() != shape || kept_g_.context() != ctx_) kept_g_ = Tensor(shape, ctx_);
+  kept_w_.reset(shape, ctx_);
   kept_->gather(weight_, kept_w_);
   kept_live_ = true;
 }
@@ -129,7 +129,7 @@ Tensor& WeightMatrix::weight_grad() {
 
 const Tensor& WeightMatrix::effective() {
   if (!constraint_) return weight();
-  effective_.reset(weight_.shape(), device_);
+  effective_.reset(weight_.shape(), ctx_);
   constraint_->apply(weight(), effective_);
   return effective_;
 }
@@ -157,7 +157,7 @@ void WeightMatrix::after_optimizer_step() {
 }
 
 void WeightMatrix::add_effective_grad(const Tensor& grad_effective) {
-  grad_latent_.reset(weight_.shape(), device_);
+  grad_latent_.reset(weight_.shape(), ctx_);
   constraint_->backward(weight_, grad_effective, grad_latent_);
   ops::axpy(1.0f, grad_latent_, weight_grad_);
 }
@@ -167,7 +167,7 @@ void WeightMatrix::prepare() {
     effective();
   } else {
     ensure_kept();
-    eff_units_.reset(kept_w_.shape(), device_);
+    eff_units_.reset(kept_w_.shape(), ctx_);
     constraint_->apply_blocks(*kept_, kept_w_, eff_units_);
     kept_->set_values(eff_units_, kept_w_, constraint_->step_scales());
   }
@@ -180,12 +180,12 @@ void WeightMatrix::prepare_binary() {
   const ConstraintSpec& spec = constraint_->spec();
   const KeptUnit u = kept_unit();
   if (u == KeptUnit::Element || (u == KeptUnit::None && spec.structure == Structure::Element)) return;
-  const auto key = std::make_tuple(u, constraint_->mask_version(), device_);
+  const auto key = std::make_tuple(u, constraint_->mask_version(), ctx_.get());
   if (key != binary_key_) {
     binary_.reset();
     binary_key_ = key;
     if (u != KeptUnit::None) {
-      binary_ = ops::binary_weights(kept_->layout(), device_);
+      binary_ = ops::binary_weights(kept_->layout(), ctx_);
     } else {
       // Dense path: the mask's whole units (one block without a structure), every kept
       // position of which holds +-scale.
@@ -196,7 +196,7 @@ void WeightMatrix::prepare_binary() {
       for (int64_t i = 0; i < layout.num_block_rows(); ++i)
         for (int32_t b = layout.block_row_ptr[i]; b < layout.block_row_ptr[i + 1]; ++b)
           covered += int64_t{layout.rows_in_block_row(i)} * layout.cols_in_block_col(layout.block_col_idx[b]);
-      if (covered == constraint_->kept()) binary_ = ops::binary_weights(layout, device_);
+      if (covered == constraint_->kept()) binary_ = ops::binary_weights(layout, ctx_);
     }
   }
   if (!binary_) return;
@@ -229,7 +229,7 @@ void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx, Batch
     // there).
     if (part.first || !kept_->backward_weight_add(dy, x, grad_units_)) {
       if (!part.first) constraint_->backward_blocks(kept_w_, grad_units_, kept_g_);
-      grad_units_.reset(kept_w_.shape(), device_);
+      grad_units_.reset(kept_w_.shape(), ctx_);
       kept_->backward_weight(dy, x, grad_units_);
     }
     if (part.last) constraint_->backward_blocks(kept_w_, grad_units_, kept_g_);
@@ -237,7 +237,7 @@ void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx, Batch
     return;
   }
   if (constraint_) {
-    grad_effective_.reset(weight_.shape(), device_);
+    grad_effective_.reset(weight_.shape(), ctx_);
     ops::matmul(true, false, rows_, cols_, M, 1.0f, dy, x, 0.0f, grad_effective_);
     add_effective_grad(grad_effective_);
   } else {
@@ -247,19 +247,19 @@ void WeightMatrix::backward(const Tensor& dy, const Tensor& x, Tensor* dx, Batch
   ops::matmul(false, false, M, cols_, rows_, 1.0f, dy, prepared(), 0.0f, *dx);
 }
 
-void WeightMatrix::to(Device device) {
-  if (device == device_) return;
-  weight();  // the kept weights back into weight_; they are gathered again on the new device
-  weight_ = weight_.to(device);
-  weight_grad_ = weight_grad_.to(device);
-  bias_ = bias_.to(device);
-  bias_grad_ = bias_grad_.to(device);
+void WeightMatrix::to(const ExecContextPtr& ctx) {
+  if (ctx == ctx_) return;
+  weight();  // the kept weights back into weight_; they are gathered again in the new context
+  weight_ = weight_.to(ctx);
+  weight_grad_ = weight_grad_.to(ctx);
+  bias_ = bias_.to(ctx);
+  bias_grad_ = bias_grad_.to(ctx);
   kept_.reset();
   binary_.reset();
-  binary_key_ = {KeptUnit::None, ~uint64_t{0}, device};
+  binary_key_ = {KeptUnit::None, ~uint64_t{0}, nullptr};
   binary_live_ = false;
   kept_w_ = kept_g_ = eff_units_ = grad_units_ = effective_ = grad_effective_ = grad_latent_ = Tensor();
-  device_ = device;
+  ctx_ = ctx;
 }
 
 }  // namespace bitblock

@@ -17,7 +17,7 @@ std::string format_duration(double s) {
 
 std::string run_line(const std::string& dir, const ExperimentConfig& config, const DataSplits& data, int threads,
                      Device device) {
-  return "run " + dir + ": " + config.dataset + " (" + std::to_string(data.train.size()) + " train, " +
+  return "run " + dir + ": " + to_string(config.dataset) + " (" + std::to_string(data.train.size()) + " train, " +
          std::to_string(data.test.size()) + " test), " + std::to_string(config.epochs) + " epochs, batch " +
          std::to_string(config.batch_size) + ", " + std::to_string(threads) + " threads, seed " +
          std::to_string(config.seed) + ", device " + describe(device);

@@ -18,7 +18,7 @@ void check_run_starts(const ExperimentConfig& config, const DataSplits& data, De
   Sequential net = build_model(config, input, device);
   Optimizer optimizer(optimizer_settings(config), net.params());
   BatchSource batches(train_set, {config.norm_mean, config.norm_std}, {config.crop_padding, config.hflip},
-                      config.batch_size, device);
+                      config.batch_size, net.context());
   TrainStep step(net, optimizer, batches, config.loss, config.batch_size);
   const int64_t n = train_set.size();
   const int64_t first = std::min<int64_t>(config.batch_size, n);

@@ -6,8 +6,8 @@ namespace bitblock {
 
 TrainStep::TrainStep(Sequential& net, Optimizer& optimizer, BatchSource& batches, LossKind loss, int64_t batch_size)
     : net_(net), optimizer_(optimizer), batches_(batches), loss_(loss), batch_size_(batch_size),
-      backend_(backend::of(net.device())), random_(Rng(), net.device()), totals_(1, net.device()),
-      dlogits_(Shape{0}, net.device()) {}
+      backend_(backend::of(net.device())), random_(Rng(), net.context()), totals_(1, net.context()),
+      dlogits_(Shape{0}, net.context()) {}
 
 void TrainStep::body() {
   batches_.gather();
@@ -35,14 +35,14 @@ void TrainStep::run(const int64_t* indices, int64_t n, Rng rng, double lr) {
   }
   if (!captured_ && !capture_tried_) {
     capture_tried_ = true;
-    captured_ = backend_.capture([this] { body(); });
-    allocations_ = backend_.allocation_count();
+    captured_ = backend_.capture(net_.context()->stream(), [this] { body(); });
+    allocations_ = backend_.allocation_count(net_.context()->stream());
   }
   if (!captured_) {
     body();
     return;
   }
-  if (backend_.allocation_count() != allocations_)
+  if (backend_.allocation_count(net_.context()->stream()) != allocations_)
     throw std::logic_error("TrainStep: device memory was allocated between replays of the captured step");
   captured_->replay();
 }

@@ -1,7 +1,8 @@
 #pragma once
-// One training step on the model's device: gather the batch, zero the gradients, forward, loss,
-// backward, optimizer, constraint clip. On a GPU the step is captured once per epoch (a CUDA
-// graph, after one eager step that makes every buffer) and replayed; ahead of each step the host
+// One training step in the model's execution context: gather the batch, zero the gradients,
+// forward, loss, backward, optimizer, constraint clip. On a GPU the step is captured once per
+// epoch (a CUDA graph of the model's stream, after one eager step that makes every buffer) and
+// replayed; ahead of each step the host
 // sends only the batch's indices and draws, the dropout stream's start and the optimizer's
 // scalars. The loss totals stay on the device; the host reads them (a synchronisation) only to
 // log, to check for divergence and at the end of an epoch. On the CPU every step runs directly.

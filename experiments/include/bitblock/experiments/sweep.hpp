@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "bitblock/framework/dataset.hpp"
+
 namespace bitblock::experiments {
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;                 // key -> value (YAML text)
@@ -48,7 +50,7 @@ struct GridPoint {
   std::string invalid;      // why the config is rejected, or empty
   // Of the resolved config (valid points only):
   std::string config_yaml;  // what the run trains (written to <run>/config.yaml)
-  std::string dataset;
+  DatasetId dataset = DatasetId::Mnist;
   std::string hwsim_arch;   // empty: not simulated
 };
 

@@ -17,8 +17,9 @@ namespace bitblock {
 class BatchSource {
  public:
   // InputError for bad normalisation / augmentation settings.
+  // The batches are made in execution context ctx (a model's: Sequential::context()).
   BatchSource(const Dataset& data, const Normalization& norm, const Augmentation& aug, int64_t max_batch,
-              Device device);
+              const ExecContextPtr& ctx);
   BatchSource(const BatchSource&) = delete;
   BatchSource& operator=(const BatchSource&) = delete;
 

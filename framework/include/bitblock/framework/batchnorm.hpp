@@ -21,7 +21,7 @@ class BatchNorm : public Layer {
   Tensor backward(const Tensor& grad_y) override;         // either mode (eval: statistics fixed)
   std::vector<Param> params() override;                   // "gamma", "beta" (no weight decay)
   std::vector<Buffer> buffers() override;                 // "running_mean", "running_var"
-  void to(Device device) override;
+  void to(const ExecContextPtr& ctx) override;
 
   int64_t features() const { return features_; }
   float momentum() const { return momentum_; }

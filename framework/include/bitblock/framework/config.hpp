@@ -1,9 +1,9 @@
 #pragma once
 // Experiment configuration: YAML file + --set overrides -> one validated struct. Unknown keys
 // and invalid values are errors (InputError naming the file and the key), never ignored. Names
-// (layer type, activation, loss, optimizer, schedule, kernels, device) are parsed here, once, into
-// the enums the layers and the training loop take; each enum's one name table (next to the enum)
-// both parses and prints them.
+// (data set, layer type, activation, loss, optimizer, schedule, kernels, device) are parsed here,
+// once, into the enums the loaders, the layers and the training loop take; each enum's one name
+// table (next to the enum) both parses and prints them.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +12,7 @@
 #include "bitblock/common/enum_names.hpp"
 #include "bitblock/framework/activation.hpp"
 #include "bitblock/framework/constraint.hpp"
+#include "bitblock/framework/dataset.hpp"
 #include "bitblock/framework/device.hpp"
 #include "bitblock/framework/loss.hpp"
 #include "bitblock/framework/optimizer.hpp"
@@ -75,7 +76,7 @@ struct ExperimentConfig {
   std::string name;
   uint64_t seed = 1;
   // data
-  std::string dataset = "mnist";         // mnist | fashion_mnist | cifar10
+  DatasetId dataset = DatasetId::Mnist;
   float norm_mean = 0.0f, norm_std = 1.0f;
   int crop_padding = 0;
   bool hflip = false;

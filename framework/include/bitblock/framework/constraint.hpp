@@ -132,9 +132,10 @@ class WeightConstraint {
   MemoryCost memory() const;
 
  private:
-  // The mask and the per-step scratch where the step runs (allocated on first use there).
-  const Array<uint8_t>& mask_on(Device d);
-  void prepare(Device d);
+  // The mask and the per-step scratch in the step's execution context (allocated on first use
+  // there).
+  const Array<uint8_t>& mask_on(const ExecContextPtr& ctx);
+  void prepare(const ExecContextPtr& ctx);
   float clip_window() const;
 
   ConstraintSpec spec_;

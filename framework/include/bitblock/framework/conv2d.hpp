@@ -33,7 +33,7 @@ class Conv2d : public Layer {
   std::vector<Param> params() override { return w_.params(); }
   WeightMatrix* weights() override { return &w_; }
   int64_t macs(const Shape& input) const override;
-  void to(Device device) override;
+  void to(const ExecContextPtr& ctx) override;
 
   int64_t in_channels() const { return in_ch_; }
   int64_t out_channels() const { return out_ch_; }

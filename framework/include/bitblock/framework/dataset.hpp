@@ -9,13 +9,25 @@
 #include <string_view>
 #include <vector>
 
+#include "bitblock/common/enum_names.hpp"
 #include "bitblock/common/rng.hpp"
 #include "bitblock/kernels/batch.hpp"
 
 namespace bitblock {
 
+// The data sets the loaders know: config key data.set, `bitblock data info NAME`, --dataset, the
+// model file's "dataset" field.
+enum class DatasetId { Mnist, FashionMnist, Cifar10 };
+inline constexpr EnumName<DatasetId> kDatasetNames[] = {
+    {DatasetId::Mnist, "mnist"}, {DatasetId::FashionMnist, "fashion_mnist"}, {DatasetId::Cifar10, "cifar10"}};
+inline const char* to_string(DatasetId d) { return name_of(kDatasetNames, d); }
+// InputError "<where>: '<s>' is not one of mnist, fashion_mnist, cifar10" for other names.
+inline DatasetId parse_dataset(const std::string& s, const std::string& where) {
+  return parse_name(kDatasetNames, s, where);
+}
+
 struct Dataset {
-  std::string name;    // "mnist", "fashion_mnist", "cifar10"
+  std::string name;    // to_string(DatasetId) for the loaded sets; any label for the pieces below
   std::string source;  // the file(s) it came from, for logs and error messages
   int channels = 0;
   int height = 0;
@@ -33,12 +45,11 @@ struct DataSplits {
   Dataset test;
 };
 
-// name: "mnist" | "fashion_mnist" | "cifar10".
 //   mnist:         <data_dir>/mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]
 //   fashion_mnist: <data_dir>/fashion-mnist/ (same names)
 //   cifar10:       <data_dir>/cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin
 // A missing file is an InputError that says how to get the data.
-DataSplits load_dataset(const std::string& name, const std::string& data_dir);
+DataSplits load_dataset(DatasetId id, const std::string& data_dir);
 
 // --- The pieces load_dataset is made of (usable on their own, e.g. by tests and tools) ---
 

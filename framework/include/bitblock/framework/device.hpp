@@ -1,7 +1,8 @@
 #pragma once
 // Where a model's tensors live and its ops run: the CPU (host memory, the kernels' CPU paths) or
-// a CUDA GPU (device memory from the caching allocator, the kernels' CUDA paths on one stream).
-// Chosen once, when the model is built (`--device cpu|cuda|auto`, config key train.device).
+// a CUDA GPU (device memory from the caching allocator, the kernels' CUDA paths on the stream of
+// the model's execution context, exec_context.hpp). Chosen once, when the model is built
+// (`--device cpu|cuda|auto`, config key train.device).
 #include <string>
 
 #include "bitblock/common/enum_names.hpp"

@@ -51,9 +51,10 @@ class Layer {
   WeightConstraint* constraint();
   // Multiply-accumulates per sample of one forward pass, counting only kept weights.
   virtual int64_t macs(const Shape& /*input*/) const { return 0; }
-  // Moves parameters, buffers and per-step state to a device (the model's, chosen once when it is
-  // built); forward then takes inputs on that device.
-  virtual void to(Device /*device*/) {}
+  // Moves parameters, buffers and per-step state into an execution context (the model's, made
+  // once when it is built); forward then takes inputs in that context, and its outputs are made
+  // there.
+  virtual void to(const ExecContextPtr& /*ctx*/) {}
 };
 
 using LayerPtr = std::unique_ptr<Layer>;

@@ -32,7 +32,7 @@ class Linear : public Layer {
   std::vector<Param> params() override { return w_.params(); }
   WeightMatrix* weights() override { return &w_; }
   int64_t macs(const Shape& input) const override;
-  void to(Device device) override;
+  void to(const ExecContextPtr& ctx) override;
 
   int64_t in_features() const { return in_; }
   int64_t out_features() const { return out_; }

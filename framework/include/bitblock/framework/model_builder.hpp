@@ -15,8 +15,8 @@ struct ModelInput {
   int num_classes = 10;
 };
 
-// Input shape and class count of a data set by name (no data needed, for `summary`).
-ModelInput dataset_input(const std::string& dataset);
+// Input shape and class count of a data set (no data needed, for `summary`).
+ModelInput dataset_input(DatasetId dataset);
 
 // Builds and initialises the network (on the host, from the seed) and moves it to device. Throws
 // InputError naming the config key for impossible layers or constraints (block larger than the

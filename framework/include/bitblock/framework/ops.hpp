@@ -1,7 +1,7 @@
 #pragma once
-// The compute seam: every op of a training step, on tensors. An op runs where its tensors are
-// (all on one device, a logic error otherwise) through that device's backend: the kernels' CPU
-// paths on the host, their CUDA paths on a GPU. kernels/include/bitblock/kernels/<op>.hpp hold
+// The compute seam: every op of a training step, on tensors. An op runs in its tensors' execution
+// context (exec_context.hpp; all in one, or all on the CPU, a logic error otherwise): the kernels'
+// CPU paths on the host, their CUDA paths on the context's stream on a GPU. kernels/include/bitblock/kernels/<op>.hpp hold
 // the contracts (formulas, orders of summation, which results equal the CPU's bit for bit).
 // Layers, the loss, the optimizer, the constraint and the trainer express a step with these
 // calls: they hold no loops over elements, no OpenMP, no #ifdef and no device branches.
@@ -27,8 +27,9 @@ namespace bitblock {
 // that draw n numbers move it n numbers on, exactly as the same draws from Rng would.
 class RandomStream {
  public:
-  explicit RandomStream(const Rng& rng, Device d = Device::Cpu);
+  explicit RandomStream(const Rng& rng, const ExecContextPtr& ctx = host_context());
   Device device() const { return cursor_.device(); }
+  const ExecContextPtr& context() const { return cursor_.context(); }
   // Restart from rng's position (an upload on a device).
   void reset(const Rng& rng);
   uint64_t* cursor() { return cursor_.data(); }
@@ -148,13 +149,13 @@ void gather_batch(const kernels::ImageSet& images, const Array<int64_t>& indices
                   Array<int32_t>& labels);
 
 // --- The kept path -----------------------------------------------------------------------------
-// The kept units of a layout on a device (name: the layer, for the CUDA kernel choice log).
+// The kept units of a layout in a context (name: the layer, for the CUDA kernel choice log).
 // bits: the constraint's weight bits (1..8, or 32 for float weights).
-std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits, Device device,
-                                          const std::string& name);
-// Binary weights on a layout's kept blocks for sign inputs, or null where the device has no
-// binary GEMM for that layout (binary_weights.hpp).
-std::unique_ptr<BinaryWeights> binary_weights(const kernels::BsrLayout& layout, Device device);
+std::unique_ptr<KeptWeights> kept_weights(const kernels::BsrLayout& layout, KeptUnit unit, int bits,
+                                          const ExecContextPtr& ctx, const std::string& name);
+// Binary weights on a layout's kept blocks for sign inputs in a context, or null where its
+// device has no binary GEMM for that layout (binary_weights.hpp).
+std::unique_ptr<BinaryWeights> binary_weights(const kernels::BsrLayout& layout, const ExecContextPtr& ctx);
 
 }  // namespace ops
 }  // namespace bitblock

@@ -1,6 +1,8 @@
 #pragma once
 // A model as an ordered list of layers. Parameter and buffer names are "<index>.<name>"
-// (e.g. "0.weight", "1.running_mean"), the keys the optimizer state and checkpoints use.
+// (e.g. "0.weight", "1.running_mean"), the keys the optimizer state and checkpoints use. The
+// model holds its execution context (exec_context.hpp): every parameter, buffer and per-step
+// tensor of its layers lives there, and its work runs on the context's stream.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -27,6 +29,7 @@ class Sequential {
   // so a layer's weights do not depend on the layers before it.
   void init(uint64_t seed);
 
+  // x from another context (the host, another model) is copied into the model's context first.
   Tensor forward(const Tensor& x, Context& ctx);
   Tensor backward(const Tensor& grad_y);   // returns the input gradient
   // Training backward: parameter gradients only. Stops at the first layer with parameters and
@@ -37,10 +40,12 @@ class Sequential {
   void after_optimizer_step();
   // Epoch hook for the constraints (mask drawing / magnitude pruning), before the epoch's first batch.
   void begin_epoch(int epoch);
-  // Moves every layer's parameters, buffers and state to a device (before an optimizer is made:
-  // parameter tensors are replaced); forward then takes inputs there.
+  // Makes the model's execution context on a device (on a GPU with a stream of its own) and moves
+  // every layer's parameters, buffers and state into it (before an optimizer is made: parameter
+  // tensors are replaced).
   void to(Device device);
-  Device device() const { return device_; }
+  Device device() const { return context_->device(); }
+  const ExecContextPtr& context() const { return context_; }
 
   std::vector<Param> params();
   std::vector<Buffer> buffers();
@@ -60,8 +65,8 @@ class Sequential {
   const std::vector<LayerPtr>& layers() const { return layers_; }
 
  private:
+  ExecContextPtr context_ = host_context();
   std::vector<LayerPtr> layers_;
-  Device device_ = Device::Cpu;
 };
 
 }  // namespace bitblock

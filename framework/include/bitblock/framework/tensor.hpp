@@ -1,7 +1,8 @@
 #pragma once
-// A float32 tensor: shape + contiguous row-major data on a device (array.hpp), value semantics.
-// Host tensors expose their values (values(), operator[]); device tensors only data(), which the
-// ops (ops.hpp) hand to the kernels of their device. to() copies between devices.
+// A float32 tensor: shape + contiguous row-major data in an execution context (array.hpp,
+// exec_context.hpp), value semantics. Host tensors expose their values (values(), operator[]);
+// device tensors only data(), which the ops (ops.hpp) hand to the kernels of their context's
+// device and stream. to() copies into another context.
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -36,10 +37,10 @@ class Tensor {
   explicit Tensor(Shape shape, float fill = 0.0f)
       : shape_(std::move(shape)), buf_(std::vector<float>(static_cast<size_t>(shape_numel(shape_)), fill)) {}
   Tensor(Shape shape, std::vector<float> values);
-  // Zeros on a device.
-  Tensor(Shape shape, Device device) : shape_(std::move(shape)), buf_(shape_numel(shape_), device) {}
-  // A tensor whose every value the caller writes next: zeros on the host, unset on a device.
-  static Tensor for_output(Shape shape, Device device);
+  // Zeros in context c.
+  Tensor(Shape shape, const ExecContextPtr& c) : shape_(std::move(shape)), buf_(shape_numel(shape_), c) {}
+  // A tensor in c whose every value the caller writes next: zeros on the host, unset on a device.
+  static Tensor for_output(Shape shape, const ExecContextPtr& c);
 
   const Shape& shape() const { return shape_; }
   int64_t dim(int i) const { return shape_[static_cast<size_t>(i < 0 ? i + rank() : i)]; }
@@ -47,26 +48,27 @@ class Tensor {
   int64_t numel() const { return buf_.size(); }
   bool empty() const { return buf_.empty(); }
   Device device() const { return buf_.device(); }
+  const ExecContextPtr& context() const { return buf_.context(); }
 
   float* data() { return buf_.data(); }
   const float* data() const { return buf_.data(); }
-  // Host tensors only (a logic error on a device: copy with to(Device::Cpu) first).
+  // Host tensors only (a logic error on a device: copy with to(host_context()) first).
   float& operator[](int64_t i) { return buf_.host()[static_cast<size_t>(i)]; }
   float operator[](int64_t i) const { return buf_.host()[static_cast<size_t>(i)]; }
   std::vector<float>& values() { return buf_.host(); }
   const std::vector<float>& values() const { return buf_.host(); }
 
-  // A copy on device d (this tensor itself when it is there already).
-  Tensor to(Device d) const;
+  // A copy in context c (a plain copy when this tensor is there already).
+  Tensor to(const ExecContextPtr& c) const;
   // Same data, new shape (numel must match); used for flatten and matrix views.
   Tensor reshaped(Shape shape) const;
   void reshape_inplace(Shape shape);
   // Resize to shape on the same device, keeping the allocation when possible; contents unspecified.
   void resize(const Shape& shape);
-  // Resize to shape on device (moving there first when it lives elsewhere); contents unspecified.
-  void reset(const Shape& shape, Device device);
+  // Resize to shape in context c (moving there first when it lives elsewhere); contents unspecified.
+  void reset(const Shape& shape, const ExecContextPtr& c);
   void fill(float v);
-  // The values of src (same number of elements; any devices).
+  // The values of src (same number of elements; any contexts).
   void copy_from(const Tensor& src);
 
  private:

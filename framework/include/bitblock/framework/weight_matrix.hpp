@@ -127,9 +127,9 @@ class WeightMatrix {
   const Tensor& prepared() { return constraint_ ? effective_ : weight(); }
   void add_effective_grad(const Tensor& grad_effective);
 
-  // The weights, the bias and their state onto a device (before the optimizer is made).
-  void to(Device device);
-  Device device() const { return device_; }
+  // The weights, the bias and their state into an execution context (before the optimizer is made).
+  void to(const ExecContextPtr& ctx);
+  Device device() const { return ctx_->device(); }
 
  private:
   Param weight_param();  // the dense W, or the kept tensor on the kept path
@@ -144,7 +144,7 @@ class WeightMatrix {
   int64_t rows_, cols_;
   std::unique_ptr<WeightConstraint> constraint_;
   KernelChoice kernels_ = KernelChoice::Auto;
-  Device device_ = Device::Cpu;
+  ExecContextPtr ctx_ = host_context();
   Tensor weight_, weight_grad_;     // dense latent weights and gradient, the layer's shape
   bool has_bias_;
   Tensor bias_, bias_grad_;         // [rows]; empty without bias
@@ -159,10 +159,10 @@ class WeightMatrix {
   Tensor eff_units_;                // W_eff of the kept units
   Tensor grad_units_;               // dW_eff of the kept units
   // Binary GEMM (sign inputs x 1-bit W_eff): its weights for the layout of (path, mask version,
-  // device) in binary_key_ (null where the device has none), and whether this step uses them.
+  // context) in binary_key_ (null where the device has none), and whether this step uses them.
   bool sign_input_ = false;
   std::unique_ptr<BinaryWeights> binary_;
-  std::tuple<KeptUnit, uint64_t, Device> binary_key_{KeptUnit::None, ~uint64_t{0}, Device::Cpu};
+  std::tuple<KeptUnit, uint64_t, const ExecContext*> binary_key_{KeptUnit::None, ~uint64_t{0}, nullptr};
   bool binary_live_ = false;
 };
 

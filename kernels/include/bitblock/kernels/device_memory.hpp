@@ -4,7 +4,10 @@
 // 1 MiB) or to 128 KiB, and a freed block waits in a free list for the next request of the same
 // rounded size, so a training step that repeats the same allocations reuses the same blocks and
 // allocates nothing after the first step (which also keeps CUDA graph capture free of
-// cudaMalloc). When cudaMalloc fails the cache is released and the call retried once.
+// cudaMalloc). A block is allocated for one stream's work and, when freed, is reused only for
+// that stream (its queued work may still read the block; stream order makes reuse safe there),
+// until the stream is destroyed: then its blocks serve any stream. When cudaMalloc fails the
+// cache is released and the call retried once.
 // Only with BITBLOCK_HAS_CUDA (declared everywhere, defined in CUDA builds).
 #include <cstddef>
 #include <cstdint>
@@ -14,18 +17,15 @@
 
 namespace bitblock::kernels::cuda {
 
-void* device_alloc(size_t bytes);
+// A block of at least `bytes` for work queued on `stream` (not null).
+void* device_alloc(size_t bytes, cudaStream_t stream);
 void device_free(void* p);
 
-struct AllocatorStats {
-  size_t live_bytes = 0;      // handed out and not yet freed
-  size_t cached_bytes = 0;    // freed, waiting for reuse
-  int64_t device_mallocs = 0; // cudaMalloc calls so far
-  int64_t allocations = 0;    // device_alloc calls so far
-};
-AllocatorStats allocator_stats();
+// device_alloc calls for `stream` so far.
+int64_t allocations_for(cudaStream_t stream);
 
-// A CUDA stream (non-blocking), owned: the framework's CUDA backend holds the one its ops run on.
+// A CUDA stream (non-blocking), owned: each of the framework's GPU execution contexts holds one.
+// Destroying it waits for its queued work, then hands its cached blocks to every stream.
 class Stream {
  public:
   Stream();
