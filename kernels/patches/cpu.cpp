@@ -1,8 +1,8 @@
 // Patch-major im2col and its adjoint on the CPU. Work items are (sample, 8 channels): each copies
 // its channels into a zero-padded buffer first, so no tap needs an edge test. With stride 1, runs
-// of 8 output pixels move as 8-float runs of the padded image through a column buffer and one
-// 8 x 8 transpose per 8 columns (AVX2 where the CPU has it); other strides, output rows shorter
-// than 8 and integer codes go entry by entry through a table of tap offsets.
+// of 8 output pixels move as 8-float runs of the padded image, one 8 x 8 transpose per 8 columns
+// (tile.hpp; AVX2 where the CPU has it); other strides, output rows shorter than 8 and integer
+// codes go entry by entry through a table of tap offsets.
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -14,14 +14,16 @@
 namespace bitblock::kernels {
 namespace detail {
 
-void columns_to_rows8_portable(const float* cols, int64_t width, float* rows, int64_t ld) {
+void patch_tile_gather_portable(const float* src, const int64_t* off, int64_t width, float* rows, int64_t ld) {
   for (int64_t i = 0; i < 8; ++i)
-    for (int64_t j = 0; j < width; ++j) rows[i * ld + j] = cols[j * 8 + i];
+    for (int64_t j = 0; j < width; ++j) rows[i * ld + j] = src[off[j] + i];
 }
 
-void rows8_to_columns_portable(const float* rows, int64_t ld, int64_t width, float* cols) {
+void patch_tile_scatter_portable(const float* rows, int64_t ld, const int64_t* off, int64_t width, int64_t k,
+                                 int64_t skip, float* cols, float* dst) {
   for (int64_t j = 0; j < width; ++j)
-    for (int64_t i = 0; i < 8; ++i) cols[j * 8 + i] = rows[i * ld + j];
+    for (int64_t i = 0; i < 8; ++i) cols[j * 8 + i] = i < skip ? 0.0f : rows[i * ld + j];
+  patch_tile_add(cols, off, width, k, dst);
 }
 
 }  // namespace detail
@@ -35,14 +37,14 @@ constexpr int64_t kParallelEntries = kCpuPatchGroupFloats / 8;
 // one large sample still splits over the threads.
 constexpr int64_t kChunkChannels = 8;
 
-struct Tiles {  // the transposes of tile.hpp, or null: no tiles (entry by entry)
-  void (*to_rows)(const float*, int64_t, float*, int64_t);
-  void (*to_columns)(const float*, int64_t, int64_t, float*);
+struct Tiles {  // the tiles of tile.hpp for the active ISA; null: entry by entry
+  void (*gather)(const float*, const int64_t*, int64_t, float*, int64_t);
+  void (*scatter)(const float*, int64_t, const int64_t*, int64_t, int64_t, int64_t, float*, float*);
 };
 
 Tiles float_tiles() {
-  if (active_isa() != Isa::Portable) return {detail::columns_to_rows8_avx2, detail::rows8_to_columns_avx2};
-  return {detail::columns_to_rows8_portable, detail::rows8_to_columns_portable};
+  if (active_isa() != Isa::Portable) return {detail::patch_tile_gather_avx2, detail::patch_tile_scatter_avx2};
+  return {detail::patch_tile_gather_portable, detail::patch_tile_scatter_portable};
 }
 
 // One work item: channels [c0, c1) of one sample, padded to ph x pw planes; off[j] is where
@@ -76,51 +78,15 @@ struct Item {
   }
   // Row oy, column ox of the output: where its top-left tap sits in the padded planes.
   int64_t base(const ConvGeometry& g, int64_t oy, int64_t ox) const { return (oy * pw + ox) * g.stride; }
-  T* padded(const ConvGeometry& g, int64_t c, int64_t y) { return pad.data() + ((c - c0) * ph + y + g.padding) * pw + g.padding; }
+  T* padded(const ConvGeometry& g, int64_t c, int64_t y) {
+    return pad.data() + ((c - c0) * ph + y + g.padding) * pw + g.padding;
+  }
 };
 
 template <typename T>
 void load_item(const T* image, const ConvGeometry& g, Item<T>& it) {
   for (int64_t c = it.c0; c < it.c1; ++c)
     for (int64_t y = 0; y < g.height; ++y) std::copy_n(image + (c * g.height + y) * g.width, g.width, it.padded(g, c, y));
-}
-
-// Eight output pixels ox..ox+7 of row oy through the column buffer (stride 1): column j of
-// pixel i reads the padded planes at base + off[j] + i.
-void tile_to_patches(const ConvGeometry& g, const Tiles& tiles, Item<float>& it, int64_t oy, int64_t ox, float* prow,
-                     int64_t ld) {
-  const int64_t width = it.width, tiled = width & ~int64_t{7};
-  const int64_t* off = it.off.data();
-  float* cols = it.cols.data();
-  const float* src = it.pad.data() + it.base(g, oy, ox);
-  for (int64_t j = 0; j < width; ++j)
-    for (int64_t i = 0; i < 8; ++i) cols[j * 8 + i] = src[off[j] + i];
-  tiles.to_rows(cols, tiled, prow + ox * ld, ld);
-  for (int64_t j = tiled; j < width; ++j)
-    for (int64_t i = 0; i < 8; ++i) prow[(ox + i) * ld + j] = cols[j * 8 + i];
-}
-
-// The adjoint of tile_to_patches, adding into the padded planes; pixels i < skip are left out
-// (they add +0, which changes no sum that starts at +0).
-void tile_from_patches(const ConvGeometry& g, const Tiles& tiles, Item<float>& it, int64_t oy, int64_t ox,
-                       int64_t skip, const float* prow, int64_t ld) {
-  const int64_t width = it.width, tiled = width & ~int64_t{7}, k = g.kernel;
-  const int64_t* off = it.off.data();
-  float* cols = it.cols.data();
-  tiles.to_columns(prow + ox * ld, ld, tiled, cols);
-  for (int64_t j = tiled; j < width; ++j)
-    for (int64_t i = 0; i < 8; ++i) cols[j * 8 + i] = prow[(ox + i) * ld + j];
-  for (int64_t j = 0; j < width; ++j)
-    for (int64_t i = 0; i < skip; ++i) cols[j * 8 + i] = 0.0f;
-  float* dst = it.pad.data() + it.base(g, oy, ox);
-  // Taps kx and kx + 1 of neighbouring pixels read the same image entry: adding the taps of a
-  // (channel, ky) run from the last to the first adds each entry's terms in pixel order.
-  for (int64_t r = 0; r < width; r += k)
-    for (int64_t kx = k - 1; kx >= 0; --kx) {
-      float* d = dst + off[r + kx];
-      const float* v = cols + (r + kx) * 8;
-      for (int64_t i = 0; i < 8; ++i) d[i] += v[i];
-    }
 }
 
 // Rows of 8 or more output pixels go in tiles of 8 (stride 1): the last tile of a ragged row
@@ -135,7 +101,10 @@ void item_to_patches(const ConvGeometry& g, const Tiles* tiles, Item<T>& it, T* 
     T* prow = patches + oy * ow * ld;
     if constexpr (std::is_same_v<T, float>) {
       if (tiled_rows(g, tiles)) {
-        for (int64_t ox = 0; ox < ow; ox += 8) tile_to_patches(g, *tiles, it, oy, std::min(ox, ow - 8), prow, ld);
+        for (int64_t ox = 0; ox < ow; ox += 8) {
+          const int64_t at = std::min(ox, ow - 8);
+          tiles->gather(it.pad.data() + it.base(g, oy, at), off, width, prow + at * ld, ld);
+        }
         continue;
       }
     }
@@ -157,7 +126,8 @@ void item_from_patches(const ConvGeometry& g, const Tiles* tiles, const float* p
     if (tiled_rows(g, tiles)) {
       for (int64_t ox = 0; ox < ow; ox += 8) {
         const int64_t at = std::min(ox, ow - 8);
-        tile_from_patches(g, *tiles, it, oy, at, ox - at, prow, ld);
+        tiles->scatter(prow + at * ld, ld, off, width, g.kernel, ox - at, it.cols.data(),
+                       it.pad.data() + it.base(g, oy, at));
       }
       continue;
     }
