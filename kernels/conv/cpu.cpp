@@ -1,7 +1,9 @@
 // im2col / col2im on the CPU: per sample, rows (im2col) or channels (col2im) split over OpenMP
-// threads for conv-sized tensors; each output element is written by one thread.
+// threads for conv-sized tensors; each output element is written by one thread. Both work on
+// zero-bordered planes, so their inner loops are plain runs (copies, adds) without edge tests.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "bitblock/kernels/conv.hpp"
 #include "common/parallel.hpp"
@@ -9,53 +11,61 @@
 namespace bitblock::kernels {
 namespace {
 
-void im2col_one(const float* image, const ConvGeometry& g, float* cols, int64_t ld) {
-  const int64_t oh = g.out_height(), ow = g.out_width(), k = g.kernel;
+// One image's planes with a zero border of g.padding (C x ph x pw), so no tap needs an edge test.
+void pad_planes(const float* image, const ConvGeometry& g, std::vector<float>& pad) {
+  const int64_t ph = g.height + 2 * g.padding, pw = g.width + 2 * g.padding;
+  pad.assign(static_cast<size_t>(g.channels * ph * pw), 0.0f);
+  for (int64_t c = 0; c < g.channels; ++c)
+    for (int64_t y = 0; y < g.height; ++y)
+      std::copy_n(image + (c * g.height + y) * g.width, g.width, pad.data() + (c * ph + y + g.padding) * pw + g.padding);
+}
+
+void im2col_one(const float* image, const ConvGeometry& g, float* cols, int64_t ld, std::vector<float>& pad) {
+  const int64_t oh = g.out_height(), ow = g.out_width(), k = g.kernel, s = g.stride;
+  const int64_t ph = g.height + 2 * g.padding, pw = g.width + 2 * g.padding;
   const int64_t rows = g.patch_size();
+  pad_planes(image, g, pad);
+  const float* padded = pad.data();
 #pragma omp parallel for schedule(static) if (rows * oh * ow >= kParallelMinElements)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t c = row / (k * k), ky = (row / k) % k, kx = row % k;
-    const float* plane = image + c * g.height * g.width;
-    float* out = cols + row * ld;
     for (int64_t oy = 0; oy < oh; ++oy) {
-      const int64_t iy = oy * g.stride - g.padding + ky;
-      float* out_row = out + oy * ow;
-      if (iy < 0 || iy >= g.height) {
-        std::fill(out_row, out_row + ow, 0.0f);
-        continue;
-      }
-      const float* in_row = plane + iy * g.width;
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        const int64_t ix = ox * g.stride - g.padding + kx;
-        out_row[ox] = (ix >= 0 && ix < g.width) ? in_row[ix] : 0.0f;
+      const float* in = padded + (c * ph + oy * s + ky) * pw + kx;
+      float* out = cols + row * ld + oy * ow;
+      if (s == 1) {
+        std::copy_n(in, ow, out);
+      } else {
+        for (int64_t ox = 0; ox < ow; ++ox) out[ox] = in[ox * s];
       }
     }
   }
 }
 
 void col2im_one(const float* cols, int64_t ld, const ConvGeometry& g, float* image) {
-  const int64_t oh = g.out_height(), ow = g.out_width(), k = g.kernel;
-  const int64_t plane_size = g.height * g.width;
-  // One thread per channel: the k*k rows of a channel touch only that channel's plane.
+  const int64_t oh = g.out_height(), ow = g.out_width(), k = g.kernel, s = g.stride;
+  const int64_t ph = g.height + 2 * g.padding, pw = g.width + 2 * g.padding;
+  // One thread per channel: the k*k rows of a channel touch only that channel's plane, summed in
+  // a zero-bordered plane (terms that read padding land in the border, which is dropped).
 #pragma omp parallel for schedule(static) if (g.patch_size() * oh * ow >= kParallelMinElements)
   for (int64_t c = 0; c < g.channels; ++c) {
-    float* plane = image + c * plane_size;
-    std::fill(plane, plane + plane_size, 0.0f);
+    thread_local std::vector<float> acc;
+    acc.assign(static_cast<size_t>(ph * pw), 0.0f);
     for (int64_t ky = 0; ky < k; ++ky) {
       for (int64_t kx = 0; kx < k; ++kx) {
         const float* in = cols + ((c * k + ky) * k + kx) * ld;
         for (int64_t oy = 0; oy < oh; ++oy) {
-          const int64_t iy = oy * g.stride - g.padding + ky;
-          if (iy < 0 || iy >= g.height) continue;
-          float* out_row = plane + iy * g.width;
+          float* out = acc.data() + (oy * s + ky) * pw + kx;
           const float* in_row = in + oy * ow;
-          for (int64_t ox = 0; ox < ow; ++ox) {
-            const int64_t ix = ox * g.stride - g.padding + kx;
-            if (ix >= 0 && ix < g.width) out_row[ix] += in_row[ox];
+          if (s == 1) {
+            for (int64_t ox = 0; ox < ow; ++ox) out[ox] += in_row[ox];
+          } else {
+            for (int64_t ox = 0; ox < ow; ++ox) out[ox * s] += in_row[ox];
           }
         }
       }
     }
+    for (int64_t y = 0; y < g.height; ++y)
+      std::copy_n(acc.data() + (y + g.padding) * pw + g.padding, g.width, image + (c * g.height + y) * g.width);
   }
 }
 
@@ -68,7 +78,8 @@ void copy_rows(int64_t rows, int64_t cols, const float* src, int64_t ld_src, flo
 }  // namespace
 
 void im2col(const float* images, int64_t count, const ConvGeometry& g, float* cols, int64_t ld) {
-  for (int64_t i = 0; i < count; ++i) im2col_one(images + i * g.image_size(), g, cols + i * g.out_pixels(), ld);
+  std::vector<float> pad;
+  for (int64_t i = 0; i < count; ++i) im2col_one(images + i * g.image_size(), g, cols + i * g.out_pixels(), ld, pad);
 }
 
 void col2im(const float* cols, int64_t ld, int64_t count, const ConvGeometry& g, float* images) {
