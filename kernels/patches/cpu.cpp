@@ -34,7 +34,8 @@ namespace {
 // itself no group ran in parallel: fashion_cnn had 12% of its step serial at --threads 2).
 constexpr int64_t kParallelEntries = kCpuPatchGroupFloats / 8;
 // Channels per work item: 8 * k * k columns, a multiple of the 8-column tiles, and a group of
-// one large sample still splits over the threads.
+// one large sample still splits over the threads. Items are handed out one at a time, so a
+// thread that the machine deschedules holds up only the item it has.
 constexpr int64_t kChunkChannels = 8;
 
 struct Tiles {  // the tiles of tile.hpp for the active ISA; null: entry by entry
@@ -142,7 +143,7 @@ void item_from_patches(const ConvGeometry& g, const Tiles* tiles, const float* p
 template <typename T>
 void to_patches(const T* images, int64_t n, const ConvGeometry& g, T* patches, int64_t ld, const Tiles* tiles) {
   const int64_t chunks = (g.channels + kChunkChannels - 1) / kChunkChannels, kk = g.kernel * g.kernel;
-#pragma omp parallel for schedule(static) if (n * g.out_pixels() * g.patch_size() >= kParallelEntries)
+#pragma omp parallel for schedule(dynamic) if (n * g.out_pixels() * g.patch_size() >= kParallelEntries)
   for (int64_t t = 0; t < n * chunks; ++t) {
     const int64_t s = t / chunks;
     Item<T>& it = Item<T>::of_thread(g, t % chunks);
@@ -165,7 +166,7 @@ void image_to_patches(const int16_t* images, int64_t n, const ConvGeometry& g, i
 void patches_to_image(const float* patches, int64_t ld, int64_t n, const ConvGeometry& g, float* images) {
   const Tiles tiles = float_tiles();
   const int64_t chunks = (g.channels + kChunkChannels - 1) / kChunkChannels, kk = g.kernel * g.kernel;
-#pragma omp parallel for schedule(static) if (n * g.out_pixels() * g.patch_size() >= kParallelEntries)
+#pragma omp parallel for schedule(dynamic) if (n * g.out_pixels() * g.patch_size() >= kParallelEntries)
   for (int64_t t = 0; t < n * chunks; ++t) {
     const int64_t s = t / chunks;
     Item<float>& it = Item<float>::of_thread(g, t % chunks);

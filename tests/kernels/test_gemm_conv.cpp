@@ -112,10 +112,10 @@ TEST(Col2im, IsTheAdjointOfIm2col) {
 
 TEST(Im2col, EdgeShapesMatchDefinitionAndCol2imSumsInKernelOrder) {
   struct Case { int64_t n, c, h, w, k, stride, pad, extra_ld; };
-  // Batch 1 and 3; odd and even sizes; padding 0, 1, 2; strides 1, 2, 3; kernel 7 > image.
+  // Batch 1, 3 and 8; odd and even sizes; padding 0, 1, 2; strides 1, 2, 3; kernel 7 > image.
   const Case cases[] = {{1, 1, 28, 28, 3, 1, 1, 0}, {3, 3, 9, 7, 3, 1, 0, 2}, {2, 5, 11, 13, 3, 2, 1, 1},
                         {1, 2, 6, 6, 5, 1, 2, 0},   {2, 4, 10, 9, 4, 3, 2, 3}, {1, 2, 3, 3, 7, 1, 3, 0},
-                        {3, 6, 8, 8, 1, 1, 0, 0}};
+                        {3, 6, 8, 8, 1, 1, 0, 0},   {8, 32, 28, 28, 3, 1, 1, 1}};  // the last one: in parallel
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " k" << c.k << " s" << c.stride
                                       << " p" << c.pad);
