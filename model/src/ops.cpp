@@ -18,7 +18,7 @@ void input_codes(InputMode mode, const uint8_t* images, int64_t count, int16_t* 
 
 void im2col(const Stage& s, const int16_t* x, int16_t* cols) {
   const kernels::ConvGeometry g{s.input.c, s.input.h, s.input.w, s.kernel, s.stride, s.padding};
-  kernels::reference::patches_of(x, 1, g, cols, g.patch_size());
+  kernels::image_to_patches(x, 1, g, cols, g.patch_size());
 }
 
 namespace {

@@ -1,6 +1,6 @@
 // Dense GEMM and im2col / col2im against hand values: GEMM against a naive triple loop with
-// strides, alpha and beta; im2col against its definition; col2im against hand counts and the
-// adjoint identity.
+// strides, alpha and beta; im2col against its definition; col2im against hand counts, the
+// adjoint identity and, on edge shapes, a plain sum in (ky, kx) order bit for bit.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -108,6 +108,42 @@ TEST(Col2im, IsTheAdjointOfIm2col) {
   for (size_t i = 0; i < c.size(); ++i) lhs += static_cast<double>(ax[i]) * c[i];
   for (size_t i = 0; i < x.size(); ++i) rhs += static_cast<double>(x[i]) * atc[i];
   EXPECT_NEAR(lhs, rhs, 1e-4);
+}
+
+TEST(Im2col, EdgeShapesMatchDefinitionAndCol2imSumsInKernelOrder) {
+  struct Case { int64_t n, c, h, w, k, stride, pad, extra_ld; };
+  // Batch 1, 3 and 8; odd and even sizes; padding 0, 1, 2; strides 1, 2, 3; kernel 7 > image.
+  const Case cases[] = {{1, 1, 28, 28, 3, 1, 1, 0}, {3, 3, 9, 7, 3, 1, 0, 2}, {2, 5, 11, 13, 3, 2, 1, 1},
+                        {1, 2, 6, 6, 5, 1, 2, 0},   {2, 4, 10, 9, 4, 3, 2, 3}, {1, 2, 3, 3, 7, 1, 3, 0},
+                        {3, 6, 8, 8, 1, 1, 0, 0},   {8, 32, 28, 28, 3, 1, 1, 1}};  // the last one: in parallel
+  for (const Case& c : cases) {
+    SCOPED_TRACE(::testing::Message() << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " k" << c.k << " s" << c.stride
+                                      << " p" << c.pad);
+    const ConvGeometry g{c.c, c.h, c.w, c.k, c.stride, c.pad};
+    const int64_t pixels = g.out_pixels(), ld = c.n * pixels + c.extra_ld;
+    const std::vector<float> x = random_values(static_cast<size_t>(c.n * g.image_size()), 11);
+    const std::vector<float> q = random_values(static_cast<size_t>(g.patch_size() * ld), 12);
+    std::vector<float> cols(q.size(), -7.0f);
+    im2col(x.data(), c.n, g, cols.data(), ld);
+    for (int64_t j = 0; j < g.patch_size(); ++j) {
+      for (int64_t i = 0; i < c.n; ++i)
+        for (int64_t p = 0; p < pixels; ++p) {
+          const int64_t at = g.source(p, j);
+          ASSERT_EQ(cols[j * ld + i * pixels + p], at < 0 ? 0.0f : x[i * g.image_size() + at]) << j << " " << p;
+        }
+      for (int64_t e = c.n * pixels; e < ld; ++e) ASSERT_EQ(cols[j * ld + e], -7.0f);
+    }
+    // Each pixel's terms added in (ky, kx) order, starting from 0.
+    std::vector<float> want(x.size(), 0.0f), got(x.size(), 3.0f);
+    for (int64_t i = 0; i < c.n; ++i)
+      for (int64_t j = 0; j < g.patch_size(); ++j)
+        for (int64_t p = 0; p < pixels; ++p) {
+          const int64_t at = g.source(p, j);
+          if (at >= 0) want[i * g.image_size() + at] += q[j * ld + i * pixels + p];
+        }
+    col2im(q.data(), ld, c.n, g, got.data());
+    ASSERT_EQ(got, want);
+  }
 }
 
 }  // namespace

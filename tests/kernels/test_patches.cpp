@@ -41,32 +41,61 @@ TEST(Patches, HandComputedExample) {
 
 TEST(Patches, AdjointAndReference) {
   struct Case { int64_t n, c, h, w, k, stride, pad, extra_ld; };
-  const Case cases[] = {{1, 1, 5, 5, 3, 1, 1, 0}, {3, 2, 7, 6, 3, 2, 1, 3}, {2, 3, 4, 4, 1, 1, 0, 0},
-                        {2, 2, 5, 5, 5, 1, 2, 1}, {4, 8, 14, 14, 3, 1, 1, 0}, {70, 4, 12, 12, 3, 1, 1, 0},
-                        {2, 3, 9, 8, 4, 3, 2, 2}, {1, 2, 3, 3, 7, 1, 3, 0}};  // kernel 4, and 7 > image
+  // Batch 1; channels below, at and past the 8-channel work items (1, 3, 8, 9, 13, 32); odd and
+  // even sizes with output rows shorter than, equal to and longer than the 8-pixel tiles;
+  // padding 0, 1, 2; strides 1, 2, 3; kernels 1, 2, 3, 4, 5 and 7 (> image); padded rows (ld).
+  const Case cases[] = {{1, 1, 5, 5, 3, 1, 1, 0},    {3, 2, 7, 6, 3, 2, 1, 3},   {2, 3, 4, 4, 1, 1, 0, 0},
+                        {2, 2, 5, 5, 5, 1, 2, 1},    {4, 8, 14, 14, 3, 1, 1, 0}, {70, 4, 12, 12, 3, 1, 1, 0},
+                        {2, 3, 9, 8, 4, 3, 2, 2},    {1, 2, 3, 3, 7, 1, 3, 0},   {1, 13, 17, 11, 3, 1, 1, 5},
+                        {2, 9, 16, 16, 3, 1, 0, 0},  {1, 32, 8, 8, 3, 1, 1, 0},  {1, 5, 19, 23, 3, 2, 1, 1},
+                        {3, 1, 28, 28, 3, 1, 1, 0},  {1, 3, 10, 33, 3, 1, 2, 0}, {2, 16, 9, 9, 2, 1, 0, 3},
+                        {1, 11, 15, 15, 5, 2, 2, 0}, {2, 7, 6, 18, 1, 1, 0, 1}};
   Rng rng(5);
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << c.n << "x" << c.c << "x" << c.h << "x" << c.w << " k" << c.k << " s" << c.stride
-                                      << " p" << c.pad);
+                                      << " p" << c.pad << " ld+" << c.extra_ld);
     const ConvGeometry g{c.c, c.h, c.w, c.k, c.stride, c.pad};
     const int64_t rows = c.n * g.out_pixels(), ld = g.patch_size() + c.extra_ld;
     std::vector<float> x(static_cast<size_t>(c.n * c.c * c.h * c.w)), q(static_cast<size_t>(rows * ld));
     for (float& v : x) v = rng.uniform(-1.0f, 1.0f);
     for (float& v : q) v = rng.uniform(-1.0f, 1.0f);
-    std::vector<float> p(q.size(), 7.0f), p_ref(q.size(), 7.0f);
-    image_to_patches(x.data(), c.n, g, p.data(), ld);
+    std::vector<float> p_ref(q.size(), 7.0f), xt_ref(x.size());
     reference::image_to_patches(x.data(), c.n, g, p_ref.data(), ld);
-    ASSERT_EQ(p, p_ref);
-    std::vector<float> xt(x.size()), xt_ref(x.size());
-    patches_to_image(q.data(), ld, c.n, g, xt.data());
     reference::patches_to_image(q.data(), ld, c.n, g, xt_ref.data());
-    ASSERT_EQ(xt, xt_ref);
-    double lhs = 0.0, rhs = 0.0;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t j = 0; j < g.patch_size(); ++j) lhs += double{p[r * ld + j]} * q[r * ld + j];
-    for (size_t i = 0; i < x.size(); ++i) rhs += double{x[i]} * xt[i];
-    EXPECT_NEAR(lhs, rhs, 1e-6 * (1.0 + std::abs(lhs)));
+    testing::for_each_isa([&](Isa) {
+      std::vector<float> p(q.size(), 7.0f), xt(x.size(), 5.0f);  // 7: the padding columns keep it
+      image_to_patches(x.data(), c.n, g, p.data(), ld);
+      ASSERT_EQ(p, p_ref);
+      patches_to_image(q.data(), ld, c.n, g, xt.data());
+      ASSERT_EQ(xt, xt_ref);  // exact: the same additions in the same order
+      double lhs = 0.0, rhs = 0.0;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < g.patch_size(); ++j) lhs += double{p[r * ld + j]} * q[r * ld + j];
+      for (size_t i = 0; i < x.size(); ++i) rhs += double{x[i]} * xt[i];
+      EXPECT_NEAR(lhs, rhs, 1e-6 * (1.0 + std::abs(lhs)));
+    });
+    // Integer codes (model/'s im2col) through the int16 overload.
+    std::vector<int16_t> codes(x.size());
+    for (size_t i = 0; i < x.size(); ++i) codes[i] = static_cast<int16_t>(x[i] * 1000.0f);
+    std::vector<int16_t> pc(q.size(), 7), pc_ref(q.size(), 7);
+    image_to_patches(codes.data(), c.n, g, pc.data(), ld);
+    reference::patches_of(codes.data(), c.n, g, pc_ref.data(), ld);
+    ASSERT_EQ(pc, pc_ref);
   }
+}
+
+TEST(Patches, SumsInRowOrder) {
+  // Terms whose float sum depends on the order: pixel (1, 1) of a 3 x 3 image with a 3 x 3 kernel,
+  // padding 1, is read by all nine output pixels; in row order 1e8 - 1e8 + 1 + ... gives 7, any
+  // other start (e.g. 1 + 1e8 first) loses the ones.
+  const ConvGeometry g{1, 3, 3, 3, 1, 1};
+  std::vector<float> q(9 * 9, 0.0f);
+  for (int64_t p = 0; p < 9; ++p) q[p * 9 + (8 - p)] = p == 0 ? 1e8f : p == 1 ? -1e8f : 1.0f;
+  testing::for_each_isa([&](Isa) {
+    std::vector<float> x(9, -1.0f);
+    patches_to_image(q.data(), 9, 1, g, x.data());
+    EXPECT_EQ(x[4], 7.0f);
+  });
 }
 
 TEST(Transpose, HandComputedExample) {

@@ -18,13 +18,15 @@ constexpr int64_t kCpuPatchGroupFloats = int64_t{1} << 18;
 // row (s * OH + oy) * OW + ox, column (c*k + ky)*k + kx holds image s at
 // [c, oy*stride - pad + ky, ox*stride - pad + kx], 0 outside the image.
 void image_to_patches(const float* images, int64_t n, const ConvGeometry& g, float* patches, int64_t ld);
+// The same for integer codes (model/'s im2col).
+void image_to_patches(const int16_t* images, int64_t n, const ConvGeometry& g, int16_t* patches, int64_t ld);
 // The adjoint: every pixel of the n images (overwritten) is the sum of the entries of P that read
 // it, added in row order of P (so the result is exact to the reference's, whatever the threads).
 void patches_to_image(const float* patches, int64_t ld, int64_t n, const ConvGeometry& g, float* images);
 
 namespace reference {
-// The plain loop over ConvGeometry::source, for any element type: the reference, and model/'s
-// im2col of integer codes (one image, ld = patch_size()).
+// The plain loop over ConvGeometry::source, for any element type: the reference of both
+// image_to_patches overloads.
 template <typename T>
 void patches_of(const T* images, int64_t n, const ConvGeometry& g, T* patches, int64_t ld) {
   const int64_t pixels = g.out_pixels();
