@@ -1,11 +1,13 @@
 #pragma once
 // Typed storage on a device: a std::vector on the host, or a block of device memory from the CUDA
-// backend's caching allocator (RAII: freed back to the cache when the buffer goes). Copies are
+// backend's caching allocator (RAII: freed back to the cache when the buffer goes). Large host
+// float buffers are recycled the same way (host_floats below). Copies are
 // deep and stay on the source's device; to() moves between devices. Non-float data of the
 // training step lives here (labels, argmax, masks, layout indices, loss totals, the data set).
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -22,6 +24,11 @@ void device_download(Device d, void* host_dst, const void* src, size_t bytes);
 void device_copy(Device d, void* dst, const void* src, size_t bytes);
 void device_zero(Device d, void* dst, size_t bytes);
 [[noreturn]] void host_only(const char* what);
+// Host float buffers recycled between arrays (backend/host_pool.cpp): a vector of exactly n
+// floats, zeros when `zeroed`, else unspecified values (a recycled buffer's old ones).
+std::vector<float> host_floats(size_t n, bool zeroed);
+// Takes v's buffer for host_floats when it is worth keeping (v is left empty then).
+void recycle_host_floats(std::vector<float>& v);
 }  // namespace detail
 
 template <typename T>
@@ -31,16 +38,26 @@ class Array {
   // n value-initialized (zero) elements on d.
   explicit Array(int64_t n, Device d = Device::Cpu) : device_(d) {
     if (d == Device::Cpu) {
-      host_.assign(static_cast<size_t>(n), T{});
+      if constexpr (kRecycled) host_ = detail::host_floats(static_cast<size_t>(n), true);
+      else host_.assign(static_cast<size_t>(n), T{});
     } else {
       allocate(n);
       zero();
     }
   }
   explicit Array(std::vector<T> host) : host_(std::move(host)) {}
-  // n elements on d that the caller writes next (zeros on the host, unset on a device).
+  // n elements on d that the caller writes next (unspecified values; zeros for host arrays of
+  // other types than float).
   static Array uninitialized(int64_t n, Device d) {
-    if (d == Device::Cpu) return Array(n);
+    if (d == Device::Cpu) {
+      if constexpr (kRecycled) {
+        Array a;
+        a.host_ = detail::host_floats(static_cast<size_t>(n), false);
+        return a;
+      } else {
+        return Array(n);
+      }
+    }
     Array a;
     a.device_ = d;
     a.allocate(n);
@@ -62,6 +79,7 @@ class Array {
   Array& operator=(Array&& o) noexcept {
     if (this != &o) {
       free_device();
+      recycle_host();
       device_ = o.device_;
       host_ = std::move(o.host_);
       dev_ = std::exchange(o.dev_, nullptr);
@@ -69,7 +87,10 @@ class Array {
     }
     return *this;
   }
-  ~Array() { free_device(); }
+  ~Array() {
+    free_device();
+    recycle_host();
+  }
 
   Device device() const { return device_; }
   int64_t size() const { return device_ == Device::Cpu ? static_cast<int64_t>(host_.size()) : size_; }
@@ -147,11 +168,16 @@ class Array {
     size_ = n;
     dev_ = n > 0 ? detail::device_allocate(device_, static_cast<size_t>(n) * sizeof(T)) : nullptr;
   }
+  void recycle_host() {
+    if constexpr (kRecycled) detail::recycle_host_floats(host_);
+  }
   void free_device() {
     if (dev_) detail::device_release(device_, dev_);
     dev_ = nullptr;
     size_ = 0;
   }
+
+  static constexpr bool kRecycled = std::is_same_v<T, float>;
 
   Device device_ = Device::Cpu;
   std::vector<T> host_;   // Device::Cpu

@@ -38,7 +38,8 @@ class Tensor {
   Tensor(Shape shape, std::vector<float> values);
   // Zeros on a device.
   Tensor(Shape shape, Device device) : shape_(std::move(shape)), buf_(shape_numel(shape_), device) {}
-  // A tensor whose every value the caller writes next: zeros on the host, unset on a device.
+  // A tensor whose every value the caller writes next: unspecified values on every device (on the
+  // host a recycled buffer's old ones), so kernels that accumulate into it zero it first.
   static Tensor for_output(Shape shape, Device device);
 
   const Shape& shape() const { return shape_; }
