@@ -38,7 +38,7 @@ class Array {
   // n value-initialized (zero) elements on d.
   explicit Array(int64_t n, Device d = Device::Cpu) : device_(d) {
     if (d == Device::Cpu) {
-      if constexpr (kRecycled) host_ = detail::host_floats(static_cast<size_t>(n), true);
+      if constexpr (kRecycled) take_pooled(n, true);
       else host_.assign(static_cast<size_t>(n), T{});
     } else {
       allocate(n);
@@ -52,7 +52,7 @@ class Array {
     if (d == Device::Cpu) {
       if constexpr (kRecycled) {
         Array a;
-        a.host_ = detail::host_floats(static_cast<size_t>(n), false);
+        a.take_pooled(n, false);
         return a;
       } else {
         return Array(n);
@@ -63,15 +63,22 @@ class Array {
     a.allocate(n);
     return a;
   }
-  Array(const Array& o) : device_(o.device_), host_(o.host_) {
-    if (device_ != Device::Cpu) {
+  Array(const Array& o) : device_(o.device_) {
+    if (device_ == Device::Cpu) {
+      if constexpr (kRecycled) {
+        take_pooled(o.size(), false);
+        std::copy(o.host_.begin(), o.host_.end(), host_.begin());
+      } else {
+        host_ = o.host_;
+      }
+    } else {
       allocate(o.size_);
       detail::device_copy(device_, dev_, o.dev_, bytes());
     }
   }
   Array(Array&& o) noexcept
-      : device_(o.device_), host_(std::move(o.host_)), dev_(std::exchange(o.dev_, nullptr)),
-        size_(std::exchange(o.size_, 0)) {}
+      : device_(o.device_), host_(std::move(o.host_)), pooled_(std::exchange(o.pooled_, false)),
+        dev_(std::exchange(o.dev_, nullptr)), size_(std::exchange(o.size_, 0)) {}
   Array& operator=(const Array& o) {
     if (this != &o) *this = Array(o);
     return *this;
@@ -82,6 +89,7 @@ class Array {
       recycle_host();
       device_ = o.device_;
       host_ = std::move(o.host_);
+      pooled_ = std::exchange(o.pooled_, false);
       dev_ = std::exchange(o.dev_, nullptr);
       size_ = std::exchange(o.size_, 0);
     }
@@ -168,8 +176,17 @@ class Array {
     size_ = n;
     dev_ = n > 0 ? detail::device_allocate(device_, static_cast<size_t>(n) * sizeof(T)) : nullptr;
   }
+  // Only buffers taken from the pool go back to it: the pool then holds at most what the
+  // program has dropped of what it took, and other vectors are freed as they always were.
+  void take_pooled(int64_t n, bool zeroed) {
+    host_ = detail::host_floats(static_cast<size_t>(n), zeroed);
+    pooled_ = true;
+  }
   void recycle_host() {
-    if constexpr (kRecycled) detail::recycle_host_floats(host_);
+    if constexpr (kRecycled) {
+      if (pooled_) detail::recycle_host_floats(host_);
+      pooled_ = false;
+    }
   }
   void free_device() {
     if (dev_) detail::device_release(device_, dev_);
@@ -181,6 +198,7 @@ class Array {
 
   Device device_ = Device::Cpu;
   std::vector<T> host_;   // Device::Cpu
+  bool pooled_ = false;   // host_ came from detail::host_floats
   void* dev_ = nullptr;   // other devices
   int64_t size_ = 0;      // elements at dev_
 };
