@@ -40,15 +40,17 @@ void plane_2x2(const float* plane, int64_t w, int64_t oh, int64_t ow, float* o, 
       float best = r0[2 * ox];
       int32_t where = at;
       const float b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
-      const bool gb = b > best;
-      best = gb ? b : best;
-      where = gb ? at + 1 : where;
-      const bool gc = c > best;
-      best = gc ? c : best;
-      where = gc ? at + below : where;
-      const bool gd = d > best;
-      best = gd ? d : best;
-      where = gd ? at + below + 1 : where;
+      // Masks instead of branches: rows of a few outputs run this scalar, on data whose
+      // comparisons no branch predictor guesses.
+      int32_t wins = -static_cast<int32_t>(b > best);
+      best = b > best ? b : best;
+      where = (where & ~wins) | ((at + 1) & wins);
+      wins = -static_cast<int32_t>(c > best);
+      best = c > best ? c : best;
+      where = (where & ~wins) | ((at + below) & wins);
+      wins = -static_cast<int32_t>(d > best);
+      best = d > best ? d : best;
+      where = (where & ~wins) | ((at + below + 1) & wins);
       orow[ox] = best;
       arow[ox] = where;
     }
