@@ -1,5 +1,7 @@
 #include "bitblock/framework/sequential.hpp"
 
+#include <utility>
+
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/weight_matrix.hpp"
 
@@ -22,7 +24,7 @@ Tensor Sequential::forward(const Tensor& x, Context& ctx) {
   if (x.context() != context_) return forward(x.to(context_), ctx);
   if (layers_.empty()) return x;
   Tensor h = layers_[0]->forward(x, ctx);
-  for (size_t i = 1; i < layers_.size(); ++i) h = layers_[i]->forward(h, ctx);
+  for (size_t i = 1; i < layers_.size(); ++i) h = layers_[i]->forward_taking(std::move(h), ctx);
   return h;
 }
 

@@ -39,14 +39,32 @@ void add_bias_channels(float* y, const float* bias, int64_t batch, int64_t chann
 }
 
 void sum_channels_into(const float* y, int64_t batch, int64_t channels, int64_t pixels, float* out) {
+  // A channel's sum is one serial chain of float adds (its bits), which runs at the add latency.
+  // kChains channels' chains run side by side, each in its own (n, p) order, so the core overlaps
+  // them; groups of channels share out across threads.
+  constexpr int64_t kChains = 8;
+  const int64_t groups = (channels + kChains - 1) / kChains;
 #pragma omp parallel for schedule(static) if (batch * channels * pixels >= kParallelMinElements)
-  for (int64_t c = 0; c < channels; ++c) {
-    float sum = 0.0f;
-    for (int64_t n = 0; n < batch; ++n) {
-      const float* p = y + (n * channels + c) * pixels;
-      for (int64_t i = 0; i < pixels; ++i) sum += p[i];
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t c0 = g * kChains;
+    if (c0 + kChains <= channels) {
+      float sum[kChains] = {};
+      for (int64_t n = 0; n < batch; ++n) {
+        const float* p = y + (n * channels + c0) * pixels;
+        for (int64_t i = 0; i < pixels; ++i)
+          for (int64_t j = 0; j < kChains; ++j) sum[j] += p[j * pixels + i];
+      }
+      for (int64_t j = 0; j < kChains; ++j) out[c0 + j] += sum[j];
+      continue;
     }
-    out[c] += sum;
+    for (int64_t c = c0; c < channels; ++c) {
+      float sum = 0.0f;
+      for (int64_t n = 0; n < batch; ++n) {
+        const float* p = y + (n * channels + c) * pixels;
+        for (int64_t i = 0; i < pixels; ++i) sum += p[i];
+      }
+      out[c] += sum;
+    }
   }
 }
 

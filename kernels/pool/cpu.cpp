@@ -1,30 +1,22 @@
-// Max pooling on the CPU: one plane per OpenMP iteration for conv-sized tensors.
+// Max pooling on the CPU: the forward loops of cpu_body.hpp, compiled portable here and for AVX2
+// and AVX-512 beside it, called for the active ISA (the same values and argmax on each); the
+// backward, one plane per OpenMP iteration for conv-sized tensors.
 #include <algorithm>
 
 #include "bitblock/kernels/pool.hpp"
+#include "common/isa_table.hpp"
 #include "common/parallel.hpp"
+#include "pool/cpu_body.hpp"
 
 namespace bitblock::kernels {
+namespace detail {
+const PoolCpu pool_portable = kPoolCpu;
+}  // namespace detail
 
 void maxpool_forward(const float* in, int64_t planes, int64_t h, int64_t w, int kernel, int stride, float* o,
                      int32_t* arg) {
-  const int64_t k = kernel, s = stride, oh = (h - k) / s + 1, ow = (w - k) / s + 1;
-#pragma omp parallel for schedule(static) if (planes * h * w >= kParallelMinElements)
-  for (int64_t pl = 0; pl < planes; ++pl) {
-    const float* plane = in + pl * h * w;
-    for (int64_t oy = 0; oy < oh; ++oy)
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        int64_t best = (oy * s) * w + ox * s;
-        for (int64_t ky = 0; ky < k; ++ky)
-          for (int64_t kx = 0; kx < k; ++kx) {
-            const int64_t at = (oy * s + ky) * w + ox * s + kx;
-            if (plane[at] > plane[best]) best = at;
-          }
-        const int64_t oi = (pl * oh + oy) * ow + ox;
-        o[oi] = plane[best];
-        arg[oi] = static_cast<int32_t>(best);
-      }
-  }
+  detail::isa_pick(detail::pool_portable, detail::pool_avx2, detail::pool_avx512)
+      .forward(in, planes, h, w, kernel, stride, o, arg);
 }
 
 void maxpool_backward(const float* dy, const int32_t* arg, int64_t planes, int64_t h, int64_t w, int kernel,

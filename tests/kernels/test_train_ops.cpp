@@ -286,13 +286,19 @@ struct PoolCase : OpCase {
   int64_t planes, h, w;
   int k, s;
   std::vector<float> x, dy;
-  PoolCase(int64_t pl, int64_t h_, int64_t w_, int k_, int s_) : planes(pl), h(h_), w(w_), k(k_), s(s_) {
+  bool coarse;
+  // coarse: values from {-1, -0.5, 0, 0.5, 1}, so windows tie in every position.
+  PoolCase(int64_t pl, int64_t h_, int64_t w_, int k_, int s_, bool coarse_ = false)
+      : planes(pl), h(h_), w(w_), k(k_), s(s_), coarse(coarse_) {
     x = uniform(pl * h * w, 20);
     for (size_t i = 0; i + 1 < x.size(); i += 5) x[i + 1] = x[i];  // ties: the first maximum wins
+    if (coarse)
+      for (float& v : x) v = std::round(v * 2.0f) / 2.0f;
     dy = uniform(pl * ((h - k) / s + 1) * ((w - k) / s + 1), 21);
   }
   std::string name() const override {
-    return "maxpool " + dims({planes, h, w}) + " k" + std::to_string(k) + " s" + std::to_string(s);
+    return "maxpool " + dims({planes, h, w}) + " k" + std::to_string(k) + " s" + std::to_string(s) +
+           (coarse ? " coarse" : "");
   }
   std::vector<Output> run(Impl impl) const override {
     Arena mem(impl);
@@ -562,7 +568,7 @@ std::vector<std::unique_ptr<OpCase>> all_cases() {
   c.push_back(std::make_unique<PatchesCase>(ConvGeometry{3, 6, 7, 3, 1, 1}, 2));
   c.push_back(std::make_unique<PatchesCase>(ConvGeometry{1, 5, 5, 5, 1, 2}, 1));
   c.push_back(std::make_unique<PatchesCase>(ConvGeometry{4, 8, 8, 1, 1, 0}, 2));
-  for (auto [b, ch, p] : {std::tuple{1, 1, 1}, {3, 70, 1}, {5, 3, 17}, {2, 130, 9}})
+  for (auto [b, ch, p] : {std::tuple{1, 1, 1}, {3, 70, 1}, {5, 3, 17}, {2, 130, 9}, {1, 11, 33}, {3, 16, 49}})
     c.push_back(std::make_unique<BiasCase>(b, ch, p));
   for (int64_t n : {0, 1, 7, 1000}) c.push_back(std::make_unique<ElementwiseCase>(n));
   for (int64_t n : {1, 37, 4096 + 3}) {
@@ -582,6 +588,11 @@ std::vector<std::unique_ptr<OpCase>> all_cases() {
   c.push_back(std::make_unique<PoolCase>(2, 7, 5, 3, 2));  // overlapping windows, ragged edge
   c.push_back(std::make_unique<PoolCase>(1, 5, 5, 2, 1));
   c.push_back(std::make_unique<PoolCase>(4, 3, 3, 3, 3));
+  c.push_back(std::make_unique<PoolCase>(1, 9, 35, 2, 2));   // 2x2 path: odd sides, 17 outputs a row
+  c.push_back(std::make_unique<PoolCase>(6, 28, 28, 2, 2));  // fashion_cnn's first pool
+  c.push_back(std::make_unique<PoolCase>(2, 2, 2, 2, 2));    // one window
+  c.push_back(std::make_unique<PoolCase>(3, 8, 10, 2, 2, true));
+  c.push_back(std::make_unique<PoolCase>(2, 7, 5, 3, 2, true));
   for (int64_t n : {0, 1, 7, 8, 9, 4096, 4097, 20000}) c.push_back(std::make_unique<DropoutCase>(n, 0.3f, 50 + n));
   for (LossKind k : {LossKind::CrossEntropy, LossKind::SquaredHinge})
     for (auto [b, cl] : {std::pair{1, 1}, {1, 10}, {100, 10}, {300, 7}}) {
@@ -613,6 +624,31 @@ TEST(TrainOps, CpuMatchesReference) {
 TEST(TrainOps, CudaMatchesCpu) {
   if (!cuda_usable()) GTEST_SKIP() << "no usable CUDA device";
   for (const auto& c : all_cases()) check_cuda(*c);
+}
+
+// A channel sum's bits are those of adding its values in (sample, pixel) order in float, then
+// adding that to the accumulator (bias.hpp), on every ISA and whatever channels run beside it.
+// Values of mixed magnitude make any other order round differently.
+TEST(TrainOps, ChannelSumsAddInSampleThenPixelOrder) {
+  for (auto [batch, channels, pixels] : {std::tuple<int64_t, int64_t, int64_t>{3, 19, 21}, {1, 8, 5}, {2, 9, 1}}) {
+    std::vector<float> y = uniform(batch * channels * pixels, 60);
+    for (size_t i = 0; i < y.size(); i += 7) y[i] *= 1.0e6f;
+    const std::vector<float> acc = uniform(channels, 61);
+    std::vector<float> want = acc;
+    for (int64_t c = 0; c < channels; ++c) {
+      float sum = 0.0f;
+      for (int64_t n = 0; n < batch; ++n)
+        for (int64_t p = 0; p < pixels; ++p) sum += y[static_cast<size_t>((n * channels + c) * pixels + p)];
+      want[static_cast<size_t>(c)] += sum;
+    }
+    for_each_isa([&](Isa) {
+      std::vector<float> got = acc;
+      sum_channels_into(y.data(), batch, channels, pixels, got.data());
+      for (int64_t c = 0; c < channels; ++c)
+        EXPECT_EQ(got[static_cast<size_t>(c)], want[static_cast<size_t>(c)])
+            << dims({batch, channels, pixels}) << " channel " << c;
+    });
+  }
 }
 
 // The reference is the oracle, so check it against hand values where they are known.

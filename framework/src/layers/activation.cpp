@@ -1,5 +1,7 @@
 #include "bitblock/framework/activation.hpp"
 
+#include <utility>
+
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/ops.hpp"
 
@@ -30,8 +32,17 @@ std::string Activation::describe() const {
 Tensor Activation::forward(const Tensor& x, Context& /*ctx*/) {
   input_.reset(x.shape(), x.context());
   input_.copy_from(x);
-  Tensor y = Tensor::for_output(x.shape(), x.context());
-  ops::activation_forward(fn_, bits_, max_, x, y);
+  return forward_kept_input();
+}
+
+Tensor Activation::forward_taking(Tensor&& x, Context& /*ctx*/) {
+  input_ = std::move(x);
+  return forward_kept_input();
+}
+
+Tensor Activation::forward_kept_input() {
+  Tensor y = Tensor::for_output(input_.shape(), input_.context());
+  ops::activation_forward(fn_, bits_, max_, input_, y);
   return y;
 }
 

@@ -30,6 +30,7 @@ class Activation : public Layer {
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override { return input; }
   Tensor forward(const Tensor& x, Context& ctx) override;
+  Tensor forward_taking(Tensor&& x, Context& ctx) override;  // keeps x itself, not a copy
   Tensor backward(const Tensor& grad_y) override;
 
   ActFn fn() const { return fn_; }
@@ -41,6 +42,8 @@ class Activation : public Layer {
   int bits_;
   float max_;
   Tensor input_;
+
+  Tensor forward_kept_input();  // the output of input_
 };
 
 }  // namespace bitblock

@@ -1,13 +1,15 @@
 #pragma once
 // Typed storage in an execution context (exec_context.hpp): a std::vector on the host, or a block
 // of device memory from the CUDA backend's caching allocator (RAII: freed back to the cache when
-// the buffer goes). An array holds a shared reference to its context, so the context's stream
-// outlives the memory queued on it. Copies are deep and stay in the source's context; to() moves
-// into another context. Non-float data of the training step lives here (labels, argmax, masks,
-// layout indices, loss totals, the data set).
+// the buffer goes). Large host float buffers are recycled the same way (host_floats below). An
+// array holds a shared reference to its context, so the context's stream outlives the memory
+// queued on it. Copies are deep and stay in the source's context; to() moves into another
+// context. Non-float data of the training step lives here (labels, argmax, masks, layout indices,
+// loss totals, the data set).
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,6 +30,11 @@ void device_zero(const ExecContext& c, void* dst, size_t bytes);
 // the copy finished before either side may reuse its block.
 void copy_across(const ExecContext& to, void* dst, const ExecContext& from, const void* src, size_t bytes);
 [[noreturn]] void host_only(const char* what);
+// Host float buffers recycled between arrays (backend/host_pool.cpp): a vector of exactly n
+// floats, zeros when `zeroed`, else unspecified values (a recycled buffer's old ones).
+std::vector<float> host_floats(size_t n, bool zeroed);
+// Takes v's buffer for host_floats when it is worth keeping (v is left empty then).
+void recycle_host_floats(std::vector<float>& v);
 }  // namespace detail
 
 template <typename T>
@@ -37,30 +44,49 @@ class Array {
   // n value-initialized (zero) elements in context c.
   explicit Array(int64_t n, const ExecContextPtr& c = host_context()) : ctx_(c) {
     if (on_host()) {
-      host_.assign(static_cast<size_t>(n), T{});
+      if constexpr (kRecycled) take_pooled(n, true);
+      else host_.assign(static_cast<size_t>(n), T{});
     } else {
       allocate(n);
       zero();
     }
   }
   explicit Array(std::vector<T> host) : host_(std::move(host)) {}
-  // n elements in c that the caller writes next (zeros on the host, unset on a device).
+  // n elements in c that the caller writes next (unspecified values; zeros for host arrays of
+  // other types than float).
   static Array uninitialized(int64_t n, const ExecContextPtr& c) {
-    if (c->device() == Device::Cpu) return Array(n, c);
+    if (c->device() == Device::Cpu) {
+      if constexpr (kRecycled) {
+        Array a;
+        a.ctx_ = c;
+        a.take_pooled(n, false);
+        return a;
+      } else {
+        return Array(n, c);
+      }
+    }
     Array a;
     a.ctx_ = c;
     a.allocate(n);
     return a;
   }
-  Array(const Array& o) : ctx_(o.ctx_), host_(o.host_) {
-    if (!on_host()) {
+  Array(const Array& o) : ctx_(o.ctx_) {
+    if (on_host()) {
+      if constexpr (kRecycled) {
+        take_pooled(o.size(), false);
+        std::copy(o.host_.begin(), o.host_.end(), host_.begin());
+      } else {
+        host_ = o.host_;
+      }
+    } else {
       allocate(o.size_);
       detail::device_copy(*ctx_, dev_, o.dev_, bytes());
     }
   }
   // The moved-from array stays in its context, empty.
   Array(Array&& o) noexcept
-      : ctx_(o.ctx_), host_(std::move(o.host_)), dev_(std::exchange(o.dev_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+      : ctx_(o.ctx_), host_(std::move(o.host_)), pooled_(std::exchange(o.pooled_, false)),
+        dev_(std::exchange(o.dev_, nullptr)), size_(std::exchange(o.size_, 0)) {}
   Array& operator=(const Array& o) {
     if (this != &o) *this = Array(o);
     return *this;
@@ -68,14 +94,19 @@ class Array {
   Array& operator=(Array&& o) noexcept {
     if (this != &o) {
       free_device();
+      recycle_host();
       ctx_ = o.ctx_;
       host_ = std::move(o.host_);
+      pooled_ = std::exchange(o.pooled_, false);
       dev_ = std::exchange(o.dev_, nullptr);
       size_ = std::exchange(o.size_, 0);
     }
     return *this;
   }
-  ~Array() { free_device(); }
+  ~Array() {
+    free_device();
+    recycle_host();
+  }
 
   Device device() const { return ctx_->device(); }
   const ExecContextPtr& context() const { return ctx_; }
@@ -170,14 +201,29 @@ class Array {
     size_ = n;
     dev_ = n > 0 ? detail::device_allocate(*ctx_, static_cast<size_t>(n) * sizeof(T)) : nullptr;
   }
+  // Only buffers taken from the pool go back to it: the pool then holds at most what the
+  // program has dropped of what it took, and other vectors are freed as they always were.
+  void take_pooled(int64_t n, bool zeroed) {
+    host_ = detail::host_floats(static_cast<size_t>(n), zeroed);
+    pooled_ = true;
+  }
+  void recycle_host() {
+    if constexpr (kRecycled) {
+      if (pooled_) detail::recycle_host_floats(host_);
+      pooled_ = false;
+    }
+  }
   void free_device() {
     if (dev_) detail::device_release(*ctx_, dev_);
     dev_ = nullptr;
     size_ = 0;
   }
 
+  static constexpr bool kRecycled = std::is_same_v<T, float>;
+
   ExecContextPtr ctx_ = host_context();
   std::vector<T> host_;   // on the CPU
+  bool pooled_ = false;   // host_ came from detail::host_floats
   void* dev_ = nullptr;   // on other devices
   int64_t size_ = 0;      // elements at dev_
 };

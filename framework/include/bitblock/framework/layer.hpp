@@ -38,6 +38,9 @@ class Layer {
   virtual std::string describe() const = 0;      // one line for summaries
   virtual Shape output_shape(const Shape& input) const = 0;  // per-sample shapes (no batch)
   virtual Tensor forward(const Tensor& x, Context& ctx) = 0;  // x: [batch, ...]
+  // Forward of an input nothing else needs afterwards (Sequential's results between layers):
+  // a layer that keeps its input for backward may take it instead of copying it.
+  virtual Tensor forward_taking(Tensor&& x, Context& ctx) { return forward(x, ctx); }
   virtual Tensor backward(const Tensor& grad_y) = 0;          // after forward (training)
   // Backward when nothing needs the input gradient (the network's first layer with parameters):
   // parameter gradients only. Weight layers override it to skip the input-gradient product.

@@ -39,7 +39,8 @@ class Tensor {
   Tensor(Shape shape, std::vector<float> values);
   // Zeros in context c.
   Tensor(Shape shape, const ExecContextPtr& c) : shape_(std::move(shape)), buf_(shape_numel(shape_), c) {}
-  // A tensor in c whose every value the caller writes next: zeros on the host, unset on a device.
+  // A tensor in c whose every value the caller writes next: unspecified values in every context
+  // (on the host a recycled buffer's old ones), so kernels that accumulate into it zero it first.
   static Tensor for_output(Shape shape, const ExecContextPtr& c);
 
   const Shape& shape() const { return shape_; }
