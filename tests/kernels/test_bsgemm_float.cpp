@@ -52,6 +52,20 @@ Problem make_problem(const Case& c, Rng& rng) {
   return p;
 }
 
+// A problem with its operands X [M, K] and dY [M, N], in rows padded past K and N.
+struct Operands {
+  Problem p;
+  int64_t ldx, ldy;
+  std::vector<float> X, dY;
+};
+
+Operands make_operands(const Case& c, Rng& rng) {
+  Operands o{make_problem(c, rng), c.K + 1, c.N + 2, {}, {}};
+  o.X = testing::random_floats(c.M * o.ldx, rng);
+  o.dY = testing::random_floats(c.M * o.ldy, rng);
+  return o;
+}
+
 void expect_close(const float* got, int64_t ldg, const std::vector<double>& want, int64_t rows, int64_t cols,
                   double size) {
   for (int64_t r = 0; r < rows; ++r) {
@@ -66,10 +80,11 @@ TEST(BsgemmFloat, AllPathsMatchDenseProducts) {
   for (const Case& c : cases()) {
     SCOPED_TRACE(::testing::Message() << c.M << "x" << c.N << "x" << c.K << " block " << c.br << "x" << c.bc
                                       << " bits " << c.bits << " ratio " << c.ratio);
-    const Problem p = make_problem(c, rng);
-    const int64_t ldx = c.K + 1, ldy = c.N + 2;
-    const auto X = testing::random_floats(c.M * ldx, rng);
-    const auto dY = testing::random_floats(c.M * ldy, rng);
+    const Operands o = make_operands(c, rng);
+    const Problem& p = o.p;
+    const int64_t ldx = o.ldx, ldy = o.ldy;
+    const std::vector<float>& X = o.X;
+    const std::vector<float>& dY = o.dY;
     // Dense expectations in double.
     std::vector<double> y(static_cast<size_t>(c.M * c.N), 0.0), dx(static_cast<size_t>(c.M * c.K), 0.0),
         dw(static_cast<size_t>(c.N * c.K), 0.0);
@@ -131,10 +146,11 @@ TEST(BsgemmFloat, SimdWeightGradientIsOneFmaChainPerOutput) {
   Rng rng(79);
   for (const Case& c : cases()) {
     SCOPED_TRACE(::testing::Message() << c.M << "x" << c.N << "x" << c.K << " block " << c.br << "x" << c.bc);
-    const Problem p = make_problem(c, rng);
-    const int64_t ldx = c.K + 1, ldy = c.N + 2;
-    const auto X = testing::random_floats(c.M * ldx, rng);
-    const auto dY = testing::random_floats(c.M * ldy, rng);
+    const Operands o = make_operands(c, rng);
+    const Problem& p = o.p;
+    const int64_t ldx = o.ldx, ldy = o.ldy;
+    const std::vector<float>& X = o.X;
+    const std::vector<float>& dY = o.dY;
     const BsrLayout& l = p.w.layout;
     std::vector<float> want(static_cast<size_t>(l.kept_blocks() * l.block_elems()), 0.0f);
     for (int64_t i = 0; i < l.num_block_rows(); ++i) {
@@ -175,7 +191,8 @@ TEST(BsgemmFloat, SimdWeightGradientIsOneFmaChainPerOutput) {
   }
 }
 
-// The AVX-512 tiles compute each output as the AVX2 tiles do (the same FMA chain), so the two paths must agree bit for bit: training on either gives the same run.
+// The AVX-512 tiles compute each output as the AVX2 tiles do (the same FMA chain), so the two
+// paths must agree bit for bit: training on either gives the same run.
 TEST(BsgemmFloat, Avx512GivesTheBitsOfAvx2) {
   const Isa saved = active_isa();
   if (set_isa(Isa::Avx512) != Isa::Avx512) {
@@ -185,10 +202,11 @@ TEST(BsgemmFloat, Avx512GivesTheBitsOfAvx2) {
   Rng rng(78);
   for (const Case& c : cases()) {
     SCOPED_TRACE(::testing::Message() << c.M << "x" << c.N << "x" << c.K << " block " << c.br << "x" << c.bc);
-    const Problem p = make_problem(c, rng);
-    const int64_t ldx = c.K + 1, ldy = c.N + 2;
-    const auto X = testing::random_floats(c.M * ldx, rng);
-    const auto dY = testing::random_floats(c.M * ldy, rng);
+    const Operands o = make_operands(c, rng);
+    const Problem& p = o.p;
+    const int64_t ldx = o.ldx, ldy = o.ldy;
+    const std::vector<float>& X = o.X;
+    const std::vector<float>& dY = o.dY;
     const int64_t kept_vals = p.w.layout.kept_blocks() * p.w.layout.block_elems();
     auto run = [&](Isa isa) {
       set_isa(isa);
