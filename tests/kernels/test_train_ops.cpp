@@ -630,7 +630,9 @@ TEST(TrainOps, CudaMatchesCpu) {
 // adding that to the accumulator (bias.hpp), on every ISA and whatever channels run beside it.
 // Values of mixed magnitude make any other order round differently.
 TEST(TrainOps, ChannelSumsAddInSampleThenPixelOrder) {
-  for (auto [batch, channels, pixels] : {std::tuple<int64_t, int64_t, int64_t>{3, 19, 21}, {1, 8, 5}, {2, 9, 1}}) {
+  for (const auto& shape : {std::tuple<int64_t, int64_t, int64_t>{3, 19, 21}, {1, 8, 5}, {2, 9, 1}}) {
+    // Plain locals, not a structured binding: the lambda below captures them (C++17).
+    const int64_t batch = std::get<0>(shape), channels = std::get<1>(shape), pixels = std::get<2>(shape);
     std::vector<float> y = uniform(batch * channels * pixels, 60);
     for (size_t i = 0; i < y.size(); i += 7) y[i] *= 1.0e6f;
     const std::vector<float> acc = uniform(channels, 61);
