@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "bitblock/framework/layers.hpp"
@@ -96,6 +97,37 @@ TEST(TensorReuse, RecycledGarbageGivesTheStepOfZeroedBuffers) {
   EXPECT_EQ(garbage.dx, zeroed.dx);
   ASSERT_EQ(garbage.grads.size(), zeroed.grads.size());
   for (size_t i = 0; i < zeroed.grads.size(); ++i) EXPECT_EQ(garbage.grads[i], zeroed.grads[i]) << "param " << i;
+}
+
+// Sequential hands each layer its input with forward_taking (the layer keeps that tensor instead
+// of a copy). A weight layer that takes its input gives the output and the gradients of one that
+// copies it (backward reads the taken tensor).
+template <typename L>
+void expect_taking_matches_copying(L& copying, L& taking, const Shape& input) {
+  Rng data(31);
+  const Tensor x = testing::random_tensor(input, data);
+  Context ctx;
+  const Tensor y = copying.forward(x, ctx);
+  Tensor given = x.to(host_context());
+  const Tensor y_taken = taking.forward_taking(std::move(given), ctx);
+  EXPECT_TRUE(given.empty());
+  EXPECT_EQ(y_taken.values(), y.values());
+  const Tensor dy = testing::random_tensor(y.shape(), data);
+  EXPECT_EQ(taking.backward(dy).values(), copying.backward(dy).values());
+  for (size_t i = 0; i < copying.params().size(); ++i)
+    EXPECT_EQ(taking.params()[i].grad->values(), copying.params()[i].grad->values()) << "param " << i;
+}
+
+TEST(TensorReuse, TakingWeightLayersGiveTheBitsOfCopyingOnes) {
+  Conv2d conv_a(3, 8, 3, 1, 1), conv_b(3, 8, 3, 1, 1);
+  Linear lin_a(48, 20), lin_b(48, 20);
+  for (auto [a, b] : {std::pair<Layer*, Layer*>{&conv_a, &conv_b}, {&lin_a, &lin_b}}) {
+    Rng ra(5), rb(5);
+    a->weights()->init(ra);
+    b->weights()->init(rb);
+  }
+  expect_taking_matches_copying(conv_a, conv_b, {4, 3, 9, 7});
+  expect_taking_matches_copying(lin_a, lin_b, {6, 3, 4, 4});
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "bitblock/framework/conv2d.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "bitblock/common/error.hpp"
 
@@ -46,9 +47,21 @@ ops::ConvGeometry Conv2d::geometry(const Tensor& x, const char* where) const {
 }
 
 Tensor Conv2d::forward(const Tensor& x, Context& /*ctx*/) {
-  const ops::ConvGeometry g = geometry(x, "forward");
+  geometry(x, "forward");
   input_.reset(x.shape(), x.context());
   input_.copy_from(x);
+  return forward_kept_input();
+}
+
+Tensor Conv2d::forward_taking(Tensor&& x, Context& /*ctx*/) {
+  geometry(x, "forward");
+  input_ = std::move(x);
+  return forward_kept_input();
+}
+
+Tensor Conv2d::forward_kept_input() {
+  const Tensor& x = input_;
+  const ops::ConvGeometry g = geometry(x, "forward");
   Tensor y = Tensor::for_output({x.dim(0), out_ch_, g.out_height(), g.out_width()}, x.context());
   w_.prepare();
   if (w_.kept_path() || w_.sign_product()) {  // patch rows: the kept weights' products or the binary GEMM

@@ -1,5 +1,7 @@
 #include "bitblock/framework/linear.hpp"
 
+#include <utility>
+
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/ops.hpp"
 
@@ -34,11 +36,26 @@ Shape Linear::output_shape(const Shape& input) const {
   return {out_};
 }
 
-Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
+void Linear::check_input(const Tensor& x) const {
   if (x.rank() < 2 || features_per_sample(x.shape(), 1) != in_)
     fail_input("linear", "expects [batch, " + std::to_string(in_) + "] input, got " + shape_str(x.shape()));
+}
+
+Tensor Linear::forward(const Tensor& x, Context& /*ctx*/) {
+  check_input(x);
   input_.reset(x.shape(), x.context());
   input_.copy_from(x);
+  return forward_kept_input();
+}
+
+Tensor Linear::forward_taking(Tensor&& x, Context& /*ctx*/) {
+  check_input(x);
+  input_ = std::move(x);
+  return forward_kept_input();
+}
+
+Tensor Linear::forward_kept_input() {
+  const Tensor& x = input_;
   Tensor y = Tensor::for_output({x.dim(0), out_}, x.context());
   w_.prepare();
   w_.forward(x, y);

@@ -28,6 +28,7 @@ class Conv2d : public Layer {
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override;   // input [C, H, W]
   Tensor forward(const Tensor& x, Context& ctx) override;  // x [N, C, H, W]
+  Tensor forward_taking(Tensor&& x, Context& ctx) override;  // keeps x itself, not a copy
   Tensor backward(const Tensor& grad_y) override;
   void backward_params(const Tensor& grad_y) override;
   std::vector<Param> params() override { return w_.params(); }
@@ -43,6 +44,7 @@ class Conv2d : public Layer {
 
  private:
   Tensor backward_impl(const Tensor& grad_y, bool input_grad);  // dx empty when !input_grad
+  Tensor forward_kept_input();  // the output of input_
   void forward_dense(const Tensor& x, const ops::ConvGeometry& g, Tensor& y);
   void forward_patch_rows(const Tensor& x, const ops::ConvGeometry& g, Tensor& y);
   void backward_dense(const Tensor& grad_y, const ops::ConvGeometry& g, Tensor* dx);

@@ -27,6 +27,7 @@ class Linear : public Layer {
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override;
   Tensor forward(const Tensor& x, Context& ctx) override;  // x: [batch, ...] with in features per sample
+  Tensor forward_taking(Tensor&& x, Context& ctx) override;  // keeps x itself, not a copy
   Tensor backward(const Tensor& grad_y) override;
   void backward_params(const Tensor& grad_y) override;
   std::vector<Param> params() override { return w_.params(); }
@@ -38,6 +39,8 @@ class Linear : public Layer {
   int64_t out_features() const { return out_; }
 
  private:
+  void check_input(const Tensor& x) const;
+  Tensor forward_kept_input();  // the output of input_
   Tensor backward_impl(const Tensor& grad_y, bool input_grad);  // dx empty when !input_grad
 
   int64_t in_, out_;
