@@ -22,31 +22,52 @@ constexpr int64_t kBlock = 64;
 using Sums = std::array<double, kBlock>;
 constexpr int kLanes = 8;
 
+// The lane sums of NC channels from c, interleaved: one channel's adds form a single chain of
+// dependent vector adds, NC channels are NC chains the vector units overlap. Each channel's lanes
+// see its elements in the same order as alone (samples, then pixel blocks, then the tail).
+template <int NC, size_t K, typename F>
+void plane_sums(int64_t batch, int64_t channels, int64_t c, int64_t npix, double (&acc)[NC][K][kLanes], F f) {
+  for (int64_t n = 0; n < batch; ++n) {
+    const int64_t base = (n * channels + c) * npix;
+    int64_t p = 0;
+    for (; p + kLanes <= npix; p += kLanes)
+      for (int k = 0; k < NC; ++k)
+        for (int l = 0; l < kLanes; ++l) {
+          const std::array<double, K> v = f(c + k, base + k * npix + p + l);
+          for (size_t j = 0; j < K; ++j) acc[k][j][l] += v[j];
+        }
+    for (int k = 0; k < NC; ++k)
+      for (int64_t q = p; q < npix; ++q) {
+        const std::array<double, K> v = f(c + k, base + k * npix + q);
+        for (size_t j = 0; j < K; ++j) acc[k][j][q - p] += v[j];
+      }
+  }
+}
+
 // Per channel of [c0, c1): sums over samples and pixels of each f[j](c, i) (i the element's index)
 // into out[j][c - c0], in one pass: serially for one pixel per plane, else in kLanes lanes (pixel
-// p into lane p % kLanes) added in a fixed tree.
+// p into lane p % kLanes) added in a fixed tree, kChannelsAtOnce channels at a time.
+constexpr int kChannelsAtOnce = 2;  // 4 would push a block's planes (re-read by later passes) out of L2
+
 template <size_t K, typename Pixels, typename F>
 void channel_sums(int64_t batch, int64_t channels, int64_t c0, int64_t c1, Pixels npix, std::array<Sums*, K> out, F f) {
   if constexpr (std::is_same_v<Pixels, int64_t>) {
-    for (int64_t c = c0; c < c1; ++c) {
-      double acc[K][kLanes] = {};
-      for (int64_t n = 0; n < batch; ++n) {
-        const int64_t base = (n * channels + c) * npix;
-        int64_t p = 0;
-        for (; p + kLanes <= npix; p += kLanes)
-          for (int l = 0; l < kLanes; ++l) {
-            const std::array<double, K> v = f(c, base + p + l);
-            for (size_t j = 0; j < K; ++j) acc[j][l] += v[j];
-          }
-        for (int l = 0; p < npix; ++p, ++l) {
-          const std::array<double, K> v = f(c, base + p);
-          for (size_t j = 0; j < K; ++j) acc[j][l] += v[j];
-        }
-      }
+    auto finish = [&](int64_t c, const double (&acc)[K][kLanes]) {
       for (size_t j = 0; j < K; ++j) {
         const double* a = acc[j];
         (*out[j])[c - c0] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
       }
+    };
+    int64_t c = c0;
+    for (; c + kChannelsAtOnce <= c1; c += kChannelsAtOnce) {
+      double acc[kChannelsAtOnce][K][kLanes] = {};
+      plane_sums<kChannelsAtOnce, K>(batch, channels, c, npix, acc, f);
+      for (int k = 0; k < kChannelsAtOnce; ++k) finish(c + k, acc[k]);
+    }
+    for (; c < c1; ++c) {
+      double acc[1][K][kLanes] = {};
+      plane_sums<1, K>(batch, channels, c, npix, acc, f);
+      finish(c, acc[0]);
     }
   } else {
     for (int64_t n = 0; n < batch; ++n)
@@ -57,12 +78,13 @@ void channel_sums(int64_t batch, int64_t channels, int64_t c0, int64_t c1, Pixel
   }
 }
 
-// Image planes are long enough to stream one channel at a time (more blocks to share out).
+// Image planes are long enough to stream kChannelsAtOnce channels at a time (more blocks to share
+// out than whole blocks of kBlock).
 // fn(c0, c1, npix) gets the pixel count as std::integral_constant 1 for [N, C] inputs, so the
 // pixel loops vanish at compile time and the channel loops vectorize.
 template <typename Fn>
 void over_channel_blocks(int64_t channels, int64_t pixels, int64_t numel, Fn fn) {
-  const int64_t block = pixels >= kBlock ? 1 : kBlock;
+  const int64_t block = pixels >= kBlock ? kChannelsAtOnce : kBlock;
   const int64_t blocks = (channels + block - 1) / block;
 #pragma omp parallel for schedule(static) if (numel >= kParallelMinElements)
   for (int64_t b = 0; b < blocks; ++b) {

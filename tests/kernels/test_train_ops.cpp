@@ -582,7 +582,7 @@ std::vector<std::unique_ptr<OpCase>> all_cases() {
     }
   }
   for (bool train : {true, false})
-    for (auto [b, ch, p] : {std::tuple{2, 1, 1}, {7, 70, 1}, {3, 5, 13}, {4, 2, 100}})
+    for (auto [b, ch, p] : {std::tuple{2, 1, 1}, {7, 70, 1}, {3, 5, 13}, {4, 2, 100}, {2, 5, 70}})
       c.push_back(std::make_unique<BatchNormCase>(b, ch, p, train));
   c.push_back(std::make_unique<PoolCase>(3, 4, 4, 2, 2));
   c.push_back(std::make_unique<PoolCase>(2, 7, 5, 3, 2));  // overlapping windows, ragged edge
