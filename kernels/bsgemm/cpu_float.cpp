@@ -68,23 +68,36 @@ void backward_weight(const float* dY, int64_t M, int64_t lddy, const float* X, i
   // that are not multiples of 4 KiB: a column of rows 16 KiB apart would fall into one L1 set.
   const int64_t chunk = std::max<int64_t>(8, (int64_t{128} << 10) / std::max<int64_t>(1, layout.cols));
   const int64_t ldxp = (layout.cols + 15) / 16 * 16 + 16, ldyp = (layout.rows + 15) / 16 * 16 + 16;
+  if (M == 0) {
+    if (!add) std::fill(dW, dW + layout.kept_blocks() * be, 0.0f);
+    return;
+  }
+  const int64_t rows_max = std::min(chunk, M);
+  std::vector<float> xp(static_cast<size_t>(rows_max * ldxp)), dyp(static_cast<size_t>(rows_max * ldyp));
+  // Pieces: contiguous runs of block-rows with equal shares of kept blocks, about four per
+  // thread, handed out as threads finish (a thread that a busy machine deschedules holds up only
+  // its piece). The threads copy each chunk together, once.
+  const auto& ptr = layout.block_row_ptr;
+  const int64_t kept = layout.kept_blocks(), pieces = 4 * static_cast<int64_t>(omp_get_max_threads());
+  auto piece_start = [&](int64_t k) {
+    return k == pieces ? nbr : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * k / pieces) - ptr.begin();
+  };
 #pragma omp parallel
   {
-    // Contiguous runs of block-rows with equal shares of kept blocks.
-    const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t kept = layout.kept_blocks();
-    const auto& ptr = layout.block_row_ptr;
-    const int64_t i0 = th == 0 ? 0 : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * th / nt) - ptr.begin();
-    const int64_t i1 = th == nt - 1 ? nbr : std::lower_bound(ptr.begin(), ptr.end() - 1, kept * (th + 1) / nt) - ptr.begin();
-    if (i0 < i1) {
-      if (!add) std::fill(dW + ptr[i0] * be, dW + ptr[i1] * be, 0.0f);
-      std::vector<float> xp(static_cast<size_t>(chunk * ldxp)), dyp(static_cast<size_t>(chunk * ldyp));
-      for (int64_t m0 = 0; m0 < M; m0 += chunk) {
-        const int64_t rows = std::min(chunk, M - m0);
-        for (int64_t m = 0; m < rows; ++m) {
-          std::copy_n(X + (m0 + m) * ldx, layout.cols, xp.data() + m * ldxp);
-          std::copy_n(dY + (m0 + m) * lddy, layout.rows, dyp.data() + m * ldyp);
-        }
+    for (int64_t m0 = 0; m0 < M; m0 += chunk) {
+      const int64_t rows = std::min(chunk, M - m0);
+#pragma omp for schedule(static)
+      for (int64_t m = 0; m < rows; ++m) {
+        std::copy_n(X + (m0 + m) * ldx, layout.cols, xp.data() + m * ldxp);
+        std::copy_n(dY + (m0 + m) * lddy, layout.rows, dyp.data() + m * ldyp);
+      }
+      // The implicit barriers: every row is copied before any piece reads it, and every piece has
+      // read the chunk before the next one overwrites it.
+#pragma omp for schedule(dynamic)
+      for (int64_t k = 0; k < pieces; ++k) {
+        const int64_t i0 = k == 0 ? 0 : piece_start(k), i1 = piece_start(k + 1);
+        if (i0 >= i1) continue;
+        if (!add && m0 == 0) std::fill(dW + ptr[i0] * be, dW + ptr[i1] * be, 0.0f);
         for (int64_t i = i0; i < i1; ++i) row(dyp.data(), ldyp, xp.data(), ldxp, rows, layout, i, dW);
       }
     }

@@ -69,34 +69,37 @@ PanelPath panel_path() {
 void run_block_panels(const float* A, int64_t M, int64_t lda, const BlockPanels& p, float* out, int64_t ldo) {
   const PanelPath path = panel_path();
   const int64_t tile_floats = p.a_cols * path.rows;
-  // Threads split the batch rows: each packs its own tiles and computes every group for them,
-  // so the only synchronization is the end of the region (a busy machine that deschedules one
-  // thread then delays only its own rows) and every output is computed by one thread.
+  // Threads take the batch rows in pieces of whole tiles, about four per thread, handed out as
+  // they finish: a thread that a busy machine deschedules holds up only the piece it has, and
+  // every output is computed by one thread with the same chain whoever takes it (same bits).
   const int64_t entries = p.ptr[p.groups];
   const bool parallel = M * entries * int64_t{p.span} * p.lanes > (int64_t{1} << 21);
+  const int64_t nt = parallel ? omp_get_max_threads() : 1;
+  const int64_t piece = std::max<int64_t>(1, (M + 4 * nt * path.rows - 1) / (4 * nt * path.rows)) * path.rows;
+  const int64_t pieces = (M + piece - 1) / piece;
 #pragma omp parallel if (parallel)
   {
-    // Thread boundaries on multiples of 8 rows, so only the last thread's last tile is ragged
-    // (a ragged SIMD tile still costs whole 8-row vectors).
-    const int64_t th = omp_get_thread_num(), nt = omp_get_num_threads();
-    auto boundary = [M, nt](int64_t k) { return k == nt ? M : std::min(M, M * k / nt / 8 * 8); };
-    const int64_t r0 = boundary(th), r1 = boundary(th + 1);
     std::unique_ptr<float[]> tile(new float[static_cast<size_t>(tile_floats)]);
     std::unique_ptr<float[]> stage(new float[static_cast<size_t>(path.rows * p.out_cols)]);
-    for (int64_t m = r0; m < r1; m += path.rows) {
-      path.pack(A + m * lda, r1 - m, lda, p.a_cols, tile.get());
-      const int rows = static_cast<int>(std::min<int64_t>(path.rows, r1 - m));
-      for (int64_t g = 0; g < p.groups; ++g) {
-        const int width = static_cast<int>(std::min<int64_t>(p.group_width, p.out_cols - g * p.group_width));
-        for (int q = 0; q < width; q += path.outs) {
-          path.tile(tile.get(), p, g, q, std::min(path.outs, width - q), rows, stage.get() + g * p.group_width + q,
-                    p.out_cols);
+#pragma omp for schedule(dynamic)
+    for (int64_t k = 0; k < pieces; ++k) {
+      const int64_t r1 = std::min(M, (k + 1) * piece);
+      for (int64_t m = k * piece; m < r1; m += path.rows) {
+        path.pack(A + m * lda, r1 - m, lda, p.a_cols, tile.get());
+        const int rows = static_cast<int>(std::min<int64_t>(path.rows, r1 - m));
+        for (int64_t g = 0; g < p.groups; ++g) {
+          const int width = static_cast<int>(std::min<int64_t>(p.group_width, p.out_cols - g * p.group_width));
+          for (int q = 0; q < width; q += path.outs) {
+            path.tile(tile.get(), p, g, q, std::min(path.outs, width - q), rows, stage.get() + g * p.group_width + q,
+                      p.out_cols);
+          }
         }
-      }
-      // Staged, then copied out row by row: short runs stored straight into rows a page apart
-      // would thrash one L1 set.
-      for (int r = 0; r < rows; ++r) {
-        std::memcpy(out + (m + r) * ldo, stage.get() + r * p.out_cols, static_cast<size_t>(p.out_cols) * sizeof(float));
+        // Staged, then copied out row by row: short runs stored straight into rows a page apart
+        // would thrash one L1 set.
+        for (int r = 0; r < rows; ++r) {
+          std::memcpy(out + (m + r) * ldo, stage.get() + r * p.out_cols,
+                      static_cast<size_t>(p.out_cols) * sizeof(float));
+        }
       }
     }
   }
