@@ -190,25 +190,25 @@ void activation_backward(k::ActFn fn, int bits, float max, const Tensor& x, cons
 }
 
 void batchnorm_forward(bool training, float momentum, float eps, const Tensor& x, BatchNormTensors& bn, Tensor& xhat,
-                       Tensor& y) {
+                       Tensor& y, const k::ActSpec& act) {
   auto& be = on("batchnorm_forward", x, bn.gamma, bn.beta, bn.running_mean, bn.running_var, bn.inv_std, xhat, y);
   const int64_t batch = x.dim(0), channels = bn.gamma.numel(), pixels = x.numel() / (batch * channels);
   if (training) {
     BITBLOCK_RUN(be, batchnorm_forward_train, x.data(), batch, channels, pixels, bn.gamma.data(), bn.beta.data(),
                  momentum, eps, bn.running_mean.data(), bn.running_var.data(), bn.inv_std.data(), xhat.data(),
-                 y.data());
+                 y.data(), act);
   } else {
     BITBLOCK_RUN(be, batchnorm_forward_eval, x.data(), batch, channels, pixels, bn.gamma.data(), bn.beta.data(), eps,
-                 bn.running_mean.data(), bn.running_var.data(), bn.inv_std.data(), xhat.data(), y.data());
+                 bn.running_mean.data(), bn.running_var.data(), bn.inv_std.data(), xhat.data(), y.data(), act);
   }
 }
 
-void batchnorm_backward(bool trained, const Tensor& dy, const Tensor& xhat, const Tensor& gamma, const Tensor& inv_std,
-                        Tensor& gamma_grad, Tensor& beta_grad, Tensor& dx) {
-  const int64_t batch = dy.dim(0), channels = gamma.numel(), pixels = dy.numel() / (batch * channels);
-  auto& be = on("batchnorm_backward", dy, xhat, gamma, inv_std, gamma_grad, beta_grad, dx);
-  BITBLOCK_RUN(be, batchnorm_backward, dy.data(), xhat.data(), batch, channels, pixels, gamma.data(), inv_std.data(),
-               trained, gamma_grad.data(), beta_grad.data(), dx.data());
+void batchnorm_backward(bool trained, const Tensor& dy, const Tensor& xhat, const BatchNormTensors& bn,
+                        Tensor& gamma_grad, Tensor& beta_grad, Tensor& dx, const k::ActSpec& act) {
+  const int64_t batch = dy.dim(0), channels = bn.gamma.numel(), pixels = dy.numel() / (batch * channels);
+  auto& be = on("batchnorm_backward", dy, xhat, bn.gamma, bn.beta, bn.inv_std, gamma_grad, beta_grad, dx);
+  BITBLOCK_RUN(be, batchnorm_backward, dy.data(), xhat.data(), batch, channels, pixels, bn.gamma.data(),
+               bn.beta.data(), bn.inv_std.data(), trained, gamma_grad.data(), beta_grad.data(), dx.data(), act);
 }
 
 void maxpool_forward(const Tensor& x, int kernel, int stride, Tensor& y, Array<int32_t>& argmax) {

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "bitblock/common/error.hpp"
+#include "bitblock/framework/activation.hpp"
+#include "bitblock/framework/batchnorm.hpp"
 #include "bitblock/framework/weight_matrix.hpp"
 
 namespace bitblock {
@@ -20,18 +22,44 @@ void Sequential::init(uint64_t seed) {
   }
 }
 
+namespace {
+// Batch norm then an activation run as one pass (BatchNorm::forward_activated): the activation's
+// input is never written out and read back, nor is its gradient gated in a pass of its own. The
+// batch norm of such a pair at i, else null; its activation's settings into *act.
+BatchNorm* fused_pair(const std::vector<LayerPtr>& layers, size_t i, kernels::ActSpec* act = nullptr) {
+  if (i + 1 >= layers.size()) return nullptr;
+  auto* bn = dynamic_cast<BatchNorm*>(layers[i].get());
+  const auto* a = dynamic_cast<const Activation*>(layers[i + 1].get());
+  if (!bn || !a) return nullptr;
+  if (act) *act = {a->fn(), a->bits(), a->max()};
+  return bn;
+}
+}  // namespace
+
 Tensor Sequential::forward(const Tensor& x, Context& ctx) {
   if (x.context() != context_) return forward(x.to(context_), ctx);
   if (layers_.empty()) return x;
-  Tensor h = layers_[0]->forward(x, ctx);
-  for (size_t i = 1; i < layers_.size(); ++i) h = layers_[i]->forward_taking(std::move(h), ctx);
+  Tensor h;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    kernels::ActSpec act;
+    if (BatchNorm* bn = fused_pair(layers_, i, &act)) {
+      h = bn->forward_activated(i == 0 ? x : h, ctx, act);
+      ++i;  // the activation ran inside
+    } else {
+      h = i == 0 ? layers_[0]->forward(x, ctx) : layers_[i]->forward_taking(std::move(h), ctx);
+    }
+  }
   return h;
 }
 
 Tensor Sequential::backward(const Tensor& grad_y) {
   if (layers_.empty()) return grad_y;
-  Tensor g = layers_.back()->backward(grad_y);
-  for (size_t i = layers_.size() - 1; i-- > 0;) g = layers_[i]->backward(g);
+  Tensor g;
+  for (size_t i = layers_.size(); i-- > 0;) {
+    const Tensor& in = i + 1 == layers_.size() ? grad_y : g;
+    if (i > 0 && fused_pair(layers_, i - 1)) --i;  // the pair's batch norm gates the activation's gradient
+    g = layers_[i]->backward(in);
+  }
   return g;
 }
 
@@ -40,7 +68,14 @@ void Sequential::backward_params(const Tensor& grad_y) {
   while (first < layers_.size() && layers_[first]->params().empty()) ++first;
   if (first == layers_.size()) return;
   Tensor g = grad_y;
-  for (size_t i = layers_.size() - 1; i > first; --i) g = layers_[i]->backward(g);
+  for (size_t i = layers_.size() - 1; i > first; --i) {
+    if (fused_pair(layers_, i - 1)) {
+      g = layers_[--i]->backward(g);
+      if (i == first) return;  // the pair's batch norm was the first layer with parameters
+      continue;
+    }
+    g = layers_[i]->backward(g);
+  }
   layers_[first]->backward_params(g);
 }
 

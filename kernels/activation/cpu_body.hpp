@@ -3,11 +3,10 @@
 // cpu_avx2.cpp and cpu_avx512.cpp, each compiling it for its ISA into kActivationCpu. One
 // vectorizable loop per function (the per-element work inlines), OpenMP chunks for conv-sized
 // tensors.
-#include <algorithm>
-#include <cmath>
 #include <cstring>
 
 #include "activation/cpu_table.hpp"
+#include "activation/elements.hpp"
 #include "common/parallel.hpp"
 
 namespace bitblock::kernels::detail {
@@ -47,38 +46,19 @@ void gate(int64_t n, const float* x, const float* dy, float* out, F pass) {
 }
 
 void forward(ActFn fn, int bits, float max_value, int64_t n, const float* in, float* out) {
-  const auto levels = static_cast<float>(activation_levels(fn, bits));
-  const float max = max_value;
-  switch (fn) {
-    case ActFn::Identity:
-      if (n > 0 && in != out) std::memcpy(out, in, static_cast<size_t>(n) * sizeof(float));
-      break;
-    case ActFn::Sign: map(n, in, out, [](float v) { return v >= 0.0f ? 1.0f : -1.0f; }); break;
-    case ActFn::Relu:
-      if (bits == 32) map(n, in, out, [](float v) { return v > 0.0f ? v : 0.0f; });
-      else map(n, in, out, [levels, max](float v) { return act::relu_levels(v, levels, max); });
-      break;
-    case ActFn::Hardtanh:
-      if (bits == 32) map(n, in, out, [](float v) { return std::clamp(v, -1.0f, 1.0f); });
-      else map(n, in, out, [levels](float v) { return act::hardtanh_levels(v, levels); });
-      break;
+  if (fn == ActFn::Identity) {
+    if (n > 0 && in != out) std::memcpy(out, in, static_cast<size_t>(n) * sizeof(float));
+    return;
   }
+  with_activation({fn, bits, max_value}, [&](auto value, auto) { map(n, in, out, value); });
 }
 
-void backward(ActFn fn, int bits, float max_value, int64_t n, const float* x, const float* dy,
-                         float* out) {
-  const float max = max_value;
-  switch (fn) {
-    case ActFn::Identity:
-      if (n > 0 && dy != out) std::memcpy(out, dy, static_cast<size_t>(n) * sizeof(float));
-      break;
-    case ActFn::Sign: gate(n, x, dy, out, [](float v) { return std::fabs(v) <= 1.0f; }); break;
-    case ActFn::Relu:
-      if (bits == 32) gate(n, x, dy, out, [](float v) { return v > 0.0f; });
-      else gate(n, x, dy, out, [max](float v) { return (v > 0.0f) & (v < max); });
-      break;
-    case ActFn::Hardtanh: gate(n, x, dy, out, [](float v) { return std::fabs(v) < 1.0f; }); break;
+void backward(ActFn fn, int bits, float max_value, int64_t n, const float* x, const float* dy, float* out) {
+  if (fn == ActFn::Identity) {
+    if (n > 0 && dy != out) std::memcpy(out, dy, static_cast<size_t>(n) * sizeof(float));
+    return;
   }
+  with_activation({fn, bits, max_value}, [&](auto, auto passes) { gate(n, x, dy, out, passes); });
 }
 
 constexpr ActivationCpu kActivationCpu{forward, backward};

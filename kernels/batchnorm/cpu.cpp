@@ -17,21 +17,21 @@ const detail::BatchnormCpu& pick() {
 
 void batchnorm_forward_train(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
                              const float* beta, float momentum, float eps, float* running_mean, float* running_var,
-                             float* inv_std, float* xhat, float* y) {
+                             float* inv_std, float* xhat, float* y, const ActSpec& act) {
   pick().forward_train(x, batch, channels, pixels, gamma, beta, momentum, eps, running_mean, running_var, inv_std,
-                       xhat, y);
+                       xhat, y, act);
 }
 
 void batchnorm_forward_eval(const float* x, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
                             const float* beta, float eps, const float* running_mean, const float* running_var,
-                            float* inv_std, float* xhat, float* y) {
-  pick().forward_eval(x, batch, channels, pixels, gamma, beta, eps, running_mean, running_var, inv_std, xhat, y);
+                            float* inv_std, float* xhat, float* y, const ActSpec& act) {
+  pick().forward_eval(x, batch, channels, pixels, gamma, beta, eps, running_mean, running_var, inv_std, xhat, y, act);
 }
 
 void batchnorm_backward(const float* dy, const float* xhat, int64_t batch, int64_t channels, int64_t pixels,
-                        const float* gamma, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad,
-                        float* dx) {
-  pick().backward(dy, xhat, batch, channels, pixels, gamma, inv_std, trained, gamma_grad, beta_grad, dx);
+                        const float* gamma, const float* beta, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad,
+                        float* dx, const ActSpec& act) {
+  pick().backward(dy, xhat, batch, channels, pixels, gamma, beta, inv_std, trained, gamma_grad, beta_grad, dx, act);
 }
 
 }  // namespace bitblock::kernels

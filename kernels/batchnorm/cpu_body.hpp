@@ -12,6 +12,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "activation/elements.hpp"
 #include "batchnorm/cpu_table.hpp"
 #include "common/parallel.hpp"
 
@@ -97,10 +98,11 @@ void over_channel_blocks(int64_t channels, int64_t pixels, int64_t numel, Fn fn)
   }
 }
 
-// xhat = (x - mean) * inv_std, y = gamma * xhat + beta over channels [c0, c1).
-template <typename Pixels>
+// xhat = (x - mean) * inv_std, y = value(gamma * xhat + beta) over channels [c0, c1).
+template <typename Pixels, typename Value>
 void normalize(const float* in, int64_t batch, int64_t channels, int64_t c0, int64_t c1, Pixels npix,
-               const Sums& mean, const float* inv_std, const float* gamma, const float* beta, float* xh, float* out) {
+               const Sums& mean, const float* inv_std, const float* gamma, const float* beta, float* xh, float* out,
+               Value value) {
   for (int64_t n = 0; n < batch; ++n)
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t base = (n * channels + c) * npix;
@@ -109,72 +111,98 @@ void normalize(const float* in, int64_t batch, int64_t channels, int64_t c0, int
       for (int64_t p = 0; p < npix; ++p) {
         const float v = (in[base + p] - m) * inv;
         xh[base + p] = v;
-        out[base + p] = g * v + b;
+        out[base + p] = value(g * v + b);
       }
     }
 }
 
 void forward_train(const float* in, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
-                             const float* beta, float momentum, float eps, float* running_mean, float* running_var,
-                             float* inv_std, float* xh, float* out) {
+                   const float* beta, float momentum, float eps, float* running_mean, float* running_var,
+                   float* inv_std, float* xh, float* out, const ActSpec& act) {
   const int64_t count = batch * pixels;
-  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
-    Sums mean{}, sq{};
-    channel_sums<1>(batch, channels, c0, c1, npix, {&mean},
-                    [&](int64_t, int64_t i) { return std::array<double, 1>{static_cast<double>(in[i])}; });
-    for (int64_t c = c0; c < c1; ++c) mean[c - c0] /= static_cast<double>(count);
-    channel_sums<1>(batch, channels, c0, c1, npix, {&sq}, [&](int64_t c, int64_t i) {
-      const double d = in[i] - mean[c - c0];
-      return std::array<double, 1>{d * d};
+  with_activation(act, [&](auto value, auto) {
+    over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
+      Sums mean{}, sq{};
+      channel_sums<1>(batch, channels, c0, c1, npix, {&mean},
+                      [&](int64_t, int64_t i) { return std::array<double, 1>{static_cast<double>(in[i])}; });
+      for (int64_t c = c0; c < c1; ++c) mean[c - c0] /= static_cast<double>(count);
+      channel_sums<1>(batch, channels, c0, c1, npix, {&sq}, [&](int64_t c, int64_t i) {
+        const double d = in[i] - mean[c - c0];
+        return std::array<double, 1>{d * d};
+      });
+      for (int64_t c = c0; c < c1; ++c) {
+        const double var = sq[c - c0] / static_cast<double>(count);
+        running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c - c0]);
+        if (count > 1)
+          running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] +
+                                              momentum * (sq[c - c0] / static_cast<double>(count - 1)));
+        inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
+      }
+      const auto local = value;  // a local copy: its constants stay in registers in the OpenMP region
+      normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out, local);
     });
-    for (int64_t c = c0; c < c1; ++c) {
-      const double var = sq[c - c0] / static_cast<double>(count);
-      running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean[c - c0]);
-      if (count > 1)
-        running_var[c] = static_cast<float>((1.0 - momentum) * running_var[c] +
-                                            momentum * (sq[c - c0] / static_cast<double>(count - 1)));
-      inv_std[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
-    }
-    normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out);
   });
 }
 
 void forward_eval(const float* in, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
-                            const float* beta, float eps, const float* running_mean, const float* running_var,
-                            float* inv_std, float* xh, float* out) {
-  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
-    Sums mean{};
-    for (int64_t c = c0; c < c1; ++c) {
-      mean[c - c0] = running_mean[c];
-      inv_std[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps));
-    }
-    normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out);
+                  const float* beta, float eps, const float* running_mean, const float* running_var, float* inv_std,
+                  float* xh, float* out, const ActSpec& act) {
+  with_activation(act, [&](auto value, auto) {
+    over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
+      Sums mean{};
+      for (int64_t c = c0; c < c1; ++c) {
+        mean[c - c0] = running_mean[c];
+        inv_std[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps));
+      }
+      const auto local = value;
+      normalize(in, batch, channels, c0, c1, npix, mean, inv_std, gamma, beta, xh, out, local);
+    });
   });
 }
 
-void backward(const float* dy, const float* xh, int64_t batch, int64_t channels, int64_t pixels,
-                        const float* gamma, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad,
-                        float* out) {
+// With an activation, dy is the gradient at its output: a first pass over the block writes the
+// gradient at the batch norm's output into out (the gate recomputes the activation's input
+// gamma * xhat + beta exactly as the forward did), and the sums and the last pass read it there,
+// while the block is in cache.
+void backward(const float* dy, const float* xh, int64_t batch, int64_t channels, int64_t pixels, const float* gamma,
+              const float* beta, const float* inv_std, bool trained, float* gamma_grad, float* beta_grad, float* out,
+              const ActSpec& act) {
   const auto count = static_cast<double>(batch * pixels);
-  over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
-    Sums sum_dy{}, sum_dy_xhat{};
-    channel_sums<2>(batch, channels, c0, c1, npix, {&sum_dy, &sum_dy_xhat}, [&](int64_t, int64_t i) {
-      const double d = dy[i];
-      return std::array<double, 2>{d, d * xh[i]};
-    });
-    for (int64_t c = c0; c < c1; ++c) {
-      gamma_grad[c] += static_cast<float>(sum_dy_xhat[c - c0]);
-      beta_grad[c] += static_cast<float>(sum_dy[c - c0]);
-    }
-    for (int64_t n = 0; n < batch; ++n)
-      for (int64_t c = c0; c < c1; ++c) {
-        const int64_t base = (n * channels + c) * npix;
-        const float scale = gamma[c] * inv_std[c];
-        const float mean_dy = trained ? static_cast<float>(sum_dy[c - c0] / count) : 0.0f;
-        const float mean_dy_xhat = trained ? static_cast<float>(sum_dy_xhat[c - c0] / count) : 0.0f;
-        for (int64_t p = 0; p < npix; ++p)
-          out[base + p] = scale * (dy[base + p] - mean_dy - xh[base + p] * mean_dy_xhat);
+  with_activation(act, [&](auto, auto passes) {
+    over_channel_blocks(channels, pixels, batch * channels * pixels, [&](int64_t c0, int64_t c1, auto npix) {
+      const auto pass = passes;  // a local copy: its constants stay in registers in the OpenMP region
+      const float* g = dy;
+      if (act.fn != ActFn::Identity) {
+        for (int64_t n = 0; n < batch; ++n)
+          for (int64_t c = c0; c < c1; ++c) {
+            const int64_t base = (n * channels + c) * npix;
+            const float gm = gamma[c], bt = beta[c];
+            for (int64_t p = 0; p < npix; ++p) {
+              const float d = dy[base + p];
+              out[base + p] = pass(gm * xh[base + p] + bt) ? d : 0.0f;
+            }
+          }
+        g = out;
       }
+      Sums sum_dy{}, sum_dy_xhat{};
+      channel_sums<2>(batch, channels, c0, c1, npix, {&sum_dy, &sum_dy_xhat}, [&](int64_t, int64_t i) {
+        const double d = g[i];
+        return std::array<double, 2>{d, d * xh[i]};
+      });
+      for (int64_t c = c0; c < c1; ++c) {
+        gamma_grad[c] += static_cast<float>(sum_dy_xhat[c - c0]);
+        beta_grad[c] += static_cast<float>(sum_dy[c - c0]);
+      }
+      for (int64_t n = 0; n < batch; ++n)
+        for (int64_t c = c0; c < c1; ++c) {
+          const int64_t base = (n * channels + c) * npix;
+          const float scale = gamma[c] * inv_std[c];
+          const float mean_dy = trained ? static_cast<float>(sum_dy[c - c0] / count) : 0.0f;
+          const float mean_dy_xhat = trained ? static_cast<float>(sum_dy_xhat[c - c0] / count) : 0.0f;
+          for (int64_t p = 0; p < npix; ++p)
+            out[base + p] = scale * (g[base + p] - mean_dy - xh[base + p] * mean_dy_xhat);
+        }
+    });
   });
 }
 

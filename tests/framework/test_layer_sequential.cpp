@@ -180,6 +180,79 @@ TEST(Sequential, BackwardParamsGivesTheSameParameterGradients) {
   }
 }
 
+// Sequential runs a batch norm and the activation after it as one pass; that gives the bits of
+// calling the layers one by one (outputs, input gradients, parameter gradients, running
+// statistics), training and evaluating, with backward and backward_params, also where the pair's
+// batch norm is the first layer with parameters.
+TEST(Sequential, FusedBatchNormAndActivationGiveTheBitsOfLayerByLayer) {
+  auto cnn = [] {
+    Sequential m;
+    m.emplace<Conv2d>(1, 4, 3, 1, 1);
+    m.emplace<BatchNorm>(4);
+    m.emplace<Activation>(ActFn::Relu, 8, 4.0f);
+    m.emplace<Flatten>();
+    m.emplace<Linear>(36, 7);
+    m.emplace<BatchNorm>(7);
+    m.emplace<Activation>(ActFn::Hardtanh, 2, 1.0f);
+    m.emplace<Linear>(7, 5);
+    m.emplace<BatchNorm>(5);
+    m.emplace<Activation>(ActFn::Sign, 1, 1.0f);
+    return m;
+  };
+  auto bn_first = [] {
+    Sequential m;
+    m.emplace<Flatten>();
+    m.emplace<BatchNorm>(9);
+    m.emplace<Activation>(ActFn::Relu, 4, 2.0f);
+    m.emplace<Linear>(9, 5);
+    return m;
+  };
+  struct Result {
+    std::vector<float> y, dx;
+    std::vector<std::vector<float>> state;
+  };
+  for (int which = 0; which < 2; ++which)
+    for (bool training : {true, false})
+      for (bool params_only : {false, true}) {
+        auto run = [&](bool layer_by_layer) {
+          Sequential m = which == 0 ? cnn() : bn_first();
+          m.init(5);
+          Rng rng(6);
+          Tensor x({6, 1, 3, 3}), dy({6, 5});
+          for (float& v : x.values()) v = rng.uniform(-1.0f, 1.0f);
+          for (float& v : dy.values()) v = rng.uniform(-1.0f, 1.0f);
+          Context ctx;
+          ctx.training = training;
+          m.zero_grad();
+          Result r;
+          if (layer_by_layer) {
+            Tensor h = x;
+            for (size_t i = 0; i < m.size(); ++i) h = m.layer(i).forward(h, ctx);
+            r.y = h.values();
+            Tensor g = dy;
+            for (size_t i = m.size(); i-- > 0;) g = m.layer(i).backward(g);
+            if (!params_only) r.dx = g.values();
+          } else {
+            r.y = m.forward(x, ctx).values();
+            if (params_only) {
+              m.backward_params(dy);
+            } else {
+              r.dx = m.backward(dy).values();
+            }
+          }
+          for (const Param& p : m.params()) r.state.push_back(p.grad->values());
+          for (const Buffer& b : m.buffers()) r.state.push_back(b.value->values());
+          return r;
+        };
+        SCOPED_TRACE("model " + std::to_string(which) + (training ? " training" : " eval") +
+                     (params_only ? " backward_params" : " backward"));
+        const Result fused = run(false), apart = run(true);
+        EXPECT_EQ(fused.y, apart.y);
+        EXPECT_EQ(fused.dx, apart.dx);
+        EXPECT_EQ(fused.state, apart.state);
+      }
+}
+
 TEST(Sequential, TwoRunsAreBitIdenticalWithTwoThreads) {
   const int saved = omp_get_max_threads();
   omp_set_num_threads(2);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bitblock/common/rng.hpp"
@@ -235,11 +236,16 @@ struct ActivationCase : OpCase {
 
 // --- batchnorm --------------------------------------------------------------------------------
 
+// act: an activation in the same pass (fused); apart: the same computed as batch norm, then the
+// activation kernels (forward and, before the batch norm's backward, the gradient's gate).
 struct BatchNormCase : OpCase {
   int64_t batch, channels, pixels;
   bool training;
+  ActSpec act;
+  bool apart;
   std::vector<float> x, dy, gamma, beta, mean, var;
-  BatchNormCase(int64_t b, int64_t c, int64_t p, bool train) : batch(b), channels(c), pixels(p), training(train) {
+  BatchNormCase(int64_t b, int64_t c, int64_t p, bool train, ActSpec a = {}, bool apart_ = false)
+      : batch(b), channels(c), pixels(p), training(train), act(a), apart(apart_) {
     x = uniform(b * c * p, 14, -2.0f, 3.0f);
     dy = uniform(b * c * p, 15);
     gamma = uniform(c, 16, 0.5f, 1.5f);
@@ -248,7 +254,9 @@ struct BatchNormCase : OpCase {
     var = uniform(c, 19, 0.5f, 2.0f);
   }
   std::string name() const override {
-    return std::string("batchnorm ") + (training ? "train " : "eval ") + dims({batch, channels, pixels});
+    return std::string("batchnorm ") + (training ? "train " : "eval ") + dims({batch, channels, pixels}) + " act " +
+           std::to_string(static_cast<int>(act.fn)) + " bits " + std::to_string(act.bits) +
+           (apart ? " apart" : " fused");
   }
   std::vector<Output> run(Impl impl) const override {
     Arena mem(impl);
@@ -259,22 +267,34 @@ struct BatchNormCase : OpCase {
     float* pv = mem.put(var);
     float* inv = mem.put(gamma);
     float* xhat = mem.put(x);
-    float* y = mem.put(x);
+    float* bn_out = mem.put(x);
+    const ActSpec in_pass = apart ? ActSpec{} : act;
     if (training) {
       BB_DISPATCH(impl, batchnorm_forward_train, px, batch, channels, pixels, pg, pb, 0.1f, 1e-5f, pm, pv, inv, xhat,
-                  y);
+                  bn_out, in_pass);
     } else {
-      BB_DISPATCH(impl, batchnorm_forward_eval, px, batch, channels, pixels, pg, pb, 1e-5f, pm, pv, inv, xhat, y);
+      BB_DISPATCH(impl, batchnorm_forward_eval, px, batch, channels, pixels, pg, pb, 1e-5f, pm, pv, inv, xhat, bn_out,
+                  in_pass);
     }
+    const int64_t n = static_cast<int64_t>(x.size());
+    float* y = bn_out;
     const float* pdy = mem.put(dy);
+    if (apart) {
+      y = mem.put(x);
+      BB_DISPATCH(impl, activation_forward, act.fn, act.bits, act.max, n, bn_out, y);
+      float* gated = mem.put(dy);
+      BB_DISPATCH(impl, activation_backward, act.fn, act.bits, act.max, n, bn_out, pdy, gated);
+      pdy = gated;
+    }
     float* gg = mem.put(beta);
     float* bg = mem.put(gamma);
     float* dx = mem.put(x);
-    BB_DISPATCH(impl, batchnorm_backward, pdy, xhat, batch, channels, pixels, pg, inv, training, gg, bg, dx);
-    const size_t n = x.size(), c = gamma.size();
-    return {output("y", mem.get(y, n)),       output("xhat", mem.get(xhat, n)),       output("inv_std", mem.get(inv, c)),
+    BB_DISPATCH(impl, batchnorm_backward, pdy, xhat, batch, channels, pixels, pg, pb, inv, training, gg, bg, dx,
+                in_pass);
+    const size_t ne = x.size(), c = gamma.size();
+    return {output("y", mem.get(y, ne)),       output("xhat", mem.get(xhat, ne)),       output("inv_std", mem.get(inv, c)),
             output("running_mean", mem.get(pm, c)), output("running_var", mem.get(pv, c)),
-            output("gamma_grad", mem.get(gg, c)), output("beta_grad", mem.get(bg, c)), output("dx", mem.get(dx, n))};
+            output("gamma_grad", mem.get(gg, c)), output("beta_grad", mem.get(bg, c)), output("dx", mem.get(dx, ne))};
   }
   double cpu_tolerance() const override { return 2e-5; }
   double cuda_tolerance() const override { return 2e-5; }
@@ -651,6 +671,30 @@ TEST(TrainOps, ChannelSumsAddInSampleThenPixelOrder) {
             << dims({batch, channels, pixels}) << " channel " << c;
     });
   }
+}
+
+// Batch norm with its activation in the same pass gives the bits of the two kernels apart, on
+// every implementation (the reference, the CPU on every ISA, CUDA on a device), for every
+// activation, training and evaluation, forward and backward.
+TEST(TrainOps, BatchNormWithActivationGivesTheBitsOfTheTwoApart) {
+  const std::vector<ActSpec> acts = {{ActFn::Relu, 8, 4.0f}, {ActFn::Relu, 2, 1.5f}, {ActFn::Relu, 32, 1.0f},
+                                     {ActFn::Hardtanh, 3, 1.0f}, {ActFn::Hardtanh, 32, 1.0f},
+                                     {ActFn::Sign, 1, 1.0f}, {ActFn::Identity, 32, 1.0f}};
+  std::vector<Impl> impls = {Impl::Reference, Impl::Cpu};
+  if (cuda_usable()) impls.push_back(Impl::Cuda);
+  for (bool train : {true, false})
+    for (auto [b, ch, p] : {std::tuple{3, 5, 13}, {4, 3, 100}, {7, 70, 1}})
+      for (const ActSpec& a : acts) {
+        const BatchNormCase fused(b, ch, p, train, a), apart(b, ch, p, train, a, true);
+        SCOPED_TRACE(fused.name());
+        for (Impl impl : impls) {
+          if (impl == Impl::Cpu) {
+            for_each_isa([&](Isa) { expect_outputs_match(fused.run(impl), apart.run(impl), 0.0, "cpu"); });
+          } else {
+            expect_outputs_match(fused.run(impl), apart.run(impl), 0.0, impl == Impl::Cuda ? "cuda" : "reference");
+          }
+        }
+      }
 }
 
 // The reference is the oracle, so check it against hand values where they are known.

@@ -28,14 +28,17 @@ Shape BatchNorm::output_shape(const Shape& input) const {
   return input;
 }
 
-Tensor BatchNorm::forward(const Tensor& x, Context& ctx) {
+Tensor BatchNorm::forward(const Tensor& x, Context& ctx) { return forward_activated(x, ctx, {}); }
+
+Tensor BatchNorm::forward_activated(const Tensor& x, Context& ctx, const kernels::ActSpec& act) {
   if (x.rank() != 2 && x.rank() != 4) fail_input("batchnorm", "expects [N, C] or [N, C, H, W], got " + shape_str(x.shape()));
   output_shape(Shape(x.shape().begin() + 1, x.shape().end()));
   trained_ = ctx.training;
+  act_ = act;
   xhat_.reset(x.shape(), x.context());
   Tensor y = Tensor::for_output(x.shape(), x.context());
   ops::BatchNormTensors bn{gamma_, beta_, running_mean_, running_var_, inv_std_};
-  ops::batchnorm_forward(trained_, momentum_, eps_, x, bn, xhat_, y);
+  ops::batchnorm_forward(trained_, momentum_, eps_, x, bn, xhat_, y, act_);
   return y;
 }
 
@@ -43,7 +46,8 @@ Tensor BatchNorm::backward(const Tensor& grad_y) {
   if (grad_y.shape() != xhat_.shape() || xhat_.empty())
     fail_input("batchnorm", "backward got " + shape_str(grad_y.shape()) + " after forward of " + shape_str(xhat_.shape()));
   Tensor dx = Tensor::for_output(grad_y.shape(), grad_y.context());
-  ops::batchnorm_backward(trained_, grad_y, xhat_, gamma_, inv_std_, gamma_grad_, beta_grad_, dx);
+  ops::BatchNormTensors bn{gamma_, beta_, running_mean_, running_var_, inv_std_};
+  ops::batchnorm_backward(trained_, grad_y, xhat_, bn, gamma_grad_, beta_grad_, dx, act_);
   return dx;
 }
 

@@ -18,6 +18,9 @@ class BatchNorm : public Layer {
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override;  // [C] or [C, H, W]
   Tensor forward(const Tensor& x, Context& ctx) override;
+  // Forward with the activation layer after it in the same pass (Sequential fuses the pair): the
+  // output is the activation's, and the next backward takes the gradient at that output.
+  Tensor forward_activated(const Tensor& x, Context& ctx, const kernels::ActSpec& act);
   Tensor backward(const Tensor& grad_y) override;         // either mode (eval: statistics fixed)
   std::vector<Param> params() override;                   // "gamma", "beta" (no weight decay)
   std::vector<Buffer> buffers() override;                 // "running_mean", "running_var"
@@ -44,6 +47,7 @@ class BatchNorm : public Layer {
   Tensor xhat_;            // normalised input of the last forward
   Tensor inv_std_;         // [C] 1 / sqrt(var + eps) used by the last forward
   bool trained_ = false;   // last forward used batch statistics
+  kernels::ActSpec act_;   // the activation the last forward applied (identity: none)
 };
 
 }  // namespace bitblock

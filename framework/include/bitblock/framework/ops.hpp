@@ -104,10 +104,12 @@ struct BatchNormTensors {
   Tensor& inv_std;
 };
 // x [N, C] or [N, C, H, W]; training uses (and updates) batch statistics, evaluation the running ones.
+// act: an activation applied in the same pass (kernels/batchnorm.hpp); backward then takes the
+// gradient at the activation's output.
 void batchnorm_forward(bool training, float momentum, float eps, const Tensor& x, BatchNormTensors& bn, Tensor& xhat,
-                       Tensor& y);
-void batchnorm_backward(bool trained, const Tensor& dy, const Tensor& xhat, const Tensor& gamma,
-                        const Tensor& inv_std, Tensor& gamma_grad, Tensor& beta_grad, Tensor& dx);
+                       Tensor& y, const kernels::ActSpec& act);
+void batchnorm_backward(bool trained, const Tensor& dy, const Tensor& xhat, const BatchNormTensors& bn,
+                        Tensor& gamma_grad, Tensor& beta_grad, Tensor& dx, const kernels::ActSpec& act);
 
 // x [N, C, H, W] -> y [N, C, OH, OW] and the argmax of each output.
 void maxpool_forward(const Tensor& x, int kernel, int stride, Tensor& y, Array<int32_t>& argmax);

@@ -85,6 +85,14 @@ BITBLOCK_HD bool activation_passes(ActFn fn, int bits, float max_value, float x)
   return true;
 }
 
+// One activation's settings, for kernels that apply it in their own pass (batchnorm.hpp).
+// The default is the identity.
+struct ActSpec {
+  ActFn fn = ActFn::Identity;
+  int bits = 32;
+  float max = 1.0f;
+};
+
 // y[i] = activation(x[i]); dx[i] = passes(x[i]) ? dy[i] : 0 (x is the forward input).
 void activation_forward(ActFn fn, int bits, float max_value, int64_t n, const float* x, float* y);
 void activation_backward(ActFn fn, int bits, float max_value, int64_t n, const float* x, const float* dy, float* dx);
