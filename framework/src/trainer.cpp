@@ -19,6 +19,7 @@
 #include "bitblock/framework/schedule.hpp"
 #include "bitblock/framework/weight_matrix.hpp"
 #include "bitblock/framework/batch_source.hpp"
+#include "bitblock/framework/core_watch.hpp"
 #include "train/batch_order.hpp"
 #include "train/finish_run.hpp"
 #include "train/progress.hpp"
@@ -218,6 +219,7 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
   BatchSource test_batches(data.test, {config.norm_mean, config.norm_std}, Augmentation{}, config.eval_batch_size,
                            net.context());
   int64_t batches_run = 0;
+  CoreWatch cores(threads);
   const auto run_start = Clock::now();
   int64_t samples_this_session = 0;
 
@@ -239,6 +241,7 @@ TrainOutcome train_in_folder(const ExperimentConfig& config, const TrainOptions&
       step.run(order.data() + start_sample, bs, Rng(batch_seed(config.seed, epoch, b)), lr);
       samples_this_session += bs;
       ++batches_run;
+      if (const std::string line = cores.tick(); !line.empty()) log.line(line);
 
       const bool stop = interrupt_requested() || (opt.stop_after_batches >= 0 && batches_run >= opt.stop_after_batches);
       const bool log_now = (b + 1) % config.log_every == 0 || b + 1 == batches || stop;

@@ -4,6 +4,7 @@
 // (output channels), columns (patch taps) and elements, with batches split into sample groups;
 // gradients match finite differences; a small CNN trains to the same losses with Adam.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <memory>
@@ -151,6 +152,64 @@ TEST(ConvPacked, TrainsTheSameCnn) {
       }
       EXPECT_NEAR(losses[1], losses[0], 1e-4 * (1.0 + std::fabs(losses[0]))) << "step " << step;
     }
+  }
+}
+
+// The trainer shrinks the OpenMP team while other processes hold cores (core_watch.hpp), which
+// is sound only if bitblock's own kernels give the same bits whatever the team: a kept-path CNN
+// (sizes past every parallel threshold: patch products, weight gradient, batch norm, element-wise
+// loops) takes two Adam steps with teams of 1, 2 and 3 threads.
+TEST(ConvPacked, TheOpenMpTeamDoesNotChangeTheBits) {
+  struct Result {
+    std::vector<float> logits, dx;
+    std::vector<std::vector<float>> params;
+  };
+  auto run = [](int team) {
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(team);
+    Sequential net;
+    net.emplace<Conv2d>(3, 32, 3, 1, 1, true, nullptr);
+    net.emplace<BatchNorm>(32);
+    net.emplace<Activation>(ActFn::Relu, 8, 4.0f);
+    net.emplace<Conv2d>(32, 64, 3, 1, 1, true, std::make_unique<WeightConstraint>(spec_of(Structure::Block, 1, 2), 64, 288, 5))
+        .weights()
+        ->set_kernels(KernelChoice::Kept);
+    net.emplace<BatchNorm>(64);
+    net.emplace<Activation>(ActFn::Relu, 8, 4.0f);
+    net.emplace<MaxPool2d>(4);
+    net.emplace<Flatten>();
+    net.emplace<Linear>(64 * 8 * 8, 10, true, std::make_unique<WeightConstraint>(spec_of(Structure::Block, 2, 2), 10, 4096, 6))
+        .weights()
+        ->set_kernels(KernelChoice::Kept);
+    net.init(9);
+    net.begin_epoch(0);
+    Optimizer opt(OptimizerSettings{}, net.params());
+    Rng rng(23);
+    Context ctx;
+    Result r;
+    for (int step = 0; step < 2; ++step) {
+      const Tensor x = testing::random_tensor({16, 3, 32, 32}, rng, 0.0f, 1.0f);
+      std::vector<int32_t> labels(16);
+      for (int32_t& l : labels) l = static_cast<int32_t>(rng.below(10));
+      net.zero_grad();
+      Tensor dlogits;
+      const Tensor logits = net.forward(x, ctx);
+      r.logits = logits.values();
+      softmax_cross_entropy(logits, labels.data(), &dlogits);
+      r.dx = net.backward(dlogits).values();
+      opt.step(1e-2);
+      net.after_optimizer_step();
+    }
+    for (const Param& p : net.params()) r.params.push_back(p.value->values());
+    omp_set_num_threads(saved);
+    return r;
+  };
+  const Result one = run(1);
+  for (int team : {2, 3}) {
+    const Result other = run(team);
+    EXPECT_EQ(other.logits, one.logits) << team << " threads";
+    EXPECT_EQ(other.dx, one.dx) << team << " threads";
+    EXPECT_EQ(other.params, one.params) << team << " threads";
   }
 }
 
