@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <utility>
+
 #include "bitblock/common/error.hpp"
 #include "bitblock/framework/layers.hpp"
 #include "bitblock/framework/loss.hpp"
@@ -147,6 +149,15 @@ RunResult run_once() {
   return r;
 }
 
+// An input and an output gradient of U(-1, 1) values, in that order from one seed.
+std::pair<Tensor, Tensor> uniform_pair(const Shape& x_shape, const Shape& dy_shape, uint64_t seed) {
+  Rng rng(seed);
+  Tensor x(x_shape), dy(dy_shape);
+  for (float& v : x.values()) v = rng.uniform(-1.0f, 1.0f);
+  for (float& v : dy.values()) v = rng.uniform(-1.0f, 1.0f);
+  return {x, dy};
+}
+
 // backward_params (the trainer's backward: no input gradient for the first weight layer) must
 // leave exactly the parameter gradients backward leaves, for a conv and a linear first layer.
 TEST(Sequential, BackwardParamsGivesTheSameParameterGradients) {
@@ -162,10 +173,7 @@ TEST(Sequential, BackwardParamsGivesTheSameParameterGradients) {
   for (int which = 0; which < 2; ++which) {
     Sequential m = which == 0 ? small_cnn(0.0f) : mlp();
     m.init(3);
-    Rng rng(4);
-    Tensor x({6, 1, 6, 6}), dy({6, 5});
-    for (float& v : x.values()) v = rng.uniform(-1.0f, 1.0f);
-    for (float& v : dy.values()) v = rng.uniform(-1.0f, 1.0f);
+    const auto [x, dy] = uniform_pair({6, 1, 6, 6}, {6, 5}, 4);
     Context ctx;
     std::vector<std::vector<float>> full;
     m.zero_grad();
@@ -217,10 +225,7 @@ TEST(Sequential, FusedBatchNormAndActivationGiveTheBitsOfLayerByLayer) {
         auto run = [&](bool layer_by_layer) {
           Sequential m = which == 0 ? cnn() : bn_first();
           m.init(5);
-          Rng rng(6);
-          Tensor x({6, 1, 3, 3}), dy({6, 5});
-          for (float& v : x.values()) v = rng.uniform(-1.0f, 1.0f);
-          for (float& v : dy.values()) v = rng.uniform(-1.0f, 1.0f);
+          const auto [x, dy] = uniform_pair({6, 1, 3, 3}, {6, 5}, 6);
           Context ctx;
           ctx.training = training;
           m.zero_grad();
